@@ -1,0 +1,146 @@
+"""Small validators shared by every layer (private).
+
+Each raises :class:`~crmcore.errors.ValidationError` naming the object, the
+field and the bad value. attrs validators are built with :func:`attr_check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+
+from crmcore.errors import ValidationError
+
+T = TypeVar("T")
+
+Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def require_aware(value: object, *, obj: str, field: str) -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime, else raise."""
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            obj=obj, field=field, value=value, expected="a timezone-aware datetime"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            obj=obj,
+            field=field,
+            value=value,
+            expected="a timezone-aware datetime (naive datetimes are ambiguous: attach a tzinfo)",
+        )
+    return value
+
+
+def require_date(value: object, *, obj: str, field: str) -> date:
+    """Return ``value`` if it is a ``date`` (and not a ``datetime``), else raise."""
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError(obj=obj, field=field, value=value, expected="a date")
+    return value
+
+
+def _owner(instance: object) -> str:
+    return type(instance).__name__
+
+
+def aware() -> Check:
+    """attrs validator: a timezone-aware datetime."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_aware(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def optional_aware() -> Check:
+    """attrs validator: ``None`` or a timezone-aware datetime."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            require_aware(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def optional_date() -> Check:
+    """attrs validator: ``None`` or a date."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def text(*, optional: bool = False, max_length: int = 500) -> Check:
+    """attrs validator: a non-blank string (or ``None`` when optional)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected=f"a non-blank string of at most {max_length} characters"
+                + (" or None" if optional else ""),
+            )
+
+    return check
+
+
+def instance_of(kind: type[Any] | tuple[type[Any], ...], *, optional: bool = False) -> Check:
+    """attrs validator: an instance of ``kind`` (or ``None`` when optional)."""
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if (
+            not isinstance(value, kind)
+            or (isinstance(value, bool)
+            and bool not in (kind if isinstance(kind, tuple) else (kind,)))
+        ):
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected=f"a {names}" + (" or None" if optional else ""),
+            )
+
+    return check
+
+
+def in_range(
+    low: Decimal | int | None = None, high: Decimal | int | None = None, *, optional: bool = False
+) -> Check:
+    """attrs validator: a number within ``[low, high]``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        ok = isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+        if ok and low is not None and value < low:  # type: ignore[operator]
+            ok = False
+        if ok and high is not None and value > high:  # type: ignore[operator]
+            ok = False
+        if not ok:
+            bounds = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected=f"a number {bounds}",
+            )
+
+    return check
+
+
+def non_negative_int() -> Check:
+    """attrs validator: an ``int`` >= 0."""
+    return in_range(0)

@@ -1,0 +1,3 @@
+"""crmcore.calendars (under construction)."""
+
+__all__: list[str] = []

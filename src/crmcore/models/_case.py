@@ -1,0 +1,372 @@
+"""Support cases and their event history (private; see ``crmcore.models``)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from crmcore import _checks as check
+from crmcore.errors import InvalidTransitionError, ValidationError
+from crmcore.models._base import (
+    AccountId,
+    CaseId,
+    ContactId,
+    FrozenMap,
+    UserId,
+    edit_entity,
+    to_frozen_map,
+)
+
+
+class CasePriority(enum.StrEnum):
+    """Urgency of a case, lowest first."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class CaseType(enum.StrEnum):
+    """What the customer asks for."""
+
+    QUESTION = "question"
+    PROBLEM = "problem"
+    REQUEST = "request"
+    INCIDENT = "incident"
+
+
+class CaseChannel(enum.StrEnum):
+    """How the case reached us."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    WEB = "web"
+    CHAT = "chat"
+    SOCIAL = "social"
+    WALK_IN = "walk_in"
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands. The first five are active; the last two close it."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    WAITING_FOR_CUSTOMER = "waiting_for_customer"
+    RESEARCHING = "researching"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        """Neither resolved nor cancelled."""
+        return self not in (CaseStatus.RESOLVED, CaseStatus.CANCELLED)
+
+
+class CaseEventKind(enum.StrEnum):
+    """What happened to a case; the SLA engine replays these."""
+
+    CREATED = "created"
+    STATUS_CHANGED = "status_changed"
+    RESPONDED = "responded"
+    PRIORITY_CHANGED = "priority_changed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+
+
+@attrs.frozen(kw_only=True)
+class CaseEvent:
+    """One entry of a case's history.
+
+    ``status`` is the status after the event (set on every event that
+    changes it: created, status changed, resolved, reopened, cancelled);
+    ``priority`` is set on created and priority-changed events.
+    """
+
+    at: datetime = attrs.field(validator=check.aware())
+    kind: CaseEventKind = attrs.field(converter=CaseEventKind)
+    status: CaseStatus | None = attrs.field(
+        default=None, validator=check.instance_of(CaseStatus, optional=True)
+    )
+    priority: CasePriority | None = attrs.field(
+        default=None, validator=check.instance_of(CasePriority, optional=True)
+    )
+    note: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=10_000)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        needs_status = self.kind in _STATUS_EVENTS
+        if needs_status != (self.status is not None):
+            raise ValidationError(
+                obj="CaseEvent",
+                field="status",
+                value=self.status,
+                expected=f"{'a status' if needs_status else 'None'} for a {self.kind.value} event",
+            )
+        needs_priority = self.kind in (CaseEventKind.CREATED, CaseEventKind.PRIORITY_CHANGED)
+        if needs_priority != (self.priority is not None):
+            raise ValidationError(
+                obj="CaseEvent",
+                field="priority",
+                value=self.priority,
+                expected=f"{'a priority' if needs_priority else 'None'} for a {self.kind.value} event",
+            )
+
+
+_STATUS_EVENTS = frozenset(
+    {
+        CaseEventKind.CREATED,
+        CaseEventKind.STATUS_CHANGED,
+        CaseEventKind.RESOLVED,
+        CaseEventKind.REOPENED,
+        CaseEventKind.CANCELLED,
+    }
+)
+
+
+def _to_events(value: Iterable[CaseEvent]) -> tuple[CaseEvent, ...]:
+    return tuple(value)
+
+
+def _check_history(instance: Case, _attribute: object, events: tuple[CaseEvent, ...]) -> None:
+    if (
+        not events
+        or not isinstance(events[0], CaseEvent)
+        or events[0].kind is not CaseEventKind.CREATED
+    ):
+        raise ValidationError(
+            obj="Case",
+            field="events",
+            value=events[:1],
+            expected="a history that starts with a 'created' event",
+        )
+    previous = events[0].at
+    for index, event in enumerate(events):
+        if not isinstance(event, CaseEvent):
+            raise ValidationError(
+                obj="Case", field=f"events[{index}]", value=event, expected="a CaseEvent"
+            )
+        if index and event.kind is CaseEventKind.CREATED:
+            raise ValidationError(
+                obj="Case",
+                field=f"events[{index}].kind",
+                value=event.kind.value,
+                expected="'created' only as the first event",
+            )
+        if event.at < previous:
+            raise ValidationError(
+                obj="Case",
+                field=f"events[{index}].at",
+                value=event.at,
+                expected=f"a time at or after the previous event ({previous.isoformat()})",
+            )
+        previous = event.at
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    """A support request with its full event history.
+
+    ``status`` and ``priority`` are read from the history, so the history is
+    the single source of truth the SLA engine replays.
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> t0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    >>> case = Case.open(id=CaseId("C1"), title="Printer down", account_id=AccountId("acme"),
+    ...                  priority=CasePriority.HIGH, created_at=t0)
+    >>> case = case.respond(t0 + timedelta(minutes=30)).resolve(t0 + timedelta(hours=4))
+    >>> case.status, [e.kind.value for e in case.events]
+    (<CaseStatus.RESOLVED: 'resolved'>, ['created', 'responded', 'resolved'])
+    """
+
+    id: CaseId = attrs.field(validator=check.instance_of(CaseId))
+    title: str = attrs.field(validator=check.text())
+    account_id: AccountId | None = attrs.field(
+        default=None, validator=check.instance_of(AccountId, optional=True)
+    )
+    contact_id: ContactId | None = attrs.field(
+        default=None, validator=check.instance_of(ContactId, optional=True)
+    )
+    case_type: CaseType = attrs.field(default=CaseType.QUESTION, converter=CaseType)
+    channel: CaseChannel = attrs.field(default=CaseChannel.EMAIL, converter=CaseChannel)
+    owner: UserId | None = attrs.field(
+        default=None, validator=check.instance_of(UserId, optional=True)
+    )
+    events: tuple[CaseEvent, ...] = attrs.field(converter=_to_events, validator=_check_history)
+    custom: FrozenMap[str, str] = attrs.field(factory=FrozenMap, converter=to_frozen_map)
+    version: int = attrs.field(default=0, validator=check.non_negative_int())
+    """Optimistic-lock version; repositories bump it on every update."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.account_id is None and self.contact_id is None:
+            raise ValidationError(
+                obj="Case",
+                field="account_id",
+                value=None,
+                expected="a customer: an account_id, a contact_id or both",
+            )
+        # Replaying validates that every transition in the history was allowed.
+        status = CaseStatus.NEW
+        for index, event in enumerate(self.events[1:], start=1):
+            allowed = _ALLOWED_FROM.get(event.kind)
+            if allowed is not None and status not in allowed:
+                raise ValidationError(
+                    obj="Case",
+                    field=f"events[{index}].kind",
+                    value=event.kind.value,
+                    expected=f"an event allowed in status {status.value}",
+                )
+            if event.kind is CaseEventKind.STATUS_CHANGED and not (
+                event.status is not None and event.status.is_active
+            ):
+                raise ValidationError(
+                    obj="Case",
+                    field=f"events[{index}].status",
+                    value=event.status,
+                    expected="an active status (use resolve() or cancel() to close a case)",
+                )
+            if event.status is not None:
+                status = event.status
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        id: CaseId,
+        title: str,
+        created_at: datetime,
+        priority: CasePriority = CasePriority.NORMAL,
+        **fields: Any,
+    ) -> Case:
+        """A new case with its 'created' event."""
+        event = CaseEvent(
+            at=created_at,
+            kind=CaseEventKind.CREATED,
+            status=CaseStatus.NEW,
+            priority=CasePriority(priority),
+        )
+        return cls(id=id, title=title, events=(event,), **fields)
+
+    # -- read from the history -------------------------------------------------------------
+
+    @property
+    def status(self) -> CaseStatus:
+        """The current status (from the last event that set one)."""
+        for event in reversed(self.events):
+            if event.status is not None:
+                return event.status
+        raise AssertionError("unreachable: the history starts with a created event")
+
+    @property
+    def priority(self) -> CasePriority:
+        """The current priority (from the last event that set one)."""
+        for event in reversed(self.events):
+            if event.priority is not None:
+                return event.priority
+        raise AssertionError("unreachable: the history starts with a created event")
+
+    @property
+    def created_at(self) -> datetime:
+        """When the case was opened."""
+        return self.events[0].at
+
+    @property
+    def first_response_at(self) -> datetime | None:
+        """The first response, if any."""
+        return next((e.at for e in self.events if e.kind is CaseEventKind.RESPONDED), None)
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When the case was last resolved, if it is resolved now."""
+        if self.status is not CaseStatus.RESOLVED:
+            return None
+        return next(e.at for e in reversed(self.events) if e.kind is CaseEventKind.RESOLVED)
+
+    # -- transitions -------------------------------------------------------------------------
+
+    def _append(self, event: CaseEvent, action: str) -> Case:
+        allowed = _ALLOWED_FROM.get(event.kind)
+        if allowed is not None and self.status not in allowed:
+            raise InvalidTransitionError(
+                "Case",
+                self.id,
+                state=self.status.value,
+                action=action,
+                allowed=[s.value for s in allowed],
+            )
+        if event.at < self.events[-1].at:
+            raise ValidationError(
+                obj="Case",
+                field="at",
+                value=event.at,
+                expected=f"a time at or after the last event ({self.events[-1].at.isoformat()})",
+            )
+        return attrs.evolve(self, events=(*self.events, event))
+
+    def change_status(
+        self, status: CaseStatus | str, at: datetime, note: str | None = None
+    ) -> Case:
+        """Move between active statuses (e.g. to ``on_hold``, which SLAs may pause on)."""
+        new = CaseStatus(status)
+        if not new.is_active:
+            raise InvalidTransitionError(
+                "Case",
+                self.id,
+                state=self.status.value,
+                action=f"change status to {new.value}",
+                reason="use resolve() or cancel() to close a case",
+            )
+        event = CaseEvent(at=at, kind=CaseEventKind.STATUS_CHANGED, status=new, note=note)
+        return self._append(event, f"change status to {new.value}")
+
+    def respond(self, at: datetime, note: str | None = None) -> Case:
+        """Record a response to the customer (first response, then next responses)."""
+        return self._append(CaseEvent(at=at, kind=CaseEventKind.RESPONDED, note=note), "respond")
+
+    def change_priority(self, priority: CasePriority | str, at: datetime) -> Case:
+        """Change the priority; SLA targets are recomputed from the history."""
+        event = CaseEvent(
+            at=at, kind=CaseEventKind.PRIORITY_CHANGED, priority=CasePriority(priority)
+        )
+        return self._append(event, "change priority")
+
+    def resolve(self, at: datetime, note: str | None = None) -> Case:
+        """Close the case as resolved."""
+        event = CaseEvent(at=at, kind=CaseEventKind.RESOLVED, status=CaseStatus.RESOLVED, note=note)
+        return self._append(event, "resolve")
+
+    def cancel(self, at: datetime, note: str | None = None) -> Case:
+        """Close the case as cancelled."""
+        event = CaseEvent(
+            at=at, kind=CaseEventKind.CANCELLED, status=CaseStatus.CANCELLED, note=note
+        )
+        return self._append(event, "cancel")
+
+    def reopen(self, at: datetime, note: str | None = None) -> Case:
+        """Reopen a resolved or cancelled case (status in progress)."""
+        event = CaseEvent(
+            at=at, kind=CaseEventKind.REOPENED, status=CaseStatus.IN_PROGRESS, note=note
+        )
+        return self._append(event, "reopen")
+
+    def edit(self, **changes: Any) -> Case:
+        """A copy with descriptive fields changed; the history changes only by events."""
+        return edit_entity(self, changes, frozenset({"id", "version", "events"}))
+
+
+_ACTIVE = tuple(s for s in CaseStatus if s.is_active)
+_ALLOWED_FROM: dict[CaseEventKind, tuple[CaseStatus, ...]] = {
+    CaseEventKind.STATUS_CHANGED: _ACTIVE,
+    CaseEventKind.RESPONDED: _ACTIVE,
+    CaseEventKind.PRIORITY_CHANGED: _ACTIVE,
+    CaseEventKind.RESOLVED: _ACTIVE,
+    CaseEventKind.CANCELLED: _ACTIVE,
+    CaseEventKind.REOPENED: (CaseStatus.RESOLVED, CaseStatus.CANCELLED),
+}

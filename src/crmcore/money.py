@@ -1,0 +1,534 @@
+"""Exact money: a Decimal amount with an ISO 4217 currency.
+
+>>> from decimal import Decimal
+>>> price = Money("19.99", "USD")
+>>> price * 3
+Money('59.97', 'USD')
+>>> sum([Money("1.10", "EUR"), Money("2.20", "EUR")])
+Money('3.30', 'EUR')
+>>> Money("10.005", "USD").round()
+Money('10.01', 'USD')
+>>> Money("10.005", "USD").round(mode=RoundingMode.HALF_EVEN)
+Money('10.00', 'USD')
+>>> [str(part) for part in Money("100.00", "USD").allocate([1, 1, 1])]
+['33.34 USD', '33.33 USD', '33.33 USD']
+
+Floats are refused, because ``0.1`` is not one tenth:
+
+>>> Money(0.1, "USD")
+Traceback (most recent call last):
+...
+crmcore.errors.ValidationError: Money.amount: got 0.1 (float); expected a Decimal, int or numeric string (floats are inexact: pass str(value) or Decimal)
+
+Formatting goes through babel for any locale; for Iranian rials Persian
+digits and Toman display are options:
+
+>>> rial = Money(1234560, "IRR")
+>>> rial.format("en_US")
+'IRR1,234,560'
+>>> rial.format("fa_IR")
+'1,234,560 ریال'
+>>> rial.format("fa_IR", persian_digits=True, toman=True)
+'۱۲۳٬۴۵۶ تومان'
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable
+from decimal import (
+    ROUND_CEILING,
+    ROUND_DOWN,
+    ROUND_FLOOR,
+    ROUND_HALF_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Decimal,
+    InvalidOperation,
+)
+from fractions import Fraction
+from typing import Any, Final, SupportsIndex, TypeAlias
+
+import attrs
+from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
+
+from crmcore.errors import CurrencyMismatchError, ValidationError
+
+__all__ = [
+    "Money",
+    "Number",
+    "RoundingMode",
+    "currency_places",
+    "is_currency",
+    "to_decimal",
+    "to_persian_digits",
+]
+
+Number: TypeAlias = Decimal | int | str
+"""What a money amount may be built from (never a float)."""
+
+_PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_TOMAN_LABELS: Final = {"fa": "تومان"}
+
+
+class RoundingMode(enum.StrEnum):
+    """How to round a value that lies between two representable amounts.
+
+    ``HALF_UP`` (away from zero at the half) is the default everywhere in
+    crmcore; it is what invoices and tax authorities expect.
+    """
+
+    HALF_UP = "half_up"
+    """Nearest; halves away from zero (2.5 → 3, -2.5 → -3)."""
+    HALF_EVEN = "half_even"
+    """Nearest; halves to the even neighbour (banker's rounding: 2.5 → 2)."""
+    HALF_DOWN = "half_down"
+    """Nearest; halves toward zero (2.5 → 2)."""
+    UP = "up"
+    """Away from zero (2.1 → 3, -2.1 → -3)."""
+    DOWN = "down"
+    """Toward zero, i.e. truncate (2.9 → 2)."""
+    CEILING = "ceiling"
+    """Toward positive infinity (2.1 → 3, -2.9 → -2)."""
+    FLOOR = "floor"
+    """Toward negative infinity (2.9 → 2, -2.1 → -3)."""
+
+    @property
+    def decimal_mode(self) -> str:
+        """The matching :mod:`decimal` rounding constant."""
+        return _DECIMAL_MODES[self]
+
+
+_DECIMAL_MODES: Final = {
+    RoundingMode.HALF_UP: ROUND_HALF_UP,
+    RoundingMode.HALF_EVEN: ROUND_HALF_EVEN,
+    RoundingMode.HALF_DOWN: ROUND_HALF_DOWN,
+    RoundingMode.UP: ROUND_UP,
+    RoundingMode.DOWN: ROUND_DOWN,
+    RoundingMode.CEILING: ROUND_CEILING,
+    RoundingMode.FLOOR: ROUND_FLOOR,
+}
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code known to babel (CLDR).
+
+    >>> is_currency("IRR"), is_currency("IRT")
+    (True, False)
+    """
+    return code in _currencies()
+
+
+@functools.cache
+def currency_places(currency: str) -> int:
+    """Minor-unit digits of ``currency`` from CLDR (USD 2, IRR 0, JPY 0, BHD 3).
+
+    >>> currency_places("USD"), currency_places("IRR"), currency_places("BHD")
+    (2, 0, 3)
+    """
+    _check_currency(currency, obj="currency_places", field="currency")
+    return int(get_currency_precision(currency))
+
+
+def _check_currency(currency: object, *, obj: str, field: str) -> str:
+    if not isinstance(currency, str) or currency not in _currencies():
+        raise ValidationError(
+            obj=obj,
+            field=field,
+            value=currency,
+            expected="an ISO 4217 currency code such as 'USD', 'EUR' or 'IRR'",
+        )
+    return currency
+
+
+def to_decimal(value: object, *, obj: str = "value", field: str = "amount") -> Decimal:
+    """Convert ``value`` to a finite Decimal, refusing floats and junk.
+
+    ``obj`` and ``field`` name the thing being converted in the error.
+
+    >>> to_decimal("12.50"), to_decimal(3)
+    (Decimal('12.50'), Decimal('3'))
+    >>> to_decimal("abc", obj="PriceListItem", field="amount")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: PriceListItem.amount: got 'abc'; expected a finite decimal number
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except InvalidOperation:
+            raise ValidationError(
+                obj=obj, field=field, value=value, expected="a finite decimal number"
+            ) from None
+    elif isinstance(value, float):
+        raise ValidationError(
+            obj=obj,
+            field=field,
+            value=value,
+            expected=(
+                "a Decimal, int or numeric string (floats are inexact: pass str(value) or Decimal)"
+            ),
+        )
+    else:
+        raise ValidationError(
+            obj=obj, field=field, value=value, expected="a Decimal, int or numeric string"
+        )
+    if not result.is_finite():
+        raise ValidationError(obj=obj, field=field, value=value, expected="a finite decimal number")
+    return result
+
+
+def to_persian_digits(text: str) -> str:
+    """Replace ASCII digits with Persian (Extended Arabic-Indic) digits.
+
+    >>> to_persian_digits("1404-01-01")
+    '۱۴۰۴-۰۱-۰۱'
+    """
+    return text.translate(_PERSIAN_DIGITS)
+
+
+def _amount_converter(value: object) -> Decimal:
+    return to_decimal(value, obj="Money", field="amount")
+
+
+def _currency_validator(_instance: object, _attribute: object, value: Any) -> None:
+    _check_currency(value, obj="Money", field="currency")
+
+
+def _scalar(value: object, operation: str) -> Decimal:
+    """A multiplier/divisor: int, Decimal or Fraction-free numeric string."""
+    if isinstance(value, Money):
+        raise ValidationError(
+            obj="Money",
+            field=operation,
+            value=value,
+            expected="a number (multiplying two amounts of money has no meaning)",
+        )
+    return to_decimal(value, obj="Money", field=operation)
+
+
+@attrs.frozen(eq=True, order=False, repr=False)
+class Money:
+    """An exact amount of one currency.
+
+    ``amount`` keeps every digit it is given: rounding happens only when
+    :meth:`round` is called, so intermediate results stay exact.
+    Comparison and arithmetic between different currencies raise
+    :class:`~crmcore.errors.CurrencyMismatchError`.
+    """
+
+    amount: Decimal = attrs.field(converter=_amount_converter)
+    """The exact amount, any number of decimal places."""
+    currency: str = attrs.field(validator=_currency_validator)
+    """ISO 4217 code, e.g. ``"USD"`` or ``"IRR"``."""
+
+    # -- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        """Zero in ``currency``.
+
+        >>> Money.zero("IRR")
+        Money('0', 'IRR')
+        """
+        return cls(Decimal(0), currency)
+
+    @classmethod
+    def from_minor_units(cls, units: int, currency: str) -> Money:
+        """Build from an integer count of minor units (cents, fils).
+
+        >>> Money.from_minor_units(1999, "USD")
+        Money('19.99', 'USD')
+        """
+        if not isinstance(units, int) or isinstance(units, bool):
+            raise ValidationError(obj="Money", field="units", value=units, expected="an int")
+        return cls(Decimal(units).scaleb(-currency_places(currency)), currency)
+
+    @classmethod
+    def _make(cls, amount: Decimal, currency: str) -> Money:
+        # Fast path for results of operations on already-valid values.
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "amount", amount)
+        object.__setattr__(obj, "currency", currency)
+        return obj
+
+    # -- inspection -------------------------------------------------------------------------
+
+    @property
+    def places(self) -> int:
+        """The currency's minor-unit digits (see :func:`currency_places`)."""
+        return currency_places(self.currency)
+
+    def minor_units(self) -> int:
+        """The amount as an integer count of minor units; must already be rounded.
+
+        >>> Money("19.99", "USD").minor_units()
+        1999
+        """
+        scaled = self.amount.scaleb(self.places)
+        if scaled != scaled.to_integral_value():
+            raise ValidationError(
+                obj="Money",
+                field="amount",
+                value=self.amount,
+                expected=f"a multiple of 10^-{self.places} {self.currency}: round() first",
+            )
+        return int(scaled)
+
+    def is_zero(self) -> bool:
+        """Whether the amount is zero."""
+        return not self.amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def __repr__(self) -> str:
+        return f"Money({str(self.amount)!r}, {self.currency!r})"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    # -- arithmetic -------------------------------------------------------------------------
+
+    def _other(self, other: Money, operation: str) -> Decimal:
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(self.currency, other.currency, operation=operation)
+        return other.amount
+
+    def __add__(self, other: object) -> Money:
+        if isinstance(other, Money):
+            return Money._make(self.amount + self._other(other, "+"), self.currency)
+        return NotImplemented
+
+    def __radd__(self, other: object) -> Money:
+        # sum() starts from the int 0.
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        if isinstance(other, Money):
+            return other.__add__(self)
+        return NotImplemented
+
+    def __sub__(self, other: object) -> Money:
+        if isinstance(other, Money):
+            return Money._make(self.amount - self._other(other, "-"), self.currency)
+        return NotImplemented
+
+    def __mul__(self, factor: Decimal | int | str) -> Money:
+        return Money._make(self.amount * _scalar(factor, "multiplier"), self.currency)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, divisor: Money | Decimal | int | str) -> Any:
+        """``Money / number`` is Money; ``Money / Money`` is their Decimal ratio."""
+        if isinstance(divisor, Money):
+            value = self._other(divisor, "/")
+            if not value:
+                raise ValidationError(
+                    obj="Money", field="divisor", value=divisor, expected="non-zero"
+                )
+            return self.amount / value
+        number = _scalar(divisor, "divisor")
+        if not number:
+            raise ValidationError(obj="Money", field="divisor", value=divisor, expected="non-zero")
+        return Money._make(self.amount / number, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money._make(-self.amount, self.currency)
+
+    def __pos__(self) -> Money:
+        return self
+
+    def __abs__(self) -> Money:
+        return Money._make(abs(self.amount), self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.amount < self._other(other, "<")
+
+    def __le__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.amount <= self._other(other, "<=")
+
+    def __gt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.amount > self._other(other, ">")
+
+    def __ge__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        return self.amount >= self._other(other, ">=")
+
+    # -- rounding and allocation ----------------------------------------------------------
+
+    def round(
+        self, places: SupportsIndex | None = None, mode: RoundingMode = RoundingMode.HALF_UP
+    ) -> Money:
+        """Round to ``places`` decimals (default: the currency's minor unit).
+
+        >>> Money("2.5", "IRR").round(), Money("-2.5", "IRR").round()
+        (Money('3', 'IRR'), Money('-3', 'IRR'))
+        >>> Money("1234.5678", "USD").round(3, RoundingMode.DOWN)
+        Money('1234.567', 'USD')
+        """
+        digits = self.places if places is None else int(places)
+        exponent = Decimal(1).scaleb(-digits)
+        return Money._make(
+            self.amount.quantize(exponent, rounding=RoundingMode(mode).decimal_mode), self.currency
+        )
+
+    def allocate(
+        self, ratios: Iterable[Decimal | int | str | float | Fraction], places: int | None = None
+    ) -> tuple[Money, ...]:
+        """Split into parts proportional to ``ratios`` that add up exactly.
+
+        Each part is a multiple of the minor unit (or ``10**-places``); the
+        units left after flooring every share go, one each, to the parts with
+        the largest remainders (earlier parts first on ties): the largest
+        remainder (Hamilton) method. The amount must already be a multiple of
+        that unit. Ratios may be floats here because they are weights, not
+        money.
+
+        >>> [str(m) for m in Money("10", "IRR").allocate([70, 20, 10])]
+        ['7 IRR', '2 IRR', '1 IRR']
+        >>> [str(m) for m in Money("0.05", "USD").allocate([1, 1])]
+        ['0.03 USD', '0.02 USD']
+        """
+        digits = self.places if places is None else places
+        weights: list[Fraction] = []
+        for index, ratio in enumerate(ratios):
+            try:
+                weight = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    obj="Money.allocate",
+                    field=f"ratios[{index}]",
+                    value=ratio,
+                    expected="a non-negative number",
+                ) from None
+            if weight < 0:
+                raise ValidationError(
+                    obj="Money.allocate",
+                    field=f"ratios[{index}]",
+                    value=ratio,
+                    expected="a non-negative number",
+                )
+            weights.append(weight)
+        total_weight = sum(weights, Fraction(0))
+        if not weights or total_weight == 0:
+            raise ValidationError(
+                obj="Money.allocate",
+                field="ratios",
+                value=list(weights),
+                expected="at least one positive ratio",
+            )
+        scaled = self.amount.scaleb(digits)
+        if scaled != scaled.to_integral_value():
+            raise ValidationError(
+                obj="Money.allocate",
+                field="amount",
+                value=self.amount,
+                expected=f"a multiple of 10^-{digits}: round() before allocating",
+            )
+        units = int(scaled)
+        sign = -1 if units < 0 else 1
+        units = abs(units)
+        shares = [units * weight / total_weight for weight in weights]
+        floors = [share.numerator // share.denominator for share in shares]
+        leftover = units - sum(floors)
+        by_remainder = sorted(range(len(shares)), key=lambda i: (floors[i] - shares[i], i))
+        for index in by_remainder[:leftover]:
+            floors[index] += 1
+        return tuple(
+            Money._make(Decimal(sign * part).scaleb(-digits), self.currency) for part in floors
+        )
+
+    def split(self, parts: int, places: int | None = None) -> tuple[Money, ...]:
+        """Split into ``parts`` near-equal parts that add up exactly.
+
+        >>> [str(m) for m in Money("100", "IRR").split(3)]
+        ['34 IRR', '33 IRR', '33 IRR']
+        """
+        if not isinstance(parts, int) or isinstance(parts, bool) or parts < 1:
+            raise ValidationError(
+                obj="Money.split", field="parts", value=parts, expected="an int >= 1"
+            )
+        return self.allocate([1] * parts, places)
+
+    # -- formatting ---------------------------------------------------------------------------
+
+    def format(
+        self,
+        locale: str = "en_US",
+        *,
+        persian_digits: bool = False,
+        toman: bool = False,
+        places: int | None = None,
+        mode: RoundingMode = RoundingMode.HALF_UP,
+    ) -> str:
+        """Format for display in ``locale`` (through babel).
+
+        The amount is rounded to ``places`` (default: the currency's minor
+        unit) with ``mode`` first. For Persian locales and IRR the amount is
+        written before the currency name (``1,234,567 ریال``), as Iranian
+        invoices do. Options for Iranian users:
+
+        - ``persian_digits``: Persian digits and separators (``۱٬۲۳۴٬۵۶۷``).
+        - ``toman``: show an IRR amount in tomans (1 toman = 10 rials). The
+          figure stays exact: an amount that is not a whole number of tomans
+          keeps its tenth (``1,234,567 ریال`` → ``123,456.7 تومان``), so no
+          rial is lost in display; round first to drop it.
+
+        >>> Money("1234.5", "USD").format("de_DE")
+        '1.234,50\xa0$'
+        >>> Money(1234567, "IRR").format("fa_IR", toman=True)
+        '123,456.7 تومان'
+        """
+        rounded = self.round(places, mode)
+        language = locale.replace("-", "_").split("_")[0].lower()
+        numbering = "default" if persian_digits else "latn"
+        if toman:
+            if self.currency != "IRR":
+                raise ValidationError(
+                    obj="Money.format",
+                    field="toman",
+                    value=self.currency,
+                    expected="IRR amounts only",
+                )
+            tomans = rounded.amount / 10
+            pattern = "#,##0" if tomans == tomans.to_integral_value() else "#,##0.0"
+            number = format_decimal(
+                tomans, format=pattern, locale=locale, numbering_system=numbering
+            )
+            label = _TOMAN_LABELS.get(language, "toman")
+            text = f"{number} {label}"
+        elif language == "fa" and self.currency == "IRR":
+            digits = max(0, -int(rounded.amount.as_tuple().exponent))
+            pattern = "#,##0" + ("." + "0" * digits if digits else "")
+            number = format_decimal(
+                rounded.amount, format=pattern, locale=locale, numbering_system=numbering
+            )
+            text = f"{number} ریال"
+        else:
+            text = format_currency(
+                rounded.amount,
+                self.currency,
+                locale=locale,
+                currency_digits=places is None,
+                decimal_quantization=places is None,
+                numbering_system=numbering,
+            )
+        return to_persian_digits(text) if persian_digits else text

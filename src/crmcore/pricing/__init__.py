@@ -1,0 +1,3 @@
+"""crmcore.pricing (under construction)."""
+
+__all__: list[str] = []

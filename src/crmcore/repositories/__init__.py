@@ -1,0 +1,3 @@
+"""crmcore.repositories (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""crmcore.roi (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""crmcore.scoring (under construction)."""
+
+__all__: list[str] = []

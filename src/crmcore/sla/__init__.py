@@ -1,0 +1,3 @@
+"""crmcore.sla (under construction)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""crmcore.testing (under construction)."""
+
+__all__: list[str] = []
