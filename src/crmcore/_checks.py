@@ -101,10 +101,8 @@ def instance_of(kind: type[Any] | tuple[type[Any], ...], *, optional: bool = Fal
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None and optional:
             return
-        if (
-            not isinstance(value, kind)
-            or (isinstance(value, bool)
-            and bool not in (kind if isinstance(kind, tuple) else (kind,)))
+        if not isinstance(value, kind) or (
+            isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
         ):
             raise ValidationError(
                 obj=_owner(instance),
