@@ -1,3 +1,77 @@
-"""crmcore.calendars (under construction)."""
+"""Business calendars: weekly hours, holidays, Jalali dates and business-time arithmetic.
 
-__all__: list[str] = []
+- :class:`WeeklySchedule` of :class:`TimeSpan` per weekday (breaks,
+  overnight shifts, 24×7), changing from a date with :class:`ScheduleChange`.
+- Holidays through the :class:`HolidaySource` protocol: :class:`ExplicitHolidays`,
+  :class:`GregorianHoliday`, :class:`JalaliHoliday`, :class:`RRuleHoliday`,
+  :class:`CountryHolidays`; partial days via ``Holiday.closes_at``; run-time
+  :class:`DayOverride` (ad-hoc closures, extra working days).
+- :class:`BusinessCalendar`: ``add``, ``between``, ``is_working``,
+  ``next_working_time``, ``working_intervals``, ``add_days``,
+  ``business_days_between`` and batch ``add_many``/``add_epochs``.
+- Presets :func:`iran` and :func:`from_country`; Jalali helpers
+  :func:`jalali_date`, :func:`parse_jalali`, :func:`format_jalali`,
+  :func:`jalali_month_range`, :func:`iranian_fiscal_year`.
+
+>>> from datetime import datetime, timedelta
+>>> cal = iran(thursday="half")
+>>> # 29 Esfand 1403 is a holiday, then 30 Esfand (leap year), Nowruz 1-4 Farvardin:
+>>> # the first working time is Tuesday 5 Farvardin 08:00; 8 h later is its closing time.
+>>> deadline = cal.add(datetime(2025, 3, 19, 10, 0, tzinfo=cal.timezone), timedelta(hours=8))
+>>> deadline.isoformat(), format_jalali(deadline.date())
+('2025-03-25T16:00:00+03:30', '1404-01-05')
+"""
+
+from crmcore.calendars._calendar import MAX_YEAR, MIN_YEAR, BusinessCalendar
+from crmcore.calendars._holidays import (
+    CountryHolidays,
+    DayOverride,
+    ExplicitHolidays,
+    GregorianHoliday,
+    Holiday,
+    HolidaySource,
+    JalaliHoliday,
+    RRuleHoliday,
+    merge_holidays,
+)
+from crmcore.calendars._jalali import (
+    format_jalali,
+    iranian_fiscal_year,
+    iranian_fiscal_year_range,
+    is_jalali_leap_year,
+    jalali_date,
+    jalali_month_range,
+    parse_jalali,
+    to_jalali,
+)
+from crmcore.calendars._presets import IRAN_SOLAR_HOLIDAYS, from_country, iran
+from crmcore.calendars._schedule import ScheduleChange, TimeSpan, WeeklySchedule
+
+__all__ = [
+    "IRAN_SOLAR_HOLIDAYS",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "BusinessCalendar",
+    "CountryHolidays",
+    "DayOverride",
+    "ExplicitHolidays",
+    "GregorianHoliday",
+    "Holiday",
+    "HolidaySource",
+    "JalaliHoliday",
+    "RRuleHoliday",
+    "ScheduleChange",
+    "TimeSpan",
+    "WeeklySchedule",
+    "format_jalali",
+    "from_country",
+    "iran",
+    "iranian_fiscal_year",
+    "iranian_fiscal_year_range",
+    "is_jalali_leap_year",
+    "jalali_date",
+    "jalali_month_range",
+    "merge_holidays",
+    "parse_jalali",
+    "to_jalali",
+]

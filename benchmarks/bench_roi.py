@@ -1,0 +1,285 @@
+"""Benchmark crmcore.roi against the libraries a user would otherwise pick.
+
+Run: ``python benchmarks/bench_roi.py`` (from the repository root, with the
+test extra installed). Everything is timed in this one process with timeit on
+the same inputs; ratios are crmcore time / peer time (below 1 = crmcore faster).
+
+1. npv / irr on 10,000 random cash-flow series vs numpy-financial, plus how
+   often numpy-financial returns nan or a root that is not one of the real
+   rates of return.
+2. xnpv / xirr vs a plain-Python Newton XIRR (the usual hand-rolled
+   version) and scipy's brentq on the same function.
+3. BG/NBD and Gamma-Gamma fits on the CDNOW summary vs scipy.optimize
+   (L-BFGS-B on a vectorised numpy likelihood, which is what ``lifetimes``
+   does). ``lifetimes`` itself breaks on pandas 3: ``bench_roi_lifetimes.py``
+   runs it beside crmcore in a separate environment with pandas 1.5; when
+   /tmp/lifetimes-venv exists this script runs it and prints its output.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import random
+import subprocess
+import sys
+import timeit
+import warnings
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import numpy_financial as npf
+from scipy import optimize, special
+
+from crmcore.errors import NoSolutionError
+from crmcore.roi import (
+    BetaGeoModel,
+    CustomerSummary,
+    GammaGammaModel,
+    irr,
+    irr_roots,
+    npv,
+    xirr,
+    xnpv,
+)
+
+SERIES = 10_000
+SUMMARY = Path("/work/shared/data/cdnow/cdnow_customers_summary_with_transactions.csv")
+# the separate environment of bench_roi_lifetimes.py (override with $LIFETIMES_PYTHON)
+LIFETIMES_PYTHON = Path(
+    os.environ.get("LIFETIMES_PYTHON", "/tmp/lifetimes-venv/bin/python")  # noqa: S108  (a documented local venv, not a temp file)
+)
+
+
+def best(func, number: int = 1, repeat: int = 3) -> float:
+    """Best wall time of ``func`` over ``repeat`` runs of ``number`` calls, per run."""
+    return min(timeit.repeat(func, number=number, repeat=repeat)) / number
+
+
+def line(label: str, ours: float, theirs: float, peer: str) -> None:
+    print(
+        f"  {label:<44} crmcore {ours * 1e3:9.2f} ms   {peer} {theirs * 1e3:9.2f} ms"
+        f"   ratio {ours / theirs:6.2f}"
+    )
+
+
+def cash_flows() -> None:
+    rng = random.Random(42)
+    conventional = [
+        [-rng.randint(1_000, 100_000)] + [rng.randint(0, 30_000) for _ in range(9)]
+        for _ in range(SERIES)
+    ]
+    conventional = [s for s in conventional if sum(s[1:]) > -s[0] // 2]
+    rates = [rng.uniform(0.0, 0.3) for _ in conventional]
+    print(f"cash flows: {len(conventional)} conventional series of 10 periods")
+    ours = best(lambda: [npv(r, s) for r, s in zip(rates, conventional, strict=True)], repeat=2)
+    theirs = best(
+        lambda: [npf.npv(r, s) for r, s in zip(rates, conventional, strict=True)], repeat=2
+    )
+    line("npv (exact Decimal vs float)", ours, theirs, "numpy-financial")
+    ours = best(lambda: [irr(s) for s in conventional], repeat=2)
+    theirs = best(lambda: [npf.irr(s) for s in conventional], repeat=2)
+    line("irr, one sign change", ours, theirs, "numpy-financial")
+    worst = max(abs(float(irr(s)) - npf.irr(s)) for s in conventional[:2000])
+    print(f"  largest |crmcore irr − numpy-financial irr| on 2,000 series: {worst:.2e}")
+
+    mixed = [[rng.randint(-1000, 1000) for _ in range(8)] for _ in range(SERIES)]
+    ours = best(lambda: [_roots_or_none(s) for s in mixed], repeat=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = best(lambda: [npf.irr(s) for s in mixed], repeat=2)
+        peer = [npf.irr(s) for s in mixed]
+    line("all IRRs, random signs (8 periods)", ours, theirs, "numpy-financial")
+    nan = wrong = several = 0
+    for series, value in zip(mixed, peer, strict=True):
+        roots = _roots_or_none(series) or ()
+        several += len(roots) > 1
+        if math.isnan(value):
+            nan += bool(roots)
+        elif not any(abs(float(r) - value) < 1e-6 * max(1.0, abs(value)) for r in roots):
+            wrong += 1
+    print(
+        f"  numpy-financial on those {SERIES}: {several} series have several IRRs (it silently "
+        f"picks one); nan where a rate exists: {nan}; value that is no root: {wrong}"
+    )
+
+
+def _roots_or_none(series: list[int]) -> tuple[Decimal, ...] | None:
+    try:
+        return irr_roots(series)
+    except NoSolutionError:
+        return None
+
+
+def _plain_xirr(flows: list[tuple[date, float]], guess: float = 0.1) -> float:
+    # the usual hand-rolled XIRR: Newton from a guess (fails silently on bad guesses)
+    first = flows[0][0]
+    times = [(d - first).days / 365.0 for d, _ in flows]
+    amounts = [a for _, a in flows]
+    rate = guess
+    for _ in range(100):
+        value = sum(a / (1 + rate) ** t for a, t in zip(amounts, times, strict=True))
+        slope = sum(-t * a / (1 + rate) ** (t + 1) for a, t in zip(amounts, times, strict=True))
+        step = value / slope
+        rate -= step
+        if abs(step) < 1e-12:
+            break
+    return rate
+
+
+def dated_flows() -> None:
+    rng = random.Random(7)
+    series = []
+    for _ in range(2_000):
+        start = date(2020, 1, 1) + timedelta(days=rng.randint(0, 365))
+        days = sorted(rng.sample(range(1, 1500), 8))
+        flows = [(start, -rng.randint(5_000, 20_000))] + [
+            (start + timedelta(days=d), rng.randint(500, 5_000)) for d in days
+        ]
+        if sum(a for _, a in flows) > 0:
+            series.append(flows)
+    floats = [[(d, float(a)) for d, a in s] for s in series]
+    print(f"dated flows: {len(series)} series of 9 flows over ~4 years")
+    ours = best(lambda: [xnpv("0.09", s) for s in series], repeat=2)
+    theirs = best(
+        lambda: [sum(a / 1.09 ** ((d - s[0][0]).days / 365) for d, a in s) for s in floats],
+        repeat=2,
+    )
+    line("xnpv (exact Decimal vs float loop)", ours, theirs, "plain Python")
+    ours = best(lambda: [xirr(s) for s in series], repeat=2)
+    theirs = best(lambda: [_plain_xirr(s) for s in floats], repeat=2)
+    line("xirr (all roots bracketed vs Newton)", ours, theirs, "plain Python")
+
+    def brentq_xirr(flows: list[tuple[date, float]]) -> float:
+        first = flows[0][0]
+        try:
+            return optimize.brentq(
+                lambda r: sum(a / (1 + r) ** ((d - first).days / 365) for d, a in flows),
+                -0.99,
+                10,
+            )
+        except ValueError:  # no sign change over the fixed bracket
+            return math.nan
+
+    theirs = best(lambda: [brentq_xirr(s) for s in floats], repeat=2)
+    line("xirr vs scipy brentq on (-0.99, 10)", ours, theirs, "scipy")
+    missed = sum(math.isnan(brentq_xirr(s)) for s in floats)
+    print(f"  scipy brentq on a fixed bracket found no root for {missed} of {len(floats)} series")
+    worst = max(abs(float(xirr(s)) - _plain_xirr(f)) for s, f in zip(series, floats, strict=True))
+    print(f"  largest |crmcore xirr − Newton xirr|: {worst:.2e}")
+
+
+def _load_summary() -> list[CustomerSummary]:
+    with SUMMARY.open(encoding="utf-8") as handle:
+        return [
+            CustomerSummary(
+                row["ID"],
+                frequency=int(row["x"]),
+                recency=float(row["t_x"]),
+                age=float(row["T"]),
+                monetary_value=row["zbar"],
+            )
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _scipy_bgnbd(x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> tuple[np.ndarray, float]:
+    def negative_ll(log_params: np.ndarray) -> float:
+        r, alpha, a, b = np.exp(log_params)
+        a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+        a2 = special.betaln(a, b + x) - special.betaln(a, b)
+        a3 = -(r + x) * np.log(alpha + big_t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a4 = np.where(
+                x > 0,
+                np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+                -np.inf,
+            )
+        return float(-np.sum(a1 + a2 + np.logaddexp(a3, a4)))
+
+    result = optimize.minimize(negative_ll, np.zeros(4), method="L-BFGS-B")
+    return np.exp(result.x), -float(result.fun)
+
+
+def _scipy_gamma_gamma(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    def negative_ll(log_params: np.ndarray) -> float:
+        p, q, g = np.exp(log_params)
+        return float(
+            -np.sum(
+                special.gammaln(p * x + q)
+                - special.gammaln(p * x)
+                - special.gammaln(q)
+                + q * np.log(g)
+                + (p * x - 1) * np.log(m)
+                + p * x * np.log(x)
+                - (p * x + q) * np.log(g + m * x)
+            )
+        )
+
+    return np.exp(optimize.minimize(negative_ll, np.zeros(3), method="L-BFGS-B").x)
+
+
+def clv_fits() -> None:
+    if not SUMMARY.exists():
+        print("CDNOW summary not found: skipping the CLV fits")
+        return
+    customers = _load_summary()
+    x = np.array([c.frequency for c in customers], dtype=float)
+    t_x = np.array([c.recency for c in customers])
+    big_t = np.array([c.age for c in customers])
+    print(f"BG/NBD on CDNOW ({len(customers)} customers, weeks)")
+    python_time = best(lambda: BetaGeoModel.fit(customers, backend="python"), repeat=5)
+    numpy_time = best(lambda: BetaGeoModel.fit(customers, backend="numpy"), repeat=5)
+    scipy_time = best(lambda: _scipy_bgnbd(x, t_x, big_t), repeat=5)
+    line("fit, pure Python", python_time, scipy_time, "scipy L-BFGS-B")
+    line("fit, numpy backend", numpy_time, scipy_time, "scipy L-BFGS-B")
+    fit = BetaGeoModel.fit(customers, backend="python")
+    params, ll = _scipy_bgnbd(x, t_x, big_t)
+    m = fit.model
+    print(
+        f"  crmcore r={m.r:.4f} alpha={m.alpha:.4f} a={m.a:.4f} b={m.b:.4f} "
+        f"LL={fit.log_likelihood:.3f} ({fit.iterations} iterations, converged={fit.converged})"
+    )
+    print(
+        f"  scipy   r={params[0]:.4f} alpha={params[1]:.4f} a={params[2]:.4f} b={params[3]:.4f} "
+        f"LL={ll:.3f}"
+    )
+    print("  published (FHL 2005): r=0.243 alpha=4.414 a=0.793 b=2.426 LL=-9582.4")
+
+    repeat = [c for c in customers if c.frequency > 0]
+    xr = np.array([c.frequency for c in repeat], dtype=float)
+    mr = np.array([float(c.monetary_value) for c in repeat])
+    ours = best(lambda: GammaGammaModel.fit(customers), repeat=5)
+    theirs = best(lambda: _scipy_gamma_gamma(xr, mr), repeat=5)
+    line("Gamma-Gamma fit, pure Python", ours, theirs, "scipy L-BFGS-B")
+    gg = GammaGammaModel.fit(customers).model
+    p, q, g = _scipy_gamma_gamma(xr, mr)
+    print(f"  crmcore p={gg.p:.4f} q={gg.q:.4f} gamma={gg.gamma:.4f}")
+    print(f"  scipy   p={p:.4f} q={q:.4f} gamma={g:.4f}   published: 6.25 3.74 15.44")
+
+
+def lifetimes_side_by_side() -> None:
+    script = Path(__file__).with_name("bench_roi_lifetimes.py")
+    if not LIFETIMES_PYTHON.exists():
+        print(f"lifetimes: {LIFETIMES_PYTHON} not found; see {script.name} to set it up")
+        return
+    print("lifetimes (separate environment, pandas 1.5, crmcore and lifetimes in one process):")
+    result = subprocess.run(  # noqa: S603  (a fixed interpreter and script of this repository)
+        [str(LIFETIMES_PYTHON), str(script)], capture_output=True, text=True, check=False
+    )
+    print(result.stdout.rstrip() or result.stderr.rstrip())
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
+    cash_flows()
+    dated_flows()
+    clv_fits()
+    lifetimes_side_by_side()
+
+
+if __name__ == "__main__":
+    main()

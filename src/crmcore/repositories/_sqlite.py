@@ -1,0 +1,431 @@
+"""The SQLite reference store on the standard library (private; see ``crmcore.repositories``).
+
+Each record is a JSON document (made by :func:`crmcore.serialization.make_converter`)
+in a table per aggregate, beside indexed columns for its id, version and
+the commonly filtered fields. Every unit of work is one ``BEGIN IMMEDIATE``
+transaction: it holds SQLite's write lock from start to end, so units of
+work in other threads or processes wait (up to ``timeout`` seconds) instead
+of interleaving, and a sequence draw or read-modify-write cannot be lost.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import sqlite3
+import threading
+from typing import Generic, cast
+
+from crmcore.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvalidTransitionError,
+    NotFoundError,
+    ValidationError,
+)
+from crmcore.models import (
+    Account,
+    AccountId,
+    Activity,
+    ActivityId,
+    Case,
+    CaseId,
+    Contact,
+    ContactId,
+    Lead,
+    LeadId,
+    Opportunity,
+    OpportunityId,
+)
+from crmcore.repositories._aggregates import (
+    ACCOUNTS,
+    ACTIVITIES,
+    AGGREGATES,
+    CASES,
+    CONTACTS,
+    LEADS,
+    OPPORTUNITIES,
+    Aggregate,
+    E,
+    I,
+    check_key,
+    check_page,
+    matches,
+)
+from crmcore.repositories._protocols import UnitOfWork
+from crmcore.repositories._unit import (
+    BaseUnitOfWork,
+    ThreadGuard,
+    bump,
+    check_entity,
+    check_id,
+    check_stored_version,
+    check_version,
+)
+from crmcore.serialization import make_converter
+
+SCHEMA_VERSION = 1
+"""The layout this code reads and writes; stored in the ``schema_version`` table."""
+
+
+def _schema() -> list[str]:
+    statements = [
+        "CREATE TABLE sequences (key TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL)",
+    ]
+    for aggregate in AGGREGATES:
+        table = aggregate.name
+        columns = "".join(
+            f', "{name}" {"INTEGER NOT NULL" if name == "version" else "TEXT"}'
+            for name in aggregate.column_names
+        )
+        statements.append(
+            f"CREATE TABLE {table} (id TEXT PRIMARY KEY NOT NULL, doc TEXT NOT NULL{columns})"
+        )
+        statements.extend(
+            f'CREATE INDEX {table}_{name} ON {table} ("{name}")'
+            for name in aggregate.column_names
+            if name != "version"
+        )
+    return statements
+
+
+class SqliteStore:
+    """A store in an SQLite database: a file, or ``":memory:"`` (the default).
+
+    Files use WAL journaling, so readers and one writer work side by side,
+    and a busy timeout, so two processes writing the same file wait for
+    each other and lose nothing. The schema is created on first open and
+    its version recorded; a file written by a newer schema is refused.
+    ``durable=False`` trades the last transactions on power loss (never
+    corruption) for faster commits (``synchronous=NORMAL`` instead of
+    ``FULL``). Open a store in each process that uses it; within a process
+    it may be shared by threads. Close it (or use it as a context manager)
+    when done.
+
+    >>> from crmcore.models import Account, AccountId
+    >>> with SqliteStore() as store:
+    ...     with store.unit_of_work() as uow:
+    ...         _ = uow.accounts.add(Account(id=AccountId("acme"), name="Acme"))
+    ...         number = uow.sequences.next_value("invoice/1405")
+    ...     with store.unit_of_work() as uow:
+    ...         uow.accounts.get(AccountId("acme")).version, number
+    (1, 1)
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = ":memory:",
+        *,
+        timeout: float = 30.0,
+        durable: bool = True,
+    ) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise ValidationError(
+                obj="SqliteStore", field="path", value=path, expected="':memory:' or a file path"
+            )
+        if (
+            not isinstance(timeout, (int, float))
+            or isinstance(timeout, bool)
+            or not timeout > 0  # also refuses NaN
+        ):
+            raise ValidationError(
+                obj="SqliteStore", field="timeout", value=timeout, expected="seconds > 0"
+            )
+        self.path = os.fspath(path)
+        self._in_memory = self.path in (":memory:", "")
+        self._timeout = float(timeout)
+        self._synchronous = "FULL" if durable else "NORMAL"
+        self._converter = make_converter()
+        self._guard = ThreadGuard()
+        self._pool_lock = threading.Lock()
+        self._memory_lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
+        first = self._connect()
+        try:
+            if not self._in_memory:
+                first.execute("PRAGMA journal_mode=WAL")
+            _create_schema(first)
+        except BaseException:
+            first.close()
+            raise
+        self._shared = first if self._in_memory else None
+        if not self._in_memory:
+            self._idle.append(first)
+
+    def _connect(self) -> sqlite3.Connection:
+        # isolation_level=None: this code issues BEGIN/COMMIT itself.
+        conn = sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        return conn
+
+    def _checkout(self) -> sqlite3.Connection:
+        if self._closed:
+            raise InvalidTransitionError(
+                "SqliteStore", self.path, state="closed", action="begin a unit of work"
+            )
+        if self._shared is not None:
+            self._memory_lock.acquire()
+            return self._shared
+        with self._pool_lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def _checkin(self, conn: sqlite3.Connection) -> None:
+        if self._shared is not None:
+            self._memory_lock.release()
+            return
+        with self._pool_lock:
+            if not self._closed:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work on this store (enter it with ``with``)."""
+        return _SqliteUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close the store's connections; units of work in progress finish first."""
+        with self._pool_lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+        if self._shared is not None:
+            with self._memory_lock:
+                self._shared.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = conn.execute("SELECT version FROM schema_version").fetchone()
+        if row is None:
+            for statement in _schema():
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise ValidationError(
+                obj="SqliteStore",
+                field="schema_version",
+                value=row[0],
+                expected=f"{SCHEMA_VERSION} (the schema this crmcore version writes)",
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+class _SqliteRepository(Generic[E, I]):
+    """One aggregate's table, used by one unit of work."""
+
+    def __init__(self, uow: _SqliteUnitOfWork, aggregate: Aggregate[E, I]) -> None:
+        self._uow = uow
+        self._aggregate = aggregate
+        self._converter = uow.store._converter
+        table = aggregate.name
+        names = aggregate.column_names
+        quoted = ", ".join(f'"{n}"' for n in names)
+        # Table and column names are constants of this module, never input.
+        self._sql_get = f"SELECT doc FROM {table} WHERE id = ?"  # noqa: S608
+        self._sql_version = f"SELECT version FROM {table} WHERE id = ?"  # noqa: S608
+        self._sql_insert = (
+            f"INSERT INTO {table} (id, doc, {quoted}) VALUES (?, ?{', ?' * len(names)})"  # noqa: S608
+        )
+        assignments = ", ".join(f'"{n}" = ?' for n in names)
+        self._sql_update = (
+            f"UPDATE {table} SET doc = ?, {assignments} WHERE id = ? AND version = ?"  # noqa: S608
+        )
+        self._sql_delete = f"DELETE FROM {table} WHERE id = ?"  # noqa: S608
+        self._sql_select = f"SELECT doc FROM {table}"  # noqa: S608
+
+    def _conn(self, action: str) -> sqlite3.Connection:
+        return self._uow.connection(action)
+
+    def _load(self, doc: str) -> E:
+        return self._converter.structure(json.loads(doc), self._aggregate.entity)
+
+    def _dump(self, entity: E) -> str:
+        data = self._converter.unstructure(entity)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    def _refuse(self, conn: sqlite3.Connection, entity_id: str, held: int | None) -> None:
+        """After a write matched no row: say whether the record is missing or newer."""
+        row = conn.execute(self._sql_version, (entity_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(self._aggregate.label, entity_id)
+        check_stored_version(self._aggregate, entity_id, held, row[0])
+        raise ConcurrencyError(  # pragma: no cover - the write lock makes this unreachable
+            self._aggregate.label, entity_id, expected_version=held or 0, actual_version=row[0]
+        )
+
+    def get(self, id: I, /) -> E:
+        conn = self._conn("get")
+        entity_id = check_id(self._aggregate, id)
+        row = conn.execute(self._sql_get, (entity_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(self._aggregate.label, entity_id)
+        return self._load(row[0])
+
+    def add(self, entity: E, /) -> E:
+        conn = self._conn("add")
+        check_entity(self._aggregate, entity, new=True)
+        entity_id: str = entity.id  # type: ignore[attr-defined]
+        stored: E = bump(entity, 1)
+        try:
+            conn.execute(
+                self._sql_insert, (entity_id, self._dump(stored), *self._aggregate.row(stored))
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateError(self._aggregate.label, entity_id) from None
+        return stored
+
+    def update(self, entity: E, /) -> E:
+        conn = self._conn("update")
+        check_entity(self._aggregate, entity, new=False)
+        entity_id: str = entity.id  # type: ignore[attr-defined]
+        held: int = entity.version  # type: ignore[attr-defined]
+        stored: E = bump(entity, held + 1)
+        cursor = conn.execute(
+            self._sql_update,
+            (self._dump(stored), *self._aggregate.row(stored), entity_id, held),
+        )
+        if cursor.rowcount != 1:
+            self._refuse(conn, entity_id, held)
+        return stored
+
+    def delete(self, id: I, /, *, version: int | None = None) -> None:
+        conn = self._conn("delete")
+        entity_id = check_id(self._aggregate, id)
+        held = check_version(self._aggregate, version)
+        if held is None:
+            cursor = conn.execute(self._sql_delete, (entity_id,))
+        else:
+            cursor = conn.execute(self._sql_delete + " AND version = ?", (entity_id, held))
+        if cursor.rowcount != 1:
+            self._refuse(conn, entity_id, held)
+
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, **criteria: object
+    ) -> builtins.list[E]:
+        conn = self._conn("list")
+        checked = self._aggregate.check_criteria(criteria)
+        limit, offset = check_page(self._aggregate.label, limit, offset)
+        by_name = {c.name: c for c in self._aggregate.columns}
+        clauses: builtins.list[str] = []
+        params: builtins.list[object] = []
+        rest: dict[str, object] = {}
+        for name, value in checked.items():
+            column = by_name.get(name)
+            if column is None:
+                rest[name] = value
+            else:
+                clauses.append(f'"{name}" IS ?')
+                params.append(column.to_sql(value))
+        sql = self._sql_select
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY id"
+        if not rest:
+            # Every criterion is a column: SQLite pages (LIMIT -1 means no limit).
+            sql += " LIMIT ? OFFSET ?"
+            params += [-1 if limit is None else limit, offset]
+            return [self._load(doc) for (doc,) in conn.execute(sql, params)]
+        found = [
+            entity
+            for entity in (self._load(doc) for (doc,) in conn.execute(sql, params))
+            if matches(entity, rest)
+        ]
+        end = None if limit is None else offset + limit
+        return found[offset:end]
+
+
+class _SqliteSequence:
+    """Gap-free counters in the ``sequences`` table, inside the unit of work's transaction."""
+
+    def __init__(self, uow: _SqliteUnitOfWork) -> None:
+        self._uow = uow
+
+    def next_value(self, key: str, /) -> int:
+        conn = self._uow.connection("draw a number")
+        check_key(key)
+        row = conn.execute("SELECT value FROM sequences WHERE key = ?", (key,)).fetchone()
+        value = 1 if row is None else int(row[0]) + 1
+        conn.execute("INSERT OR REPLACE INTO sequences (key, value) VALUES (?, ?)", (key, value))
+        return value
+
+
+class _SqliteUnitOfWork(BaseUnitOfWork):
+    """A unit of work on a :class:`SqliteStore`: one ``BEGIN IMMEDIATE`` transaction."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.conn: sqlite3.Connection | None = None
+        self.accounts: _SqliteRepository[Account, AccountId] = _SqliteRepository(self, ACCOUNTS)
+        self.contacts: _SqliteRepository[Contact, ContactId] = _SqliteRepository(self, CONTACTS)
+        self.leads: _SqliteRepository[Lead, LeadId] = _SqliteRepository(self, LEADS)
+        self.opportunities: _SqliteRepository[Opportunity, OpportunityId] = _SqliteRepository(
+            self, OPPORTUNITIES
+        )
+        self.activities: _SqliteRepository[Activity, ActivityId] = _SqliteRepository(
+            self, ACTIVITIES
+        )
+        self.cases: _SqliteRepository[Case, CaseId] = _SqliteRepository(self, CASES)
+        self.sequences = _SqliteSequence(self)
+
+    def connection(self, action: str) -> sqlite3.Connection:
+        """The transaction's connection; refused outside the ``with`` block."""
+        self.require_active(action)
+        # An active unit of work always holds a connection (set before it turns active).
+        return cast(sqlite3.Connection, self.conn)
+
+    def _open(self) -> None:
+        self.store._guard.enter()
+        try:
+            conn = self.store._checkout()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self.store._checkin(conn)
+                raise
+        except BaseException:
+            self.store._guard.leave()
+            raise
+        self.conn = conn
+
+    def _commit(self) -> None:
+        if self.conn is not None and self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        if self.conn is not None and self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def _restart(self) -> None:
+        if self.conn is not None:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def _close(self) -> None:
+        conn, self.conn = self.conn, None
+        try:
+            if conn is not None:
+                self.store._checkin(conn)
+        finally:
+            self.store._guard.leave()
+

@@ -1,0 +1,729 @@
+"""Declarative scorecards and the explained score of a lead (private; see ``crmcore.scoring``)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+
+import attrs
+
+from crmcore import _checks as check
+from crmcore.errors import ScoringError, ValidationError
+from crmcore.models import FrozenMap, Lead
+from crmcore.models._base import to_frozen_map
+from crmcore.money import to_decimal
+from crmcore.scoring._conditions import (
+    Condition,
+    EngagementEvent,
+    EventFilter,
+    LeadLike,
+    as_text,
+    field_value,
+)
+
+__all__ = [
+    "GRADE_LETTERS",
+    "CategoryMap",
+    "Decay",
+    "DecayKind",
+    "DecayStep",
+    "Frequency",
+    "GradeCriterion",
+    "Grading",
+    "RatingBand",
+    "RollUp",
+    "Rule",
+    "RuleGroup",
+    "RuleKind",
+    "ScoreChange",
+    "ScoreLine",
+    "ScoreResult",
+    "Scorecard",
+    "diff_scores",
+    "rank",
+    "roll_up",
+    "score_lead",
+    "score_leads",
+]
+
+GRADE_LETTERS: tuple[str, ...] = (
+    "F",
+    "D-",
+    "D",
+    "D+",
+    "C-",
+    "C",
+    "C+",
+    "B-",
+    "B",
+    "B+",
+    "A-",
+    "A",
+    "A+",
+)
+"""Grades from worst to best, one third of a letter apart (Pardot's scale)."""
+
+
+def _dec(name: str, owner: str) -> Any:
+    def convert(value: object) -> Decimal:
+        return to_decimal(value, obj=owner, field=name)
+
+    return convert
+
+
+def _opt_dec(name: str, owner: str) -> Any:
+    def convert(value: object) -> Decimal | None:
+        return None if value is None else to_decimal(value, obj=owner, field=name)
+
+    return convert
+
+
+class Frequency(enum.StrEnum):
+    """How often an event rule awards its points (Dynamics 365's frequencies)."""
+
+    EACH = "each"
+    """For every matching event."""
+    ONCE = "once"
+    """Once when at least one matching event happened (decayed by the newest one)."""
+    NONE = "none"
+    """When no matching event happened (a rule on absence; never decays)."""
+
+
+class RuleKind(enum.StrEnum):
+    """Fit (who the lead is: field rules, never decay) or engagement (events, decay)."""
+
+    FIT = "fit"
+    ENGAGEMENT = "engagement"
+
+
+class DecayKind(enum.StrEnum):
+    """Half-life (continuous) or step (a factor after each age threshold)."""
+
+    HALF_LIFE = "half_life"
+    STEP = "step"
+
+
+@attrs.frozen
+class DecayStep:
+    """From ``after_days`` of age on, points are multiplied by ``factor``."""
+
+    after_days: int = attrs.field(validator=check.non_negative_int())
+    factor: Decimal = attrs.field(converter=_dec("factor", "DecayStep"))
+
+    def __attrs_post_init__(self) -> None:
+        if not Decimal(0) <= self.factor <= Decimal(1):
+            raise ValidationError(
+                obj="DecayStep", field="factor", value=self.factor, expected="between 0 and 1"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Decay:
+    """How engagement points fade with the age of the event.
+
+    Half-life: ``factor = 0.5 ** (age_days / half_life_days)``. Step: the factor
+    of the last step whose ``after_days`` the age has reached (1 before the
+    first step), e.g. HubSpot's "−50 % after a month" is
+    ``Decay.step((30, "0.5"))``. Factors never increase with age.
+
+    >>> Decay.half_life(30).factor(timedelta(days=60))
+    Decimal('0.25')
+    >>> Decay.step((30, "0.5"), (90, "0")).factor(timedelta(days=45))
+    Decimal('0.5')
+    """
+
+    kind: DecayKind = attrs.field(converter=DecayKind)
+    half_life_days: Decimal | None = attrs.field(
+        default=None, converter=_opt_dec("half_life_days", "Decay")
+    )
+    steps: tuple[DecayStep, ...] = attrs.field(default=(), converter=tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is DecayKind.HALF_LIFE:
+            if self.half_life_days is None or self.half_life_days <= 0:
+                raise ValidationError(
+                    obj="Decay",
+                    field="half_life_days",
+                    value=self.half_life_days,
+                    expected="a number of days > 0",
+                )
+            return
+        if not self.steps:
+            raise ValidationError(
+                obj="Decay", field="steps", value=self.steps, expected="one or more steps"
+            )
+        for before, after in zip(self.steps, self.steps[1:], strict=False):
+            if after.after_days <= before.after_days or after.factor > before.factor:
+                raise ValidationError(
+                    obj="Decay",
+                    field="steps",
+                    value=self.steps,
+                    expected="steps by increasing after_days with non-increasing factors",
+                )
+
+    @classmethod
+    def half_life(cls, days: Decimal | int | str) -> Decay:
+        """Continuous decay halving every ``days`` days."""
+        return cls(kind=DecayKind.HALF_LIFE, half_life_days=days)
+
+    @classmethod
+    def step(cls, *steps: tuple[int, Decimal | int | str]) -> Decay:
+        """Step decay from ``(after_days, factor)`` pairs."""
+        return cls(kind=DecayKind.STEP, steps=tuple(DecayStep(d, f) for d, f in steps))
+
+    def factor(self, age: timedelta) -> Decimal:
+        """The multiplier for an event ``age`` old (1 at age 0)."""
+        if age <= timedelta(0):
+            return Decimal(1)
+        if self.kind is DecayKind.STEP:
+            result = Decimal(1)
+            for step in self.steps:
+                if age >= timedelta(days=step.after_days):
+                    result = step.factor
+            return result
+        assert self.half_life_days is not None  # noqa: S101 - checked in __attrs_post_init__
+        seconds = Decimal(age.days * 86400 + age.seconds) + Decimal(age.microseconds).scaleb(-6)
+        with localcontext() as ctx:
+            ctx.prec = 28
+            return +(Decimal("0.5") ** (seconds / (self.half_life_days * 86400)))
+
+
+@attrs.frozen(kw_only=True)
+class CategoryMap:
+    """Points by the value of one field (e.g. interest: high 30, medium 15, low 0).
+
+    Values not listed score ``default``.
+    """
+
+    field: str = attrs.field(validator=check.text())
+    points: FrozenMap[str, Decimal] = attrs.field(converter=to_frozen_map)
+    default: Decimal = attrs.field(default=Decimal(0), converter=_dec("default", "CategoryMap"))
+    ignore_case: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if not self.points:
+            raise ValidationError(
+                obj="CategoryMap", field="points", value=self.points, expected="a non-empty map"
+            )
+        fixed = {}
+        for key, value in self.points.items():
+            if not isinstance(key, str):
+                raise ValidationError(
+                    obj="CategoryMap", field="points", value=key, expected="string keys"
+                )
+            fixed[key] = to_decimal(value, obj="CategoryMap", field=f"points[{key}]")
+        object.__setattr__(self, "points", FrozenMap(fixed))
+
+    def lookup(self, raw: object) -> Decimal:
+        """Points for a raw field value."""
+        if raw is None:
+            return self.default
+        text = as_text(raw)
+        if self.ignore_case:
+            text = text.casefold()
+            for key, value in self.points.items():
+                if key.casefold() == text:
+                    return value
+            return self.default
+        return self.points.get(text, self.default)
+
+
+@attrs.frozen(kw_only=True)
+class Rule:
+    """One scoring rule: a condition on fields, on events, or a category mapping.
+
+    - fit rule: ``when`` only, awards ``points`` once when it holds;
+    - category rule: ``mapping``, awards the mapped points (``when`` may gate it);
+    - engagement rule: ``event`` (with ``frequency``), awards ``points`` per
+      event, once, or when none happened; ``when`` may gate it on fields.
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    points: Decimal = attrs.field(default=Decimal(0), converter=_dec("points", "Rule"))
+    when: Condition | None = None
+    event: EventFilter | None = None
+    frequency: Frequency = attrs.field(default=Frequency.EACH, converter=Frequency)
+    mapping: CategoryMap | None = None
+
+    def __attrs_post_init__(self) -> None:
+        where = f"Rule {self.name!r}"
+        if self.mapping is not None and self.event is not None:
+            raise ValidationError(
+                obj=where, field="mapping", value=self.mapping, expected="no mapping on an event rule"
+            )
+        if self.mapping is None and self.event is None and self.when is None:
+            raise ValidationError(
+                obj=where, field="when", value=None, expected="a condition, an event or a mapping"
+            )
+        if self.mapping is not None and self.points != 0:
+            raise ValidationError(
+                obj=where,
+                field="points",
+                value=self.points,
+                expected="0 (a category rule takes its points from the mapping)",
+            )
+
+    @property
+    def kind(self) -> RuleKind:
+        """Engagement for event rules, fit otherwise."""
+        return RuleKind.ENGAGEMENT if self.event is not None else RuleKind.FIT
+
+    def fields(self) -> frozenset[str]:
+        """Field names the rule reads."""
+        names = self.when.fields() if self.when else frozenset()
+        return names | ({self.mapping.field} if self.mapping else frozenset())
+
+
+@attrs.frozen(kw_only=True)
+class RuleGroup:
+    """Rules whose total is capped at ``cap`` (HubSpot's score groups)."""
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
+    cap: Decimal | None = attrs.field(default=None, converter=_opt_dec("cap", "RuleGroup"))
+
+
+@attrs.frozen(kw_only=True)
+class GradeCriterion:
+    """A profile criterion: moves the grade by thirds of a letter (Pardot).
+
+    ``match_steps`` thirds up when ``when`` holds, ``miss_steps`` thirds down
+    when it does not (3 = a whole letter).
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    when: Condition
+    match_steps: int = attrs.field(default=3, validator=check.in_range(0, 12))
+    miss_steps: int = attrs.field(default=0, validator=check.in_range(0, 12))
+
+
+@attrs.frozen(kw_only=True)
+class Grading:
+    """The fit grade: starts at ``start`` (Pardot: D) and moves per criterion."""
+
+    criteria: tuple[GradeCriterion, ...] = attrs.field(converter=tuple)
+    start: str = attrs.field(default="D")
+
+    def __attrs_post_init__(self) -> None:
+        if self.start not in GRADE_LETTERS:
+            raise ValidationError(
+                obj="Grading",
+                field="start",
+                value=self.start,
+                expected="one of " + " ".join(GRADE_LETTERS),
+            )
+
+    def grade(self, lead: LeadLike, *, now: datetime | None = None) -> str:
+        """The lead's grade letter."""
+        index = GRADE_LETTERS.index(self.start)
+        for criterion in self.criteria:
+            if criterion.when.test(lead, (), now=now, rule=criterion.name):
+                index += criterion.match_steps
+            else:
+                index -= criterion.miss_steps
+        return GRADE_LETTERS[max(0, min(len(GRADE_LETTERS) - 1, index))]
+
+
+@attrs.frozen(kw_only=True)
+class RatingBand:
+    """A named score band ``[low, high)``; ``None`` is unbounded on that side."""
+
+    name: str = attrs.field(validator=check.text(max_length=100))
+    low: Decimal | None = attrs.field(default=None, converter=_opt_dec("low", "RatingBand"))
+    high: Decimal | None = attrs.field(default=None, converter=_opt_dec("high", "RatingBand"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValidationError(
+                obj=f"RatingBand {self.name!r}",
+                field="high",
+                value=self.high,
+                expected=f"> low ({self.low})",
+            )
+
+    def holds(self, score: Decimal) -> bool:
+        """Whether ``score`` lies in the band."""
+        return (self.low is None or score >= self.low) and (self.high is None or score < self.high)
+
+
+def _check_bands(bands: tuple[RatingBand, ...]) -> None:
+    ordered = sorted(bands, key=lambda b: (b.low is not None, b.low or Decimal(0)))
+    names = [b.name for b in bands]
+    if len(set(names)) != len(names):
+        raise ValidationError(
+            obj="Scorecard", field="bands", value=names, expected="distinct band names"
+        )
+    for lower, upper in zip(ordered, ordered[1:], strict=False):
+        if lower.high is None or upper.low is None or lower.high != upper.low:
+            raise ValidationError(
+                obj="Scorecard",
+                field="bands",
+                value=f"{lower.name} [{lower.low}, {lower.high}) / {upper.name} [{upper.low}, {upper.high})",
+                expected="continuous, non-overlapping bands (each band's high = the next band's low)",
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Scorecard:
+    """A named, declarative scoring model.
+
+    ``places`` is the number of decimal places decayed points are rounded to
+    (half up, per event) before anything is summed; undecayed points are never
+    rounded. Caps apply to the rounded values, so the explanation sums
+    exactly to the score.
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    groups: tuple[RuleGroup, ...] = attrs.field(converter=tuple)
+    total_cap: Decimal | None = attrs.field(
+        default=None, converter=_opt_dec("total_cap", "Scorecard")
+    )
+    decay: Decay | None = None
+    grading: Grading | None = None
+    bands: tuple[RatingBand, ...] = attrs.field(default=(), converter=tuple)
+    sales_ready_at: Decimal | None = attrs.field(
+        default=None, converter=_opt_dec("sales_ready_at", "Scorecard")
+    )
+    places: int = attrs.field(default=2, validator=check.in_range(0, 10))
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for group in self.groups:
+            for rule in group.rules:
+                if rule.name in seen:
+                    raise ValidationError(
+                        obj=f"Scorecard {self.name!r}",
+                        field="rules",
+                        value=rule.name,
+                        expected="unique rule names",
+                    )
+                seen.add(rule.name)
+        _check_bands(self.bands)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule, in order."""
+        return tuple(rule for group in self.groups for rule in group.rules)
+
+    def fields(self) -> frozenset[str]:
+        """Every field the scorecard reads (rules and grade criteria)."""
+        names: frozenset[str] = frozenset()
+        for rule in self.rules:
+            names |= rule.fields()
+        if self.grading:
+            for criterion in self.grading.criteria:
+                names |= criterion.when.fields()
+        return names
+
+    def rating(self, score: Decimal) -> str | None:
+        """The name of the band ``score`` falls in (``None`` if no band holds it)."""
+        for band in self.bands:
+            if band.holds(score):
+                return band.name
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class ScoreLine:
+    """One fired rule in an explanation.
+
+    ``points`` is the undecayed total (points × occurrences), ``decayed`` the
+    total after decay and rounding, ``cap_effect`` what group and total caps
+    took away (<= 0), and ``value = decayed + cap_effect``.
+    """
+
+    rule: str
+    group: str
+    kind: RuleKind
+    occurrences: int
+    points: Decimal
+    decayed: Decimal
+    cap_effect: Decimal
+    value: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class ScoreResult:
+    """A lead's score on one scorecard, with its explanation.
+
+    ``score == sum(line.value for line in lines)``, always exactly.
+    """
+
+    scorecard: str
+    lead_id: str | None
+    score: Decimal
+    fit: Decimal
+    """Sum of the fit lines' values."""
+    engagement: Decimal
+    """Sum of the engagement lines' values."""
+    grade: str | None
+    rating: str | None
+    sales_ready: bool
+    lines: tuple[ScoreLine, ...]
+
+    def explain(self) -> str:
+        """A compact one-line explanation, e.g. ``"web visits x3 +2.75 (of 3); cap -1"``."""
+        parts = []
+        for line in self.lines:
+            text = line.rule + (f" x{line.occurrences}" if line.occurrences > 1 else "")
+            text += f" {_signed(line.decayed)}"
+            if line.decayed != line.points:
+                text += f" (of {_signed(line.points)})"
+            if line.cap_effect:
+                text += f" cap {line.cap_effect}"
+            parts.append(text)
+        return "; ".join(parts)
+
+
+def _signed(value: Decimal) -> str:
+    return f"+{value}" if value >= 0 else str(value)
+
+
+def _lead_id(lead: LeadLike) -> str | None:
+    if isinstance(lead, Lead):
+        return str(lead.id)
+    raw = lead.get("id")
+    return None if raw is None or raw == "" else str(raw)
+
+
+def _cut(amounts: list[Decimal], effects: list[Decimal], indexes: Sequence[int], cap: Decimal) -> None:
+    """Take ``total - cap`` away from positive lines, the last ones first."""
+    excess = sum((amounts[i] + effects[i] for i in indexes), Decimal(0)) - cap
+    for i in reversed(indexes):
+        if excess <= 0:
+            break
+        available = amounts[i] + effects[i]
+        if available > 0:
+            take = min(available, excess)
+            effects[i] -= take
+            excess -= take
+
+
+def score_lead(
+    card: Scorecard,
+    lead: LeadLike,
+    events: Sequence[EngagementEvent] = (),
+    *,
+    now: datetime,
+) -> ScoreResult:
+    """Score ``lead`` with ``card`` at ``now``: a pure function of its arguments.
+
+    Events after ``now`` are ignored. Caps cut positive points from the last
+    fired rules first (rules are counted in the order listed). Rescoring after
+    a scorecard change is simply calling this again (see :func:`diff_scores`).
+
+    >>> from datetime import UTC
+    >>> card = Scorecard(name="demo", groups=[RuleGroup(name="fit", rules=[
+    ...     Rule(name="retail", points=10, when=Condition.equals("industry", "retail"))])])
+    >>> score_lead(card, {"industry": "retail"}, now=datetime(2026, 1, 1, tzinfo=UTC)).score
+    Decimal('10')
+    """
+    check.require_aware(now, obj="score_lead", field="now")
+    quantum = Decimal(1).scaleb(-card.places)
+    rows: list[tuple[Rule, str, int, Decimal, Decimal]] = []
+    group_rows: list[list[int]] = []
+    for group in card.groups:
+        indexes: list[int] = []
+        for rule in group.rules:
+            fired = _apply(rule, lead, events, now, card.decay, quantum)
+            if fired is not None:
+                indexes.append(len(rows))
+                rows.append((rule, group.name, *fired))
+        group_rows.append(indexes)
+    amounts = [row[4] for row in rows]
+    effects = [Decimal(0)] * len(rows)
+    for group, indexes in zip(card.groups, group_rows, strict=True):
+        if group.cap is not None:
+            _cut(amounts, effects, indexes, group.cap)
+    if card.total_cap is not None:
+        _cut(amounts, effects, range(len(rows)), card.total_cap)
+    lines = tuple(
+        ScoreLine(
+            rule=rule.name,
+            group=group_name,
+            kind=rule.kind,
+            occurrences=count,
+            points=points,
+            decayed=decayed,
+            cap_effect=effect,
+            value=decayed + effect,
+        )
+        for (rule, group_name, count, points, decayed), effect in zip(rows, effects, strict=True)
+    )
+    score = sum((line.value for line in lines), Decimal(0))
+    fit = sum((line.value for line in lines if line.kind is RuleKind.FIT), Decimal(0))
+    return ScoreResult(
+        scorecard=card.name,
+        lead_id=_lead_id(lead),
+        score=score,
+        fit=fit,
+        engagement=score - fit,
+        grade=card.grading.grade(lead, now=now) if card.grading else None,
+        rating=card.rating(score),
+        sales_ready=card.sales_ready_at is not None and score >= card.sales_ready_at,
+        lines=lines,
+    )
+
+
+def _apply(
+    rule: Rule,
+    lead: LeadLike,
+    events: Sequence[EngagementEvent],
+    now: datetime,
+    decay: Decay | None,
+    quantum: Decimal,
+) -> tuple[int, Decimal, Decimal] | None:
+    """(occurrences, undecayed points, decayed points) if the rule fires."""
+    if rule.when is not None and not rule.when.test(lead, events, now=now, rule=rule.name):
+        return None
+    if rule.mapping is not None:
+        points = rule.mapping.lookup(field_value(lead, rule.mapping.field, rule=rule.name))
+        return None if points == 0 else (1, points, points)
+    if rule.event is None:
+        return (1, rule.points, rule.points)
+    matching = [e for e in events if rule.event.accepts(e, now)]
+    if rule.frequency is Frequency.NONE:
+        return None if matching else (0, rule.points, rule.points)
+    if not matching:
+        return None
+    if rule.frequency is Frequency.ONCE:
+        matching = [max(matching, key=lambda e: e.at)]
+    decayed = Decimal(0)
+    for event in matching:
+        if decay is None:
+            decayed += rule.points
+        else:
+            decayed += (rule.points * decay.factor(now - event.at)).quantize(
+                quantum, rounding=ROUND_HALF_UP
+            )
+    return (len(matching), rule.points * len(matching), decayed)
+
+
+def score_leads(
+    card: Scorecard,
+    leads: Iterable[LeadLike],
+    events: Mapping[str, Sequence[EngagementEvent]] | None = None,
+    *,
+    now: datetime,
+) -> tuple[ScoreResult, ...]:
+    """Score many leads; ``events`` maps a lead id to its events."""
+    by_lead = events or {}
+    return tuple(
+        score_lead(card, lead, by_lead.get(_lead_id(lead) or "", ()), now=now) for lead in leads
+    )
+
+
+def rank(results: Iterable[ScoreResult]) -> tuple[ScoreResult, ...]:
+    """Highest score first; ties by lead id (stable and deterministic)."""
+    return tuple(sorted(results, key=lambda r: (-r.score, r.lead_id or "")))
+
+
+class RollUp(enum.StrEnum):
+    """How an account's score is built from its contacts' or leads' scores."""
+
+    MAX = "max"
+    SUM = "sum"
+    MEAN = "mean"
+    WEIGHTED = "weighted"
+    """Weighted mean ``Σ wᵢ sᵢ / Σ wᵢ``."""
+
+
+def roll_up(
+    scores: Sequence[Decimal],
+    method: RollUp | str = RollUp.MAX,
+    *,
+    weights: Sequence[Decimal | int | str] | None = None,
+    places: int = 2,
+) -> Decimal:
+    """An account score from its members' scores (0 when there are none).
+
+    Means are rounded half up to ``places``.
+
+    >>> roll_up([Decimal(40), Decimal(80)], "weighted", weights=[3, 1])
+    Decimal('50.00')
+    """
+    how = RollUp(method)
+    if not scores:
+        return Decimal(0)
+    values = [to_decimal(s, obj="roll_up", field="scores") for s in scores]
+    quantum = Decimal(1).scaleb(-places)
+    if how is RollUp.MAX:
+        return max(values)
+    if how is RollUp.SUM:
+        return sum(values, Decimal(0))
+    if how is RollUp.MEAN:
+        return (sum(values, Decimal(0)) / len(values)).quantize(quantum, ROUND_HALF_UP)
+    if weights is None or len(weights) != len(values):
+        raise ScoringError(
+            obj="roll_up", field="weights", value=weights, expected="one weight per score"
+        )
+    ws = [to_decimal(w, obj="roll_up", field="weights") for w in weights]
+    if any(w < 0 for w in ws) or sum(ws) == 0:
+        raise ScoringError(
+            obj="roll_up", field="weights", value=weights, expected="weights >= 0 with a positive sum"
+        )
+    total = sum((w * s for w, s in zip(ws, values, strict=True)), Decimal(0))
+    return (total / sum(ws)).quantize(quantum, ROUND_HALF_UP)
+
+
+@attrs.frozen(kw_only=True)
+class ScoreChange:
+    """How one lead's score changed between two scorings (``None``: absent)."""
+
+    lead_id: str
+    old_score: Decimal | None
+    new_score: Decimal | None
+    delta: Decimal
+    old_rating: str | None
+    new_rating: str | None
+    old_sales_ready: bool
+    new_sales_ready: bool
+
+
+def _index(results: Iterable[ScoreResult], side: str) -> dict[str, ScoreResult]:
+    out: dict[str, ScoreResult] = {}
+    for result in results:
+        if result.lead_id is None or result.lead_id in out:
+            raise ScoringError(
+                obj="diff_scores",
+                field=side,
+                value=result.lead_id,
+                expected="results with distinct, non-empty lead ids",
+            )
+        out[result.lead_id] = result
+    return out
+
+
+def diff_scores(
+    old: Iterable[ScoreResult], new: Iterable[ScoreResult], *, include_unchanged: bool = False
+) -> tuple[ScoreChange, ...]:
+    """Compare two scorings (e.g. before and after a rule change), biggest change first."""
+    before, after = _index(old, "old"), _index(new, "new")
+    changes = []
+    for lead_id in sorted(before.keys() | after.keys()):
+        a, b = before.get(lead_id), after.get(lead_id)
+        old_score = a.score if a else None
+        new_score = b.score if b else None
+        change = ScoreChange(
+            lead_id=lead_id,
+            old_score=old_score,
+            new_score=new_score,
+            delta=(new_score or Decimal(0)) - (old_score or Decimal(0)),
+            old_rating=a.rating if a else None,
+            new_rating=b.rating if b else None,
+            old_sales_ready=a.sales_ready if a else False,
+            new_sales_ready=b.sales_ready if b else False,
+        )
+        unchanged = (
+            a is not None
+            and b is not None
+            and change.delta == 0
+            and change.old_rating == change.new_rating
+            and change.old_sales_ready == change.new_sales_ready
+        )
+        if include_unchanged or not unchanged:
+            changes.append(change)
+    return tuple(sorted(changes, key=lambda c: (-abs(c.delta), c.lead_id)))

@@ -1,0 +1,808 @@
+"""Turn every public crmcore value into plain JSON-able data and back.
+
+This is the only module that knows how crmcore types look as dicts, JSON or
+TOML. :func:`make_converter` builds a fresh :mod:`cattrs` converter (there is
+no module-level converter to mutate); :func:`to_dict`, :func:`from_dict`,
+:func:`to_json`, :func:`from_json` and :func:`load_toml` are small shortcuts.
+
+>>> from crmcore.money import Money
+>>> to_dict(Money("12.50", "USD"))
+{'amount': '12.50', 'currency': 'USD'}
+>>> from_json('{"amount": "12.50", "currency": "USD"}', Money)
+Money('12.50', 'USD')
+
+Bad input raises one :class:`~crmcore.errors.ValidationError` whose
+``errors`` hold one error per bad field, named by its path:
+
+>>> from crmcore.models import Lead
+>>> try:
+...     from_dict({"id": "L1", "last_name": 7, "budget": {"amount": 1.5, "currency": "XXY"}}, Lead)
+... except ValidationError as err:
+...     print(err.paths)
+('last_name', 'budget.amount', 'budget.currency')
+
+How each type is written (the decisions behind them are in
+``docs/serialization.md``):
+
+============================  ==========================================================
+type                          JSON form
+============================  ==========================================================
+``Decimal``                   string ``"12.50"`` (input: string or integer; floats refused)
+``Money``                     ``{"amount": "12.50", "currency": "USD"}``
+aware ``datetime``            ISO 8601 with offset, ``"2026-01-05T09:00:00+03:30"``;
+                              a ``ZoneInfo`` zone is kept as an RFC 9557 suffix
+                              ``"...+03:30[Asia/Tehran]"``; naive refused both ways
+``date``                      ``"2026-01-05"``
+``time``                      ``"09:30"``, ``"09:30:15"`` or ``"09:30:15.250000"``
+``timedelta``                 ISO 8601 duration in days, hours, minutes and seconds:
+                              ``"P1DT2H30M"``, ``"-PT0.000001S"``, ``"PT0S"``
+``ZoneInfo``                  its IANA key, ``"Asia/Tehran"``
+typed ids (``EntityId``)      plain string, read back as the declared id type
+``LeadSource``                its code, ``"trade_show"``
+enums                         their value
+tuples                        lists
+``FrozenMap``                 JSON object
+attrs classes                 objects with every field (defaults are not omitted);
+                              unknown keys are refused
+unions of attrs classes       the member's object plus ``"type": "<ClassName>"``
+============================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import cache
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn
+
+from crmcore.errors import MISSING, ValidationError
+from crmcore.models import EntityId, FrozenMap, LeadSource
+from crmcore.money import Money, is_currency, to_decimal
+
+__all__ = [
+    "from_dict",
+    "from_json",
+    "load_toml",
+    "make_converter",
+    "to_dict",
+    "to_json",
+]
+
+T = TypeVar("T")
+
+TAG: typing.Final = "type"
+"""Key naming the member class of a union of attrs classes."""
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+_DATETIME_ZONE = re.compile(r"^(?P<stamp>[^\[\]]+)(?:\[(?P<zone>[^\[\]]+)\])?$")
+_DURATION = re.compile(
+    r"^(?P<sign>-)?P(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?"
+    r"(?:(?P<seconds>\d+)(?:\.(?P<fraction>\d{1,6}))?S)?)?$"
+)
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _bad(value: Any, expected: str) -> ValidationError:
+    """A leaf error; its path is added by whoever knows where the value sits."""
+    return ValidationError(value=value, expected=expected)
+
+
+# -- scalar hooks ----------------------------------------------------------------------------
+
+
+def _structure_str(value: Any, cl: type[Any]) -> Any:
+    if isinstance(cl, type) and issubclass(cl, enum.Enum):
+        return _structure_enum(value, cl)
+    if not isinstance(value, str):
+        raise _bad(value, "a string")
+    return value
+
+
+def _unstructure_str(value: str) -> str:
+    # An enum that mixes in str without being a StrEnum still writes its value.
+    return str(value.value) if isinstance(value, enum.Enum) else str(value)
+
+
+def _structure_int(value: Any, cl: type[Any]) -> Any:
+    if isinstance(cl, type) and issubclass(cl, enum.Enum):
+        return _structure_enum(value, cl)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _bad(value, "an integer")
+    return value
+
+
+def _structure_float(value: Any, _cl: type[Any]) -> float:
+    # Floats exist only in statistical models; a Decimal comes from TOML.
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise _bad(value, "a number")
+    return float(value)
+
+
+def _structure_bool(value: Any, _cl: type[Any]) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(value, "true or false")
+    return value
+
+
+def _structure_decimal(value: Any, _cl: type[Any]) -> Decimal:
+    if isinstance(value, float):
+        raise _bad(value, "a decimal string such as '12.50' or an integer (floats are inexact)")
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise _bad(value, "a decimal string such as '12.50' or an integer")
+    try:
+        return to_decimal(value)
+    except ValidationError:
+        raise _bad(value, "a finite decimal number such as '12.50'") from None
+
+
+def _structure_enum(value: Any, cl: type[enum.Enum]) -> enum.Enum:
+    try:
+        return cl(value)
+    except (ValueError, TypeError):
+        allowed = ", ".join(repr(m.value) for m in cl)
+        raise _bad(value, f"one of {allowed}") from None
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(
+            obj="datetime", value=value, expected="a timezone-aware datetime (naive is ambiguous)"
+        )
+    text = value.isoformat()
+    if isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key:
+        text += f"[{value.tzinfo.key}]"
+    return text
+
+
+def _structure_datetime(value: Any, _cl: type[Any]) -> datetime:
+    expected = "an ISO 8601 date-time with a UTC offset, e.g. '2026-01-05T09:00:00+03:30'"
+    if isinstance(value, datetime):  # TOML has native date-times
+        result = value
+    elif isinstance(value, str) and (match := _DATETIME_ZONE.match(value.strip())):
+        try:
+            result = datetime.fromisoformat(match["stamp"])
+        except ValueError:
+            raise _bad(value, expected) from None
+        if match["zone"] is not None:
+            zone = _zone(match["zone"], value)
+            if result.tzinfo is None or result.utcoffset() is None:
+                raise _bad(value, expected)
+            return result.astimezone(zone)
+    else:
+        raise _bad(value, expected)
+    if result.tzinfo is None or result.utcoffset() is None:
+        raise _bad(value, expected + " (naive date-times are ambiguous)")
+    return result
+
+
+def _structure_date(value: Any, _cl: type[Any]) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _bad(value, "a date 'YYYY-MM-DD'")
+
+
+def _unstructure_time(value: time) -> str:
+    if value.microsecond:
+        return value.isoformat(timespec="microseconds")
+    if value.second:
+        return value.isoformat(timespec="seconds")
+    return value.isoformat(timespec="minutes")
+
+
+def _structure_time(value: Any, _cl: type[Any]) -> time:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and _TIME.match(value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _bad(value, "a time of day 'HH:MM' or 'HH:MM:SS'")
+
+
+def _unstructure_timedelta(value: timedelta) -> str:
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = "P"
+    if value.days:
+        text += f"{value.days}D"
+    clock = ""
+    if hours:
+        clock += f"{hours}H"
+    if minutes:
+        clock += f"{minutes}M"
+    if seconds or value.microseconds:
+        clock += f"{seconds}"
+        if value.microseconds:
+            clock += f".{value.microseconds:06d}".rstrip("0")
+        clock += "S"
+    if clock or not value.days:
+        text += "T" + (clock or "0S")
+    return sign + text
+
+
+def _structure_timedelta(value: Any, _cl: type[Any]) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(value) if isinstance(value, str) else None
+    if match is None or value.rstrip("T").endswith("P") or value.endswith("T"):
+        raise _bad(value, "an ISO 8601 duration such as 'PT1H30M' or 'P2DT4H' (no years/months)")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v and k not in ("sign", "fraction")}
+    micro = int((match["fraction"] or "0").ljust(6, "0"))
+    try:
+        result = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+            microseconds=micro,
+        )
+    except OverflowError:
+        raise _bad(value, "a duration within ±999999999 days") from None
+    return -result if match["sign"] else result
+
+
+def _zone(key: Any, value: Any) -> ZoneInfo:
+    if not isinstance(key, str) or not key.strip():
+        raise _bad(value, "an IANA time zone name such as 'Asia/Tehran'")
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _bad(value, "an IANA time zone name such as 'Asia/Tehran'") from None
+
+
+def _unstructure_zone(value: ZoneInfo) -> str:
+    if not value.key:
+        raise ValidationError(
+            obj="ZoneInfo", value=value, expected="a zone with an IANA key (not from a file)"
+        )
+    return value.key
+
+
+def _structure_zone(value: Any, _cl: type[Any]) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    return _zone(value, value)
+
+
+def _structure_entity_id(value: Any, cl: type[EntityId]) -> EntityId:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise _bad(value, f"a {cl.__name__}: a non-blank string of at most 200 characters")
+    return cl(value)
+
+
+def _structure_lead_source(value: Any, _cl: type[Any]) -> LeadSource:
+    if isinstance(value, LeadSource):
+        return value
+    try:
+        return LeadSource(value)
+    except ValidationError as err:
+        raise _bad(value, err.expected or "a lead source code") from None
+
+
+def _unstructure_money(value: Money) -> dict[str, str]:
+    return {"amount": str(value.amount), "currency": value.currency}
+
+
+def _structure_money(value: Any, _cl: type[Any]) -> Money:
+    if isinstance(value, Money):
+        return value
+    if not isinstance(value, Mapping):
+        raise _bad(value, 'an object {"amount": "12.50", "currency": "USD"}')
+    problems: list[ValidationError] = []
+    amount: Decimal | None = None
+    if "amount" not in value:
+        problems.append(ValidationError(field="amount", expected="a value (required)"))
+    else:
+        try:
+            amount = _structure_decimal(value["amount"], Decimal)
+        except ValidationError as err:
+            problems.append(_at(err, "amount"))
+    currency = value.get("currency", MISSING)
+    if currency is MISSING:
+        problems.append(ValidationError(field="currency", expected="a value (required)"))
+    elif not isinstance(currency, str) or not is_currency(currency):
+        problems.append(
+            ValidationError(
+                field="currency",
+                value=currency,
+                expected="an ISO 4217 currency code such as 'USD', 'EUR' or 'IRR'",
+            )
+        )
+    for key in value:
+        if key not in ("amount", "currency"):
+            problems.append(ValidationError(field=str(key), expected="no such field (unknown key)"))
+    if problems or amount is None:
+        raise ValidationError(obj="Money", errors=problems)
+    return Money(amount, cast(str, currency))
+
+
+def _at(err: ValidationError, field: str) -> ValidationError:
+    return ValidationError(field=field, value=err.value, expected=err.expected or err.message)
+
+
+# -- type predicates -------------------------------------------------------------------------
+
+
+def _union_members(cl: Any) -> tuple[Any, ...] | None:
+    origin = typing.get_origin(cl)
+    if origin is typing.Union or origin is types.UnionType:
+        return typing.get_args(cl)
+    return None
+
+
+def _is_attrs_union(cl: Any) -> bool:
+    members = _union_members(cl)
+    if members is None:
+        return False
+    classes = [m for m in members if m is not type(None)]
+    return len(classes) >= 2 and all(isinstance(m, type) and attrs.has(m) for m in classes)
+
+
+def _is_tuple(cl: Any) -> bool:
+    return cl is tuple or typing.get_origin(cl) is tuple
+
+
+def _is_frozen_map(cl: Any) -> bool:
+    return cl is FrozenMap or typing.get_origin(cl) is FrozenMap
+
+
+def _is_plain_attrs(cl: Any) -> bool:
+    return isinstance(cl, type) and attrs.has(cl) and cl not in (Money, LeadSource)
+
+
+def _tag(cl: type[Any]) -> str:
+    return cl.__name__
+
+
+def _key_path(key: Any) -> str:
+    if isinstance(key, str) and _IDENTIFIER.match(key):
+        return f".{key}"
+    return f"[{key!r}]"
+
+
+# -- the converter ---------------------------------------------------------------------------
+
+
+class _Converter(cattrs.Converter):
+    """A cattrs converter whose ``structure`` raises crmcore's ValidationError."""
+
+    def structure(self, obj: Any, cl: Any) -> Any:
+        try:
+            return super().structure(obj, cl)
+        except (ClassValidationError, IterableValidationError, ValidationError) as err:
+            name = _type_name(cl)
+            errors = [
+                ValidationError(obj=name, field=e.field, value=e.value, expected=e.expected)
+                for e in _flatten(err, "")
+            ]
+            raise ValidationError(obj=name, errors=errors) from None
+
+
+def _type_name(cl: Any) -> str:
+    return getattr(cl, "__name__", None) or str(cl)
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter for every crmcore type (and attrs classes built from them).
+
+    ``converter.unstructure(value)`` gives JSON-able data;
+    ``converter.structure(data, Type)`` parses it and raises
+    :class:`~crmcore.errors.ValidationError` naming every bad field's path.
+    Each call returns an independent converter you may extend with hooks.
+
+    >>> from datetime import timedelta
+    >>> conv = make_converter()
+    >>> conv.unstructure(timedelta(hours=1, minutes=30))
+    'PT1H30M'
+    >>> conv.structure("-P1DT0.5S", timedelta)
+    datetime.timedelta(days=-2, seconds=86399, microseconds=500000)
+    """
+    conv = _Converter(forbid_extra_keys=True, detailed_validation=True)
+
+    # Scalars (singledispatch: subclasses follow their base unless more specific).
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_unstructure_hook(str, _unstructure_str)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(bool, _structure_bool)
+    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_unstructure_hook(Decimal, str)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
+    conv.register_structure_hook(date, _structure_date)
+    conv.register_unstructure_hook(date, date.isoformat)
+    conv.register_structure_hook(time, _structure_time)
+    conv.register_unstructure_hook(time, _unstructure_time)
+    conv.register_structure_hook(timedelta, _structure_timedelta)
+    conv.register_unstructure_hook(timedelta, _unstructure_timedelta)
+    conv.register_structure_hook(ZoneInfo, _structure_zone)
+    conv.register_unstructure_hook(ZoneInfo, _unstructure_zone)
+    for base in (enum.Enum, enum.StrEnum, enum.IntEnum):
+        conv.register_structure_hook(base, _structure_enum)
+        conv.register_unstructure_hook(base, lambda member: member.value)
+    conv.register_structure_hook(EntityId, _structure_entity_id)
+    conv.register_unstructure_hook(EntityId, str)
+    conv.register_structure_hook(LeadSource, _structure_lead_source)
+    conv.register_unstructure_hook(LeadSource, lambda source: source.code)
+    conv.register_structure_hook(Money, _structure_money)
+    conv.register_unstructure_hook(Money, _unstructure_money)
+
+    # Containers and classes (function dispatch: later registrations win).
+    conv.register_structure_hook_factory(_is_tuple, lambda cl: _tuple_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_tuple, lambda cl: _tuple_unstructure(conv, cl))
+    conv.register_structure_hook_factory(_is_frozen_map, lambda cl: _map_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_frozen_map, lambda cl: _map_unstructure(conv, cl))
+    conv.register_structure_hook_factory(_is_plain_attrs, lambda cl: _attrs_structure(conv, cl))
+    conv.register_structure_hook_factory(_is_attrs_union, lambda cl: _union_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_attrs_union, lambda cl: _union_unstructure(conv, cl))
+    return conv
+
+
+# -- container hooks -------------------------------------------------------------------------
+
+
+def _sequence(value: Any) -> Sequence[Any]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise _bad(value, "a list")
+    return value
+
+
+def _tuple_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+    args = typing.get_args(cl)
+    homogeneous = not args or (len(args) == 2 and args[1] is Ellipsis)
+    item_types: Any = args[0] if args else Any
+
+    def hook(value: Any, _cl: Any) -> tuple[Any, ...]:
+        items = _sequence(value)
+        if not homogeneous and len(items) != len(args):
+            raise _bad(value, f"a list of exactly {len(args)} items")
+        result: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(items):
+            kind = item_types if homogeneous else args[index]
+            try:
+                result.append(item if kind is Any else conv.get_structure_hook(kind)(item, kind))
+            except Exception as err:  # every failure is reported with its path
+                err.__notes__ = [
+                    *getattr(err, "__notes__", []),
+                    IterableValidationNote(f"Structuring item @ index {index}", index, kind),
+                ]
+                errors.append(err)
+        if errors:
+            raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
+        return tuple(result)
+
+    return hook
+
+
+def _tuple_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], list[Any]]:
+    args = typing.get_args(cl)
+    homogeneous = not args or (len(args) == 2 and args[1] is Ellipsis)
+
+    def hook(value: Any) -> list[Any]:
+        if homogeneous and args and args[0] is not Any:
+            item = conv.get_unstructure_hook(args[0])
+            return [item(v) for v in value]
+        return [conv.unstructure(v) for v in value]
+
+    return hook
+
+
+def _map_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], FrozenMap[Any, Any]]:
+    args = typing.get_args(cl)
+    key_type, value_type = args if len(args) == 2 else (str, Any)
+
+    def hook(value: Any, _cl: Any) -> FrozenMap[Any, Any]:
+        if isinstance(value, FrozenMap):
+            return value
+        if not isinstance(value, Mapping):
+            raise _bad(value, "an object (mapping)")
+        result: dict[Any, Any] = {}
+        errors: list[Exception] = []
+        for key, item in value.items():
+            try:
+                k = conv.get_structure_hook(key_type)(key, key_type)
+                v = (
+                    item
+                    if value_type is Any
+                    else conv.get_structure_hook(value_type)(item, value_type)
+                )
+                result[k] = v
+            except Exception as err:  # every failure is reported with its path
+                err.__notes__ = [
+                    *getattr(err, "__notes__", []),
+                    IterableValidationNote(
+                        f"Structuring mapping value @ key {key!r}", key, value_type
+                    ),
+                ]
+                errors.append(err)
+        if errors:
+            raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
+        return FrozenMap(result)
+
+    return hook
+
+
+def _map_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], dict[Any, Any]]:
+    def hook(value: Any) -> dict[Any, Any]:
+        return {conv.unstructure(k): conv.unstructure(v) for k, v in value.items()}
+
+    return hook
+
+
+def _union_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], Any]:
+    members = _union_members(cl) or ()
+    optional = type(None) in members
+    by_tag = {_tag(m): m for m in members if m is not type(None)}
+    for member in by_tag.values():
+        if TAG in attrs.fields_dict(member):
+            msg = f"{member.__name__} has a field named {TAG!r}, which the union tag needs"
+            raise TypeError(msg)
+    choices = ", ".join(repr(t) for t in by_tag)
+
+    def hook(value: Any, _cl: Any) -> Any:
+        if value is None and optional:
+            return None
+        if isinstance(value, tuple(by_tag.values())):
+            return value
+        if not isinstance(value, Mapping):
+            raise _bad(value, f"an object with {TAG!r} one of {choices}")
+        tag = value.get(TAG)
+        member = by_tag.get(tag) if isinstance(tag, str) else None
+        if member is None:
+            raise ValidationError(
+                field=TAG, value=tag if TAG in value else MISSING, expected=f"one of {choices}"
+            )
+        data = {k: v for k, v in value.items() if k != TAG}
+        return conv.get_structure_hook(member)(data, member)
+
+    return hook
+
+
+def _union_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], Any]:
+    def hook(value: Any) -> Any:
+        if value is None:
+            return None
+        data = conv.unstructure(value, type(value))
+        return {TAG: _tag(type(value)), **data}
+
+    return hook
+
+
+# -- attrs classes ---------------------------------------------------------------------------
+
+
+class _Probe:
+    """Stands in for the instance when a field validator is run on its own."""
+
+
+def _attrs_structure(conv: cattrs.Converter, cl: type[Any]) -> Callable[[Any, Any], Any]:
+    generated = make_dict_structure_fn(
+        cl, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True
+    )
+    fields = attrs.fields(cl)
+    hints: dict[str, Any] = {}
+
+    def field_errors(value: Mapping[str, Any], skip: set[str]) -> list[Exception]:
+        # Check every field that parses on its own against its validator, so one
+        # report lists every bad field rather than stopping at the first.
+        if not hints:
+            hints.update(typing.get_type_hints(cl))
+        found: list[Exception] = []
+        for field in fields:
+            if field.name not in value or not field.init or field.name in skip:
+                continue
+            kind = hints.get(field.name, field.type)
+            try:
+                item = conv.get_structure_hook(kind)(value[field.name], kind)
+            except Exception:  # noqa: S112 - reported by the generated hook already
+                continue
+            try:
+                if callable(field.converter) and not isinstance(field.converter, attrs.Converter):
+                    item = field.converter(item)
+                if field.validator is not None:
+                    field.validator(_Probe(), field, item)
+            except ValidationError as err:
+                # A validator names the field relative to the object (``events[2].at``).
+                found.append(
+                    ValidationError(
+                        field=err.field or field.name,
+                        value=err.value,
+                        expected=err.expected or err.message,
+                    )
+                )
+            except Exception:  # noqa: S112 - validators that need the whole object
+                continue
+        return found
+
+    def hook(value: Any, _cl: Any) -> Any:
+        if isinstance(value, cl):
+            return value
+        if not isinstance(value, Mapping):
+            raise _bad(value, f"an object with the fields of {cl.__name__}")
+        try:
+            return generated(value, cl)
+        except ClassValidationError as err:
+            noted, other = err.group_exceptions()
+            extra = field_errors(value, {note.name for _, note in noted})
+            if extra:
+                # attrs runs field validators before __attrs_post_init__, so an
+                # error from __init__ is one of the field errors found again.
+                other = [e for e in other if not isinstance(e, ValidationError)]
+            excs = [e for e, _ in noted] + other + extra
+            raise ClassValidationError(err.message, excs, cl) from None
+        except ValidationError:
+            # Raised by the class's own validators inside __init__.
+            extra = field_errors(value, set())
+            if extra:
+                raise ClassValidationError(f"While structuring {cl.__name__}", extra, cl) from None
+            raise
+
+    return hook
+
+
+# -- error flattening ------------------------------------------------------------------------
+
+
+def _join(path: str, field: str | None) -> str:
+    if not field:
+        return path
+    if not path or field.startswith("["):
+        return path + field
+    return f"{path}.{field}"
+
+
+def _flatten(err: BaseException, path: str) -> list[ValidationError]:
+    if isinstance(err, ClassValidationError):
+        noted, other = err.group_exceptions()
+        out: list[ValidationError] = []
+        for inner, note in noted:
+            out += _flatten(inner, _join(path, note.name))
+        for inner in other:
+            out += _flatten(inner, path)
+        return out
+    if isinstance(err, IterableValidationError):
+        noted_items, other_items = err.group_exceptions()
+        out = []
+        for inner, item_note in noted_items:
+            index = item_note.index
+            step = f"[{index}]" if isinstance(index, int) else _key_path(index)
+            out += _flatten(inner, path + step)
+        for inner in other_items:
+            out += _flatten(inner, path)
+        return out
+    if isinstance(err, ForbiddenExtraKeysError):
+        return [
+            ValidationError(field=_join(path, key), expected="no such field (unknown key)")
+            for key in sorted(err.extra_fields)
+        ]
+    if isinstance(err, ValidationError):
+        if err.errors:
+            out = []
+            for child in err.errors:
+                out += _flatten(child, path)
+            return out
+        where = _join(path, err.field) or None
+        return [ValidationError(field=where, value=err.value, expected=err.expected or err.message)]
+    if isinstance(err, KeyError):
+        return [ValidationError(field=path or None, expected="a value (required field missing)")]
+    return [ValidationError(field=path or None, expected=f"valid input ({err})")]
+
+
+# -- shortcuts -------------------------------------------------------------------------------
+
+
+@cache
+def _shared() -> cattrs.Converter:
+    # Private and built once: the shortcuts need a converter, callers who
+    # want to add hooks use make_converter() and their own instance.
+    return make_converter()
+
+
+def to_dict(value: Any, *, converter: cattrs.Converter | None = None) -> Any:
+    """Plain JSON-able data (dicts, lists, strings, numbers) for ``value``.
+
+    >>> from crmcore.models import LeadSource
+    >>> to_dict(LeadSource.TRADE_SHOW)
+    'trade_show'
+    """
+    return (converter or _shared()).unstructure(value)
+
+
+def from_dict(data: Any, cl: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Build a ``cl`` from plain data; raises ValidationError naming every bad field.
+
+    >>> from datetime import date
+    >>> from_dict("2026-03-21", date)
+    datetime.date(2026, 3, 21)
+    """
+    result: T = (converter or _shared()).structure(data, cl)
+    return result
+
+
+def to_json(
+    value: Any, *, converter: cattrs.Converter | None = None, indent: int | None = None
+) -> str:
+    """``value`` as JSON text (UTF-8 characters kept, not escaped).
+
+    >>> to_json(Money("1200000", "IRR"))
+    '{"amount": "1200000", "currency": "IRR"}'
+    """
+    data = to_dict(value, converter=converter)
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=indent)
+    except ValueError as err:
+        raise ValidationError(obj=_type_name(type(value)), value=value, expected=str(err)) from None
+
+
+def from_json(text: str | bytes, cl: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Parse JSON text into a ``cl``; malformed JSON is a ValidationError too.
+
+    Numbers with a fraction are read as floats, so a money amount must be a
+    string (``"12.50"``): a float would be refused.
+
+    >>> from_json('{"amount": "12.50", "currency": ', Money)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: Money: got '{"amount": "12.50", "currency": '; expected well-formed JSON (Expecting value at line 1 column 33)
+    """
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValidationError(
+            obj=_type_name(cl), value=text, expected=f"well-formed JSON ({_json_problem(err)})"
+        ) from None
+    return from_dict(data, cl, converter=converter)
+
+
+def _json_problem(err: ValueError) -> str:
+    if isinstance(err, json.JSONDecodeError):
+        return f"{err.msg} at line {err.lineno} column {err.colno}"
+    return str(err)
+
+
+def load_toml(text: str, cl: type[T], *, converter: cattrs.Converter | None = None) -> T:
+    """Parse TOML text (e.g. a scorecard) into a ``cl``.
+
+    TOML is written by hand, so its fractional numbers are read exactly as
+    Decimals (``points = 2.5`` is ``Decimal('2.5')``), never as floats.
+
+    >>> load_toml('amount = 2.5\\ncurrency = "EUR"', Money)
+    Money('2.5', 'EUR')
+    """
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as err:
+        raise ValidationError(
+            obj=_type_name(cl), value=text, expected=f"well-formed TOML ({err})"
+        ) from None
+    return from_dict(data, cl, converter=converter)

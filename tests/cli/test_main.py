@@ -1,0 +1,62 @@
+"""The ``crmcore`` command: version, help, demo, error reporting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import crmcore
+from crmcore.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"crmcore {crmcore.__version__}"
+
+
+def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: crmcore" in capsys.readouterr().err
+
+
+def test_demo_json_tour(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    steps = {step["step"]: step for step in report["steps"]}
+    created = steps["account and contact created"]
+    assert created["relationship"] == "prospect"
+    assert created["version"] == 1  # a new record is stored as version 1
+    won = steps["opportunity won: the account is now a customer"]
+    assert won["account_relationship"] == "customer"
+    assert won["customers_in_store"] == ["Persepolis Foods"]
+    # prospect (v1) -> customer (v2): one update through the unit of work
+    assert won["account_version"] == 2
+    # 2026-05-05: Nowruz 1405 fell on 2026-03-21, Farvardin has 31 days, so
+    # 1 Ordibehesht = 2026-04-21 and 2026-05-05 is 15 Ordibehesht 1405.
+    assert won["close_date_jalali"] == "1405/02/15"
+    assert won["close_date_jalali_fa"] == "۱۴۰۵/۰۲/۱۵"
+    revenue = won["actual_revenue"]
+    assert revenue["amount"] == "820000000"
+    assert revenue["fa_IR"] == "820,000,000 ریال"
+    assert revenue["fa_IR_toman"] == "۸۲٬۰۰۰٬۰۰۰ تومان"
+    assert revenue["en_US"] == "IRR820,000,000"
+
+
+def test_demo_text(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "opportunity won: the account is now a customer" in out
+    assert "account relationship: customer" in out
+
+
+def test_python_dash_m() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "crmcore", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"crmcore {crmcore.__version__}"

@@ -1,0 +1,202 @@
+"""The contract suite against SQLite (memory and file), plus what only SQLite has."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+import threading
+from pathlib import Path
+
+import attrs
+import pytest
+
+from crmcore.errors import ConcurrencyError, InvalidTransitionError, ValidationError
+from crmcore.models import Lead, LeadId, LeadStatus
+from crmcore.repositories import SqliteStore, Store
+from crmcore.testing import RepositoryContract
+from tests.repositories import _workers
+
+
+class TestSqliteInMemory(RepositoryContract):
+    def make_store(self) -> Store:
+        return SqliteStore()
+
+
+class TestSqliteFile(RepositoryContract):
+    @pytest.fixture(autouse=True)
+    def _directory(self, tmp_path: Path) -> None:
+        self.directory = tmp_path
+        self.count = 0
+
+    def make_store(self) -> Store:
+        self.count += 1
+        return SqliteStore(self.directory / f"crm-{self.count}.db", durable=False)
+
+
+def _lead(n: int = 1, **fields: object) -> Lead:
+    return Lead(id=LeadId(f"L{n}"), last_name=f"Karimi {n}", company="Pars Tile", **fields)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "crm.db"
+
+
+def test_reopened_file_sees_committed_work_only(path: Path) -> None:
+    with SqliteStore(path) as store:
+        with store.unit_of_work() as uow:
+            uow.leads.add(_lead(1))
+            uow.sequences.next_value("invoice")
+        with pytest.raises(RuntimeError), store.unit_of_work() as uow:
+            uow.leads.add(_lead(2))
+            uow.sequences.next_value("invoice")
+            raise RuntimeError
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        assert [str(x.id) for x in uow.leads.list()] == ["L1"]
+        assert uow.leads.get(LeadId("L1")) == attrs.evolve(_lead(1), version=1)
+        assert uow.sequences.next_value("invoice") == 2
+
+
+def test_file_uses_wal_and_records_the_schema_version(path: Path) -> None:
+    SqliteStore(path).close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    finally:
+        conn.close()
+    assert tables >= {"accounts", "contacts", "leads", "opportunities", "activities", "cases"}
+
+
+def test_newer_schema_is_refused(path: Path) -> None:
+    SqliteStore(path).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    conn.close()
+    with pytest.raises(ValidationError) as caught:
+        SqliteStore(path)
+    assert caught.value.field == "schema_version"
+    assert caught.value.value == 99
+
+
+def test_records_are_json_documents_with_indexed_columns(path: Path) -> None:
+    with SqliteStore(path) as store:
+        with store.unit_of_work() as uow:
+            lead = uow.leads.add(_lead(1))
+            uow.leads.update(lead.contact())
+    conn = sqlite3.connect(path)
+    try:
+        doc, status, version = conn.execute("SELECT doc, status, version FROM leads").fetchone()
+    finally:
+        conn.close()
+    data = json.loads(doc)
+    assert (status, version) == ("contacted", 2)
+    assert (data["id"], data["status"], data["version"]) == ("L1", "contacted", 2)
+
+
+def test_criteria_on_unindexed_fields_page_after_filtering() -> None:
+    # `company` and `employees` have no column: they are filtered in Python.
+    with SqliteStore() as store, store.unit_of_work() as uow:
+        for n in range(1, 7):
+            uow.leads.add(_lead(n, employees=n % 2))
+        got = uow.leads.list(employees=1, limit=2, offset=1)
+        assert [str(x.id) for x in got] == ["L3", "L5"]
+        got = uow.leads.list(employees=0, status="new", company="Pars Tile")
+        assert [str(x.id) for x in got] == ["L2", "L4", "L6"]
+
+
+def test_lost_race_between_two_connections_raises(path: Path) -> None:
+    # Two store objects on one file behave like two processes: separate connections.
+    with SqliteStore(path) as first, SqliteStore(path) as second:
+        with first.unit_of_work() as uow:
+            uow.leads.add(_lead(1))
+        with first.unit_of_work() as uow:
+            mine = uow.leads.get(LeadId("L1"))
+        with second.unit_of_work() as uow:
+            uow.leads.update(uow.leads.get(LeadId("L1")).contact())
+        with pytest.raises(ConcurrencyError) as caught, first.unit_of_work() as uow:
+            uow.leads.update(mine.edit(company="Stale"))
+        assert (caught.value.expected_version, caught.value.actual_version) == (1, 2)
+        with second.unit_of_work() as uow:
+            kept = uow.leads.get(LeadId("L1"))
+        assert (kept.company, kept.status, kept.version) == ("Pars Tile", LeadStatus.CONTACTED, 2)
+
+
+def test_two_threads_with_two_stores_on_one_file_lose_nothing(path: Path) -> None:
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        uow.leads.add(_lead(1, employees=0))
+    results: list[list[int]] = []
+
+    def work() -> None:
+        results.append(_workers.draw_and_increment(str(path), 15))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    numbers = sorted(n for part in results for n in part)
+    assert numbers == list(range(1, 31))
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        lead = uow.leads.get(LeadId("L1"))
+    assert (lead.employees, lead.version) == (30, 31)
+
+
+def test_two_processes_lose_nothing_and_numbers_stay_gap_free(path: Path) -> None:
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        uow.leads.add(_lead(1, employees=0))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        parts = pool.starmap(_workers.draw_and_increment, [(str(path), 20), (str(path), 20)])
+    # Each process draws increasing numbers; together they are exactly 1..40.
+    assert all(part == sorted(part) for part in parts)
+    assert sorted(parts[0] + parts[1]) == list(range(1, 41))
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        lead = uow.leads.get(LeadId("L1"))
+        assert uow.sequences.next_value("invoice") == 41
+    assert (lead.employees, lead.version) == (40, 41)
+
+
+def test_lost_race_across_processes_raises_concurrency_error(path: Path) -> None:
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        uow.leads.add(_lead(1))
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        # The child writes first (from the current version 1) and wins ...
+        assert pool.apply(_workers.write_stale, (str(path), 1)) == "updated"
+        # ... so a second write from version 1, in another process, loses.
+        assert pool.apply(_workers.write_stale, (str(path), 1)) == "ConcurrencyError 1->2"
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        lead = uow.leads.get(LeadId("L1"))
+        with pytest.raises(ConcurrencyError):
+            uow.leads.update(attrs.evolve(lead, version=1))
+    assert (lead.company, lead.version) == ("Written by the child", 2)
+
+
+def test_closed_store_refuses_new_work(path: Path) -> None:
+    store = SqliteStore(path)
+    store.close()
+    with pytest.raises(InvalidTransitionError), store.unit_of_work():
+        pass
+    memory = SqliteStore()
+    memory.close()
+    with pytest.raises(InvalidTransitionError), memory.unit_of_work():
+        pass
+
+
+@pytest.mark.parametrize(
+    ("arguments", "field"),
+    [
+        ({"path": 42}, "path"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": True}, "timeout"),
+    ],
+)
+def test_bad_arguments_are_refused(arguments: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SqliteStore(**arguments)  # type: ignore[arg-type]
+    assert caught.value.field == field

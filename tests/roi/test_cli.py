@@ -1,0 +1,219 @@
+"""``crmcore roi`` and ``crmcore clv`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crmcore.cli import main
+from crmcore.cli._roi import demo_section
+from tests.roi.conftest import SUMMARY
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_npv_both_conventions(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "roi", "npv", "--rate", "0.1", "--flows", "-100,60,60")
+    assert code == 0
+    assert round(Decimal(json.loads(out)["npv"]), 4) == Decimal("4.1322")  # reference doc
+    _, out, _ = run(
+        capsys, "roi", "npv", "--rate", "0.1", "--flows", "-100,60,60", "--convention", "t1"
+    )
+    assert round(Decimal(json.loads(out)["npv"]), 4) == Decimal("3.7566")  # Excel NPV
+
+
+def test_irr_single_several_and_none(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "roi", "irr", "--flows", "-70000,12000,15000,18000,21000,26000")
+    assert code == 0
+    assert round(Decimal(json.loads(out)["irr"]), 3) == Decimal("0.087")
+    code, _, err = run(capsys, "roi", "irr", "--flows", "-50,-100,600,300,-100")
+    assert code == 1
+    assert "2 rates of return" in err
+    code, out, _ = run(capsys, "roi", "irr", "--flows", "-50,-100,600,300,-100", "--all")
+    assert [round(Decimal(r), 4) for r in json.loads(out)["roots"]] == [
+        Decimal("-0.7689"),
+        Decimal("1.8544"),
+    ]
+    code, _, err = run(capsys, "roi", "irr", "--flows", "100,50")
+    assert code == 1
+    assert "NoSolutionError" in err
+    code, _, err = run(capsys, "roi", "irr", "--flows", "1,abc")
+    assert code == 1
+    assert "flows[1]" in err
+
+
+def test_mirr_and_payback(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(
+        capsys,
+        "roi",
+        "mirr",
+        "--flows",
+        "-120000,39000,30000,21000,37000,46000",
+        "--finance-rate",
+        "0.1",
+        "--reinvest-rate",
+        "0.12",
+    )
+    assert round(Decimal(json.loads(out)["mirr"]), 3) == Decimal("0.126")  # Excel MIRR help
+    _, out, _ = run(capsys, "roi", "payback", "--flows", "-1000,300,400,500", "--rate", "0.1")
+    assert json.loads(out) == {"payback_periods": "2.6", "discounted_payback_periods": None}
+
+
+def test_xnpv_and_xirr_from_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flows = tmp_path / "flows.csv"
+    flows.write_text(
+        "date,amount\n2008-01-01,-10000\n2008-03-01,2750\n2008-10-30,4250\n"
+        "2009-02-15,3250\n2009-04-01,2750\n",
+        encoding="utf-8",
+    )
+    _, out, _ = run(capsys, "roi", "xnpv", "--rate", "0.09", "--flows", str(flows))
+    assert round(Decimal(json.loads(out)["xnpv"]), 4) == Decimal("2086.6476")  # Microsoft example
+    _, out, _ = run(capsys, "roi", "xirr", "--flows", str(flows))
+    assert abs(Decimal(json.loads(out)["xirr"]) - Decimal("0.373362534")) < Decimal("2e-9")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,amount\n2008-01-01,-1\n01/02/2008,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "roi", "xirr", "--flows", str(bad))
+    assert code == 1
+    assert "line 3.date" in err
+    code, _, err = run(capsys, "roi", "xirr", "--flows", str(tmp_path / "missing.csv"))
+    assert code == 2
+    assert "cannot read" in err
+
+
+PLAN = {
+    "name": "CRM",
+    "currency": "USD",
+    "discount_rate": "0.1",
+    "periods": {"kind": "gregorian_year", "first": "2025-01-01", "count": 3},
+    "costs": [
+        {"category": "implementation", "amount": "10000"},
+        {"category": "subscription", "amount": "5000", "recurring": True},
+    ],
+    "benefits": [{"name": "revenue", "baseline": "0", "values": ["0", "15000", "15000"]}],
+}
+
+
+def test_plan_report_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(PLAN), encoding="utf-8")
+    code, out, _ = run(capsys, "roi", "plan", str(path))
+    assert code == 0
+    data = json.loads(out)
+    # cost 15000 + 5000 + 5000 = 25000; gain 30000; ROI 0.2 (hand)
+    assert data["total_cost"] == "25000.00"
+    assert data["roi"] == "0.200000"
+    assert [p["net"] for p in data["periods"]] == ["-15000.00", "10000.00", "10000.00"]
+    # NPV at 10 %: -15000 + 10000/1.1 + 10000/1.21 = 2355.37
+    assert data["npv"] == "2355.37"
+    code, out, _ = run(capsys, "roi", "plan", str(path), "--format", "table")
+    assert code == 0
+    assert "ROI 20.00%" in out
+    assert "2025" in out
+    broken = dict(PLAN, costs=[{"category": "gold", "amount": "1"}])
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    code, _, err = run(capsys, "roi", "plan", str(path))
+    assert code == 1
+    assert "category" in err
+    path.write_text(json.dumps({"currency": "USD"}), encoding="utf-8")
+    code, _, err = run(capsys, "roi", "plan", str(path))
+    assert code == 1
+    assert "periods" in err
+
+
+@pytest.mark.skipif(not SUMMARY.exists(), reason="CDNOW data not available")
+def test_clv_fit_on_the_cdnow_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "clv", "fit", "--summary", str(SUMMARY), "--pareto")
+    assert code == 0
+    data = json.loads(out)
+    # published BG/NBD (FHL 2005) and Gamma-Gamma (Fader & Hardie 2013) estimates
+    assert round(data["bg_nbd"]["r"], 3) == 0.243
+    assert round(data["bg_nbd"]["alpha"], 3) == 4.414
+    assert round(data["bg_nbd"]["log_likelihood"], 1) == -9582.4
+    assert data["bg_nbd"]["converged"] is True
+    assert round(data["gamma_gamma"]["p"], 2) == 6.25
+    assert round(data["pareto_nbd"]["log_likelihood"], 1) == -9595.0  # FHL 2005, Table 1
+
+
+def test_clv_from_transactions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = ["customer_id,date,amount"]
+    # a small synthetic base: customer k buys every (k+1) weeks for a while
+    for k in range(30):
+        for n in range(1 + k % 6):
+            rows.append(
+                f"c{k},2025-{1 + (n * (k % 4 + 1)) // 4:02d}-{1 + (7 * n + k) % 27:02d},{10 + k}.50"
+            )
+    tx = tmp_path / "tx.csv"
+    tx.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "clv", "fit", "--transactions", str(tx), "--period", "week", "--end", "2025-06-30"
+    )
+    assert code == 0, err
+    assert json.loads(out)["bg_nbd"]["customers"] == 30
+    code, out, err = run(
+        capsys,
+        "clv",
+        "predict",
+        "--transactions",
+        str(tx),
+        "--end",
+        "2025-06-30",
+        "--horizon",
+        "4",
+        "--top",
+        "5",
+        "--format",
+        "csv",
+    )
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "customer_id,probability_alive,expected_transactions,expected_spend,clv"
+    clvs = [Decimal(line.split(",")[-1]) for line in lines[1:]]
+    assert len(clvs) == 5
+    assert clvs == sorted(clvs, reverse=True)
+
+
+def test_clv_bad_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("ID,x,t_x,T\n1,2,40,30\n", encoding="utf-8")  # recency > T
+    code, _, err = run(capsys, "clv", "fit", "--summary", str(path))
+    assert code == 1
+    assert "recency" in err
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "clv", "fit", "--summary", str(path))
+    assert code == 2
+    assert "columns" in err
+
+
+def test_demo_section_is_json_and_shows_jalali_years() -> None:
+    section = demo_section()
+    assert section["title"]
+    assert "1404" in section["text"]
+    assert "IRR" in section["text"]
+    data = json.loads(json.dumps(section["data"], default=str))
+    assert [p["label"] for p in data["plan"]["periods"]] == ["1404", "1405", "1406"]
+    assert data["plan"]["irr"] is not None
+    assert len(data["clv"]) == 5
+
+
+def test_plan_in_the_serialized_form(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from crmcore.cli._roi import plan_from_json
+    from crmcore.serialization import to_dict
+
+    short = plan_from_json(PLAN)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(to_dict(short)), encoding="utf-8")  # Money objects, period list
+    code, out, _ = run(capsys, "roi", "plan", str(path))
+    assert code == 0
+    assert json.loads(out)["npv"] == "2355.37"
+    bad = dict(PLAN, costs=[{"category": "storage", "amount": {"amount": "1", "currency": "XXQ"}}])
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    code, _, err = run(capsys, "roi", "plan", str(path))
+    assert code == 1
+    assert "costs[0].amount.currency" in err

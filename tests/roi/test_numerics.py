@@ -1,0 +1,63 @@
+"""The private numerical kernels: special functions, BFGS and the root isolator."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special
+
+from crmcore.errors import ValidationError
+from crmcore.roi._optimize import minimize_bfgs
+from crmcore.roi._roots import exponential_sum_roots, sign_changes
+from crmcore.roi._special import digamma, hyp2f1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(1e-3, 1e4))
+def test_digamma_matches_scipy(x: float) -> None:
+    assert digamma(x) == pytest.approx(special.psi(x), rel=1e-13, abs=1e-13)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 30), st.floats(0.01, 30), st.floats(0.5, 40), st.floats(0.0, 0.98))
+def test_hyp2f1_matches_scipy(a: float, b: float, c: float, z: float) -> None:
+    assert hyp2f1(a, b, c, z) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-9)
+
+
+def test_special_function_domains() -> None:
+    with pytest.raises(ValidationError):
+        digamma(0.0)
+    with pytest.raises(ValidationError):
+        hyp2f1(1, 1, 2, 1.0)
+
+
+def test_bfgs_solves_rosenbrock() -> None:
+    def rosenbrock(x):
+        a, b = x
+        return (1 - a) ** 2 + 100 * (b - a * a) ** 2, [
+            -2 * (1 - a) - 400 * a * (b - a * a),
+            200 * (b - a * a),
+        ]
+
+    result = minimize_bfgs(rosenbrock, [-1.2, 1.0])
+    assert result.converged
+    assert result.x == pytest.approx((1.0, 1.0), abs=1e-6)
+
+
+def test_bfgs_reports_non_convergence() -> None:
+    result = minimize_bfgs(lambda x: (x[0], [1.0]), [0.0], max_iterations=5)  # unbounded below
+    assert not result.converged
+
+
+def test_sign_changes() -> None:
+    assert sign_changes([1, 0, -1, -2, 0, 3]) == 2
+    assert sign_changes([0, 0]) == 0
+
+
+def test_roots_of_a_product_of_exponential_factors() -> None:
+    # (e^u − 2)(e^u − 3)(e^u − 5) = e^{3u} − 10e^{2u} + 31e^u − 30: roots ln 2, ln 3, ln 5
+    roots = exponential_sum_roots([(-30.0, 0.0), (31.0, 1.0), (-10.0, 2.0), (1.0, 3.0)])
+    assert roots == pytest.approx([math.log(2), math.log(3), math.log(5)], rel=1e-12)
