@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 import pickle
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -450,3 +451,204 @@ def test_to_json_is_valid_json_with_unicode_kept() -> None:
     text = to_json(lead)
     assert "تهرانی" in text
     assert json.loads(text)["budget"] == {"amount": "1500000", "currency": "IRR"}
+
+
+# -- time zones: gaps and overlaps keep their wall time --------------------------------------
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_time_in_a_dst_gap_comes_back_identical() -> None:
+    # 2024-03-10 02:30 does not exist in New York (clocks jump 02:00 -> 03:00);
+    # with fold=0 Python gives it the offset before the jump, -05:00.
+    gap = datetime(2024, 3, 10, 2, 30, tzinfo=NEW_YORK)
+    text = to_dict(gap)
+    assert text == "2024-03-10T02:30:00-05:00[America/New_York]"
+    back = from_dict(text, datetime)
+    assert (back, back.fold, back.tzinfo) == (gap, 0, NEW_YORK)
+    assert back.replace(tzinfo=None) == gap.replace(tzinfo=None)
+
+
+def test_second_pass_of_an_overlap_keeps_its_fold() -> None:
+    # 2024-11-03 01:30 happens twice in New York: -04:00 (fold 0), then -05:00 (fold 1).
+    second = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=NEW_YORK)
+    text = to_dict(second)
+    assert text == "2024-11-03T01:30:00-05:00[America/New_York]"
+    back = from_dict(text, datetime)
+    assert back.fold == 1
+    assert back.utcoffset() == timedelta(hours=-5)
+
+
+def test_offset_wins_when_it_disagrees_with_the_zone() -> None:
+    back = from_dict("2026-01-05T09:00:00+00:00[Asia/Tehran]", datetime)
+    assert back == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # same instant
+    assert back.tzinfo is TEHRAN
+    assert back.hour == 12  # 09:00 UTC is 12:30 in Tehran (+03:30)
+    assert back.minute == 30
+
+
+# -- fields typed by an abstract class or Protocol -------------------------------------------
+
+
+class _Source(abc.ABC):
+    @abc.abstractmethod
+    def days(self) -> int:
+        """Days covered."""
+
+
+@attrs.frozen
+class _Weekly(_Source):
+    weekday: int
+
+    def days(self) -> int:
+        return 1
+
+
+@attrs.frozen
+class _Span(_Source):
+    start: date
+    end: date
+
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@attrs.frozen
+class _Calendar:
+    sources: tuple[_Source, ...]
+
+
+def test_abstract_field_types_use_the_type_tag() -> None:
+    cal = _Calendar((_Weekly(4), _Span(date(2026, 3, 20), date(2026, 3, 24))))
+    plain = to_dict(cal)
+    assert plain == {
+        "sources": [
+            {"type": "_Weekly", "weekday": 4},
+            {"type": "_Span", "start": "2026-03-20", "end": "2026-03-24"},
+        ]
+    }
+    assert from_dict(plain, _Calendar) == cal
+    with pytest.raises(ValidationError) as info:
+        from_dict({"sources": [{"type": "_Source"}, {"type": "_Span", "start": "x"}]}, _Calendar)
+    assert sorted(info.value.paths) == ["sources[0].type", "sources[1].end", "sources[1].start"]
+
+
+def test_lists_of_records_name_each_item() -> None:
+    assert from_dict([1, 2], list[int]) == [1, 2]
+    with pytest.raises(ValidationError) as info:
+        from_dict([{"id": "L1", "last_name": ""}, 5, "abc"], list[Lead])
+    assert info.value.paths == ("[0].last_name", "[1]", "[2]")
+    assert str(info.value.errors[0]).startswith("list[Lead][0].last_name: got ''")
+    with pytest.raises(ValidationError, match="expected a list"):
+        from_dict("abc", list[str])  # a string is not a list of characters
+    with pytest.raises(ValidationError, match=r"^Lead \| None: 1 invalid"):
+        from_dict(5, Lead | None)  # type: ignore[arg-type]
+
+
+@attrs.frozen
+class _Typed:
+    type: str
+
+
+@attrs.frozen
+class _HoldsTyped:
+    item: _Typed | _Percent
+
+
+def test_a_union_member_with_a_type_field_is_a_programming_error() -> None:
+    with pytest.raises(TypeError, match="'type'"):
+        to_dict(_HoldsTyped(_Typed("x")))
+    with pytest.raises(TypeError, match="'type'"):
+        from_dict({"item": {"type": "_Typed"}}, _HoldsTyped)
+
+
+# -- robustness: any JSON gives a value or a ValidationError, nothing else -------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+_RECORD_TYPES = [t for t in _PUBLIC_TYPES if attrs.has(t)]
+
+
+@pytest.mark.parametrize("declared", _RECORD_TYPES, ids=lambda t: t.__name__)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_corrupted_documents_give_validation_errors(
+    declared: type[Any], data: st.DataObject
+) -> None:
+    value = data.draw(CORE_STRATEGIES[declared]())
+    plain = to_dict(value)
+    if isinstance(plain, dict) and plain:
+        key = data.draw(st.sampled_from(sorted(plain)))
+        plain[key] = data.draw(_JSON)
+    else:
+        plain = data.draw(_JSON)
+    problems: tuple[ValidationError, ...] = ()
+    result = None
+    try:
+        result = from_dict(plain, declared)
+    except ValidationError as err:
+        problems = err.errors
+    if result is None:
+        assert problems
+        assert all(isinstance(e, ValidationError) for e in problems)
+    else:
+        assert isinstance(result, declared)
+
+
+def test_every_public_attrs_class_of_every_package_has_hooks() -> None:
+    """Engines' public records are built only from types the converter knows."""
+    import importlib
+    import pkgutil
+
+    import crmcore
+
+    conv = make_converter()
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(crmcore.__path__, "crmcore.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+        and not info.name.startswith(("crmcore.cli", "crmcore.testing"))
+    ]
+    checked = 0
+    for name in names:
+        module = importlib.import_module(name)
+        for export in getattr(module, "__all__", ()):
+            obj = getattr(module, export)
+            if isinstance(obj, type) and attrs.has(obj):
+                conv.get_structure_hook(obj)
+                conv.get_unstructure_hook(obj)
+                checked += 1
+    assert checked > 20
+
+
+def test_keys_that_are_not_identifiers_are_quoted_in_paths() -> None:
+    with pytest.raises(ValidationError) as info:
+        from_dict({"id": "a", "name": "n", "custom": {"my key": 1, "ok": 2}}, models.Account)
+    assert info.value.paths == ("custom['my key']", "custom.ok")
+
+
+@attrs.frozen
+class _Base:
+    a: int
+
+
+@attrs.frozen
+class _Sub(_Base):
+    b: int = 0
+
+
+@attrs.frozen
+class _HoldsBase:
+    item: _Base
+
+
+def test_a_subclass_where_its_base_is_declared_is_not_silently_cut() -> None:
+    assert to_dict(_HoldsBase(_Base(1))) == {"item": {"a": 1}}
+    with pytest.raises(TypeError, match="_Sub where _Base is declared"):
+        to_dict(_HoldsBase(_Sub(1, 2)))

@@ -119,7 +119,9 @@ class CrmError(Exception):
 
     @property
     def where(self) -> str:
-        """``obj.field`` (or whichever of the two is known)."""
+        """``obj.field`` (or whichever of the two is known); ``obj[2].x`` for an index."""
+        if self.obj and self.field and self.field.startswith("["):
+            return self.obj + self.field
         return ".".join(part for part in (self.obj, self.field) if part)
 
     def _compose(self) -> str:
@@ -205,7 +207,10 @@ class CurrencyMismatchError(ValidationError):
 
     def __setstate__(self, state: dict[str, Any] | None) -> None:
         if state:
-            self.operation = state["operation"]
+            # Rebuild the message too: it names the operation.
+            CurrencyMismatchError.__init__(
+                self, self.left, self.right, operation=state["operation"]
+            )
 
 
 class InvalidTransitionError(CrmError):

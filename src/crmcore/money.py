@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 from collections.abc import Iterable
 from decimal import (
     ROUND_CEILING,
@@ -45,13 +46,16 @@ from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
     ROUND_UP,
+    Context,
     Decimal,
     InvalidOperation,
+    getcontext,
 )
 from fractions import Fraction
 from typing import Any, Final, SupportsIndex, TypeAlias
 
 import attrs
+from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
 from crmcore.errors import CurrencyMismatchError, ValidationError
@@ -196,6 +200,41 @@ def to_persian_digits(text: str) -> str:
     '۱۴۰۴-۰۱-۰۱'
     """
     return text.translate(_PERSIAN_DIGITS)
+
+
+def _places(places: object) -> int:
+    if isinstance(places, bool) or not hasattr(places, "__index__"):
+        raise ValidationError(obj="Money", field="places", value=places, expected="an int")
+    return operator.index(places)
+
+
+def _rounding_mode(mode: object) -> RoundingMode:
+    try:
+        if not isinstance(mode, str):
+            raise ValueError(mode)
+        return RoundingMode(mode)
+    except ValueError:
+        raise ValidationError(
+            obj="Money",
+            field="mode",
+            value=mode,
+            expected="a RoundingMode: " + ", ".join(m.value for m in RoundingMode),
+        ) from None
+
+
+def _locale(locale: object) -> str:
+    """``locale`` with ``-`` read as ``_`` (``fa-IR``), if babel knows it."""
+    name = locale.replace("-", "_") if isinstance(locale, str) else ""
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ValidationError(
+            obj="Money.format",
+            field="locale",
+            value=locale,
+            expected="a locale babel knows, such as 'en_US', 'de_DE' or 'fa_IR'",
+        ) from None
+    return name
 
 
 def _amount_converter(value: object) -> Decimal:
@@ -384,10 +423,15 @@ class Money:
         >>> Money("1234.5678", "USD").round(3, RoundingMode.DOWN)
         Money('1234.567', 'USD')
         """
-        digits = self.places if places is None else int(places)
+        digits = self.places if places is None else _places(places)
         exponent = Decimal(1).scaleb(-digits)
+        # quantize() raises InvalidOperation when the result has more digits
+        # than the context's precision (28), so give it enough for this amount.
+        needed = max(self.amount.adjusted(), 0) + digits + 2
+        context = Context(prec=max(getcontext().prec, needed))
+        rounding = _rounding_mode(mode).decimal_mode
         return Money._make(
-            self.amount.quantize(exponent, rounding=RoundingMode(mode).decimal_mode), self.currency
+            self.amount.quantize(exponent, rounding=rounding, context=context), self.currency
         )
 
     def allocate(
@@ -407,7 +451,7 @@ class Money:
         >>> [str(m) for m in Money("0.05", "USD").allocate([1, 1])]
         ['0.03 USD', '0.02 USD']
         """
-        digits = self.places if places is None else places
+        digits = self.places if places is None else _places(places)
         weights: list[Fraction] = []
         for index, ratio in enumerate(ratios):
             try:
@@ -497,8 +541,9 @@ class Money:
         >>> Money(1234567, "IRR").format("fa_IR", toman=True)
         '123,456.7 تومان'
         """
+        locale = _locale(locale)
         rounded = self.round(places, mode)
-        language = locale.replace("-", "_").split("_")[0].lower()
+        language = locale.split("_")[0].lower()
         numbering = "default" if persian_digits else "latn"
         if toman:
             if self.currency != "IRR":
@@ -508,8 +553,10 @@ class Money:
                     value=self.currency,
                     expected="IRR amounts only",
                 )
-            tomans = rounded.amount / 10
-            pattern = "#,##0" if tomans == tomans.to_integral_value() else "#,##0.0"
+            tomans = rounded.amount.scaleb(-1)
+            # As many decimals as the exact figure needs, so no rial is lost.
+            decimals = max(0, -int(tomans.normalize().as_tuple().exponent))
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
             number = format_decimal(
                 tomans, format=pattern, locale=locale, numbering_system=numbering
             )

@@ -45,14 +45,21 @@ tuples                        lists
 attrs classes                 objects with every field (defaults are not omitted);
                               unknown keys are refused
 unions of attrs classes       the member's object plus ``"type": "<ClassName>"``
+Protocol / abstract class     the same tagged object; the candidates are the attrs
+                              classes crmcore exports that implement it, plus any
+                              explicit subclass (e.g. ``HolidaySource`` fields)
 ============================  ==========================================================
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
+import inspect
 import json
+import pkgutil
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -71,7 +78,7 @@ from cattrs.errors import (
     IterableValidationError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from crmcore.errors import MISSING, ValidationError
 from crmcore.models import EntityId, FrozenMap, LeadSource
@@ -88,7 +95,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-TAG: typing.Final = "type"
+_TAG: typing.Final = "type"
 """Key naming the member class of a union of attrs classes."""
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -185,9 +192,16 @@ def _structure_datetime(value: Any, _cl: type[Any]) -> datetime:
             raise _bad(value, expected) from None
         if match["zone"] is not None:
             zone = _zone(match["zone"], value)
-            if result.tzinfo is None or result.utcoffset() is None:
+            offset = result.utcoffset()
+            if offset is None:
                 raise _bad(value, expected)
-            return result.astimezone(zone)
+            # Keep the written wall time with the fold whose offset matches, so
+            # that even a time in a DST gap or overlap comes back identical.
+            for fold in (0, 1):
+                local = result.replace(tzinfo=zone, fold=fold)
+                if local.utcoffset() == offset:
+                    return local
+            return result.astimezone(zone)  # offset and zone disagree: the offset wins
     else:
         raise _bad(value, expected)
     if result.tzinfo is None or result.utcoffset() is None:
@@ -367,8 +381,12 @@ def _is_attrs_union(cl: Any) -> bool:
     return len(classes) >= 2 and all(isinstance(m, type) and attrs.has(m) for m in classes)
 
 
-def _is_tuple(cl: Any) -> bool:
-    return cl is tuple or typing.get_origin(cl) is tuple
+def _is_sequence(cl: Any) -> bool:
+    return cl in (tuple, list) or typing.get_origin(cl) in (tuple, list)
+
+
+def _is_list(cl: Any) -> bool:
+    return cl is list or typing.get_origin(cl) is list
 
 
 def _is_frozen_map(cl: Any) -> bool:
@@ -376,7 +394,62 @@ def _is_frozen_map(cl: Any) -> bool:
 
 
 def _is_plain_attrs(cl: Any) -> bool:
-    return isinstance(cl, type) and attrs.has(cl) and cl not in (Money, LeadSource)
+    return (
+        isinstance(cl, type)
+        and attrs.has(cl)
+        and cl not in (Money, LeadSource)
+        and not inspect.isabstract(cl)
+    )
+
+
+def _is_interface(cl: Any) -> bool:
+    # A Protocol or abstract class used as a field type; its implementations
+    # are attrs classes, written with a type tag like union members.
+    if not isinstance(cl, type) or (attrs.has(cl) and not inspect.isabstract(cl)):
+        return False
+    if cl.__module__.lstrip("_").split(".")[0] in sys.stdlib_module_names:
+        return False  # Mapping, Iterable and friends are not field types of ours
+    return bool(getattr(cl, "_is_protocol", False)) or inspect.isabstract(cl)
+
+
+@cache
+def _public_attrs_classes() -> tuple[type[Any], ...]:
+    """Every attrs class exported by a public crmcore module (imported on first use)."""
+    import crmcore  # noqa: PLC0415 - the engines import this module; look them up lazily
+
+    names = ["crmcore"] + [
+        info.name
+        for info in pkgutil.walk_packages(crmcore.__path__, "crmcore.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+        and not info.name.startswith(("crmcore.cli", "crmcore.testing"))
+    ]
+    found: dict[int, type[Any]] = {}
+    for name in names:
+        module = importlib.import_module(name)
+        for export in getattr(module, "__all__", ()):
+            obj = getattr(module, export, None)
+            if isinstance(obj, type) and attrs.has(obj):
+                found[id(obj)] = obj
+    return tuple(found.values())
+
+
+def _implementations(cl: type[Any]) -> tuple[type[Any], ...]:
+    """The attrs classes that implement the Protocol or abstract class ``cl``."""
+    candidates: dict[int, type[Any]] = {id(c): c for c in _public_attrs_classes()}
+    pending = list(cl.__subclasses__())  # explicit implementations anywhere
+    while pending:
+        sub = pending.pop()
+        pending.extend(sub.__subclasses__())
+        if attrs.has(sub):
+            candidates[id(sub)] = sub
+    found = []
+    for candidate in candidates.values():
+        try:
+            if issubclass(candidate, cl) and not inspect.isabstract(candidate):
+                found.append(candidate)
+        except TypeError:  # a Protocol that is not runtime-checkable
+            return ()
+    return tuple(sorted(found, key=lambda c: c.__name__))
 
 
 def _tag(cl: type[Any]) -> str:
@@ -408,6 +481,15 @@ class _Converter(cattrs.Converter):
 
 
 def _type_name(cl: Any) -> str:
+    args = typing.get_args(cl)
+    origin = typing.get_origin(cl)
+    if args and origin is not None:
+        inner = ", ".join("..." if a is Ellipsis else _type_name(a) for a in args)
+        if origin is typing.Union or origin is types.UnionType:
+            return inner.replace(", ", " | ")
+        return f"{_type_name(origin)}[{inner}]"
+    if cl is type(None):
+        return "None"
     return getattr(cl, "__name__", None) or str(cl)
 
 
@@ -457,13 +539,18 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(Money, _unstructure_money)
 
     # Containers and classes (function dispatch: later registrations win).
-    conv.register_structure_hook_factory(_is_tuple, lambda cl: _tuple_structure(conv, cl))
-    conv.register_unstructure_hook_factory(_is_tuple, lambda cl: _tuple_unstructure(conv, cl))
+    conv.register_structure_hook_factory(_is_sequence, lambda cl: _sequence_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_sequence, lambda cl: _sequence_unstructure(conv, cl))
     conv.register_structure_hook_factory(_is_frozen_map, lambda cl: _map_structure(conv, cl))
     conv.register_unstructure_hook_factory(_is_frozen_map, lambda cl: _map_unstructure(conv, cl))
     conv.register_structure_hook_factory(_is_plain_attrs, lambda cl: _attrs_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_plain_attrs, lambda cl: _attrs_unstructure(conv, cl))
     conv.register_structure_hook_factory(_is_attrs_union, lambda cl: _union_structure(conv, cl))
-    conv.register_unstructure_hook_factory(_is_attrs_union, lambda cl: _union_unstructure(conv, cl))
+    conv.register_unstructure_hook_factory(
+        _is_attrs_union, lambda cl: _tagged_unstructure(conv, cl)
+    )
+    conv.register_structure_hook_factory(_is_interface, lambda cl: _interface_structure(conv, cl))
+    conv.register_unstructure_hook_factory(_is_interface, lambda cl: _tagged_unstructure(conv, cl))
     return conv
 
 
@@ -476,12 +563,19 @@ def _sequence(value: Any) -> Sequence[Any]:
     return value
 
 
-def _tuple_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], tuple[Any, ...]]:
+def _homogeneous(cl: Any) -> bool:
     args = typing.get_args(cl)
-    homogeneous = not args or (len(args) == 2 and args[1] is Ellipsis)
-    item_types: Any = args[0] if args else Any
+    return _is_list(cl) or not args or (len(args) == 2 and args[1] is Ellipsis)
 
-    def hook(value: Any, _cl: Any) -> tuple[Any, ...]:
+
+def _sequence_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], Any]:
+    """Tuples and lists from JSON lists only (a string is not a list of characters)."""
+    args = typing.get_args(cl)
+    homogeneous = _homogeneous(cl)
+    item_types: Any = args[0] if args else Any
+    make: Callable[[list[Any]], Any] = list if _is_list(cl) else tuple
+
+    def hook(value: Any, _cl: Any) -> Any:
         items = _sequence(value)
         if not homogeneous and len(items) != len(args):
             raise _bad(value, f"a list of exactly {len(args)} items")
@@ -499,14 +593,14 @@ def _tuple_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], tu
                 errors.append(err)
         if errors:
             raise IterableValidationError(f"While structuring {cl!r}", errors, cl)
-        return tuple(result)
+        return make(result)
 
     return hook
 
 
-def _tuple_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], list[Any]]:
+def _sequence_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], list[Any]]:
     args = typing.get_args(cl)
-    homogeneous = not args or (len(args) == 2 and args[1] is Ellipsis)
+    homogeneous = _homogeneous(cl)
 
     def hook(value: Any) -> list[Any]:
         if homogeneous and args and args[0] is not Any:
@@ -559,13 +653,29 @@ def _map_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], dict[An
     return hook
 
 
+def _interface_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], Any]:
+    members = _implementations(cl)
+    if not members:
+        msg = f"no attrs class implements {cl.__qualname__}: cannot structure it"
+        raise TypeError(msg)
+    return _tagged_structure(conv, members, cl)
+
+
 def _union_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], Any]:
-    members = _union_members(cl) or ()
+    return _tagged_structure(conv, _union_members(cl) or (), cl)
+
+
+def _tagged_structure(
+    conv: cattrs.Converter, members: tuple[Any, ...], cl: Any
+) -> Callable[[Any, Any], Any]:
     optional = type(None) in members
     by_tag = {_tag(m): m for m in members if m is not type(None)}
+    if len(by_tag) != len([m for m in members if m is not type(None)]):
+        msg = f"two members of {cl!r} share a class name, which the union tag needs"
+        raise TypeError(msg)
     for member in by_tag.values():
-        if TAG in attrs.fields_dict(member):
-            msg = f"{member.__name__} has a field named {TAG!r}, which the union tag needs"
+        if _TAG in attrs.fields_dict(member):
+            msg = f"{member.__name__} has a field named {_TAG!r}, which the union tag needs"
             raise TypeError(msg)
     choices = ", ".join(repr(t) for t in by_tag)
 
@@ -575,30 +685,51 @@ def _union_structure(conv: cattrs.Converter, cl: Any) -> Callable[[Any, Any], An
         if isinstance(value, tuple(by_tag.values())):
             return value
         if not isinstance(value, Mapping):
-            raise _bad(value, f"an object with {TAG!r} one of {choices}")
-        tag = value.get(TAG)
+            raise _bad(value, f"an object with {_TAG!r} one of {choices}")
+        tag = value.get(_TAG)
         member = by_tag.get(tag) if isinstance(tag, str) else None
         if member is None:
             raise ValidationError(
-                field=TAG, value=tag if TAG in value else MISSING, expected=f"one of {choices}"
+                field=_TAG, value=tag if _TAG in value else MISSING, expected=f"one of {choices}"
             )
-        data = {k: v for k, v in value.items() if k != TAG}
+        data = {k: v for k, v in value.items() if k != _TAG}
         return conv.get_structure_hook(member)(data, member)
 
     return hook
 
 
-def _union_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], Any]:
+def _tagged_unstructure(conv: cattrs.Converter, cl: Any) -> Callable[[Any], Any]:
     def hook(value: Any) -> Any:
         if value is None:
             return None
         data = conv.unstructure(value, type(value))
-        return {TAG: _tag(type(value)), **data}
+        if not isinstance(data, dict) or _TAG in data:
+            msg = (
+                f"{type(value).__name__} in {cl!r} must be an attrs class without a {_TAG!r} field"
+            )
+            raise TypeError(msg)
+        return {_TAG: _tag(type(value)), **data}
 
     return hook
 
 
 # -- attrs classes ---------------------------------------------------------------------------
+
+
+def _attrs_unstructure(conv: cattrs.Converter, cl: type[Any]) -> Callable[[Any], Any]:
+    generated = make_dict_unstructure_fn(cl, conv)
+
+    def hook(value: Any) -> Any:
+        if type(value) is not cl and attrs.has(type(value)):
+            # Writing a subclass with its base's fields would drop data silently.
+            msg = (
+                f"a {type(value).__name__} where {cl.__name__} is declared: declare a union"
+                " or an abstract base class so that the type is written"
+            )
+            raise TypeError(msg)
+        return generated(value)
+
+    return hook
 
 
 class _Probe:
@@ -681,6 +812,19 @@ def _join(path: str, field: str | None) -> str:
     return f"{path}.{field}"
 
 
+def _in_field_order(errors: list[ValidationError], cl: Any, path: str) -> list[ValidationError]:
+    """Sort one object's errors by its fields' declaration order (unknown keys last)."""
+    if not (isinstance(cl, type) and attrs.has(cl)):
+        return errors
+    order = {a.name: i for i, a in enumerate(attrs.fields(cl))}
+
+    def position(err: ValidationError) -> int:
+        rest = (err.field or "")[len(path) :].lstrip(".")
+        return order.get(re.split(r"[.\[]", rest, maxsplit=1)[0], len(order))
+
+    return sorted(errors, key=position)
+
+
 def _flatten(err: BaseException, path: str) -> list[ValidationError]:
     if isinstance(err, ClassValidationError):
         noted, other = err.group_exceptions()
@@ -689,7 +833,7 @@ def _flatten(err: BaseException, path: str) -> list[ValidationError]:
             out += _flatten(inner, _join(path, note.name))
         for inner in other:
             out += _flatten(inner, path)
-        return out
+        return _in_field_order(out, err.cl, path)
     if isinstance(err, IterableValidationError):
         noted_items, other_items = err.group_exceptions()
         out = []

@@ -11,13 +11,18 @@ from crmcore.repositories import SqliteStore
 
 def draw_and_increment(path: str, rounds: int) -> list[int]:
     """Open the store, then ``rounds`` times: draw an invoice number and add 1 to lead L1."""
-    numbers: list[int] = []
     with SqliteStore(path) as store:
-        for _ in range(rounds):
-            with store.unit_of_work() as uow:
-                numbers.append(uow.sequences.next_value("invoice"))
-                lead = uow.leads.get(LeadId("L1"))
-                uow.leads.update(lead.edit(employees=(lead.employees or 0) + 1))
+        return increment(store, rounds)
+
+
+def increment(store: SqliteStore, rounds: int) -> list[int]:
+    """``rounds`` units of work on ``store``: draw a number, add 1 to lead L1's employees."""
+    numbers: list[int] = []
+    for _ in range(rounds):
+        with store.unit_of_work() as uow:
+            numbers.append(uow.sequences.next_value("invoice"))
+            lead = uow.leads.get(LeadId("L1"))
+            uow.leads.update(lead.edit(employees=(lead.employees or 0) + 1))
     return numbers
 
 

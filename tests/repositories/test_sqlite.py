@@ -6,7 +6,9 @@ import json
 import multiprocessing
 import sqlite3
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -34,7 +36,7 @@ class TestSqliteFile(RepositoryContract):
         return SqliteStore(self.directory / f"crm-{self.count}.db", durable=False)
 
 
-def _lead(n: int = 1, **fields: object) -> Lead:
+def _lead(n: int = 1, **fields: Any) -> Lead:
     return Lead(id=LeadId(f"L{n}"), last_name=f"Karimi {n}", company="Pars Tile", **fields)
 
 
@@ -43,15 +45,20 @@ def path(tmp_path: Path) -> Path:
     return tmp_path / "crm.db"
 
 
+def _add_then_fail(store: SqliteStore) -> None:
+    with store.unit_of_work() as uow:
+        uow.leads.add(_lead(2))
+        uow.sequences.next_value("invoice")
+        raise RuntimeError("undo")
+
+
 def test_reopened_file_sees_committed_work_only(path: Path) -> None:
     with SqliteStore(path) as store:
         with store.unit_of_work() as uow:
             uow.leads.add(_lead(1))
             uow.sequences.next_value("invoice")
-        with pytest.raises(RuntimeError), store.unit_of_work() as uow:
-            uow.leads.add(_lead(2))
-            uow.sequences.next_value("invoice")
-            raise RuntimeError
+        with pytest.raises(RuntimeError, match="undo"):
+            _add_then_fail(store)
     with SqliteStore(path) as store, store.unit_of_work() as uow:
         assert [str(x.id) for x in uow.leads.list()] == ["L1"]
         assert uow.leads.get(LeadId("L1")) == attrs.evolve(_lead(1), version=1)
@@ -83,10 +90,9 @@ def test_newer_schema_is_refused(path: Path) -> None:
 
 
 def test_records_are_json_documents_with_indexed_columns(path: Path) -> None:
-    with SqliteStore(path) as store:
-        with store.unit_of_work() as uow:
-            lead = uow.leads.add(_lead(1))
-            uow.leads.update(lead.contact())
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        lead = uow.leads.add(_lead(1))
+        uow.leads.update(lead.contact())
     conn = sqlite3.connect(path)
     try:
         doc, status, version = conn.execute("SELECT doc, status, version FROM leads").fetchone()
@@ -145,12 +151,18 @@ def test_two_threads_with_two_stores_on_one_file_lose_nothing(path: Path) -> Non
     assert (lead.employees, lead.version) == (30, 31)
 
 
+def _spawn_pool(workers: int) -> ProcessPoolExecutor:
+    # 'spawn': a fresh interpreter per worker, as on Windows and macOS; a worker
+    # that dies makes the pool fail (BrokenProcessPool) instead of hanging.
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
 def test_two_processes_lose_nothing_and_numbers_stay_gap_free(path: Path) -> None:
     with SqliteStore(path) as store, store.unit_of_work() as uow:
         uow.leads.add(_lead(1, employees=0))
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(2) as pool:
-        parts = pool.starmap(_workers.draw_and_increment, [(str(path), 20), (str(path), 20)])
+    with _spawn_pool(2) as pool:
+        futures = [pool.submit(_workers.draw_and_increment, str(path), 20) for _ in range(2)]
+        parts = [future.result() for future in futures]
     # Each process draws increasing numbers; together they are exactly 1..40.
     assert all(part == sorted(part) for part in parts)
     assert sorted(parts[0] + parts[1]) == list(range(1, 41))
@@ -160,15 +172,36 @@ def test_two_processes_lose_nothing_and_numbers_stay_gap_free(path: Path) -> Non
     assert (lead.employees, lead.version) == (40, 41)
 
 
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"
+)
+def test_forked_children_sharing_the_parents_store_lose_nothing(path: Path) -> None:
+    # The children inherit an open store (with pooled connections) from the parent.
+    with SqliteStore(path) as store:
+        with store.unit_of_work() as uow:
+            uow.leads.add(_lead(1, employees=0))
+        context = multiprocessing.get_context("fork")
+        children = [context.Process(target=_workers.increment, args=(store, 15)) for _ in range(2)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join()
+        assert [child.exitcode for child in children] == [0, 0]
+        with store.unit_of_work() as uow:
+            lead = uow.leads.get(LeadId("L1"))
+            assert uow.sequences.next_value("invoice") == 31
+    assert (lead.employees, lead.version) == (30, 31)
+
+
 def test_lost_race_across_processes_raises_concurrency_error(path: Path) -> None:
     with SqliteStore(path) as store, store.unit_of_work() as uow:
         uow.leads.add(_lead(1))
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
+    with _spawn_pool(1) as pool:
         # The child writes first (from the current version 1) and wins ...
-        assert pool.apply(_workers.write_stale, (str(path), 1)) == "updated"
+        assert pool.submit(_workers.write_stale, str(path), 1).result() == "updated"
         # ... so a second write from version 1, in another process, loses.
-        assert pool.apply(_workers.write_stale, (str(path), 1)) == "ConcurrencyError 1->2"
+        lost = pool.submit(_workers.write_stale, str(path), 1).result()
+    assert lost == "ConcurrencyError 1->2"
     with SqliteStore(path) as store, store.unit_of_work() as uow:
         lead = uow.leads.get(LeadId("L1"))
         with pytest.raises(ConcurrencyError):
@@ -200,3 +233,14 @@ def test_bad_arguments_are_refused(arguments: dict[str, object], field: str) -> 
     with pytest.raises(ValidationError) as caught:
         SqliteStore(**arguments)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_a_path_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database, " * 100, encoding="utf-8")
+    with pytest.raises(ValidationError, match="SQLite database file") as caught:
+        SqliteStore(text)
+    assert caught.value.field == "path"
+    with pytest.raises(ValidationError) as caught:
+        SqliteStore(tmp_path / "missing-folder" / "crm.db")
+    assert caught.value.value == str(tmp_path / "missing-folder" / "crm.db")

@@ -94,9 +94,7 @@ def rounding_modes() -> st.SearchStrategy[RoundingMode]:
 
 def texts(max_size: int = 20) -> st.SearchStrategy[str]:
     """Non-blank text, Latin and Persian letters included."""
-    alphabet = st.characters(
-        categories=("L", "N", "Zs", "Pd"), include_characters="آابپتثجچ"
-    )
+    alphabet = st.characters(categories=("L", "N", "Zs", "Pd"), include_characters="آابپتثجچ")
     return st.text(alphabet, min_size=1, max_size=max_size).filter(lambda s: bool(s.strip()))
 
 
@@ -113,8 +111,8 @@ def aware_datetimes(
     min_value: datetime = datetime(2000, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive
     max_value: datetime = datetime(2100, 1, 1),  # noqa: DTZ001
 ) -> st.SearchStrategy[datetime]:
-    """Timezone-aware datetimes (no imaginary times inside a DST gap)."""
-    return st.datetimes(min_value, max_value, timezones=time_zones(), allow_imaginary=False)
+    """Timezone-aware datetimes, including wall times in DST gaps and overlaps."""
+    return st.datetimes(min_value, max_value, timezones=time_zones())
 
 
 def dates() -> st.SearchStrategy[date]:

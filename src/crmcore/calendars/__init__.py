@@ -22,7 +22,7 @@
 ('2025-03-25T16:00:00+03:30', '1404-01-05')
 """
 
-from crmcore.calendars._calendar import MAX_YEAR, MIN_YEAR, BusinessCalendar
+from crmcore.calendars._calendar import BusinessCalendar
 from crmcore.calendars._holidays import (
     CountryHolidays,
     DayOverride,
@@ -44,13 +44,10 @@ from crmcore.calendars._jalali import (
     parse_jalali,
     to_jalali,
 )
-from crmcore.calendars._presets import IRAN_SOLAR_HOLIDAYS, from_country, iran
+from crmcore.calendars._presets import from_country, iran, iran_solar_holidays
 from crmcore.calendars._schedule import ScheduleChange, TimeSpan, WeeklySchedule
 
 __all__ = [
-    "IRAN_SOLAR_HOLIDAYS",
-    "MAX_YEAR",
-    "MIN_YEAR",
     "BusinessCalendar",
     "CountryHolidays",
     "DayOverride",
@@ -66,6 +63,7 @@ __all__ = [
     "format_jalali",
     "from_country",
     "iran",
+    "iran_solar_holidays",
     "iranian_fiscal_year",
     "iranian_fiscal_year_range",
     "is_jalali_leap_year",

@@ -14,12 +14,8 @@ from crmcore import _checks as check
 from crmcore._checks import require_aware, require_date
 from crmcore.calendars._holidays import DayOverride, Holiday, HolidaySource, merge_holidays
 from crmcore.calendars._index import (
-    EPOCH as _EPOCH,
-)
-from crmcore.calendars._index import (
-    US as _US,
-)
-from crmcore.calendars._index import (
+    EPOCH,
+    US,
     IndexCache,
     Snapshot,
     YearChunk,
@@ -300,16 +296,16 @@ class BusinessCalendar:
     def is_working(self, moment: datetime) -> bool:
         """True if ``moment`` is inside working time (closing instants are not)."""
         t = self._check(moment, "moment")
-        snap = self._covering(t, t)
-        i = bisect_right_(snap.starts, t)
+        snap = self._covering(t, t + 1)  # t itself must be strictly inside the index
+        i = _last_at_or_before(snap.starts, t)
         return i >= 0 and t < snap.ends[i]
 
     def next_working_time(self, moment: datetime) -> datetime:
         """``moment`` itself if working, else the next opening."""
         t = self._check(moment, "moment")
-        snap = self._covering(t, t)
+        snap = self._covering(t, t + 1)  # t itself must be strictly inside the index
         while True:
-            i = bisect_right_(snap.starts, t)
+            i = _last_at_or_before(snap.starts, t)
             if i >= 0 and t < snap.ends[i]:
                 return from_us(t, self.timezone)
             if i + 1 < len(snap.starts) and snap.starts[i + 1] < snap.hi:
@@ -329,9 +325,9 @@ class BusinessCalendar:
             and type(duration) is timedelta
             and start.utcoffset() is not None
         ):
-            delta = start - _EPOCH
-            s = (delta.days * 86_400 + delta.seconds) * _US + delta.microseconds
-            d = (duration.days * 86_400 + duration.seconds) * _US + duration.microseconds
+            delta = start - EPOCH
+            s = (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
+            d = (duration.days * 86_400 + duration.seconds) * US + duration.microseconds
             if d > 0 and snap.lo <= s <= snap.hi:
                 starts = snap.starts
                 i = bisect_right(starts, s) - 1
@@ -341,7 +337,9 @@ class BusinessCalendar:
                 if j < len(starts):
                     t = starts[j] + (target - snap.cum[j])
                     if t <= snap.hi:
-                        return (_EPOCH + timedelta(microseconds=t)).astimezone(self.timezone)
+                        seconds, micro = divmod(t, US)
+                        result = datetime.fromtimestamp(seconds, self.timezone)
+                        return result.replace(microsecond=micro) if micro else result
         s = self._check(start, "start")
         if not isinstance(duration, timedelta):
             raise ValidationError(
@@ -357,10 +355,10 @@ class BusinessCalendar:
             and start.utcoffset() is not None
             and end.utcoffset() is not None
         ):
-            da = start - _EPOCH
-            db = end - _EPOCH
-            s = (da.days * 86_400 + da.seconds) * _US + da.microseconds
-            e = (db.days * 86_400 + db.seconds) * _US + db.microseconds
+            da = start - EPOCH
+            db = end - EPOCH
+            s = (da.days * 86_400 + da.seconds) * US + da.microseconds
+            e = (db.days * 86_400 + db.seconds) * US + db.microseconds
             snap = self._cache.snapshot
             if snap is None or not (snap.lo <= s <= snap.hi and snap.lo <= e <= snap.hi):
                 snap = self._covering(min(s, e), max(s, e))
@@ -382,7 +380,7 @@ class BusinessCalendar:
                 obj="BusinessCalendar", field="end", value=end, expected=f"at or after {start}"
             )
         snap = self._covering(s, e)
-        i = max(bisect_right_(snap.starts, s), 0)
+        i = max(_last_at_or_before(snap.starts, s), 0)
         result: list[tuple[datetime, datetime]] = []
         tz = self.timezone
         while i < len(snap.starts) and snap.starts[i] < e:
@@ -397,7 +395,7 @@ class BusinessCalendar:
         require_date(day, obj="BusinessCalendar", field="day")
         snap = self._day_snapshot(day)
         ordinal = day.toordinal()
-        i = bisect_right_(snap.days, ordinal)
+        i = _last_at_or_before(snap.days, ordinal)
         return i >= 0 and snap.days[i] == ordinal
 
     def _day_snapshot(self, day: date) -> Snapshot:
@@ -569,6 +567,6 @@ def _hm(seconds: int) -> str:
     return time(seconds // 3600, seconds // 60 % 60).strftime("%H:%M")
 
 
-def bisect_right_(values: list[int], x: int) -> int:
+def _last_at_or_before(values: list[int], x: int) -> int:
     """Index of the last value <= x (-1 if none)."""
     return bisect_right(values, x) - 1

@@ -275,7 +275,8 @@ class CountryHolidays:
     def __attrs_post_init__(self) -> None:
         try:
             _country_year(self.country, self.subdivision, self.categories, 2020)
-        except (NotImplementedError, ValueError, KeyError) as err:
+        # The package signals an unknown subdivision with a RuntimeError subclass.
+        except (RuntimeError, ValueError, KeyError) as err:
             raise ValidationError(
                 obj="CountryHolidays",
                 field="subdivision" if self.subdivision else "categories",

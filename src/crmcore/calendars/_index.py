@@ -21,7 +21,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["EPOCH", "US", "Snapshot", "YearChunk", "from_us", "td_to_us", "to_us"]
+__all__ = [
+    "EPOCH",
+    "US",
+    "IndexCache",
+    "Snapshot",
+    "YearChunk",
+    "from_us",
+    "td_to_us",
+    "to_us",
+    "wall_to_us",
+]
 
 US = 1_000_000
 _DAY_US = 86_400 * US
@@ -41,8 +51,10 @@ def td_to_us(value: timedelta) -> int:
 
 
 def from_us(value: int, tz: ZoneInfo) -> datetime:
-    """The aware datetime in ``tz`` of epoch microseconds."""
-    return (_EPOCH + timedelta(microseconds=value)).astimezone(tz)
+    """The aware datetime in ``tz`` of epoch microseconds (exact: integer seconds first)."""
+    seconds, micro = divmod(value, US)
+    result = datetime.fromtimestamp(seconds, tz)
+    return result.replace(microsecond=micro) if micro else result
 
 
 def wall_to_us(day: date, offset_seconds: int, tz: ZoneInfo) -> int:
@@ -157,6 +169,11 @@ class IndexCache:
         self._chunks: dict[int, YearChunk] = {}
         self._lock = threading.Lock()
         self.snapshot: Snapshot | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy (pickle, multiprocessing) starts with an empty cache: the lock
+        # cannot travel, and the index rebuilds lazily.
+        return (IndexCache, (self._build, self._tz))
 
     def chunk_has_work(self, year: int) -> bool:
         """True if ``year`` (already built) has any working interval."""

@@ -10,9 +10,9 @@ from crmcore.calendars._holidays import CountryHolidays, DayOverride, HolidaySou
 from crmcore.calendars._schedule import TimeSpan, WeeklySchedule, parse_spans
 from crmcore.errors import ValidationError
 
-__all__ = ["IRAN_SOLAR_HOLIDAYS", "from_country", "iran"]
+__all__ = ["from_country", "iran", "iran_solar_holidays"]
 
-IRAN_SOLAR_HOLIDAYS: tuple[JalaliHoliday, ...] = (
+_IRAN_SOLAR: tuple[JalaliHoliday, ...] = (
     JalaliHoliday(1, 1, "Nowruz"),
     JalaliHoliday(1, 2, "Nowruz Holiday"),
     JalaliHoliday(1, 3, "Nowruz Holiday"),
@@ -25,10 +25,19 @@ IRAN_SOLAR_HOLIDAYS: tuple[JalaliHoliday, ...] = (
     JalaliHoliday(12, 29, "Iranian Oil Industry Nationalization Day"),
     JalaliHoliday(12, 30, "Last Day of Year"),
 )
-"""The official fixed solar holidays (Jalali month, day); 30 Esfand only in leap years.
 
-Source: ``shared/reference/sla.md`` (Iran), names as in ``holidays.IR``.
-"""
+
+def iran_solar_holidays() -> tuple[JalaliHoliday, ...]:
+    """The official fixed solar holidays of Iran; 30 Esfand applies only in leap years.
+
+    Source: ``shared/reference/sla.md`` (Iran): 1-4, 12, 13 Farvardin; 14, 15
+    Khordad; 22 Bahman; 29 Esfand; 30 Esfand. Names as in ``holidays.IR``.
+
+    >>> [(h.month, h.day) for h in iran_solar_holidays()][-2:]
+    [(12, 29), (12, 30)]
+    """
+    return _IRAN_SOLAR
+
 
 _THURSDAY = ("off", "half", "full")
 
@@ -48,7 +57,7 @@ def iran(
 
     Saturday to Wednesday work ``hours``; Thursday is ``"off"``, ``"half"``
     (``half_day``) or ``"full"``; Friday is off. Holidays: the fixed solar
-    ones (:data:`IRAN_SOLAR_HOLIDAYS`, 30 Esfand in leap years) and, with
+    ones (:func:`iran_solar_holidays`, 30 Esfand in leap years) and, with
     ``lunar=True``, every holiday of ``holidays.IR`` (the lunar dates it has
     not confirmed are flagged ``estimated``). Coinciding holidays count once.
 
@@ -69,7 +78,7 @@ def iran(
     elif thursday == "half":
         week["thu"] = parse_spans(half_day)
     schedule = WeeklySchedule.from_mapping(week, breaks=breaks)
-    sources: list[HolidaySource] = list(IRAN_SOLAR_HOLIDAYS)
+    sources: list[HolidaySource] = list(_IRAN_SOLAR)
     if lunar:
         sources.append(CountryHolidays("IR"))
     sources.extend(extra_holidays)
@@ -96,6 +105,7 @@ def from_country(
 
     ``hours`` defaults to Monday–Friday 09:00–17:00.
 
+    >>> from datetime import date
     >>> cal = from_country("US", timezone="America/New_York", subdivision="NY")
     >>> cal.is_working_day(date(2025, 7, 4)), cal.is_working_day(date(2025, 7, 7))
     (False, True)

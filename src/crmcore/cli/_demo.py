@@ -56,7 +56,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _jalali(day: date) -> str:
-    return jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d")
+    return str(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"))
 
 
 def _money(amount: Money) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +9,10 @@ import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import InvalidTransitionError, ValidationError
-from crmcore.models._base import ActivityId, EntityId, UserId, edit_entity
+from crmcore.models._base import ActivityId, EntityId, StrChoice, UserId, edit_entity
 
 
-class ActivityKind(enum.StrEnum):
+class ActivityKind(StrChoice):
     """What kind of activity."""
 
     PHONE_CALL = "phone_call"
@@ -22,7 +21,7 @@ class ActivityKind(enum.StrEnum):
     TASK = "task"
 
 
-class ActivityStatus(enum.StrEnum):
+class ActivityStatus(StrChoice):
     """Open, completed or cancelled."""
 
     OPEN = "open"
@@ -30,14 +29,14 @@ class ActivityStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Direction(enum.StrEnum):
+class Direction(StrChoice):
     """Incoming or outgoing (calls and emails)."""
 
     INBOUND = "inbound"
     OUTBOUND = "outbound"
 
 
-class RecordKind(enum.StrEnum):
+class RecordKind(StrChoice):
     """The kind of record an activity is about."""
 
     ACCOUNT = "account"

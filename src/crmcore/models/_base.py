@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterator, Mapping
 from typing import Any, Self, TypeVar, cast
@@ -86,6 +87,21 @@ class UserId(EntityId):
     """Id of a user (owner of records); users live in the caller's system."""
 
     __slots__ = ()
+
+
+class StrChoice(enum.StrEnum):
+    """Base of the models' enums: an unknown value raises ValidationError.
+
+    ValidationError is also a ValueError, so ``except ValueError`` still works.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        raise ValidationError(
+            obj=cls.__name__,
+            value=value,
+            expected="one of " + ", ".join(repr(member.value) for member in cls),
+        )
 
 
 class FrozenMap(Mapping[K, V]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -16,13 +15,14 @@ from crmcore.models._base import (
     CaseId,
     ContactId,
     FrozenMap,
+    StrChoice,
     UserId,
     edit_entity,
     to_frozen_map,
 )
 
 
-class CasePriority(enum.StrEnum):
+class CasePriority(StrChoice):
     """Urgency of a case, lowest first."""
 
     LOW = "low"
@@ -31,7 +31,7 @@ class CasePriority(enum.StrEnum):
     CRITICAL = "critical"
 
 
-class CaseType(enum.StrEnum):
+class CaseType(StrChoice):
     """What the customer asks for."""
 
     QUESTION = "question"
@@ -40,7 +40,7 @@ class CaseType(enum.StrEnum):
     INCIDENT = "incident"
 
 
-class CaseChannel(enum.StrEnum):
+class CaseChannel(StrChoice):
     """How the case reached us."""
 
     PHONE = "phone"
@@ -51,7 +51,7 @@ class CaseChannel(enum.StrEnum):
     WALK_IN = "walk_in"
 
 
-class CaseStatus(enum.StrEnum):
+class CaseStatus(StrChoice):
     """Where a case stands. The first five are active; the last two close it."""
 
     NEW = "new"
@@ -68,7 +68,7 @@ class CaseStatus(enum.StrEnum):
         return self not in (CaseStatus.RESOLVED, CaseStatus.CANCELLED)
 
 
-class CaseEventKind(enum.StrEnum):
+class CaseEventKind(StrChoice):
     """What happened to a case; the SLA engine replays these."""
 
     CREATED = "created"
@@ -110,6 +110,18 @@ class CaseEvent:
                 value=self.status,
                 expected=f"{'a status' if needs_status else 'None'} for a {self.kind.value} event",
             )
+        # The status must fit the event, or the derived Case.status would contradict it.
+        closing = _CLOSING_STATUS.get(self.kind)
+        if self.status is not None and (
+            self.status is not closing if closing else not self.status.is_active
+        ):
+            raise ValidationError(
+                obj="CaseEvent",
+                field="status",
+                value=self.status,
+                expected=f"{closing.value if closing else 'an active status'}"
+                f" for a {self.kind.value} event",
+            )
         needs_priority = self.kind in (CaseEventKind.CREATED, CaseEventKind.PRIORITY_CHANGED)
         if needs_priority != (self.priority is not None):
             raise ValidationError(
@@ -119,6 +131,11 @@ class CaseEvent:
                 expected=f"{'a priority' if needs_priority else 'None'} for a {self.kind.value} event",
             )
 
+
+_CLOSING_STATUS = {
+    CaseEventKind.RESOLVED: CaseStatus.RESOLVED,
+    CaseEventKind.CANCELLED: CaseStatus.CANCELLED,
+}
 
 _STATUS_EVENTS = frozenset(
     {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from crmcore.models._base import (
     FrozenMap,
     LeadId,
     OpportunityId,
+    StrChoice,
     UserId,
     edit_entity,
     to_frozen_map,
@@ -26,7 +26,7 @@ from crmcore.models._party import Account, Contact
 from crmcore.money import Money
 
 
-class LeadStatus(enum.StrEnum):
+class LeadStatus(StrChoice):
     """Lead life cycle: new → contacted → qualified or disqualified."""
 
     NEW = "new"
@@ -35,7 +35,7 @@ class LeadStatus(enum.StrEnum):
     DISQUALIFIED = "disqualified"
 
 
-class DisqualifyReason(enum.StrEnum):
+class DisqualifyReason(StrChoice):
     """Why a lead was disqualified (Dynamics 365's standard reasons)."""
 
     LOST = "lost"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from crmcore.models._base import (
     FrozenMap,
     LeadId,
     OpportunityId,
+    StrChoice,
     UserId,
     edit_entity,
     to_frozen_map,
@@ -25,7 +25,7 @@ from crmcore.models._party import Account, RelationshipType
 from crmcore.money import Money
 
 
-class SalesStage(enum.StrEnum):
+class SalesStage(StrChoice):
     """Pipeline stages in order (Dynamics 365's default sales process).
 
     >>> SalesStage.PROPOSE.rank > SalesStage.DEVELOP.rank
@@ -43,7 +43,7 @@ class SalesStage(enum.StrEnum):
         return list(SalesStage).index(self)
 
 
-class OpportunityStatus(enum.StrEnum):
+class OpportunityStatus(StrChoice):
     """Open, or closed as won or lost."""
 
     OPEN = "open"

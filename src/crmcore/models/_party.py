@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -14,13 +13,14 @@ from crmcore.models._base import (
     AccountId,
     ContactId,
     FrozenMap,
+    StrChoice,
     UserId,
     edit_entity,
     to_frozen_map,
 )
 
 
-class RelationshipType(enum.StrEnum):
+class RelationshipType(StrChoice):
     """What an organisation is to us (Dynamics 365's ``customertypecode``)."""
 
     PROSPECT = "prospect"

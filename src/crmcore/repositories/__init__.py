@@ -56,6 +56,7 @@ from crmcore.repositories._protocols import (
     Store,
     UnitOfWork,
 )
+from crmcore.repositories._sqlite import SqliteStore
 
 __all__ = [
     "AccountRepository",
@@ -67,6 +68,7 @@ __all__ = [
     "OpportunityRepository",
     "Repository",
     "Sequence",
+    "SqliteStore",
     "Store",
     "UnitOfWork",
     "check_criteria",

@@ -26,10 +26,10 @@ from crmcore.models import (
 )
 
 EntityT = TypeVar("EntityT")
-IdT = TypeVar("IdT", contravariant=True)
+IdT_contra = TypeVar("IdT_contra", contravariant=True)
 
 
-class Repository(Protocol[EntityT, IdT]):
+class Repository(Protocol[EntityT, IdT_contra]):
     """Store and find the records of one aggregate, inside a unit of work.
 
     Every record carries an optimistic-lock ``version``: a new record has
@@ -38,7 +38,7 @@ class Repository(Protocol[EntityT, IdT]):
     holds raises :class:`~crmcore.errors.ConcurrencyError`.
     """
 
-    def get(self, id: IdT, /) -> EntityT:
+    def get(self, id: IdT_contra, /) -> EntityT:
         """The record with ``id``; :class:`~crmcore.errors.NotFoundError` if there is none."""
         ...
 
@@ -60,7 +60,7 @@ class Repository(Protocol[EntityT, IdT]):
         """
         ...
 
-    def delete(self, id: IdT, /, *, version: int | None = None) -> None:
+    def delete(self, id: IdT_contra, /, *, version: int | None = None) -> None:
         """Remove the record (checking its version when ``version`` is given).
 
         :class:`~crmcore.errors.NotFoundError` if absent,

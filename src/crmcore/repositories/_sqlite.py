@@ -90,6 +90,36 @@ def _schema() -> list[str]:
     return statements
 
 
+class _DocumentCache:
+    """Parsed records by table and id, reused while the stored JSON is unchanged.
+
+    Parsing a document is most of the cost of a read; entities are
+    immutable, so the object parsed from the very same text can be handed
+    out again. A hit requires the stored text to be identical, so changes
+    made by other connections or processes are always seen.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._entries: dict[tuple[str, str], tuple[str, object]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, table: str, entity_id: str, doc: str) -> object | None:
+        with self._lock:
+            entry = self._entries.get((table, entity_id))
+        if entry is not None and entry[0] == doc:
+            return entry[1]
+        return None
+
+    def put(self, table: str, entity_id: str, doc: str, entity: object) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                # Drop the oldest quarter (dicts keep insertion order).
+                for key in list(self._entries)[: self._size // 4]:
+                    del self._entries[key]
+            self._entries[(table, entity_id)] = (doc, entity)
+
+
 class SqliteStore:
     """A store in an SQLite database: a file, or ``":memory:"`` (the default).
 
@@ -137,22 +167,40 @@ class SqliteStore:
         self._timeout = float(timeout)
         self._synchronous = "FULL" if durable else "NORMAL"
         self._converter = make_converter()
+        self._cache = _DocumentCache()
         self._guard = ThreadGuard()
         self._pool_lock = threading.Lock()
         self._memory_lock = threading.Lock()
         self._idle: list[sqlite3.Connection] = []
         self._closed = False
-        first = self._connect()
+        self._pid = os.getpid()
+        try:
+            first = self._connect()
+        except sqlite3.DatabaseError as err:
+            raise self._bad_path(err) from err
         try:
             if not self._in_memory:
                 first.execute("PRAGMA journal_mode=WAL")
             _create_schema(first)
+        except sqlite3.DatabaseError as err:
+            first.close()
+            if "locked" in str(err):
+                raise
+            raise self._bad_path(err) from err
         except BaseException:
             first.close()
             raise
         self._shared = first if self._in_memory else None
         if not self._in_memory:
             self._idle.append(first)
+
+    def _bad_path(self, err: sqlite3.DatabaseError) -> ValidationError:
+        return ValidationError(
+            obj="SqliteStore",
+            field="path",
+            value=self.path,
+            expected=f"an SQLite database file that can be opened and written ({err})",
+        )
 
     def _connect(self) -> sqlite3.Connection:
         # isolation_level=None: this code issues BEGIN/COMMIT itself.
@@ -171,6 +219,10 @@ class SqliteStore:
             self._memory_lock.acquire()
             return self._shared
         with self._pool_lock:
+            if self._pid != os.getpid():
+                # A forked child must not use its parent's connections: forget them.
+                self._idle = []
+                self._pid = os.getpid()
             if self._idle:
                 return self._idle.pop()
         return self._connect()
@@ -239,6 +291,7 @@ class _SqliteRepository(Generic[E, I]):
         self._uow = uow
         self._aggregate = aggregate
         self._converter = uow.store._converter
+        self._cache = uow.store._cache
         table = aggregate.name
         names = aggregate.column_names
         quoted = ", ".join(f'"{n}"' for n in names)
@@ -249,21 +302,27 @@ class _SqliteRepository(Generic[E, I]):
             f"INSERT INTO {table} (id, doc, {quoted}) VALUES (?, ?{', ?' * len(names)})"  # noqa: S608
         )
         assignments = ", ".join(f'"{n}" = ?' for n in names)
-        self._sql_update = (
-            f"UPDATE {table} SET doc = ?, {assignments} WHERE id = ? AND version = ?"  # noqa: S608
-        )
+        self._sql_update = f"UPDATE {table} SET doc = ?, {assignments} WHERE id = ? AND version = ?"  # noqa: S608
         self._sql_delete = f"DELETE FROM {table} WHERE id = ?"  # noqa: S608
-        self._sql_select = f"SELECT doc FROM {table}"  # noqa: S608
+        self._sql_select = f"SELECT id, doc FROM {table}"  # noqa: S608
 
     def _conn(self, action: str) -> sqlite3.Connection:
         return self._uow.connection(action)
 
-    def _load(self, doc: str) -> E:
-        return self._converter.structure(json.loads(doc), self._aggregate.entity)
+    def _load(self, entity_id: str, doc: str) -> E:
+        table = self._aggregate.name
+        cached = self._cache.get(table, entity_id, doc)
+        if cached is not None:
+            return cast(E, cached)
+        entity = self._converter.structure(json.loads(doc), self._aggregate.entity)
+        self._cache.put(table, entity_id, doc, entity)
+        return entity
 
     def _dump(self, entity: E) -> str:
         data = self._converter.unstructure(entity)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        self._cache.put(self._aggregate.name, entity.id, doc, entity)  # type: ignore[attr-defined]
+        return doc
 
     def _refuse(self, conn: sqlite3.Connection, entity_id: str, held: int | None) -> None:
         """After a write matched no row: say whether the record is missing or newer."""
@@ -281,7 +340,7 @@ class _SqliteRepository(Generic[E, I]):
         row = conn.execute(self._sql_get, (entity_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._aggregate.label, entity_id)
-        return self._load(row[0])
+        return self._load(entity_id, row[0])
 
     def add(self, entity: E, /) -> E:
         conn = self._conn("add")
@@ -346,10 +405,10 @@ class _SqliteRepository(Generic[E, I]):
             # Every criterion is a column: SQLite pages (LIMIT -1 means no limit).
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if limit is None else limit, offset]
-            return [self._load(doc) for (doc,) in conn.execute(sql, params)]
+            return [self._load(i, doc) for (i, doc) in conn.execute(sql, params)]
         found = [
             entity
-            for entity in (self._load(doc) for (doc,) in conn.execute(sql, params))
+            for entity in (self._load(i, doc) for (i, doc) in conn.execute(sql, params))
             if matches(entity, rest)
         ]
         end = None if limit is None else offset + limit
@@ -428,4 +487,3 @@ class _SqliteUnitOfWork(BaseUnitOfWork):
                 self.store._checkin(conn)
         finally:
             self.store._guard.leave()
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
@@ -84,6 +84,18 @@ class EngagementEvent:
     """Free text such as the page URL or the form name; rules can filter on it."""
 
 
+def _kinds(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(_kind(k) for k in value)
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _subconditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
+    return tuple(value)
+
+
 def _positive_days(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
@@ -101,7 +113,7 @@ class EventFilter:
     stops counting events older than that many days.
     """
 
-    kinds: tuple[str, ...] = attrs.field(converter=lambda ks: tuple(_kind(k) for k in ks))
+    kinds: tuple[str, ...] = attrs.field(converter=_kinds)
     detail_contains: str | None = attrs.field(default=None, validator=check.text(optional=True))
     """Case-insensitive substring the event's ``detail`` must contain."""
     within_days: int | None = attrs.field(default=None, validator=_positive_days)
@@ -189,7 +201,7 @@ class Condition:
     op: Op = attrs.field(converter=Op)
     field: str | None = attrs.field(default=None, validator=check.text(optional=True))
     value: str | None = attrs.field(default=None)
-    values: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    values: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     low: Decimal | None = attrs.field(default=None)
     high: Decimal | None = attrs.field(default=None)
     pattern: str | None = attrs.field(default=None)
@@ -199,7 +211,7 @@ class Condition:
     min_count: int = attrs.field(default=1)
     ignore_case: bool = attrs.field(default=False)
     """For equals, in and contains: compare case-insensitively."""
-    conditions: tuple[Condition, ...] = attrs.field(default=(), converter=tuple)
+    conditions: tuple[Condition, ...] = attrs.field(default=(), converter=_subconditions)
 
     def __attrs_post_init__(self) -> None:
         op = self.op
@@ -226,7 +238,9 @@ class Condition:
         if op is Op.MATCHES:
             if not isinstance(self.pattern, str) or len(self.pattern) > MAX_PATTERN_LENGTH:
                 raise _bad(
-                    "pattern", self.pattern, f"a regular expression of <= {MAX_PATTERN_LENGTH} chars"
+                    "pattern",
+                    self.pattern,
+                    f"a regular expression of <= {MAX_PATTERN_LENGTH} chars",
                 )
             try:
                 _compile(self.pattern)
@@ -256,7 +270,11 @@ class Condition:
 
     @classmethod
     def between(
-        cls, field: str, *, low: Decimal | int | str | None = None, high: Decimal | int | str | None = None
+        cls,
+        field: str,
+        *,
+        low: Decimal | int | str | None = None,
+        high: Decimal | int | str | None = None,
     ) -> Condition:
         """The field's number is within ``[low, high]`` (either bound may be open)."""
         return cls(
@@ -343,6 +361,9 @@ class Condition:
         the rule in errors.
         """
         op = self.op
+        if op in _FIELD_OPS:
+            raw = field_value(lead, self.field or "", rule=rule)
+            return self.test_value(raw, now=now, rule=rule)
         if op is Op.ALL:
             return all(c.test(lead, events, now=now, rule=rule) for c in self.conditions)
         if op is Op.ANY:
@@ -359,19 +380,18 @@ class Condition:
                 and e.at <= moment
                 and (window is None or moment - e.at <= window)
             )
-            return count >= self.min_count
-        assert self.field is not None  # noqa: S101 - checked in __attrs_post_init__
-        raw = field_value(lead, self.field, rule=rule)
-        return self.test_value(raw, now=now, rule=rule)
+        return count >= self.min_count
 
     def test_value(self, raw: object, *, now: datetime | None, rule: str = "condition") -> bool:
         """Apply a field operator to one raw field value."""
         op = self.op
-        field = self.field or ""
-        if op is Op.EXISTS:
-            return raw is not None
         if raw is None:
             return False
+        if op is Op.EQUALS and type(raw) is str and not self.ignore_case:
+            return raw.strip() == self.value  # the common case, kept short
+        field = self.field or ""
+        if op is Op.EXISTS:
+            return True
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
             text = as_text(raw)
             if self.ignore_case:
@@ -426,6 +446,11 @@ def field_value(lead: LeadLike, name: str, *, rule: str = "condition") -> object
     ...
     crmcore.errors.ScoringError: rule 'big'.size: got {'industry': 'retail'} (dict); expected a field of the lead (known: industry)
     """
+    if type(lead) is dict and name in lead:  # fast path: a plain row
+        cell: object = lead[name]
+        if cell is None or (type(cell) is str and not cell.strip()):
+            return None
+        return cell
     if isinstance(lead, Lead):
         if name.startswith("custom."):
             value: object = lead.custom.get(name[7:])

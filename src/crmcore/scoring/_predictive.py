@@ -32,7 +32,9 @@ __all__ = [
     "ValueCounts",
     "attribute_insights",
     "choose_model",
+    "evaluate_model",
     "should_promote",
+    "split_history",
     "train_logistic",
     "train_naive_bayes",
 ]
@@ -122,6 +124,7 @@ def _check_history(
         raise ScoringError(obj=obj, field="history", expected="ClosedLead records")
     won = sum(1 for h in history if h.won)
     lost = len(history) - won
+    min_won, min_lost = max(1, min_won), max(1, min_lost)  # one of each class, always
     if won < min_won or lost < min_lost:
         raise InsufficientDataError(
             f"{obj}: history has {won} won and {lost} lost leads; "
@@ -227,25 +230,50 @@ class NaiveBayesModel:
         self, features: Mapping[str, object], *, team: str | None = None, stage: str | None = None
     ) -> float:
         """Won probability 0–100 of a lead with ``features`` (in ``team``, at ``stage``)."""
-        table = self.teams.get(team, self.pooled) if team is not None else self.pooled
+        table = self._table(team)
         total = table.won + table.lost
-        log_won = math.log(table.won / total)
-        log_lost = math.log(table.lost / total)
+        log_odds = math.log(table.won / total) - math.log(table.lost / total)
+        log_odds += math.fsum(value for _, value in self._factors(table, features, stage))
+        # 1 / (1 + exp(-log_odds)), computed without overflow
+        p = 100.0 * _sigmoid(log_odds)
+        return min(99.99, max(0.01, p))
+
+    def _table(self, team: str | None) -> ValueCounts:
+        return self.teams.get(team, self.pooled) if team is not None else self.pooled
+
+    def _factors(
+        self, table: ValueCounts, features: Mapping[str, object], stage: str | None
+    ) -> list[tuple[str, float]]:
         values = {k: str(v).strip() for k, v in features.items() if v is not None}
         pairs = [(f, values.get(f)) for f in self.fields]
         if self.stages and stage is not None:
             pairs.append((STAGE, stage))
+        out = []
         for field, value in pairs:
             cell = table.counts.get(field, FrozenMap()).get(value or "")
             if cell is None:
-                continue
+                continue  # a value not seen in training contributes no factor
             totals = table.totals[field]
-            log_won += math.log(cell.won / totals.won)
-            log_lost += math.log(cell.lost / totals.lost)
-        # 1 / (1 + exp(lost - won)), computed without overflow
-        diff = log_lost - log_won
-        p = 100.0 / (1.0 + math.exp(diff)) if diff < 700 else 0.0
-        return min(99.99, max(0.01, p))
+            out.append(
+                (
+                    f"{field}={value}",
+                    math.log(cell.won / totals.won) - math.log(cell.lost / totals.lost),
+                )
+            )
+        return out
+
+    def top_factors(
+        self,
+        features: Mapping[str, object],
+        count: int = 3,
+        *,
+        team: str | None = None,
+        stage: str | None = None,
+    ) -> tuple[str, ...]:
+        """The (field=value) factors that move this lead's log-odds most, with their weight."""
+        factors = self._factors(self._table(team), features, stage)
+        factors.sort(key=lambda item: (-abs(item[1]), item[0]))
+        return tuple(f"{name} {value:+.3f}" for name, value in factors[:count] if value)
 
     def grade(self, features: Mapping[str, object], *, team: str | None = None) -> str:
         """The A–D grade of :meth:`probability`."""
@@ -275,6 +303,7 @@ def train_naive_bayes(
         raise ScoringError(
             obj="train_naive_bayes", field="fields", value=fields, expected="one or more fields"
         )
+    team_min_examples = max(1, team_min_examples)
     by_team: dict[str, list[ClosedLead]] = defaultdict(list)
     for lead in history:
         if lead.team is not None:
@@ -350,7 +379,10 @@ class LogisticModel:
         """The columns that push this lead's log-odds most (largest ``|w·x|``)."""
         row = self.encode(features)
         contributions = sorted(
-            ((w * x, name) for w, x, name in zip(self.coefficients, row, self.columns, strict=True)),
+            (
+                (w * x, name)
+                for w, x, name in zip(self.coefficients, row, self.columns, strict=True)
+            ),
             key=lambda item: (-abs(item[0]), item[1]),
         )
         return tuple(f"{name} {value:+.3f}" for value, name in contributions[:count] if value)
@@ -373,7 +405,9 @@ def _columns(
 def _encoder(
     categorical: Mapping[str, tuple[str, ...]], numeric: Mapping[str, NumericScale]
 ) -> Callable[[Mapping[str, object]], list[float]]:
-    slots = {(f, v): i for i, (f, v) in enumerate((f, v) for f in categorical for v in categorical[f])}
+    slots = {
+        (f, v): i for i, (f, v) in enumerate((f, v) for f in categorical for v in categorical[f])
+    }
     width = len(slots)
     scales = list(numeric.items())
 
@@ -427,7 +461,9 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return out
 
 
-def _objective(rows: Sequence[Sequence[float]], y: Sequence[float], w: Sequence[float], c: float) -> float:
+def _objective(
+    rows: Sequence[Sequence[float]], y: Sequence[float], w: Sequence[float], c: float
+) -> float:
     loss = 0.0
     for row, target in zip(rows, y, strict=True):
         z = math.fsum(a * b for a, b in zip(row, w, strict=True))
@@ -468,11 +504,11 @@ def _newton_python(
         while True:
             trial = [a - scale * b for a, b in zip(w, step, strict=True)]
             value = _objective(rows, y, trial, c)
-            if value <= current or scale < 1e-10:
+            if value <= current + 1e-12 * abs(current) or scale < 1e-10:
                 break
             scale /= 2.0
         w, current = trial, value
-        if max(abs(s) for s in step) * scale < tol:
+        if max(abs(s) for s in step) < tol:
             break
     return w
 
@@ -480,7 +516,7 @@ def _newton_python(
 def _newton_numpy(
     rows: Sequence[Sequence[float]], y: Sequence[float], c: float, max_iter: int, tol: float
 ) -> list[float]:
-    import numpy as np  # optional accelerator, imported only on this path
+    import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
     x = np.asarray(rows, dtype=float)
     t = np.asarray(y, dtype=float)
@@ -497,7 +533,11 @@ def _newton_numpy(
     current = objective(w)
     for _ in range(max_iter):
         z = x @ w
-        p = np.where(z >= 0, 1.0 / (1.0 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
+        p = np.where(
+            z >= 0,
+            1.0 / (1.0 + np.exp(-np.abs(z))),
+            np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))),
+        )
         grad = c * (x.T @ (p - t)) + penalty @ w
         hess = c * (x.T * (p * (1.0 - p))) @ x + penalty
         step = np.linalg.solve(hess, grad)
@@ -505,11 +545,11 @@ def _newton_numpy(
         while True:
             trial = w - scale * step
             value = objective(trial)
-            if value <= current or scale < 1e-10:
+            if value <= current + 1e-12 * abs(current) or scale < 1e-10:
                 break
             scale /= 2.0
         w, current = trial, value
-        if float(np.max(np.abs(step))) * scale < tol:
+        if float(np.max(np.abs(step))) < tol:
             break
     return [float(v) for v in w]
 
@@ -561,7 +601,7 @@ def train_logistic(
     use_numpy = backend == "numpy"
     if backend == "auto":
         try:
-            import numpy  # noqa: F401 - probing for the optional accelerator
+            import numpy  # noqa: F401, PLC0415 - probing for the optional accelerator
         except ImportError:
             use_numpy = False
         else:
@@ -661,7 +701,9 @@ def choose_model(active: Any, candidate: Any, *, ratio: float = 0.95) -> Any:
             expected="the candidate's validation AUC (see evaluate_model)",
         )
     active_auc = None if active is None else active.validation_auc
-    return candidate if should_promote(active_auc, candidate.validation_auc, ratio=ratio) else active
+    return (
+        candidate if should_promote(active_auc, candidate.validation_auc, ratio=ratio) else active
+    )
 
 
 def split_history(
@@ -669,8 +711,30 @@ def split_history(
 ) -> tuple[list[ClosedLead], list[ClosedLead]]:
     """Train/validation split: by ``closed_at`` when every lead has one, else seeded shuffle."""
     if all(h.closed_at is not None for h in history):
-        return evaluation.time_split(history, key=lambda h: h.closed_at, test_fraction=test_fraction)
+        return evaluation.time_split(
+            history, key=lambda h: h.closed_at, test_fraction=test_fraction
+        )
     order = list(range(len(history)))
-    random.Random(seed).shuffle(order)
+    random.Random(seed).shuffle(order)  # noqa: S311 - a reproducible split, not security
     cut = len(order) - max(1, round(len(order) * test_fraction))
     return [history[i] for i in order[:cut]], [history[i] for i in order[cut:]]
+
+
+def evaluate_model(model: Any, history: Sequence[ClosedLead]) -> evaluation.Evaluation:
+    """Metrics of ``model`` (naive Bayes or logistic) on held-out closed leads."""
+    labels = [h.won for h in history]
+    probabilities = [_predict(model, h) / 100.0 for h in history]
+    return evaluation.evaluate(labels, probabilities)
+
+
+def _predict(model: Any, lead: ClosedLead) -> float:
+    if isinstance(model, NaiveBayesModel):
+        return model.probability(lead.features, team=lead.team, stage=lead.stage)
+    if isinstance(model, LogisticModel):
+        return model.probability(lead.features, team=lead.team)
+    raise ScoringError(
+        obj="evaluate_model",
+        field="model",
+        value=model,
+        expected="NaiveBayesModel or LogisticModel",
+    )

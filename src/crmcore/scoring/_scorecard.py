@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
 
 import attrs
 
@@ -42,9 +42,11 @@ __all__ = [
     "ScoreLine",
     "ScoreResult",
     "Scorecard",
+    "account_scores",
     "diff_scores",
     "rank",
     "roll_up",
+    "score_cards",
     "score_lead",
     "score_leads",
 ]
@@ -67,18 +69,75 @@ GRADE_LETTERS: tuple[str, ...] = (
 """Grades from worst to best, one third of a letter apart (Pardot's scale)."""
 
 
-def _dec(name: str, owner: str) -> Any:
-    def convert(value: object) -> Decimal:
-        return to_decimal(value, obj=owner, field=name)
-
-    return convert
+def _required(value: object, owner: str, field: str) -> Decimal:
+    return to_decimal(value, obj=owner, field=field)
 
 
-def _opt_dec(name: str, owner: str) -> Any:
-    def convert(value: object) -> Decimal | None:
-        return None if value is None else to_decimal(value, obj=owner, field=name)
+def _optional(value: object, owner: str, field: str) -> Decimal | None:
+    return None if value is None else to_decimal(value, obj=owner, field=field)
 
-    return convert
+
+def _step_factor(value: object) -> Decimal:
+    return _required(value, "DecayStep", "factor")
+
+
+def _half_life(value: object) -> Decimal | None:
+    return _optional(value, "Decay", "half_life_days")
+
+
+def _map_default(value: object) -> Decimal:
+    return _required(value, "CategoryMap", "default")
+
+
+def _rule_points(value: object) -> Decimal:
+    return _required(value, "Rule", "points")
+
+
+def _cap(value: object, owner: str, field: str) -> Decimal | None:
+    cap = _optional(value, owner, field)
+    if cap is not None and cap < 0:
+        raise ValidationError(obj=owner, field=field, value=cap, expected="a cap >= 0 or None")
+    return cap
+
+
+def _group_cap(value: object) -> Decimal | None:
+    return _cap(value, "RuleGroup", "cap")
+
+
+def _band_low(value: object) -> Decimal | None:
+    return _optional(value, "RatingBand", "low")
+
+
+def _band_high(value: object) -> Decimal | None:
+    return _optional(value, "RatingBand", "high")
+
+
+def _total_cap(value: object) -> Decimal | None:
+    return _cap(value, "Scorecard", "total_cap")
+
+
+def _sales_ready(value: object) -> Decimal | None:
+    return _optional(value, "Scorecard", "sales_ready_at")
+
+
+def _steps(value: Iterable[DecayStep]) -> tuple[DecayStep, ...]:
+    return tuple(value)
+
+
+def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(value)
+
+
+def _groups(value: Iterable[RuleGroup]) -> tuple[RuleGroup, ...]:
+    return tuple(value)
+
+
+def _criteria(value: Iterable[GradeCriterion]) -> tuple[GradeCriterion, ...]:
+    return tuple(value)
+
+
+def _bands(value: Iterable[RatingBand]) -> tuple[RatingBand, ...]:
+    return tuple(value)
 
 
 class Frequency(enum.StrEnum):
@@ -111,7 +170,7 @@ class DecayStep:
     """From ``after_days`` of age on, points are multiplied by ``factor``."""
 
     after_days: int = attrs.field(validator=check.non_negative_int())
-    factor: Decimal = attrs.field(converter=_dec("factor", "DecayStep"))
+    factor: Decimal = attrs.field(converter=_step_factor)
 
     def __attrs_post_init__(self) -> None:
         if not Decimal(0) <= self.factor <= Decimal(1):
@@ -136,10 +195,8 @@ class Decay:
     """
 
     kind: DecayKind = attrs.field(converter=DecayKind)
-    half_life_days: Decimal | None = attrs.field(
-        default=None, converter=_opt_dec("half_life_days", "Decay")
-    )
-    steps: tuple[DecayStep, ...] = attrs.field(default=(), converter=tuple)
+    half_life_days: Decimal | None = attrs.field(default=None, converter=_half_life)
+    steps: tuple[DecayStep, ...] = attrs.field(default=(), converter=_steps)
 
     def __attrs_post_init__(self) -> None:
         if self.kind is DecayKind.HALF_LIFE:
@@ -155,7 +212,7 @@ class Decay:
             raise ValidationError(
                 obj="Decay", field="steps", value=self.steps, expected="one or more steps"
             )
-        for before, after in zip(self.steps, self.steps[1:], strict=False):
+        for before, after in itertools.pairwise(self.steps):
             if after.after_days <= before.after_days or after.factor > before.factor:
                 raise ValidationError(
                     obj="Decay",
@@ -200,7 +257,7 @@ class CategoryMap:
 
     field: str = attrs.field(validator=check.text())
     points: FrozenMap[str, Decimal] = attrs.field(converter=to_frozen_map)
-    default: Decimal = attrs.field(default=Decimal(0), converter=_dec("default", "CategoryMap"))
+    default: Decimal = attrs.field(default=Decimal(0), converter=_map_default)
     ignore_case: bool = True
 
     def __attrs_post_init__(self) -> None:
@@ -242,7 +299,7 @@ class Rule:
     """
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    points: Decimal = attrs.field(default=Decimal(0), converter=_dec("points", "Rule"))
+    points: Decimal = attrs.field(default=Decimal(0), converter=_rule_points)
     when: Condition | None = None
     event: EventFilter | None = None
     frequency: Frequency = attrs.field(default=Frequency.EACH, converter=Frequency)
@@ -252,11 +309,21 @@ class Rule:
         where = f"Rule {self.name!r}"
         if self.mapping is not None and self.event is not None:
             raise ValidationError(
-                obj=where, field="mapping", value=self.mapping, expected="no mapping on an event rule"
+                obj=where,
+                field="mapping",
+                value=self.mapping,
+                expected="no mapping on an event rule",
             )
         if self.mapping is None and self.event is None and self.when is None:
             raise ValidationError(
                 obj=where, field="when", value=None, expected="a condition, an event or a mapping"
+            )
+        if self.event is None and self.frequency is not Frequency.EACH:
+            raise ValidationError(
+                obj=where,
+                field="frequency",
+                value=self.frequency.value,
+                expected="'each' (once/none apply to event rules)",
             )
         if self.mapping is not None and self.points != 0:
             raise ValidationError(
@@ -282,8 +349,8 @@ class RuleGroup:
     """Rules whose total is capped at ``cap`` (HubSpot's score groups)."""
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    rules: tuple[Rule, ...] = attrs.field(converter=tuple)
-    cap: Decimal | None = attrs.field(default=None, converter=_opt_dec("cap", "RuleGroup"))
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
+    cap: Decimal | None = attrs.field(default=None, converter=_group_cap)
 
 
 @attrs.frozen(kw_only=True)
@@ -302,9 +369,13 @@ class GradeCriterion:
 
 @attrs.frozen(kw_only=True)
 class Grading:
-    """The fit grade: starts at ``start`` (Pardot: D) and moves per criterion."""
+    """The fit grade: starts at ``start`` (Pardot: D) and moves per criterion.
 
-    criteria: tuple[GradeCriterion, ...] = attrs.field(converter=tuple)
+    Grades from worst to best, a third of a letter apart (Pardot's scale):
+    F, D-, D, D+, C-, C, C+, B-, B, B+, A-, A, A+ (clamped at both ends).
+    """
+
+    criteria: tuple[GradeCriterion, ...] = attrs.field(converter=_criteria)
     start: str = attrs.field(default="D")
 
     def __attrs_post_init__(self) -> None:
@@ -332,8 +403,8 @@ class RatingBand:
     """A named score band ``[low, high)``; ``None`` is unbounded on that side."""
 
     name: str = attrs.field(validator=check.text(max_length=100))
-    low: Decimal | None = attrs.field(default=None, converter=_opt_dec("low", "RatingBand"))
-    high: Decimal | None = attrs.field(default=None, converter=_opt_dec("high", "RatingBand"))
+    low: Decimal | None = attrs.field(default=None, converter=_band_low)
+    high: Decimal | None = attrs.field(default=None, converter=_band_high)
 
     def __attrs_post_init__(self) -> None:
         if self.low is not None and self.high is not None and self.low >= self.high:
@@ -356,7 +427,7 @@ def _check_bands(bands: tuple[RatingBand, ...]) -> None:
         raise ValidationError(
             obj="Scorecard", field="bands", value=names, expected="distinct band names"
         )
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in itertools.pairwise(ordered):
         if lower.high is None or upper.low is None or lower.high != upper.low:
             raise ValidationError(
                 obj="Scorecard",
@@ -377,16 +448,12 @@ class Scorecard:
     """
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    groups: tuple[RuleGroup, ...] = attrs.field(converter=tuple)
-    total_cap: Decimal | None = attrs.field(
-        default=None, converter=_opt_dec("total_cap", "Scorecard")
-    )
+    groups: tuple[RuleGroup, ...] = attrs.field(converter=_groups)
+    total_cap: Decimal | None = attrs.field(default=None, converter=_total_cap)
     decay: Decay | None = None
     grading: Grading | None = None
-    bands: tuple[RatingBand, ...] = attrs.field(default=(), converter=tuple)
-    sales_ready_at: Decimal | None = attrs.field(
-        default=None, converter=_opt_dec("sales_ready_at", "Scorecard")
-    )
+    bands: tuple[RatingBand, ...] = attrs.field(default=(), converter=_bands)
+    sales_ready_at: Decimal | None = attrs.field(default=None, converter=_sales_ready)
     places: int = attrs.field(default=2, validator=check.in_range(0, 10))
 
     def __attrs_post_init__(self) -> None:
@@ -489,7 +556,9 @@ def _lead_id(lead: LeadLike) -> str | None:
     return None if raw is None or raw == "" else str(raw)
 
 
-def _cut(amounts: list[Decimal], effects: list[Decimal], indexes: Sequence[int], cap: Decimal) -> None:
+def _cut(
+    amounts: list[Decimal], effects: list[Decimal], indexes: Sequence[int], cap: Decimal
+) -> None:
     """Take ``total - cap`` away from positive lines, the last ones first."""
     excess = sum((amounts[i] + effects[i] for i in indexes), Decimal(0)) - cap
     for i in reversed(indexes):
@@ -528,7 +597,7 @@ def score_lead(
     for group in card.groups:
         indexes: list[int] = []
         for rule in group.rules:
-            fired = _apply(rule, lead, events, now, card.decay, quantum)
+            fired = _apply(rule, lead, events=events, now=now, decay=card.decay, quantum=quantum)
             if fired is not None:
                 indexes.append(len(rows))
                 rows.append((rule, group.name, *fired))
@@ -571,6 +640,7 @@ def score_lead(
 def _apply(
     rule: Rule,
     lead: LeadLike,
+    *,
     events: Sequence[EngagementEvent],
     now: datetime,
     decay: Decay | None,
@@ -614,6 +684,55 @@ def score_leads(
     return tuple(
         score_lead(card, lead, by_lead.get(_lead_id(lead) or "", ()), now=now) for lead in leads
     )
+
+
+def score_cards(
+    cards: Iterable[Scorecard],
+    lead: LeadLike,
+    events: Sequence[EngagementEvent] = (),
+    *,
+    now: datetime,
+) -> FrozenMap[str, ScoreResult]:
+    """One lead's scores on several scorecards (per product line or team), by scorecard name."""
+    results: dict[str, ScoreResult] = {}
+    for card in cards:
+        if card.name in results:
+            raise ScoringError(
+                obj="score_cards",
+                field="cards",
+                value=card.name,
+                expected="distinct scorecard names",
+            )
+        results[card.name] = score_lead(card, lead, events, now=now)
+    return FrozenMap(results)
+
+
+def account_scores(
+    results: Iterable[ScoreResult],
+    account_of: Mapping[str, str],
+    method: RollUp | str = "max",
+    *,
+    weights: Mapping[str, Decimal | int | str] | None = None,
+    places: int = 2,
+) -> FrozenMap[str, Decimal]:
+    """Account scores rolled up from their leads' or contacts' results.
+
+    ``account_of`` maps a lead id to its account id (leads without one are
+    skipped); ``weights`` maps a lead id to its weight for ``"weighted"``
+    (e.g. by the contact's role; missing weights count 1).
+    """
+    members: dict[str, list[ScoreResult]] = {}
+    for result in results:
+        account = account_of.get(result.lead_id or "")
+        if account is not None:
+            members.setdefault(account, []).append(result)
+    out = {}
+    for account, group in sorted(members.items()):
+        ws = None
+        if weights is not None:
+            ws = [weights.get(r.lead_id or "", 1) for r in group]
+        out[account] = roll_up([r.score for r in group], method, weights=ws, places=places)
+    return FrozenMap(out)
 
 
 def rank(results: Iterable[ScoreResult]) -> tuple[ScoreResult, ...]:
@@ -663,7 +782,10 @@ def roll_up(
     ws = [to_decimal(w, obj="roll_up", field="weights") for w in weights]
     if any(w < 0 for w in ws) or sum(ws) == 0:
         raise ScoringError(
-            obj="roll_up", field="weights", value=weights, expected="weights >= 0 with a positive sum"
+            obj="roll_up",
+            field="weights",
+            value=weights,
+            expected="weights >= 0 with a positive sum",
         )
     total = sum((w * s for w, s in zip(ws, values, strict=True)), Decimal(0))
     return (total / sum(ws)).quantize(quantum, ROUND_HALF_UP)

@@ -67,6 +67,26 @@ def _enum_tuple(kind: type[enum.Enum]) -> Any:
     return convert
 
 
+def _priorities(value: Any) -> tuple[CasePriority, ...]:
+    result: tuple[CasePriority, ...] = _enum_tuple(CasePriority)(value)
+    return result
+
+
+def _case_types(value: Any) -> tuple[CaseType, ...]:
+    result: tuple[CaseType, ...] = _enum_tuple(CaseType)(value)
+    return result
+
+
+def _channels(value: Any) -> tuple[CaseChannel, ...]:
+    result: tuple[CaseChannel, ...] = _enum_tuple(CaseChannel)(value)
+    return result
+
+
+def _statuses(value: Any) -> tuple[CaseStatus, ...]:
+    result: tuple[CaseStatus, ...] = _enum_tuple(CaseStatus)(value)
+    return result
+
+
 def _str_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
@@ -88,13 +108,9 @@ class Condition:
     (<CasePriority.HIGH: 'high'>, <CasePriority.CRITICAL: 'critical'>)
     """
 
-    priorities: tuple[CasePriority, ...] = attrs.field(
-        default=(), converter=_enum_tuple(CasePriority)
-    )
-    case_types: tuple[CaseType, ...] = attrs.field(default=(), converter=_enum_tuple(CaseType))
-    channels: tuple[CaseChannel, ...] = attrs.field(
-        default=(), converter=_enum_tuple(CaseChannel)
-    )
+    priorities: tuple[CasePriority, ...] = attrs.field(default=(), converter=_priorities)
+    case_types: tuple[CaseType, ...] = attrs.field(default=(), converter=_case_types)
+    channels: tuple[CaseChannel, ...] = attrs.field(default=(), converter=_channels)
     tiers: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     accounts: tuple[AccountId, ...] = attrs.field(default=(), converter=_account_ids)
 
@@ -148,9 +164,7 @@ class SlaTarget:
     warning: timedelta | None = attrs.field(default=None)
     warning_percent: int = attrs.field(default=80, validator=check.in_range(1, 100))
     business_hours: bool = attrs.field(default=True, validator=check.instance_of(bool))
-    pause_statuses: tuple[CaseStatus, ...] = attrs.field(
-        default=DEFAULT_PAUSE, converter=_enum_tuple(CaseStatus)
-    )
+    pause_statuses: tuple[CaseStatus, ...] = attrs.field(default=DEFAULT_PAUSE, converter=_statuses)
     success_event: CaseEventKind | None = attrs.field(default=None, converter=_optional_event)
     success_status: CaseStatus | None = attrs.field(default=None, converter=_optional_status)
 
@@ -164,7 +178,11 @@ class SlaTarget:
                     value=self.warning,
                     expected=f"at most the target duration {self.duration}",
                 )
-        if self.kind is KpiKind.CUSTOM and self.success_event is None and self.success_status is None:
+        if (
+            self.kind is KpiKind.CUSTOM
+            and self.success_event is None
+            and self.success_status is None
+        ):
             raise ValidationError(
                 obj="SlaTarget",
                 field="success_event",
@@ -232,6 +250,10 @@ def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: obj
         require_date(value, obj=type(instance).__name__, field=attribute.name)
 
 
+def _required_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    require_date(value, obj=type(instance).__name__, field=attribute.name)
+
+
 def _optional_positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _positive_duration(instance, attribute, value)
@@ -250,16 +272,14 @@ class Entitlement:
     id: str = attrs.field(validator=check.text(max_length=100))
     account_id: AccountId = attrs.field(converter=AccountId)
     policy: str = attrs.field(validator=check.text(max_length=100))
-    valid_from: date = attrs.field(validator=_optional_date)
+    valid_from: date = attrs.field(validator=_required_date)
     valid_until: date | None = attrs.field(default=None, validator=_optional_date)
     calendar: str | None = attrs.field(default=None, validator=check.text(optional=True))
     included_time: timedelta | None = attrs.field(default=None, validator=_optional_positive)
     included_cases: int | None = attrs.field(
         default=None, validator=check.in_range(1, optional=True)
     )
-    pause_statuses: tuple[CaseStatus, ...] = attrs.field(
-        default=DEFAULT_PAUSE, converter=_enum_tuple(CaseStatus)
-    )
+    pause_statuses: tuple[CaseStatus, ...] = attrs.field(default=DEFAULT_PAUSE, converter=_statuses)
 
     def __attrs_post_init__(self) -> None:
         if self.valid_until is not None and self.valid_until < self.valid_from:

@@ -6,7 +6,8 @@ import abc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar, TypeVar
+from types import TracebackType
+from typing import Any, ClassVar, Generic, TypeVar
 
 from crmcore.errors import (
     ConcurrencyError,
@@ -20,7 +21,7 @@ from crmcore.testing._samples import SAMPLES, Sample
 X = TypeVar("X", bound=BaseException)
 
 
-class _Boom(Exception):
+class _BoomError(Exception):
     """Raised inside a unit of work to make it roll back."""
 
 
@@ -30,15 +31,29 @@ def _check(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
-@contextmanager
-def _raises(kind: type[X], what: str) -> Iterator[list[X]]:
-    caught: list[X] = []
-    try:
-        yield caught
-    except kind as err:
-        caught.append(err)
-        return
-    raise AssertionError(f"{what}: expected {kind.__name__}, nothing was raised")
+class _raises(Generic[X]):  # noqa: N801 - used like pytest.raises
+    """Expect ``kind`` from the block; the caught error is ``caught[0]`` afterwards."""
+
+    def __init__(self, kind: type[X], what: str) -> None:
+        self.kind = kind
+        self.what = what
+        self.caught: list[X] = []
+
+    def __enter__(self) -> list[X]:
+        return self.caught
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        if exc is None:
+            raise AssertionError(f"{self.what}: expected {self.kind.__name__}, nothing was raised")
+        if isinstance(exc, self.kind):
+            self.caught.append(exc)
+            return True
+        return False
 
 
 def _repo(uow: UnitOfWork, sample: Sample) -> Any:
@@ -270,18 +285,20 @@ class RepositoryContract(abc.ABC):
             stored = self._seed(store, 2)
             with store.unit_of_work() as uow:
                 before_number = uow.sequences.next_value("invoice")
-            boom = _Boom("rollback please")
-            with _raises(_Boom, "the unit of work swallowed the exception") as caught:
-                with store.unit_of_work() as uow:
-                    for sample in SAMPLES:
-                        repo = _repo(uow, sample)
-                        first, second = stored[sample.name]
-                        repo.add(sample.make(3))
-                        repo.update(sample.change(first))
-                        repo.delete(second.id)
-                    uow.sequences.next_value("invoice")
-                    uow.sequences.next_value("quote")
-                    raise boom
+            boom = _BoomError("rollback please")
+            with (
+                _raises(_BoomError, "the unit of work swallowed the exception") as caught,
+                store.unit_of_work() as uow,
+            ):
+                for sample in SAMPLES:
+                    repo = _repo(uow, sample)
+                    first, second = stored[sample.name]
+                    repo.add(sample.make(3))
+                    repo.update(sample.change(first))
+                    repo.delete(second.id)
+                uow.sequences.next_value("invoice")
+                uow.sequences.next_value("quote")
+                raise boom
             _check(caught[0] is boom, "a different exception came out of the unit of work")
             with store.unit_of_work() as uow:
                 for sample in SAMPLES:
@@ -307,14 +324,16 @@ class RepositoryContract(abc.ABC):
                 uow.rollback()
                 for sample in SAMPLES:
                     _repo(uow, sample).add(sample.make(3))
-            with _raises(_Boom, "the unit of work swallowed the exception"):
-                with store.unit_of_work() as uow:
-                    for sample in SAMPLES:
-                        _repo(uow, sample).add(sample.make(4))
-                    uow.commit()
-                    for sample in SAMPLES:
-                        _repo(uow, sample).add(sample.make(5))
-                    raise _Boom
+            with (
+                _raises(_BoomError, "the unit of work swallowed the exception"),
+                store.unit_of_work() as uow,
+            ):
+                for sample in SAMPLES:
+                    _repo(uow, sample).add(sample.make(4))
+                uow.commit()
+                for sample in SAMPLES:
+                    _repo(uow, sample).add(sample.make(5))
+                raise _BoomError
             with store.unit_of_work() as uow:
                 for sample in SAMPLES:
                     got = [str(e.id) for e in _repo(uow, sample).list()]
@@ -369,8 +388,10 @@ class RepositoryContract(abc.ABC):
                         (repo.list(offset=5), rows[5:]),
                         (repo.list(limit=0), []),
                         (repo.list(offset=10), []),
-                        (repo.list(limit=2, offset=1, **{sample.criterion: sample.odd_value}),
-                         rows[0::2][1:3]),
+                        (
+                            repo.list(limit=2, offset=1, **{sample.criterion: sample.odd_value}),
+                            rows[0::2][1:3],
+                        ),
                     ]
                     for index, (got, want) in enumerate(cases):
                         _check(got == want, f"{sample.name}: page {index} gave {_ids(got)}")
@@ -406,11 +427,13 @@ class RepositoryContract(abc.ABC):
         with self._store() as store:
             with store.unit_of_work() as uow:
                 uow.sequences.next_value("invoice")
-            with _raises(_Boom, "the unit of work swallowed the exception"):
-                with store.unit_of_work() as uow:
-                    uow.sequences.next_value("invoice")
-                    uow.sequences.next_value("invoice")
-                    raise _Boom
+            with (
+                _raises(_BoomError, "the unit of work swallowed the exception"),
+                store.unit_of_work() as uow,
+            ):
+                uow.sequences.next_value("invoice")
+                uow.sequences.next_value("invoice")
+                raise _BoomError
             with store.unit_of_work() as uow:
                 again = uow.sequences.next_value("invoice")
                 uow.rollback()
@@ -475,7 +498,7 @@ class RepositoryContract(abc.ABC):
                     try:
                         with store.unit_of_work() as uow:
                             lead = uow.leads.get(lead_id)
-                            uow.leads.update(lead.edit(employees=lead.employees + 1))
+                            uow.leads.update(lead.edit(employees=(lead.employees or 0) + 1))
                     except ConcurrencyError:
                         continue
                     done += 1

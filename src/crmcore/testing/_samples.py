@@ -141,7 +141,5 @@ SAMPLES: tuple[Sample, ...] = (
         "kind",
         ActivityKind.PHONE_CALL,
     ),
-    Sample(
-        "cases", _case, lambda k: k.respond(T0 + timedelta(minutes=30)), "priority", "high"
-    ),
+    Sample("cases", _case, lambda k: k.respond(T0 + timedelta(minutes=30)), "priority", "high"),
 )

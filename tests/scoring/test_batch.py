@@ -1,0 +1,129 @@
+"""The column-wise batch path equals the scalar path."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmcore.errors import ScoringError
+from crmcore.scoring import (
+    CategoryMap,
+    Condition,
+    EventFilter,
+    Rule,
+    RuleGroup,
+    Scorecard,
+    score_columns,
+    score_lead,
+)
+from tests.strategies.scoring import INDUSTRIES, NOW, points
+
+
+def _fit_condition() -> st.SearchStrategy[Condition]:
+    leaf = st.one_of(
+        st.sampled_from(INDUSTRIES).map(
+            lambda v: Condition.equals("industry", v, ignore_case=True)
+        ),
+        st.lists(st.sampled_from(INDUSTRIES), min_size=1, max_size=2).map(
+            lambda vs: Condition.is_in("industry", vs)
+        ),
+        st.integers(0, 3000).map(lambda lo: Condition.between("employees", low=lo)),
+        st.integers(0, 3000).map(lambda hi: Condition.between("employees", high=hi)),
+        st.just(Condition.exists("email")),
+        st.just(Condition.contains("email", ".IR")),
+        st.just(Condition.matches("email", r"^[a-c]")),
+        st.just(Condition.after("signed", date(2026, 1, 1))),
+        st.just(Condition.within_days("signed", 90)),
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda cs: Condition.all_of(*cs)),
+            st.lists(inner, min_size=1, max_size=3).map(lambda cs: Condition.any_of(*cs)),
+            inner.map(Condition.not_),
+        ),
+        max_leaves=4,
+    )
+
+
+@st.composite
+def fit_cards(draw: st.DrawFn) -> Scorecard:
+    groups = []
+    count = 0
+    for g in range(draw(st.integers(1, 3))):
+        rules = []
+        for _ in range(draw(st.integers(1, 4))):
+            count += 1
+            if draw(st.booleans()):
+                rules.append(
+                    Rule(name=f"r{count}", points=draw(points()), when=draw(_fit_condition()))
+                )
+            else:
+                table = {v: draw(points()) for v in ("High", "medium", "low")}
+                rules.append(
+                    Rule(
+                        name=f"r{count}",
+                        mapping=CategoryMap(field="interest", points=table, default=draw(points())),
+                        when=draw(st.none() | _fit_condition()),
+                    )
+                )
+        groups.append(RuleGroup(name=f"g{g}", rules=rules, cap=draw(st.none() | points(0))))
+    return Scorecard(name="fit", groups=groups, total_cap=draw(st.none() | points(0)))
+
+
+rows = st.lists(
+    st.fixed_dictionaries(
+        {
+            "industry": st.sampled_from((*INDUSTRIES, "", "RETAIL")),
+            "employees": st.one_of(st.integers(0, 5000).map(str), st.just("")),
+            "email": st.sampled_from(("", "a@x.ir", "zed@y.com", "b@Q.IR")),
+            "interest": st.sampled_from(("high", "Medium", "low", "", "none")),
+            "signed": st.sampled_from(
+                ("", "2025-12-01", "2026-04-01", "2026-05-30T10:00:00+03:30")
+            ),
+        }
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(card=fit_cards(), leads=rows)
+def test_batch_equals_scalar(card: Any, leads: Any) -> None:
+    columns = {k: [row[k] for row in leads] for k in leads[0]}
+    expected = [score_lead(card, row, now=NOW).score for row in leads]
+    assert score_columns(card, columns, now=NOW, backend="numpy") == expected
+    assert score_columns(card, columns, now=NOW, backend="python") == expected
+
+
+def test_batch_refuses_event_rules_unknown_columns_and_bad_numbers() -> None:
+    events = Scorecard(
+        name="e",
+        groups=[
+            RuleGroup(
+                name="g", rules=[Rule(name="v", points=1, event=EventFilter(kinds=["page_view"]))]
+            )
+        ],
+    )
+    with pytest.raises(ScoringError, match="fit rules only"):
+        score_columns(events, {"x": ["1"]}, now=NOW)
+    card = Scorecard(
+        name="c",
+        groups=[
+            RuleGroup(
+                name="g",
+                rules=[Rule(name="big", points=1, when=Condition.between("employees", low=10))],
+            )
+        ],
+    )
+    with pytest.raises(ScoringError, match="'big'"):
+        score_columns(card, {"size": ["1"]}, now=NOW)
+    with pytest.raises(ScoringError, match="many"):
+        score_columns(card, {"employees": ["12", "many"]}, now=NOW, backend="numpy")
+    assert score_columns(card, {"employees": [12, 3]}, now=NOW) == [Decimal(1), Decimal(0)]
