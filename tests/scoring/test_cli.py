@@ -229,6 +229,7 @@ def test_train_then_predict(capsys: Any, tmp_path: Any, files: Any, kind: Any) -
     table = rows(out)
     assert float(table[0]["probability"]) > float(table[1]["probability"])
     assert {r["grade"] for r in table} <= set("ABCD")
+    assert "source=fair" in table[0]["top_factors"]
 
 
 def test_train_refuses_a_single_class(capsys: Any, tmp_path: Any) -> None:

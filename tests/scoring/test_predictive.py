@@ -58,6 +58,9 @@ def test_naive_bayes_matches_the_hand_computed_table() -> None:
     # an unseen value contributes no factor: the prior ½ remains
     assert model.probability({"src": "tv"}) == pytest.approx(50.0)
     assert model.probability({}) == pytest.approx(50.0)
+    # the factor of web is log(2.1/3.3) − log(1.1/3.3) = log(2.1/1.1) = 0.647
+    assert model.top_factors({"src": "web"}) == ("src=web +0.647",)
+    assert model.top_factors({"src": "tv"}) == ()
 
 
 def test_naive_bayes_reached_at_least_this_stage_counting() -> None:

@@ -301,7 +301,7 @@ def test_iranian_case_with_nowruz_and_waiting() -> None:
     cal = iran(thursday="half")
     tz = cal.timezone
     policy = SlaPolicy("ir", [SlaTarget("resolution", "resolution", 8 * H)], calendar="iran")
-    # Created Tue 2025-03-18 (27 Esfand 1403) 14:00; waiting for the customer Wed..Sat.
+    # Created Tue 2025-03-18 (28 Esfand 1403) 14:00; waiting for the customer Wed..Sat.
     case = Case.open(
         id=CaseId("IR1"),
         title="x",

@@ -2,10 +2,15 @@
 
 Each area keeps its strategies in a module of this package
 (``tests.strategies.core`` for money and models, one per engine); this module
-re-exports them so tests import from one place: ``from tests.strategies import money``.
+re-exports the core ones so tests import from one place
+(``from tests.strategies import money``); the engine modules are reached as
+``tests.strategies.<engine>`` because their helper names overlap (each has its
+own ``aware_datetimes``, for instance).
 """
 
 from tests.strategies.core import *  # noqa: F403 - re-export, listed in __all__ below
 from tests.strategies.core import __all__ as _core_all
 
-__all__ = list(_core_all)
+from tests.strategies import calendars, core, roi, scoring, sla
+
+__all__ = [*_core_all, "calendars", "core", "roi", "scoring", "sla"]

@@ -63,7 +63,7 @@ def iran(
 
     >>> from datetime import datetime, timedelta
     >>> cal = iran(thursday="half")
-    >>> start = datetime(2025, 3, 18, 15, 0, tzinfo=cal.timezone)  # Tuesday 27 Esfand 1403
+    >>> start = datetime(2025, 3, 18, 15, 0, tzinfo=cal.timezone)  # Tuesday 28 Esfand 1403
     >>> # 1 h on Tuesday; 29 and 30 Esfand, Nowruz (Fri-Mon) closed; 1 h on Tue 5 Farvardin
     >>> cal.add(start, timedelta(hours=2)).isoformat()
     '2025-03-25T09:00:00+03:30'

@@ -466,10 +466,19 @@ def run_predict(args: argparse.Namespace) -> int:
         if isinstance(model, NaiveBayesModel):
             stage = row.get(args.stage_column) or None if args.stage_column else None
             p = model.probability(row, team=team, stage=stage)
+            factors = model.top_factors(row, team=team, stage=stage)
         else:
             p = model.probability(row)
-        out_rows.append({**row, "probability": f"{p:.2f}", "grade": model.buckets.grade(p)})
-    columns = [*(rows[0] if rows else []), "probability", "grade"]
+            factors = model.top_factors(row)
+        out_rows.append(
+            {
+                **row,
+                "probability": f"{p:.2f}",
+                "grade": model.buckets.grade(p),
+                "top_factors": "; ".join(factors),
+            }
+        )
+    columns = [*(rows[0] if rows else []), "probability", "grade", "top_factors"]
     out = _open_out(args.output)
     try:
         write_csv(out_rows, columns, out)
