@@ -13,6 +13,7 @@ from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
 from crmcore.errors import InsufficientDataError, ValidationError
+from crmcore.scoring import evaluation
 from crmcore.scoring.evaluation import (
     average_precision,
     brier_score,
@@ -151,3 +152,29 @@ def test_auc_is_invariant_under_monotone_transforms(data: Any) -> None:
     labels, scores = data
     squashed = [float(np.log(s / (1 - s))) for s in scores]
     assert roc_auc(labels, squashed) == pytest.approx(roc_auc(labels, scores), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_numpy_and_pure_paths_are_identical(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 2, 3000).tolist()
+    scores = rng.random(3000).round(2).tolist()  # many ties
+    fast = (
+        roc_auc(labels, scores),
+        average_precision(labels, scores),
+        ks_statistic(labels, scores),
+        deciles(labels, scores),
+        brier_score(labels, scores),
+        log_loss(labels, scores),
+    )
+    monkeypatch.setattr(evaluation, "_NUMPY_FROM", 10**9)
+    pure = (
+        roc_auc(labels, scores),
+        average_precision(labels, scores),
+        ks_statistic(labels, scores),
+        deciles(labels, scores),
+        brier_score(labels, scores),
+        log_loss(labels, scores),
+    )
+    assert fast == pure
+    assert fast[0] == pytest.approx(metrics.roc_auc_score(labels, scores), abs=1e-12)

@@ -30,6 +30,7 @@ from crmcore.scoring import (
     Scorecard,
     account_scores,
     diff_scores,
+    priority_cell,
     rank,
     roll_up,
     score_cards,
@@ -544,3 +545,49 @@ def test_several_scorecards_per_lead_and_account_roll_up() -> None:
     # ACC1 weighted: (3·10 + 1·0) / 4 = 7.50
     weighted = account_scores(results, accounts, "weighted", weights={"a": 3})
     assert weighted["ACC1"] == Decimal("7.50")
+
+
+def test_hubspot_a1_to_c3_priority_matrix() -> None:
+    # Reference (HubSpot): combined scores give an A1–C3 matrix (fit letter × engagement number).
+    card = card_of(
+        Rule(name="form", points=30, event=EventFilter(kinds=["form_submit"])),
+        grading=Grading(
+            criteria=[
+                GradeCriterion(
+                    name="retail", when=Condition.equals("industry", "retail"), match_steps=6
+                )
+            ]
+        ),
+    )
+    hot = score_lead(card, {"industry": "retail"}, [ev("form_submit", 1)], now=NOW)
+    assert (hot.grade, hot.engagement) == ("B", Decimal(30))  # D + 6 thirds = B
+    assert priority_cell(hot, high=25, low=10) == "B1"
+    cold = score_lead(card, {"industry": "steel"}, [], now=NOW)
+    assert priority_cell(cold, high=25, low=10) == "C3"
+    with pytest.raises(ScoringError, match="grading"):
+        priority_cell(
+            score_lead(
+                card_of(Rule(name="r", points=1, when=Condition.exists("x"))), {"x": "1"}, now=NOW
+            ),
+            high=2,
+            low=1,
+        )
+
+
+def test_a_rule_can_carry_its_own_decay() -> None:
+    # Reference (HubSpot): each event criterion takes its own timeframe or decay.
+    card = card_of(
+        Rule(
+            name="form",
+            points=40,
+            event=EventFilter(kinds=["form_submit"]),
+            decay=Decay.step((30, "0.5")),
+        ),
+        Rule(name="view", points=4, event=EventFilter(kinds=["page_view"])),
+        decay=Decay.half_life(10),
+    )
+    result = score_lead(card, {}, [ev("form_submit", 40), ev("page_view", 20)], now=NOW)
+    lines = {line.rule: line.decayed for line in result.lines}
+    assert lines == {"form": Decimal("20.00"), "view": Decimal("1.00")}  # 40 × 0.5; 4 × 0.5²
+    with pytest.raises(ValidationError, match="never decay"):
+        Rule(name="fit", points=1, when=Condition.exists("x"), decay=Decay.half_life(5))

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.errors import ValidationError
-from crmcore.scoring import ClosedLead, Condition, EngagementEvent, Scorecard, score_lead
+from crmcore.money import Money
+from crmcore.scoring import (
+    AttributeInsight,
+    ClosedLead,
+    Condition,
+    EngagementEvent,
+    GradeBuckets,
+    Purchase,
+    RfmScore,
+    Scorecard,
+    ScoreResult,
+    attribute_insights,
+    rfm_segments,
+    score_lead,
+)
+from crmcore.scoring.evaluation import Evaluation, evaluate
 from crmcore.serialization import from_json, to_json
 from tests.strategies.scoring import NOW, closed_leads, conditions, events, lead_rows, scorecards
 
@@ -41,3 +58,39 @@ def test_hand_written_json_uses_defaults_and_refuses_unknown_keys() -> None:
     assert card.rules[0].when == Condition.exists("email")
     with pytest.raises(ValidationError, match="pionts"):
         from_json(text.replace('"points": 5', '"points": 5, "pionts": 1'), Scorecard)
+
+
+@settings(max_examples=25, deadline=None)
+@given(card=scorecards(), lead=lead_rows(), history=events())
+def test_score_results_round_trip(card: Any, lead: Any, history: Any) -> None:
+    result = score_lead(card, lead, history, now=NOW)
+    assert from_json(to_json(result), ScoreResult) == result
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from("abcde"), st.integers(0, 400), st.integers(1, 10**6)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_rfm_scores_round_trip(rows: Any) -> None:
+    as_of = date(2026, 3, 20)
+    purchases = [
+        Purchase(c, as_of - timedelta(days=d), Money.from_minor_units(u, "IRR")) for c, d, u in rows
+    ]
+    for purchase in purchases:
+        assert from_json(to_json(purchase), Purchase) == purchase
+    for score in rfm_segments(purchases, as_of=as_of):
+        assert from_json(to_json(score), RfmScore) == score
+
+
+def test_evaluation_and_insights_round_trip() -> None:
+    labels = [1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1]
+    probabilities = [0.9, 0.1, 0.7, 0.4, 0.6, 0.8, 0.3, 0.5, 0.65, 0.2, 0.45, 0.55]
+    report = evaluate(labels, probabilities)
+    assert from_json(to_json(report), Evaluation) == report
+    insight = attribute_insights([ClosedLead(features={"s": "a"}, won=True)], "s")[0]
+    assert from_json(to_json(insight), AttributeInsight) == insight
+    assert from_json(to_json(GradeBuckets(a=80)), GradeBuckets) == GradeBuckets(a=80)

@@ -109,6 +109,7 @@ def _rule(draw: st.DrawFn, name: str, positive: bool) -> Rule:
             within_days=draw(st.none() | st.integers(1, 400)),
         ),
         frequency=draw(st.sampled_from(frequencies)),
+        decay=draw(st.none() | decays()),
     )
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Scorecard",
     "account_scores",
     "diff_scores",
+    "priority_cell",
     "rank",
     "roll_up",
     "score_cards",
@@ -304,6 +305,8 @@ class Rule:
     event: EventFilter | None = None
     frequency: Frequency = attrs.field(default=Frequency.EACH, converter=Frequency)
     mapping: CategoryMap | None = None
+    decay: Decay | None = None
+    """This event rule's own decay, instead of the scorecard's (fit rules never decay)."""
 
     def __attrs_post_init__(self) -> None:
         where = f"Rule {self.name!r}"
@@ -317,6 +320,10 @@ class Rule:
         if self.mapping is None and self.event is None and self.when is None:
             raise ValidationError(
                 obj=where, field="when", value=None, expected="a condition, an event or a mapping"
+            )
+        if self.event is None and self.decay is not None:
+            raise ValidationError(
+                obj=where, field="decay", value=self.decay, expected="None (fit rules never decay)"
             )
         if self.event is None and self.frequency is not Frequency.EACH:
             raise ValidationError(
@@ -545,6 +552,41 @@ class ScoreResult:
         return "; ".join(parts)
 
 
+def priority_cell(
+    result: ScoreResult,
+    *,
+    high: Decimal | int | str,
+    low: Decimal | int | str,
+) -> str:
+    """HubSpot's combined fit × engagement cell, ``"A1"`` (best) to ``"C3"``.
+
+    The letter is the fit grade's letter (A±, B± → A, B; anything lower → C);
+    the number is 1 when ``result.engagement >= high``, 2 when ``>= low``,
+    else 3. A scorecard without grading has no cell.
+
+    >>> r = ScoreResult(scorecard="c", lead_id="L", score=Decimal(70), fit=Decimal(40),
+    ...                 engagement=Decimal(30), grade="B+", rating=None, sales_ready=False, lines=())
+    >>> priority_cell(r, high=25, low=10)
+    'B1'
+    """
+    top = to_decimal(high, obj="priority_cell", field="high")
+    bottom = to_decimal(low, obj="priority_cell", field="low")
+    if bottom > top:
+        raise ValidationError(
+            obj="priority_cell", field="low", value=low, expected=f"<= high ({top})"
+        )
+    if result.grade is None:
+        raise ScoringError(
+            obj="priority_cell",
+            field="grade",
+            value=None,
+            expected="a result of a scorecard with grading",
+        )
+    letter = result.grade[0] if result.grade[0] in "AB" else "C"
+    number = 1 if result.engagement >= top else 2 if result.engagement >= bottom else 3
+    return f"{letter}{number}"
+
+
 def _signed(value: Decimal) -> str:
     return f"+{value}" if value >= 0 else str(value)
 
@@ -661,6 +703,7 @@ def _apply(
         return None
     if rule.frequency is Frequency.ONCE:
         matching = [max(matching, key=lambda e: e.at)]
+    decay = rule.decay or decay
     decayed = Decimal(0)
     for event in matching:
         if decay is None:

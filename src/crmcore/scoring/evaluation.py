@@ -3,6 +3,9 @@
 Every function takes ``labels`` (won = 1/True, lost = 0/False) and
 ``scores`` (any numbers where higher means likelier; probabilities in [0, 1]
 for :func:`log_loss`, :func:`brier_score` and :func:`calibration_table`).
+Long inputs are validated and sorted with numpy when it is installed; counts
+stay integers and sums go through :func:`math.fsum`, so the result is
+identical to the pure-Python path.
 
 >>> labels = [1, 0, 1, 0, 1]
 >>> scores = [0.9, 0.8, 0.7, 0.3, 0.3]
@@ -91,18 +94,71 @@ def _both_classes(ys: Sequence[int], metric: str) -> tuple[int, int]:
     return positives, negatives
 
 
-def _descending_groups(ys: Sequence[int], xs: Sequence[float]) -> list[tuple[int, int]]:
-    """(positives, negatives) per distinct score, highest score first."""
+_NUMPY_FROM = 2000
+"""Inputs at least this long use numpy for the sort when it is installed."""
+
+
+def _fast_arrays(labels: Sequence[object], scores: Sequence[object]) -> tuple[Any, Any] | None:
+    """``(y, x)`` as numpy arrays for valid, long inputs; ``None`` → use the pure path."""
+    if len(labels) < _NUMPY_FROM or len(labels) != len(scores):
+        return None
+    try:
+        import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+    except ImportError:
+        return None
+    y = np.asarray(labels)
+    x = np.asarray(scores)
+    if y.ndim != 1 or x.ndim != 1 or y.dtype.kind not in "biu" or x.dtype.kind not in "iuf":
+        return None  # the pure path raises the precise error
+    x = x.astype(float)
+    if not (np.isin(y, (0, 1)).all() and np.isfinite(x).all()):
+        return None
+    return y.astype(np.int64), x
+
+
+def _groups(
+    labels: Sequence[object], scores: Sequence[object], metric: str
+) -> tuple[Sequence[int], Sequence[int], int, int]:
+    """(positives, negatives) per distinct score, highest score first, and the class totals.
+
+    Both paths count exactly (integers), so every metric built on them is
+    identical whichever path ran.
+    """
+    fast = _fast_arrays(labels, scores)
+    if fast is not None:
+        import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+
+        y, x = fast
+        _, inverse = np.unique(-x, return_inverse=True)
+        pos = np.bincount(inverse, weights=y).astype(np.int64)
+        neg = np.bincount(inverse).astype(np.int64) - pos
+        positives = int(pos.sum())
+        _both_classes_counts(positives, len(y) - positives, metric)
+        return pos.tolist(), neg.tolist(), positives, len(y) - positives
+    ys, xs = _prepare(labels, scores)
+    positives, negatives = _both_classes(ys, metric)
     order = sorted(range(len(xs)), key=lambda i: -xs[i])
-    groups: list[tuple[int, int]] = []
+    pos_list: list[int] = []
+    neg_list: list[int] = []
     previous: float | None = None
     for i in order:
         if previous is None or xs[i] != previous:
-            groups.append((0, 0))
+            pos_list.append(0)
+            neg_list.append(0)
             previous = xs[i]
-        pos, neg = groups[-1]
-        groups[-1] = (pos + ys[i], neg + 1 - ys[i])
-    return groups
+        pos_list[-1] += ys[i]
+        neg_list[-1] += 1 - ys[i]
+    return pos_list, neg_list, positives, negatives
+
+
+def _both_classes_counts(positives: int, negatives: int, metric: str) -> None:
+    if positives == 0 or negatives == 0:
+        raise InsufficientDataError(
+            obj=metric,
+            field="labels",
+            value=(positives, negatives),
+            expected="at least one won and one lost example",
+        )
 
 
 def roc_auc(labels: Sequence[object], scores: Sequence[object]) -> float:
@@ -110,16 +166,16 @@ def roc_auc(labels: Sequence[object], scores: Sequence[object]) -> float:
 
     A tied (positive, negative) pair counts one half — the same value as the
     trapezoidal ROC area (Hanley & McNeil 1982; scikit-learn ``roc_auc_score``).
+    Long inputs are sorted with numpy when it is installed (same result).
     """
-    ys, xs = _prepare(labels, scores)
-    positives, negatives = _both_classes(ys, "roc_auc")
-    # Walk scores from lowest to highest; each positive beats the negatives
-    # strictly below it and ties half of those at its score.
+    pos, neg, positives, negatives = _groups(labels, scores, "roc_auc")
+    # Each positive beats the negatives strictly below its score and ties half of
+    # those at its score; U is a sum of half-integers, exact in a float.
     u = 0.0
-    below = 0
-    for pos, neg in reversed(_descending_groups(ys, xs)):
-        u += pos * (below + 0.5 * neg)
-        below += neg
+    below = negatives
+    for p, n in zip(pos, neg, strict=True):
+        below -= n
+        u += p * (below + 0.5 * n)
     return u / (positives * negatives)
 
 
@@ -129,24 +185,34 @@ def average_precision(labels: Sequence[object], scores: Sequence[object]) -> flo
     The step-wise (not interpolated) area scikit-learn's
     ``average_precision_score`` computes; suited to rare positives.
     """
-    ys, xs = _prepare(labels, scores)
-    positives, _ = _both_classes(ys, "average_precision")
+    pos, neg, positives, _ = _groups(labels, scores, "average_precision")
     tp = fp = 0
-    total = 0.0
-    for pos, neg in _descending_groups(ys, xs):
-        tp += pos
-        fp += neg
-        if pos:
-            total += (pos / positives) * (tp / (tp + fp))
-    return total
+    terms = []
+    for p, n in zip(pos, neg, strict=True):
+        tp += p
+        fp += n
+        if p:
+            terms.append((p / positives) * (tp / (tp + fp)))
+    return math.fsum(terms)
+
+
+def _fast_probabilities(labels: Sequence[object], probabilities: Sequence[object]) -> Any:
+    fast = _fast_arrays(labels, probabilities)
+    if fast is None or not ((fast[1] >= 0.0).all() and (fast[1] <= 1.0).all()):
+        return None  # the pure path validates and raises the precise error
+    return fast
 
 
 def log_loss(
     labels: Sequence[object], probabilities: Sequence[object], *, eps: float = 2.220446049250313e-16
 ) -> float:
     """Mean negative log-likelihood, probabilities clipped to ``[eps, 1 − eps]``."""
-    ys, ps = _prepare(labels, probabilities)
-    _check_probabilities(ps)
+    fast = _fast_probabilities(labels, probabilities)
+    if fast is not None:
+        ys, ps = fast[0].tolist(), fast[1].tolist()
+    else:
+        ys, ps = _prepare(labels, probabilities)
+        _check_probabilities(ps)
     terms = []
     for y, p in zip(ys, ps, strict=True):
         q = min(max(p, eps), 1.0 - eps)
@@ -156,9 +222,13 @@ def log_loss(
 
 def brier_score(labels: Sequence[object], probabilities: Sequence[object]) -> float:
     """Mean squared difference between probability and outcome (Brier 1950)."""
+    fast = _fast_probabilities(labels, probabilities)
+    if fast is not None:
+        difference = fast[1] - fast[0]
+        return math.fsum((difference * difference).tolist()) / len(difference)
     ys, ps = _prepare(labels, probabilities)
     _check_probabilities(ps)
-    return math.fsum((p - y) ** 2 for y, p in zip(ys, ps, strict=True)) / len(ys)
+    return math.fsum((p - y) * (p - y) for y, p in zip(ys, ps, strict=True)) / len(ys)
 
 
 def _check_probabilities(ps: Sequence[float]) -> None:
@@ -171,13 +241,12 @@ def _check_probabilities(ps: Sequence[float]) -> None:
 
 def ks_statistic(labels: Sequence[object], scores: Sequence[object]) -> float:
     """Kolmogorov–Smirnov: the largest gap between the score distributions of won and lost."""
-    ys, xs = _prepare(labels, scores)
-    positives, negatives = _both_classes(ys, "ks_statistic")
+    pos, neg, positives, negatives = _groups(labels, scores, "ks_statistic")
     tp = fp = 0
     best = 0.0
-    for pos, neg in _descending_groups(ys, xs):
-        tp += pos
-        fp += neg
+    for p, n in zip(pos, neg, strict=True):
+        tp += p
+        fp += n
         best = max(best, abs(tp / positives - fp / negatives))
     return best
 
@@ -200,8 +269,17 @@ class Decile:
     """Share of all won leads captured by this and the better groups."""
 
 
-def _ranked(ys: Sequence[int], xs: Sequence[float]) -> list[int]:
-    order = sorted(range(len(xs)), key=lambda i: -xs[i])  # stable: ties keep input order
+def _ranked(labels: Sequence[object], scores: Sequence[object]) -> list[int]:
+    """Labels ordered by score, highest first; ties keep their input order."""
+    fast = _fast_arrays(labels, scores)
+    if fast is not None:
+        import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+
+        y, x = fast
+        ranked: list[int] = y[np.argsort(-x, kind="stable")].tolist()
+        return ranked
+    ys, xs = _prepare(labels, scores)
+    order = sorted(range(len(xs)), key=lambda i: -xs[i])  # stable
     return [ys[i] for i in order]
 
 
@@ -213,12 +291,11 @@ def deciles(
     Groups differ in size by at most one lead (the first groups are larger);
     leads with tied scores keep their input order.
     """
-    ys, xs = _prepare(labels, scores)
     if bins < 1:
         raise ValidationError(obj="deciles", field="bins", value=bins, expected="an int >= 1")
-    ranked = _ranked(ys, xs)
-    total_won = sum(ys)
-    overall = total_won / len(ys)
+    ranked = _ranked(labels, scores)
+    total_won = sum(ranked)
+    overall = total_won / len(ranked)
     size, extra = divmod(len(ranked), bins)
     out: list[Decile] = []
     start = cum_won = 0

@@ -1,0 +1,759 @@
+"""Catalog: unit groups, products, discount lists, price lists (private)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+import attrs
+
+from crmcore import _checks as check
+from crmcore.errors import PricingError, ValidationError
+from crmcore.money import Money, RoundingMode, is_currency, to_decimal
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+_MAX_MARKUP = Decimal("99999.99")
+_MAX_MARGIN = Decimal("99.99")
+
+
+def _dec(obj: str, field: str) -> Any:
+    def convert(value: object) -> Decimal:
+        return to_decimal(value, obj=obj, field=field)
+
+    return convert
+
+
+def _opt_dec(obj: str, field: str) -> Any:
+    def convert(value: object) -> Decimal | None:
+        return None if value is None else to_decimal(value, obj=obj, field=field)
+
+    return convert
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
+    if value <= 0:
+        raise ValidationError(
+            obj=type(instance).__name__, field=attribute.name, value=value, expected="> 0"
+        )
+
+
+def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not is_currency(value):
+        raise ValidationError(
+            obj=type(instance).__name__,
+            field=attribute.name,
+            value=value,
+            expected="an ISO 4217 currency code such as 'IRR' or 'USD'",
+        )
+
+
+# -- units ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Unit:
+    """A unit of a :class:`UnitGroup`, defined as ``quantity`` of another unit.
+
+    >>> Unit("case", Decimal(12), "can")
+    Unit(name='case', quantity=Decimal('12'), of='can')
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=100))
+    """The unit's name, unique in its group."""
+    quantity: Decimal = attrs.field(converter=_dec("Unit", "quantity"), validator=_positive)
+    """How many of :attr:`of` make one of this unit (> 0)."""
+    of: str = attrs.field(validator=check.text(max_length=100))
+    """The unit this one is defined in (the base unit or another unit of the group)."""
+
+
+@attrs.frozen
+class UnitGroup:
+    """A base unit and further units, each resolved to a quantity of the base unit.
+
+    Definitions that form a cycle, name an unknown unit or repeat a name are
+    refused with :class:`~crmcore.errors.ValidationError`.
+
+    >>> drinks = UnitGroup("drinks", "can", (Unit("6-pack", 6, "can"), Unit("case", 2, "12-pack"),
+    ...                    Unit("12-pack", 12, "can")))
+    >>> drinks.base_quantity("case")
+    Decimal('24')
+    >>> drinks.convert(Decimal(3), "12-pack", "6-pack")
+    Decimal('6')
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=100))
+    """The group's name."""
+    base_unit: str = attrs.field(validator=check.text(max_length=100))
+    """The unit every other unit resolves to."""
+    units: tuple[Unit, ...] = attrs.field(default=(), converter=tuple)
+    """Further units (the base unit is implied)."""
+    _factors: dict[str, Decimal] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        defined: dict[str, Unit] = {}
+        for unit in self.units:
+            if not isinstance(unit, Unit):
+                raise ValidationError(
+                    obj="UnitGroup", field="units", value=unit, expected="Unit values"
+                )
+            if unit.name in defined or unit.name == self.base_unit:
+                raise ValidationError(
+                    obj=f"UnitGroup {self.name!r}",
+                    field="units",
+                    value=unit.name,
+                    expected="unit names unique within the group",
+                )
+            defined[unit.name] = unit
+        factors: dict[str, Decimal] = {self.base_unit: Decimal(1)}
+        for name in defined:
+            chain: list[str] = []
+            current = name
+            while current not in factors:
+                if current in chain:
+                    raise ValidationError(
+                        obj=f"UnitGroup {self.name!r}",
+                        field="units",
+                        value=" -> ".join([*chain, current]),
+                        expected="unit definitions without a cycle",
+                    )
+                if current not in defined:
+                    raise ValidationError(
+                        obj=f"UnitGroup {self.name!r}",
+                        field=f"units[{chain[-1]!r}].of",
+                        value=current,
+                        expected="a unit of the group: " + ", ".join([self.base_unit, *defined]),
+                    )
+                chain.append(current)
+                current = defined[current].of
+            factor = factors[current]
+            for link in reversed(chain):
+                factor = factor * defined[link].quantity
+                factors[link] = factor
+        object.__setattr__(self, "_factors", factors)
+
+    @property
+    def unit_names(self) -> tuple[str, ...]:
+        """The base unit, then every defined unit."""
+        return tuple(self._factors)
+
+    def base_quantity(self, unit: str) -> Decimal:
+        """How many base units one ``unit`` is; an unknown unit is a ValidationError."""
+        try:
+            return self._factors[unit]
+        except (KeyError, TypeError):
+            raise ValidationError(
+                obj=f"UnitGroup {self.name!r}",
+                field="unit",
+                value=unit,
+                expected="one of " + ", ".join(self._factors),
+            ) from None
+
+    def convert(self, quantity: Decimal, from_unit: str, to_unit: str) -> Decimal:
+        """``quantity`` of ``from_unit`` expressed in ``to_unit`` (exact Decimal division)."""
+        amount = to_decimal(quantity, obj="UnitGroup.convert", field="quantity")
+        if amount <= 0:
+            raise ValidationError(
+                obj="UnitGroup.convert", field="quantity", value=amount, expected="> 0"
+            )
+        return amount * self.base_quantity(from_unit) / self.base_quantity(to_unit)
+
+
+# -- products ---------------------------------------------------------------------------------
+
+
+class QuantitySellingOption(enum.StrEnum):
+    """Which quantities of a product may be sold (Dynamics' quantity selling option)."""
+
+    NO_CONTROL = "no_control"
+    """Any positive quantity."""
+    WHOLE = "whole"
+    """Whole numbers only."""
+    WHOLE_AND_FRACTIONAL = "whole_and_fractional"
+    """Whole numbers and fractions."""
+
+
+def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Money) or value.amount < 0:
+        raise ValidationError(
+            obj=type(instance).__name__,
+            field=attribute.name,
+            value=value,
+            expected="a non-negative Money or None",
+        )
+
+
+@attrs.frozen
+class Product:
+    """A sellable product: its unit group, default unit, list price and costs.
+
+    >>> pens = UnitGroup("pens", "pen", (Unit("box", 10, "pen"),))
+    >>> Product("P1", "Pen", pens, "pen", list_price=Money(5, "USD")).default_unit
+    'pen'
+    """
+
+    id: str = attrs.field(validator=check.text(max_length=100))
+    """Product number, the key price list items use."""
+    name: str = attrs.field(validator=check.text())
+    """Display name."""
+    unit_group: UnitGroup = attrs.field(validator=check.instance_of(UnitGroup))
+    """The units it is sold in."""
+    default_unit: str = attrs.field(validator=check.text(max_length=100))
+    """Unit used when a line names none; must belong to :attr:`unit_group`."""
+    list_price: Money | None = attrs.field(default=None, validator=_optional_money)
+    """List price, the base of *percent of list*."""
+    standard_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    """Standard cost, the base of the standard-cost methods."""
+    current_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    """Current cost, the base of the current-cost methods."""
+    price_decimals: int = attrs.field(default=2, validator=check.in_range(0, 4))
+    """Pricing decimal precision (0-4) of unit prices computed by a percentage method."""
+    selling_option: QuantitySellingOption = attrs.field(
+        default=QuantitySellingOption.NO_CONTROL, converter=QuantitySellingOption
+    )
+    """Which quantities may be sold."""
+
+    def __attrs_post_init__(self) -> None:
+        self.unit_group.base_quantity(self.default_unit)
+
+    def check_quantity(self, quantity: Decimal) -> Decimal:
+        """Return ``quantity`` if it is positive and allowed by :attr:`selling_option`."""
+        if quantity <= 0:
+            raise ValidationError(
+                obj=f"Product {self.id!r}", field="quantity", value=quantity, expected="> 0"
+            )
+        if self.selling_option is QuantitySellingOption.WHOLE and quantity % 1:
+            raise ValidationError(
+                obj=f"Product {self.id!r}",
+                field="quantity",
+                value=quantity,
+                expected="a whole number (the product is sold in whole units)",
+            )
+        return quantity
+
+
+# -- pricing methods and rounding ---------------------------------------------------------------
+
+
+class PricingMethod(enum.StrEnum):
+    """How a price list item's price per unit is computed (Dynamics 365 Sales)."""
+
+    CURRENCY_AMOUNT = "currency_amount"
+    """``amount``."""
+    PERCENT_OF_LIST = "percent_of_list"
+    """``list_price × pct / 100``."""
+    MARKUP_CURRENT_COST = "markup_current_cost"
+    """``current_cost × (1 + pct / 100)``."""
+    MARGIN_CURRENT_COST = "margin_current_cost"
+    """``current_cost / (1 − pct / 100)``; pct < 100."""
+    MARKUP_STANDARD_COST = "markup_standard_cost"
+    """``standard_cost × (1 + pct / 100)``."""
+    MARGIN_STANDARD_COST = "margin_standard_cost"
+    """``standard_cost / (1 − pct / 100)``; pct < 100."""
+
+
+class RoundingPolicy(enum.StrEnum):
+    """Whether and which way a computed price is rounded (percentage methods only)."""
+
+    NONE = "none"
+    """No rounding beyond the pricing decimal precision."""
+    UP = "up"
+    """To the next allowed price at or above (never lowers a price)."""
+    DOWN = "down"
+    """To the next allowed price at or below (never raises a price)."""
+    NEAREST = "nearest"
+    """To the nearer allowed price; a tie goes up."""
+
+
+class RoundingOption(enum.StrEnum):
+    """What an allowed price looks like."""
+
+    ENDS_IN = "ends_in"
+    """Ends in the rounding amount: 0.99 → …7.99, 8.99; 5 → …15, 25 (modulus: the next power of ten above the amount, 1 for 0)."""
+    MULTIPLE_OF = "multiple_of"
+    """A multiple of the rounding amount (5 → 215, 220)."""
+
+
+def _modulus(amount: Decimal) -> Decimal:
+    modulus = Decimal(1)
+    while modulus <= amount:
+        modulus *= 10
+    return modulus
+
+
+def round_price(
+    price: Decimal, policy: RoundingPolicy, option: RoundingOption, amount: Decimal
+) -> Decimal:
+    """Round ``price`` by a Dynamics rounding policy and option.
+
+    Up never lowers a price and down never raises it; to nearest breaks a tie upwards.
+    Example from the reference (Dynamics community): 217.39 ends in 0.00.
+
+    >>> round_price(Decimal("217.39"), RoundingPolicy.UP, RoundingOption.ENDS_IN, Decimal(0))
+    Decimal('218')
+    >>> round_price(Decimal("217.39"), RoundingPolicy.DOWN, RoundingOption.ENDS_IN, Decimal(0))
+    Decimal('217')
+    >>> round_price(Decimal("217.39"), RoundingPolicy.NEAREST, RoundingOption.MULTIPLE_OF, 5)
+    Decimal('215')
+    """
+    if policy is RoundingPolicy.NONE:
+        return price
+    if option is RoundingOption.MULTIPLE_OF:
+        step = amount
+        if step <= 0:
+            raise ValidationError(
+                obj="round_price", field="amount", value=amount, expected="> 0 for multiple of"
+            )
+        ratio = price / step
+        down = ratio.to_integral_value(rounding=ROUND_FLOOR) * step
+        up = ratio.to_integral_value(rounding=ROUND_CEILING) * step
+    else:
+        if amount < 0:
+            raise ValidationError(
+                obj="round_price", field="amount", value=amount, expected=">= 0 for ends in"
+            )
+        modulus = _modulus(amount)
+        down = (price / modulus).to_integral_value(rounding=ROUND_FLOOR) * modulus + amount
+        if down > price:
+            down -= modulus
+        up = down if down == price else down + modulus
+    if policy is RoundingPolicy.UP:
+        return up
+    if policy is RoundingPolicy.DOWN:
+        return down
+    return up if up - price <= price - down else down
+
+
+# -- discount lists -----------------------------------------------------------------------------
+
+
+class DiscountType(enum.StrEnum):
+    """Whether a discount band gives a percentage of the price or an amount per unit."""
+
+    PERCENTAGE = "percentage"
+    """``price × discount / 100`` off each unit."""
+    AMOUNT = "amount"
+    """``discount`` (in the list's currency) off each unit."""
+
+
+@attrs.frozen
+class DiscountBand:
+    """A quantity band ``[begin, end]`` (``end`` None: no upper bound) and its discount."""
+
+    begin: Decimal = attrs.field(converter=_dec("DiscountBand", "begin"))
+    """First quantity of the band (> 0)."""
+    end: Decimal | None = attrs.field(converter=_opt_dec("DiscountBand", "end"))
+    """Last quantity of the band, inclusive; None for open-ended."""
+    discount: Decimal = attrs.field(converter=_dec("DiscountBand", "discount"))
+    """Percentage (0-100) or amount per unit (>= 0)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.begin <= 0:
+            raise ValidationError(
+                obj="DiscountBand", field="begin", value=self.begin, expected="> 0"
+            )
+        if self.end is not None and self.end < self.begin:
+            raise ValidationError(
+                obj="DiscountBand", field="end", value=self.end, expected=f">= begin {self.begin}"
+            )
+        if self.discount < 0:
+            raise ValidationError(
+                obj="DiscountBand", field="discount", value=self.discount, expected=">= 0"
+            )
+
+
+@attrs.frozen
+class DiscountList:
+    """Volume discounts by quantity band; bands never overlap.
+
+    ``tiered=False`` (Dynamics): the band holding the line's quantity gives
+    its discount to every unit. ``tiered=True``: each band discounts only the
+    units numbered inside it (units 1-5 at 50 %, the rest at full price),
+    the quantity-limited rule ERPNext users ask for.
+
+    >>> DiscountList("bulk", DiscountType.PERCENTAGE, (DiscountBand(1, 10, 0),
+    ...              DiscountBand(5, None, 5)))
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: DiscountList 'bulk'.bands: got '[5, ∞)'; expected bands that do not overlap: [1, 10] ends at or after 5
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    """The list's name (items refer to it by name)."""
+    type: DiscountType = attrs.field(converter=DiscountType)
+    """Percentage or amount."""
+    bands: tuple[DiscountBand, ...] = attrs.field(converter=tuple)
+    """Quantity bands, stored sorted by ``begin``."""
+    currency: str | None = attrs.field(default=None)
+    """Currency of an :attr:`DiscountType.AMOUNT` list (required for it)."""
+    tiered: bool = attrs.field(default=False, validator=check.instance_of(bool))
+    """Discount each unit by the band it falls in, rather than all by one band."""
+
+    def __attrs_post_init__(self) -> None:
+        where = f"DiscountList {self.name!r}"
+        bands = tuple(sorted(self.bands, key=lambda b: b.begin))
+        for earlier, later in zip(bands, bands[1:], strict=False):
+            if earlier.end is None or earlier.end >= later.begin:
+                high = "∞)" if later.end is None else f"{later.end}]"
+                low = "∞)" if earlier.end is None else f"{earlier.end}]"
+                raise ValidationError(
+                    obj=where,
+                    field="bands",
+                    value=f"[{later.begin}, {high}",
+                    expected=(
+                        f"bands that do not overlap: [{earlier.begin}, {low} ends at or after "
+                        f"{later.begin}"
+                    ),
+                )
+        object.__setattr__(self, "bands", bands)
+        if self.type is DiscountType.AMOUNT:
+            if self.currency is None or not is_currency(self.currency):
+                raise ValidationError(
+                    obj=where,
+                    field="currency",
+                    value=self.currency,
+                    expected="an ISO 4217 currency for an amount list",
+                )
+        else:
+            if self.currency is not None:
+                _currency(self, attrs.fields(DiscountList).currency, self.currency)
+            for band in bands:
+                if band.discount > _HUNDRED:
+                    raise ValidationError(
+                        obj=where, field="bands.discount", value=band.discount, expected="<= 100"
+                    )
+
+    def band_for(self, quantity: Decimal) -> DiscountBand | None:
+        """The band holding ``quantity``, or None."""
+        for band in self.bands:
+            if band.begin <= quantity and (band.end is None or quantity <= band.end):
+                return band
+        return None
+
+    def discount_total(self, price: Decimal, quantity: Decimal) -> Decimal:
+        """Total volume discount (exact) on ``quantity`` units priced ``price`` each."""
+        if not self.tiered:
+            band = self.band_for(quantity)
+            return _ZERO if band is None else quantity * self._per_unit(band, price)
+        total = _ZERO
+        for band in self.bands:
+            if quantity < band.begin:
+                break
+            top = quantity if band.end is None else min(quantity, band.end)
+            units = top - band.begin + 1
+            if units > 0:
+                total += units * self._per_unit(band, price)
+        return total
+
+    def _per_unit(self, band: DiscountBand, price: Decimal) -> Decimal:
+        if self.type is DiscountType.PERCENTAGE:
+            return price * band.discount / _HUNDRED
+        return min(band.discount, price)
+
+
+# -- price lists --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PriceListItem:
+    """The price of a product in one of its units, by one :class:`PricingMethod`.
+
+    ``amount`` is used by *currency amount*; ``percentage`` by the others.
+    Rounding applies to the percentage methods only.
+
+    >>> PriceListItem("P1", "pen", PricingMethod.MARGIN_STANDARD_COST, percentage=100)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: PriceListItem 'P1'/'pen'.percentage: got Decimal('100'); expected a margin between 0 and 99.99 %
+    """
+
+    product_id: str = attrs.field(validator=check.text(max_length=100))
+    """The product priced."""
+    unit: str = attrs.field(validator=check.text(max_length=100))
+    """The unit of the product priced."""
+    method: PricingMethod = attrs.field(default=PricingMethod.CURRENCY_AMOUNT, converter=PricingMethod)
+    """How the price per unit is computed."""
+    amount: Money | None = attrs.field(default=None, validator=_optional_money)
+    """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
+    percentage: Decimal | None = attrs.field(
+        default=None, converter=_opt_dec("PriceListItem", "percentage")
+    )
+    """Percent of list, markup or margin."""
+    rounding_policy: RoundingPolicy = attrs.field(default=RoundingPolicy.NONE, converter=RoundingPolicy)
+    """Rounding of a percentage-method price."""
+    rounding_option: RoundingOption = attrs.field(
+        default=RoundingOption.MULTIPLE_OF, converter=RoundingOption
+    )
+    """Ends in or multiple of."""
+    rounding_amount: Decimal = attrs.field(
+        default=Decimal(1), converter=_dec("PriceListItem", "rounding_amount")
+    )
+    """The ending or the multiple."""
+    discount_list: DiscountList | None = attrs.field(
+        default=None, validator=check.instance_of(DiscountList, optional=True)
+    )
+    """Volume discounts for this item."""
+
+    def __attrs_post_init__(self) -> None:
+        where = f"PriceListItem {self.product_id!r}/{self.unit!r}"
+        if self.method is PricingMethod.CURRENCY_AMOUNT:
+            if self.amount is None:
+                raise ValidationError(
+                    obj=where, field="amount", value=None, expected="a Money for currency amount"
+                )
+            return
+        pct = self.percentage
+        if pct is None:
+            raise ValidationError(
+                obj=where, field="percentage", value=None, expected=f"a percentage for {self.method}"
+            )
+        if self.method in (PricingMethod.MARGIN_CURRENT_COST, PricingMethod.MARGIN_STANDARD_COST):
+            if not _ZERO <= pct <= _MAX_MARGIN:
+                raise ValidationError(
+                    obj=where,
+                    field="percentage",
+                    value=pct,
+                    expected="a margin between 0 and 99.99 %",
+                )
+        elif not _ZERO <= pct <= _MAX_MARKUP:
+            raise ValidationError(
+                obj=where, field="percentage", value=pct, expected="between 0 and 99,999.99 %"
+            )
+        if self.rounding_policy is not RoundingPolicy.NONE and (
+            self.rounding_amount < 0
+            or (self.rounding_option is RoundingOption.MULTIPLE_OF and self.rounding_amount == 0)
+        ):
+            raise ValidationError(
+                obj=where,
+                field="rounding_amount",
+                value=self.rounding_amount,
+                expected="> 0 for multiple of, >= 0 for ends in",
+            )
+
+    def unit_price(self, product: Product, currency: str) -> tuple[Decimal, tuple[str, ...]]:
+        """The price per unit in ``currency`` and the steps that produce it."""
+        if self.method is PricingMethod.CURRENCY_AMOUNT:
+            assert self.amount is not None  # checked in __attrs_post_init__
+            if self.amount.currency != currency:
+                raise ValidationError(
+                    obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
+                    field="amount.currency",
+                    value=self.amount.currency,
+                    expected=f"the price list's currency {currency}",
+                )
+            return self.amount.amount, (f"price per unit = currency amount {self.amount.amount}",)
+        pct = self.percentage
+        assert pct is not None  # checked in __attrs_post_init__
+        base_name, base = {
+            PricingMethod.PERCENT_OF_LIST: ("list price", product.list_price),
+            PricingMethod.MARKUP_CURRENT_COST: ("current cost", product.current_cost),
+            PricingMethod.MARGIN_CURRENT_COST: ("current cost", product.current_cost),
+            PricingMethod.MARKUP_STANDARD_COST: ("standard cost", product.standard_cost),
+            PricingMethod.MARGIN_STANDARD_COST: ("standard cost", product.standard_cost),
+        }[self.method]
+        if base is None:
+            raise PricingError(
+                obj=f"Product {product.id!r}",
+                field=base_name.replace(" ", "_"),
+                value=None,
+                expected=f"a {base_name} for {self.method}",
+            )
+        if base.currency != currency:
+            raise ValidationError(
+                obj=f"Product {product.id!r}",
+                field=base_name.replace(" ", "_") + ".currency",
+                value=base.currency,
+                expected=f"the price list's currency {currency}",
+            )
+        # Formulas: Dynamics 365 Sales price list item pricing methods (reference pricing.md).
+        cost = base.amount
+        if self.method is PricingMethod.PERCENT_OF_LIST:
+            raw = cost * pct / _HUNDRED
+            step = f"price = list price {cost} × {pct} % = {raw}"
+        elif self.method in (PricingMethod.MARKUP_CURRENT_COST, PricingMethod.MARKUP_STANDARD_COST):
+            raw = cost * (1 + pct / _HUNDRED)
+            step = f"price = {base_name} {cost} × (1 + {pct} %) = {raw}"
+        else:
+            raw = cost / (1 - pct / _HUNDRED)
+            step = f"price = {base_name} {cost} / (1 − {pct} %) = {raw}"
+        steps = [step]
+        price = raw
+        if self.rounding_policy is not RoundingPolicy.NONE:
+            price = round_price(raw, self.rounding_policy, self.rounding_option, self.rounding_amount)
+            steps.append(
+                f"rounded {self.rounding_policy} to {self.rounding_option} "
+                f"{self.rounding_amount}: {price}"
+            )
+        exponent = Decimal(1).scaleb(-product.price_decimals)
+        quantized = price.quantize(exponent, rounding=RoundingMode.HALF_UP.decimal_mode)
+        if quantized != price:
+            steps.append(f"to pricing precision {product.price_decimals}: {quantized}")
+        return quantized, tuple(steps)
+
+
+@attrs.frozen
+class PriceList:
+    """Prices in one currency, valid from/to optional dates, keyed by (product, unit).
+
+    >>> pens = PriceList("retail", "USD", (PriceListItem("P1", "pen", amount=Money(5, "USD")),))
+    >>> pens.item("P1", "pen").amount
+    Money('5', 'USD')
+    >>> pens.item("P1", "box")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.PricingError: PriceList 'retail'.item: got 'P1/box'; expected a price list item for that product and unit
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    """The list's name."""
+    currency: str = attrs.field(validator=_currency)
+    """Currency of every price on the list."""
+    items: tuple[PriceListItem, ...] = attrs.field(default=(), converter=tuple)
+    """The items; one per (product, unit)."""
+    valid_from: date | None = attrs.field(default=None, validator=check.optional_date())
+    """First day the list applies (inclusive)."""
+    valid_to: date | None = attrs.field(default=None, validator=check.optional_date())
+    """Last day the list applies (inclusive)."""
+    _index: dict[tuple[str, str], PriceListItem] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        where = f"PriceList {self.name!r}"
+        index: dict[tuple[str, str], PriceListItem] = {}
+        for item in self.items:
+            if not isinstance(item, PriceListItem):
+                raise ValidationError(
+                    obj=where, field="items", value=item, expected="PriceListItem values"
+                )
+            key = (item.product_id, item.unit)
+            if key in index:
+                raise ValidationError(
+                    obj=where, field="items", value="/".join(key), expected="one item per unit"
+                )
+            if item.amount is not None and item.amount.currency != self.currency:
+                raise ValidationError(
+                    obj=f"{where} item {'/'.join(key)}",
+                    field="amount.currency",
+                    value=item.amount.currency,
+                    expected=self.currency,
+                )
+            dl = item.discount_list
+            if dl is not None and dl.type is DiscountType.AMOUNT and dl.currency != self.currency:
+                raise ValidationError(
+                    obj=f"DiscountList {dl.name!r}",
+                    field="currency",
+                    value=dl.currency,
+                    expected=f"the price list's currency {self.currency}",
+                )
+            index[key] = item
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                obj=where, field="valid_to", value=self.valid_to, expected=">= valid_from"
+            )
+        object.__setattr__(self, "_index", index)
+
+    def applies_on(self, day: date) -> bool:
+        """Whether ``day`` is within the validity dates."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def item(self, product_id: str, unit: str) -> PriceListItem:
+        """The item for (product, unit); :class:`~crmcore.errors.PricingError` when none."""
+        found = self._index.get((product_id, unit))
+        if found is None:
+            raise PricingError(
+                obj=f"PriceList {self.name!r}",
+                field="item",
+                value=f"{product_id}/{unit}",
+                expected="a price list item for that product and unit",
+            )
+        return found
+
+
+def select_price_list(
+    price_lists: Iterable[PriceList],
+    *,
+    on: date,
+    name: str | None = None,
+    default: str | None = None,
+) -> PriceList:
+    """Pick the price list: by ``name`` if given, else the first valid ``on`` the day, else ``default``.
+
+    >>> a = PriceList("2025", "USD", valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
+    >>> b = PriceList("base", "USD")
+    >>> select_price_list([a, b], on=date(2025, 6, 1)).name
+    '2025'
+    >>> select_price_list([a], on=date(2026, 1, 1), default="base")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.PricingError: price_list.name: got 'base'; expected one of: '2025'
+    """
+    check.require_date(on, obj="select_price_list", field="on")
+    lists = tuple(price_lists)
+    by_name = {pl.name: pl for pl in lists}
+    wanted = name
+    if wanted is None:
+        for candidate in lists:
+            if candidate.applies_on(on):
+                return candidate
+        wanted = default
+    if wanted is None:
+        raise PricingError(
+            obj="price_list",
+            field="on",
+            value=on,
+            expected="a price list valid on that day, or a default price list",
+        )
+    found = by_name.get(wanted)
+    if found is None:
+        raise PricingError(
+            obj="price_list",
+            field="name",
+            value=wanted,
+            expected="one of: " + ", ".join(repr(n) for n in by_name),
+        )
+    if name is not None and not found.applies_on(on):
+        raise PricingError(
+            obj=f"PriceList {wanted!r}", field="valid_to", value=on, expected="a day the list applies"
+        )
+    return found
+
+
+@attrs.frozen
+class Catalog:
+    """The products a document may name, by id.
+
+    >>> u = UnitGroup("each", "each")
+    >>> Catalog((Product("P1", "Pen", u, "each"),)).product("P1").name
+    'Pen'
+    """
+
+    products: tuple[Product, ...] = attrs.field(default=(), converter=tuple)
+    """Every product."""
+    _by_id: dict[str, Product] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        index: dict[str, Product] = {}
+        for product in self.products:
+            if product.id in index:
+                raise ValidationError(
+                    obj="Catalog", field="products", value=product.id, expected="unique product ids"
+                )
+            index[product.id] = product
+        object.__setattr__(self, "_by_id", index)
+
+    def product(self, product_id: str) -> Product:
+        """The product with ``product_id``; PricingError when unknown."""
+        found = self._by_id.get(product_id)
+        if found is None:
+            raise PricingError(
+                obj="Catalog", field="product_id", value=product_id, expected="a product of the catalog"
+            )
+        return found
