@@ -155,11 +155,12 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
             contact_id=ContactId("CON-0002"),
             opportunity_id=OpportunityId("OPP-0001"),
         )
+        new_contact, new_opportunity = qualification.contact, qualification.opportunity
+        if new_contact is None or new_opportunity is None:  # both were asked for above
+            raise AssertionError("qualify() did not create the records it was asked for")
         lead = uow.leads.update(qualification.lead)
-        assert qualification.contact is not None
-        assert qualification.opportunity is not None
-        uow.contacts.add(qualification.contact)
-        opportunity = uow.opportunities.add(qualification.opportunity)
+        uow.contacts.add(new_contact)
+        opportunity = uow.opportunities.add(new_opportunity)
     steps.append(
         {
             "step": "lead qualified into a contact and an opportunity of the account",
@@ -174,8 +175,9 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
         opportunity = uow.opportunities.get(OpportunityId("OPP-0001"))
         account = uow.accounts.get(AccountId("ACC-0001"))
         won = opportunity.win(Money(820_000_000, "IRR"), close_day, account=account)
+        if won.account is None:  # the account was passed to win()
+            raise AssertionError("win() did not return the account it was given")
         opportunity = uow.opportunities.update(won.opportunity)
-        assert won.account is not None
         account = uow.accounts.update(won.account)
 
     with store.unit_of_work() as uow:
@@ -183,12 +185,12 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
         account = uow.accounts.get(AccountId("ACC-0001"))
         opportunity = uow.opportunities.get(OpportunityId("OPP-0001"))
         customers = uow.accounts.list(relationship="customer")
-    assert opportunity.actual_revenue is not None
+    revenue = opportunity.actual_revenue or Money.zero("IRR")
     steps.append(
         {
             "step": "opportunity won: the account is now a customer",
             "opportunity_status": opportunity.status.value,
-            "actual_revenue": _money(opportunity.actual_revenue),
+            "actual_revenue": _money(revenue),
             "close_date": close_day.isoformat(),
             "close_date_jalali": _jalali(close_day),
             "close_date_jalali_fa": to_persian_digits(_jalali(close_day)),
@@ -214,9 +216,10 @@ def _render_step(step: dict[str, Any]) -> list[str]:
     for key, value in step.items():
         if key == "step":
             continue
+        shown = value
         if isinstance(value, dict) and "en_US" in value:
-            value = f"{value['en_US']}  |  {value['fa_IR']}  |  {value['fa_IR_toman']}"
-        lines.append(f"    {key.replace('_', ' ')}: {value}")
+            shown = f"{value['en_US']}  |  {value['fa_IR']}  |  {value['fa_IR_toman']}"
+        lines.append(f"    {key.replace('_', ' ')}: {shown}")
     return lines
 
 

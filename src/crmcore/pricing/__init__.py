@@ -1,3 +1,113 @@
-"""crmcore.pricing (under construction)."""
+"""Pricing: catalog, price lists, discount lists, documents, lifecycle and numbering.
 
-__all__: list[str] = []
+Follows the Dynamics 365 Sales model (unit groups → products → price lists →
+discount lists) with the options its users ask for: tiered volume discounts,
+rounding the unit price or the line total, tax before or after the header
+discount. Every priced figure can explain itself.
+
+>>> from decimal import Decimal
+>>> from crmcore.money import Money
+>>> each = UnitGroup("each", "each")
+>>> catalog = Catalog((Product("P1", "Widget", each, "each"),))
+>>> plist = PriceList("retail", "USD", (PriceListItem("P1", "each", amount=Money(100, "USD")),))
+>>> quote = SalesDocument("Q1", DocumentKind.QUOTE, "USD",
+...                       (LineItem("P1", 200, manual_discount=Money(10, "USD")),))
+>>> price_document(quote, catalog, plist).total_amount
+Money('19990.00', 'USD')
+"""
+
+from crmcore.pricing._catalog import (
+    Catalog,
+    DiscountBand,
+    DiscountList,
+    DiscountType,
+    PriceList,
+    PriceListItem,
+    PricingMethod,
+    Product,
+    QuantitySellingOption,
+    RoundingOption,
+    RoundingPolicy,
+    Unit,
+    UnitGroup,
+    round_price,
+    select_price_list,
+)
+from crmcore.pricing._currency import BaseAmounts, ExchangeRates, FixedRates, base_amounts
+from crmcore.pricing._documents import (
+    CloseReason,
+    DocumentKind,
+    DocumentStatus,
+    LineItem,
+    LockedPrice,
+    ManualDiscountMethod,
+    PricedDocument,
+    PricedLine,
+    PricingOptions,
+    RoundingPoint,
+    SalesDocument,
+    price_document,
+)
+from crmcore.pricing._lifecycle import (
+    TRANSITIONS,
+    activate_quote,
+    close_quote,
+    estimated_revenue,
+    invoice_from_order,
+    order_from_quote,
+    revise_quote,
+    transition,
+    win_quote,
+)
+from crmcore.pricing._numbering import FIELDS, NumberFormat, NumberSequence
+from crmcore.pricing._tax import FlatRateTax, IranianVat, NoTax, TaxPolicy
+
+__all__ = [
+    "FIELDS",
+    "TRANSITIONS",
+    "BaseAmounts",
+    "Catalog",
+    "CloseReason",
+    "DiscountBand",
+    "DiscountList",
+    "DiscountType",
+    "DocumentKind",
+    "DocumentStatus",
+    "ExchangeRates",
+    "FixedRates",
+    "FlatRateTax",
+    "IranianVat",
+    "LineItem",
+    "LockedPrice",
+    "ManualDiscountMethod",
+    "NoTax",
+    "NumberFormat",
+    "NumberSequence",
+    "PriceList",
+    "PriceListItem",
+    "PricedDocument",
+    "PricedLine",
+    "PricingMethod",
+    "PricingOptions",
+    "Product",
+    "QuantitySellingOption",
+    "RoundingOption",
+    "RoundingPoint",
+    "RoundingPolicy",
+    "SalesDocument",
+    "TaxPolicy",
+    "Unit",
+    "UnitGroup",
+    "activate_quote",
+    "base_amounts",
+    "close_quote",
+    "estimated_revenue",
+    "invoice_from_order",
+    "order_from_quote",
+    "price_document",
+    "revise_quote",
+    "round_price",
+    "select_price_list",
+    "transition",
+    "win_quote",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -20,18 +21,20 @@ _MAX_MARKUP = Decimal("99999.99")
 _MAX_MARGIN = Decimal("99.99")
 
 
-def _dec(obj: str, field: str) -> Any:
-    def convert(value: object) -> Decimal:
-        return to_decimal(value, obj=obj, field=field)
-
-    return convert
+def _units(value: Iterable[Unit]) -> tuple[Unit, ...]:
+    return tuple(value)
 
 
-def _opt_dec(obj: str, field: str) -> Any:
-    def convert(value: object) -> Decimal | None:
-        return None if value is None else to_decimal(value, obj=obj, field=field)
+def _bands(value: Iterable[DiscountBand]) -> tuple[DiscountBand, ...]:
+    return tuple(value)
 
-    return convert
+
+def _items(value: Iterable[PriceListItem]) -> tuple[PriceListItem, ...]:
+    return tuple(value)
+
+
+def _products(value: Iterable[Product]) -> tuple[Product, ...]:
+    return tuple(value)
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -51,6 +54,26 @@ def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) 
         )
 
 
+def _opt_discountband_end(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, obj="DiscountBand", field="end")
+
+
+def _unit_quantity(value: object) -> Decimal:
+    return to_decimal(value, obj="Unit", field="quantity")
+
+
+def _discountband_begin(value: object) -> Decimal:
+    return to_decimal(value, obj="DiscountBand", field="begin")
+
+
+def _discountband_discount(value: object) -> Decimal:
+    return to_decimal(value, obj="DiscountBand", field="discount")
+
+
+def _pricelistitem_rounding_amount(value: object) -> Decimal:
+    return to_decimal(value, obj="PriceListItem", field="rounding_amount")
+
+
 # -- units ------------------------------------------------------------------------------------
 
 
@@ -64,7 +87,7 @@ class Unit:
 
     name: str = attrs.field(validator=check.text(max_length=100))
     """The unit's name, unique in its group."""
-    quantity: Decimal = attrs.field(converter=_dec("Unit", "quantity"), validator=_positive)
+    quantity: Decimal = attrs.field(converter=_unit_quantity, validator=_positive)
     """How many of :attr:`of` make one of this unit (> 0)."""
     of: str = attrs.field(validator=check.text(max_length=100))
     """The unit this one is defined in (the base unit or another unit of the group)."""
@@ -89,7 +112,7 @@ class UnitGroup:
     """The group's name."""
     base_unit: str = attrs.field(validator=check.text(max_length=100))
     """The unit every other unit resolves to."""
-    units: tuple[Unit, ...] = attrs.field(default=(), converter=tuple)
+    units: tuple[Unit, ...] = attrs.field(default=(), converter=_units)
     """Further units (the base unit is implied)."""
     _factors: dict[str, Decimal] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
@@ -345,11 +368,11 @@ class DiscountType(enum.StrEnum):
 class DiscountBand:
     """A quantity band ``[begin, end]`` (``end`` None: no upper bound) and its discount."""
 
-    begin: Decimal = attrs.field(converter=_dec("DiscountBand", "begin"))
+    begin: Decimal = attrs.field(converter=_discountband_begin)
     """First quantity of the band (> 0)."""
-    end: Decimal | None = attrs.field(converter=_opt_dec("DiscountBand", "end"))
+    end: Decimal | None = attrs.field(converter=_opt_discountband_end)
     """Last quantity of the band, inclusive; None for open-ended."""
-    discount: Decimal = attrs.field(converter=_dec("DiscountBand", "discount"))
+    discount: Decimal = attrs.field(converter=_discountband_discount)
     """Percentage (0-100) or amount per unit (>= 0)."""
 
     def __attrs_post_init__(self) -> None:
@@ -387,7 +410,7 @@ class DiscountList:
     """The list's name (items refer to it by name)."""
     type: DiscountType = attrs.field(converter=DiscountType)
     """Percentage or amount."""
-    bands: tuple[DiscountBand, ...] = attrs.field(converter=tuple)
+    bands: tuple[DiscountBand, ...] = attrs.field(converter=_bands)
     """Quantity bands, stored sorted by ``begin``."""
     currency: str | None = attrs.field(default=None)
     """Currency of an :attr:`DiscountType.AMOUNT` list (required for it)."""
@@ -397,7 +420,7 @@ class DiscountList:
     def __attrs_post_init__(self) -> None:
         where = f"DiscountList {self.name!r}"
         bands = tuple(sorted(self.bands, key=lambda b: b.begin))
-        for earlier, later in zip(bands, bands[1:], strict=False):
+        for earlier, later in itertools.pairwise(bands):
             if earlier.end is None or earlier.end >= later.begin:
                 high = "∞)" if later.end is None else f"{later.end}]"
                 low = "∞)" if earlier.end is None else f"{earlier.end}]"
@@ -456,6 +479,10 @@ class DiscountList:
         return min(band.discount, price)
 
 
+def _item_percentage(value: object) -> Decimal | None:
+    return None if value is None else to_decimal(value, obj="PriceListItem", field="percentage")
+
+
 # -- price lists --------------------------------------------------------------------------------
 
 
@@ -469,29 +496,35 @@ class PriceListItem:
     >>> PriceListItem("P1", "pen", PricingMethod.MARGIN_STANDARD_COST, percentage=100)
     Traceback (most recent call last):
     ...
-    crmcore.errors.ValidationError: PriceListItem 'P1'/'pen'.percentage: got Decimal('100'); expected a margin between 0 and 99.99 %
+    crmcore.errors.ValidationError: PriceListItem 'P1'/'pen'.percentage: got Decimal('100') (Decimal); expected a margin between 0 and 99.99 %
     """
 
     product_id: str = attrs.field(validator=check.text(max_length=100))
     """The product priced."""
     unit: str = attrs.field(validator=check.text(max_length=100))
     """The unit of the product priced."""
-    method: PricingMethod = attrs.field(default=PricingMethod.CURRENCY_AMOUNT, converter=PricingMethod)
+    method: PricingMethod = attrs.field(
+        default=PricingMethod.CURRENCY_AMOUNT, converter=PricingMethod
+    )
     """How the price per unit is computed."""
     amount: Money | None = attrs.field(default=None, validator=_optional_money)
     """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
     percentage: Decimal | None = attrs.field(
-        default=None, converter=_opt_dec("PriceListItem", "percentage")
+        default=None,
+        converter=_item_percentage,
     )
     """Percent of list, markup or margin."""
-    rounding_policy: RoundingPolicy = attrs.field(default=RoundingPolicy.NONE, converter=RoundingPolicy)
+    rounding_policy: RoundingPolicy = attrs.field(
+        default=RoundingPolicy.NONE, converter=RoundingPolicy
+    )
     """Rounding of a percentage-method price."""
     rounding_option: RoundingOption = attrs.field(
         default=RoundingOption.MULTIPLE_OF, converter=RoundingOption
     )
     """Ends in or multiple of."""
     rounding_amount: Decimal = attrs.field(
-        default=Decimal(1), converter=_dec("PriceListItem", "rounding_amount")
+        default=Decimal(1),
+        converter=_pricelistitem_rounding_amount,
     )
     """The ending or the multiple."""
     discount_list: DiscountList | None = attrs.field(
@@ -510,7 +543,10 @@ class PriceListItem:
         pct = self.percentage
         if pct is None:
             raise ValidationError(
-                obj=where, field="percentage", value=None, expected=f"a percentage for {self.method}"
+                obj=where,
+                field="percentage",
+                value=None,
+                expected=f"a percentage for {self.method}",
             )
         if self.method in (PricingMethod.MARGIN_CURRENT_COST, PricingMethod.MARGIN_STANDARD_COST):
             if not _ZERO <= pct <= _MAX_MARGIN:
@@ -538,17 +574,17 @@ class PriceListItem:
     def unit_price(self, product: Product, currency: str) -> tuple[Decimal, tuple[str, ...]]:
         """The price per unit in ``currency`` and the steps that produce it."""
         if self.method is PricingMethod.CURRENCY_AMOUNT:
-            assert self.amount is not None  # checked in __attrs_post_init__
-            if self.amount.currency != currency:
+            if self.amount is None or self.amount.currency != currency:
                 raise ValidationError(
                     obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
                     field="amount.currency",
-                    value=self.amount.currency,
+                    value=None if self.amount is None else self.amount.currency,
                     expected=f"the price list's currency {currency}",
                 )
             return self.amount.amount, (f"price per unit = currency amount {self.amount.amount}",)
         pct = self.percentage
-        assert pct is not None  # checked in __attrs_post_init__
+        if pct is None:  # refused in __attrs_post_init__; keeps mypy informed
+            raise PricingError(obj="PriceListItem", field="percentage", value=None)
         base_name, base = {
             PricingMethod.PERCENT_OF_LIST: ("list price", product.list_price),
             PricingMethod.MARKUP_CURRENT_COST: ("current cost", product.current_cost),
@@ -584,7 +620,9 @@ class PriceListItem:
         steps = [step]
         price = raw
         if self.rounding_policy is not RoundingPolicy.NONE:
-            price = round_price(raw, self.rounding_policy, self.rounding_option, self.rounding_amount)
+            price = round_price(
+                raw, self.rounding_policy, self.rounding_option, self.rounding_amount
+            )
             steps.append(
                 f"rounded {self.rounding_policy} to {self.rounding_option} "
                 f"{self.rounding_amount}: {price}"
@@ -613,7 +651,7 @@ class PriceList:
     """The list's name."""
     currency: str = attrs.field(validator=_currency)
     """Currency of every price on the list."""
-    items: tuple[PriceListItem, ...] = attrs.field(default=(), converter=tuple)
+    items: tuple[PriceListItem, ...] = attrs.field(default=(), converter=_items)
     """The items; one per (product, unit)."""
     valid_from: date | None = attrs.field(default=None, validator=check.optional_date())
     """First day the list applies (inclusive)."""
@@ -721,7 +759,10 @@ def select_price_list(
         )
     if name is not None and not found.applies_on(on):
         raise PricingError(
-            obj=f"PriceList {wanted!r}", field="valid_to", value=on, expected="a day the list applies"
+            obj=f"PriceList {wanted!r}",
+            field="valid_to",
+            value=on,
+            expected="a day the list applies",
         )
     return found
 
@@ -735,7 +776,7 @@ class Catalog:
     'Pen'
     """
 
-    products: tuple[Product, ...] = attrs.field(default=(), converter=tuple)
+    products: tuple[Product, ...] = attrs.field(default=(), converter=_products)
     """Every product."""
     _by_id: dict[str, Product] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
@@ -754,6 +795,9 @@ class Catalog:
         found = self._by_id.get(product_id)
         if found is None:
             raise PricingError(
-                obj="Catalog", field="product_id", value=product_id, expected="a product of the catalog"
+                obj="Catalog",
+                field="product_id",
+                value=product_id,
+                expected="a product of the catalog",
             )
         return found

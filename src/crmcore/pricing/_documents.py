@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -84,11 +85,8 @@ class RoundingPoint(enum.StrEnum):
     """``quantity × round(price − volume discount per unit)``, then rounded."""
 
 
-def _dec(obj: str, field: str) -> Any:
-    def convert(value: object) -> Decimal:
-        return to_decimal(value, obj=obj, field=field)
-
-    return convert
+def _lines(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
+    return tuple(value)
 
 
 def _money_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -101,14 +99,32 @@ def _money_or_none(instance: object, attribute: attrs.Attribute[Any], value: obj
         )
 
 
+def _lockedprice_quantity(value: object) -> Decimal:
+    return to_decimal(value, obj="LockedPrice", field="quantity")
+
+
+def _lockedprice_price_per_unit(value: object) -> Decimal:
+    return to_decimal(value, obj="LockedPrice", field="price_per_unit")
+
+
+def _lockedprice_amount(value: object) -> Decimal:
+    return to_decimal(value, obj="LockedPrice", field="amount")
+
+
+def _lineitem_quantity(value: object) -> Decimal:
+    return to_decimal(value, obj="LineItem", field="quantity")
+
+
 @attrs.frozen
 class LockedPrice:
     """Figures frozen when a document was converted with prices locked."""
 
-    price_per_unit: Decimal = attrs.field(converter=_dec("LockedPrice", "price_per_unit"))
+    quantity: Decimal = attrs.field(converter=_lockedprice_quantity)
+    """The quantity the figures were priced for."""
+    price_per_unit: Decimal = attrs.field(converter=_lockedprice_price_per_unit)
     """Price per unit as priced on the source document."""
-    volume_discount: Decimal = attrs.field(converter=_dec("LockedPrice", "volume_discount"))
-    """The line's total volume discount as priced on the source document."""
+    amount: Decimal = attrs.field(converter=_lockedprice_amount)
+    """The line amount (after volume discount, rounded) as priced on the source document."""
 
 
 @attrs.frozen
@@ -118,14 +134,16 @@ class LineItem:
     >>> LineItem("P1", Decimal(0))
     Traceback (most recent call last):
     ...
-    crmcore.errors.ValidationError: LineItem.quantity: got Decimal('0'); expected > 0
+    crmcore.errors.ValidationError: LineItem.quantity: got Decimal('0') (Decimal); expected > 0
     """
 
     product_id: str = attrs.field(validator=check.text(max_length=100))
     """The product sold."""
-    quantity: Decimal = attrs.field(converter=_dec("LineItem", "quantity"))
+    quantity: Decimal = attrs.field(converter=_lineitem_quantity)
     """Quantity in :attr:`unit` (> 0)."""
-    unit: str | None = attrs.field(default=None, validator=check.text(optional=True, max_length=100))
+    unit: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=100)
+    )
     """Unit; None means the product's default unit."""
     price_override: Money | None = attrs.field(default=None, validator=_money_or_none)
     """Manual price per unit, replacing the price list (and its volume discount)."""
@@ -161,9 +179,7 @@ class PricingOptions:
         default=RoundingPoint.LINE_TOTAL, converter=RoundingPoint
     )
     """Round the unit price before multiplying, or the line total."""
-    tax_after_header_discount: bool = attrs.field(
-        default=False, validator=check.instance_of(bool)
-    )
+    tax_after_header_discount: bool = attrs.field(default=False, validator=check.instance_of(bool))
     """Tax each line on its amount less its share of the header discount."""
     rounding_mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=RoundingMode)
     """Mode of every rounding to the currency's minor unit."""
@@ -202,7 +218,7 @@ class SalesDocument:
     """Opportunity, quote, order or invoice."""
     currency: str = attrs.field()
     """Currency of every amount; equals the price list's."""
-    lines: tuple[LineItem, ...] = attrs.field(default=(), converter=tuple)
+    lines: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
     """The product lines."""
     price_list: str | None = attrs.field(default=None)
     """Name of the price list; None to select by date or default."""
@@ -363,7 +379,9 @@ class PricedDocument:
         steps: list[str] = []
         for line in self.lines:
             steps.extend(line.explain())
-        steps.append(f"detail amount = Σ (amount − manual discount) = {self.detail_amount.amount} {c}")
+        steps.append(
+            f"detail amount = Σ (amount − manual discount) = {self.detail_amount.amount} {c}"
+        )
         pct = self.document.header_discount_percent
         how = f"{pct} % of {self.detail_amount.amount}" if pct is not None else "as entered"
         steps.append(f"header discount ({how}) = {self.header_discount.amount} {c}")
@@ -372,7 +390,9 @@ class PricedDocument:
             f"{self.pre_freight_amount.amount} {c}"
         )
         when = "after" if self.options.tax_after_header_discount else "before"
-        steps.append(f"total tax (lines taxed {when} the header discount) = {self.total_tax.amount} {c}")
+        steps.append(
+            f"total tax (lines taxed {when} the header discount) = {self.total_tax.amount} {c}"
+        )
         steps.append(
             f"total = {self.pre_freight_amount.amount} + freight {self.freight.amount} + tax "
             f"{self.total_tax.amount} = {self.total_amount.amount} {c}"
@@ -412,7 +432,7 @@ class _ItemCache:
         return found
 
 
-def price_document(
+def price_document(  # noqa: PLR0915 - one pass over the lines, kept together for speed
     document: SalesDocument,
     catalog: Catalog,
     price_list: PriceList | None,
@@ -435,8 +455,8 @@ def price_document(
     >>> quote = SalesDocument("Q1", DocumentKind.QUOTE, "USD",
     ...     (LineItem("P1", 10, manual_discount=Money(100, "USD")),))
     >>> priced = price_document(quote, catalog, plist, PricingOptions(tax_policy=FlatRateTax(15)))
-    >>> priced.lines[0].extended_amount, priced.total_amount
-    (Money('10850.00', 'USD'), Money('10850.00', 'USD'))
+    >>> priced.lines[0].extended_amount, priced.total_amount  # 10 × 1000 − 100 = 9900; + 15 %
+    (Money('11385.00', 'USD'), Money('11385.00', 'USD'))
     """
     options = options or PricingOptions()
     currency = document.currency
@@ -467,11 +487,19 @@ def price_document(
         product.unit_group.base_quantity(unit)
         quantity = product.check_quantity(line.quantity)
         discount_list = None
-        if line.locked is not None:
-            price = line.locked.price_per_unit
-            steps: tuple[str, ...] = (f"locked at {price}",)
+        locked = line.locked
+        if locked is not None:
+            if locked.quantity != quantity:
+                raise ValidationError(
+                    obj=f"SalesDocument {document.id!r}",
+                    field=f"lines[{index - 1}].quantity",
+                    value=quantity,
+                    expected=f"the locked quantity {locked.quantity} (unlock to reprice)",
+                )
+            price = locked.price_per_unit
+            steps: tuple[str, ...] = (f"locked at {price}, amount {locked.amount}",)
             source = f"source document {document.source_id!r} (locked)"
-            volume = line.locked.volume_discount
+            volume = _ZERO
         elif line.price_override is not None:
             _same(line.price_override, currency, document.id, index, "price_override")
             price = line.price_override.amount
@@ -481,8 +509,13 @@ def price_document(
         else:
             _, discount_list, price, steps = cache.priced(product, unit)
             source = list_name or ""
-            volume = _ZERO if discount_list is None else discount_list.discount_total(price, quantity)
-        if at_unit:
+            volume = (
+                _ZERO if discount_list is None else discount_list.discount_total(price, quantity)
+            )
+        if locked is not None:
+            gross = rnd(quantity * (rnd(price) if at_unit else price))
+            amount = locked.amount
+        elif at_unit:
             net_unit = rnd(price - volume / quantity) if volume else rnd(price)
             gross = rnd(quantity * rnd(price))
             amount = rnd(quantity * net_unit)
@@ -501,7 +534,9 @@ def price_document(
                     value=line.manual_discount,
                     expected=f"at most the line amount {amount} {currency}",
                 )
-        rows.append((index, line, product, unit, quantity, price, source, steps, gross, amount, manual))
+        rows.append(
+            (index, line, product, unit, quantity, price, source, steps, gross, amount, manual)
+        )
 
     detail = sum((row[9] - row[10] for row in rows), _ZERO)
     if document.header_discount_percent is not None:
@@ -519,8 +554,7 @@ def price_document(
         )
     if header:
         shares = [
-            s.amount
-            for s in Money(header, currency).allocate([row[9] - row[10] for row in rows])
+            s.amount for s in Money(header, currency).allocate([row[9] - row[10] for row in rows])
         ]
     else:
         shares = [_ZERO] * len(rows)
