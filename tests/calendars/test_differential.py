@@ -46,7 +46,7 @@ def _starts(count: int, seed: int) -> list[datetime]:
 def test_add_agrees_with_pandas_modulo_the_end_of_day_convention() -> None:
     rng = random.Random(7)
     disagreements = 0
-    for start in _starts(1000, 1):
+    for start in _starts(3000, 1):
         hours = rng.randint(1, 60)
         offset = CustomBusinessHour(
             n=hours, start="09:00", end="17:00", weekmask="Mon Tue Wed Thu Fri", holidays=HOLIDAYS
@@ -86,7 +86,7 @@ def test_add_agrees_with_businesstimedelta() -> None:
         ]
     )
     rng = random.Random(11)
-    for start in _starts(500, 4):
+    for start in _starts(2000, 4):
         minutes = rng.randint(1, 60 * 40)
         theirs = start.replace(tzinfo=None) + btd.BusinessTimeDelta(rules, seconds=minutes * 60)
         ours = CAL.add(start, timedelta(minutes=minutes))

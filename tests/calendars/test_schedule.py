@@ -25,6 +25,20 @@ def test_bad_spans(text: str) -> None:
         TimeSpan.parse(text)
 
 
+@pytest.mark.parametrize("text", ["09:00-09:00", "22:30-22:30", "00:01-00:01"])
+def test_zero_length_spans_are_refused(text: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        TimeSpan.parse(text)
+    assert err.value.field == "end"
+    assert text[:5] in str(err.value)
+
+
+def test_the_whole_day_is_midnight_to_midnight() -> None:
+    assert (
+        TimeSpan.parse("00:00-24:00") == TimeSpan.parse("00:00-00:00") == TimeSpan(time(0), time(0))
+    )
+
+
 def test_breaks_split_the_day() -> None:
     s = WeeklySchedule.from_mapping({"mon-fri": "09:00-17:00"}, breaks="12:00-13:00")
     assert [str(x) for x in s.days[0]] == ["09:00-12:00", "13:00-17:00"]

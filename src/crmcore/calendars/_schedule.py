@@ -39,18 +39,36 @@ def _check_time(instance: object, attribute: attrs.Attribute[Any], value: object
 class TimeSpan:
     """Working time on one day, from ``start`` to ``end`` in wall-clock time.
 
-    An ``end`` at or before ``start`` runs past midnight into the next day (an
-    overnight shift, which belongs to the day it starts on); ``end == start``
-    is a full 24 hours. ``00:00-00:00`` is therefore a whole day.
+    An ``end`` before ``start`` runs past midnight into the next day (an
+    overnight shift, which belongs to the day it starts on). The whole day is
+    ``00:00-24:00`` (stored as ``00:00-00:00``); any other span whose end equals
+    its start has no length and is refused, so a typo such as ``09:00-09:00``
+    cannot turn into a 24-hour day.
 
     >>> TimeSpan.parse("22:00-06:00").seconds / 3600
     8.0
     >>> TimeSpan.parse("09:00-17:30")
     TimeSpan(start=datetime.time(9, 0), end=datetime.time(17, 30))
+    >>> TimeSpan.parse("00:00-24:00").seconds / 3600
+    24.0
+    >>> TimeSpan.parse("09:00-09:00")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: TimeSpan.end: got '09:00-09:00'; expected an end other than the start (a zero-length span); 00:00-24:00 is the whole day
     """
 
     start: time = attrs.field(validator=_check_time)
     end: time = attrs.field(validator=_check_time)
+
+    def __attrs_post_init__(self) -> None:
+        if self.end == self.start and self.start != time(0):
+            raise ValidationError(
+                obj="TimeSpan",
+                field="end",
+                value=str(self),
+                expected="an end other than the start (a zero-length span); "
+                "00:00-24:00 is the whole day",
+            )
 
     @classmethod
     def parse(cls, text: str) -> TimeSpan:
