@@ -459,19 +459,36 @@ class DiscountList:
         return None
 
     def discount_total(self, price: Decimal, quantity: Decimal) -> Decimal:
-        """Total volume discount (exact) on ``quantity`` units priced ``price`` each."""
+        """Total volume discount (exact) on ``quantity`` units priced ``price`` each.
+
+        >>> tiers = DiscountList("t", DiscountType.PERCENTAGE, (DiscountBand(1, 5, 50),), tiered=True)
+        >>> tiers.discount_total(Decimal(100), Decimal(8))  # 5 units at 50 % off, 3 at full price
+        Decimal('250')
+        """
+        return sum((units * off for units, off in self.segments(price, quantity)), _ZERO)
+
+    def segments(self, price: Decimal, quantity: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:
+        """``(units, discount per unit)`` pairs that make up ``quantity``.
+
+        One pair for a Dynamics list (every unit gets the band's discount);
+        one per band reached for a tiered list, plus the undiscounted rest.
+        """
         if not self.tiered:
             band = self.band_for(quantity)
-            return _ZERO if band is None else quantity * self._per_unit(band, price)
-        total = _ZERO
+            return ((quantity, _ZERO if band is None else self._per_unit(band, price)),)
+        pairs: list[tuple[Decimal, Decimal]] = []
+        covered = _ZERO
         for band in self.bands:
             if quantity < band.begin:
                 break
             top = quantity if band.end is None else min(quantity, band.end)
             units = top - band.begin + 1
             if units > 0:
-                total += units * self._per_unit(band, price)
-        return total
+                pairs.append((units, self._per_unit(band, price)))
+                covered += units
+        if covered < quantity:
+            pairs.append((quantity - covered, _ZERO))
+        return tuple(pairs)
 
     def _per_unit(self, band: DiscountBand, price: Decimal) -> Decimal:
         if self.type is DiscountType.PERCENTAGE:

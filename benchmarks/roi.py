@@ -1,6 +1,6 @@
 """Benchmark crmcore.roi against the libraries a user would otherwise pick.
 
-Run: ``python benchmarks/bench_roi.py`` (from the repository root, with the
+Run: ``python benchmarks/roi.py`` (from the repository root, with the
 test extra installed). Everything is timed in this one process with timeit on
 the same inputs; ratios are crmcore time / peer time (below 1 = crmcore faster).
 
@@ -11,7 +11,7 @@ the same inputs; ratios are crmcore time / peer time (below 1 = crmcore faster).
    version) and scipy's brentq on the same function.
 3. BG/NBD and Gamma-Gamma fits on the CDNOW summary vs scipy.optimize
    (L-BFGS-B on a vectorised numpy likelihood, which is what ``lifetimes``
-   does). ``lifetimes`` itself breaks on pandas 3: ``bench_roi_lifetimes.py``
+   does). ``lifetimes`` itself breaks on pandas 3: ``roi_lifetimes.py``
    runs it beside crmcore in a separate environment with pandas 1.5; when
    /tmp/lifetimes-venv exists this script runs it and prints its output.
 """
@@ -48,7 +48,7 @@ from crmcore.roi import (
 
 SERIES = 10_000
 SUMMARY = Path("/work/shared/data/cdnow/cdnow_customers_summary_with_transactions.csv")
-# the separate environment of bench_roi_lifetimes.py (override with $LIFETIMES_PYTHON)
+# the separate environment of roi_lifetimes.py (override with $LIFETIMES_PYTHON)
 LIFETIMES_PYTHON = Path(
     os.environ.get("LIFETIMES_PYTHON", "/tmp/lifetimes-venv/bin/python")  # noqa: S108  (a documented local venv, not a temp file)
 )
@@ -262,7 +262,7 @@ def clv_fits() -> None:
 
 
 def lifetimes_side_by_side() -> None:
-    script = Path(__file__).with_name("bench_roi_lifetimes.py")
+    script = Path(__file__).with_name("roi_lifetimes.py")
     if not LIFETIMES_PYTHON.exists():
         print(f"lifetimes: {LIFETIMES_PYTHON} not found; see {script.name} to set it up")
         return

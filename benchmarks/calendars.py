@@ -1,6 +1,6 @@
 """Benchmark crmcore.calendars against pandas CustomBusinessHour and businesstimedelta.
 
-Run: ``python benchmarks/bench_calendars.py`` (from the repository root, with
+Run: ``python benchmarks/calendars.py`` (from the repository root, with
 the test extra installed). One process, timeit, the same calendar and inputs
 for every library: Monday-Friday 09:00-17:00, UTC, New Year's Day 2025-2035
 plus three other holidays; 2,000 random starts in 2025.

@@ -1,6 +1,6 @@
 """Throughput of the reference stores: add, get, update, list (no peer library).
 
-Run: ``python benchmarks/bench_repositories.py [records]``. Each store gets
+Run: ``python benchmarks/repositories.py [records]``. Each store gets
 the same leads; each operation is timed twice: all records in one unit of
 work (the cost of the store itself), and one unit of work per record (plus
 the cost of a transaction: lock, BEGIN IMMEDIATE, COMMIT and for durable

@@ -1,6 +1,6 @@
 """Benchmark crmcore.scoring beside pandas and scikit-learn, in one process.
 
-Run: ``python benchmarks/bench_scoring.py [--leads 100000]``. Prints times and
+Run: ``python benchmarks/scoring.py [--leads 100000]``. Prints times and
 ratios (crmcore time / peer time; below 1 means crmcore is faster).
 
 1. A 20-rule fit scorecard over N leads: crmcore scalar path (``score_lead``

@@ -6,7 +6,7 @@ runs in its own environment::
     python3 -m venv /tmp/lifetimes-venv
     /tmp/lifetimes-venv/bin/pip install lifetimes==0.11.3 "pandas<2" "numpy<1.27" "scipy<1.12" \\
         attrs cattrs babel jdatetime holidays python-dateutil
-    /tmp/lifetimes-venv/bin/python benchmarks/bench_roi_lifetimes.py
+    /tmp/lifetimes-venv/bin/python benchmarks/roi_lifetimes.py
 
 crmcore is imported from ``src/`` of this checkout.
 """
