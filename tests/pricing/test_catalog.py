@@ -60,7 +60,7 @@ def test_unknown_unit_reference_is_refused() -> None:
 @pytest.mark.parametrize("quantity", [0, -1, "-0.5"])
 def test_non_positive_unit_quantity_is_refused(quantity: object) -> None:
     with pytest.raises(ValidationError) as info:
-        Unit("box", quantity, "each")  # type: ignore[arg-type]
+        Unit("box", quantity, "each")
     assert info.value.field == "quantity"
 
 
@@ -218,7 +218,12 @@ def test_dynamics_rounding_example() -> None:
         # Hand-checked: ends in 0.99 with modulus 1; ends in 5 with modulus 10; multiples of 5.
         (RoundingPolicy.UP, RoundingOption.ENDS_IN, "0.99", "217.99"),
         (RoundingPolicy.DOWN, RoundingOption.ENDS_IN, "0.99", "216.99"),
-        (RoundingPolicy.NEAREST, RoundingOption.ENDS_IN, "0.99", "216.99"),  # 0.40 below, 0.60 above
+        (
+            RoundingPolicy.NEAREST,
+            RoundingOption.ENDS_IN,
+            "0.99",
+            "216.99",
+        ),  # 0.40 below, 0.60 above
         (RoundingPolicy.UP, RoundingOption.ENDS_IN, "5", "225"),
         (RoundingPolicy.DOWN, RoundingOption.ENDS_IN, "5", "215"),
         (RoundingPolicy.UP, RoundingOption.MULTIPLE_OF, "5", "220"),
@@ -251,7 +256,9 @@ _options = st.sampled_from(
 
 @given(_prices, _options)
 @settings(max_examples=150)
-def test_rounding_up_never_lowers_and_down_never_raises(price: Decimal, opt: tuple[RoundingOption, Decimal]) -> None:
+def test_rounding_up_never_lowers_and_down_never_raises(
+    price: Decimal, opt: tuple[RoundingOption, Decimal]
+) -> None:
     option, amount = opt
     up = round_price(price, RoundingPolicy.UP, option, amount)
     down = round_price(price, RoundingPolicy.DOWN, option, amount)
@@ -368,3 +375,68 @@ def test_catalog_unknown_and_duplicate_products() -> None:
         catalog.product("nope")
     with pytest.raises(ValidationError):
         Catalog((_PRODUCT, _PRODUCT))
+
+
+def test_odoo_help_example_with_ends_in() -> None:
+    # Reference (Odoo pricelist help): base 137, rounding 10, surcharge −0.01 → 139.99.
+    # The same price in the Dynamics model: to nearest, ends in 9.99 (modulus 10):
+    # candidates 129.99 and 139.99; 137 is 2.99 from 139.99, 7.01 from 129.99.
+    assert round_price(D(137), RoundingPolicy.NEAREST, RoundingOption.ENDS_IN, D("9.99")) == D(
+        "139.99"
+    )
+
+
+@given(
+    st.integers(1, 10**7),
+    st.integers(0, 9999),
+    st.sampled_from(list(PricingMethod)[1:]),
+    st.tuples(
+        st.sampled_from([D("0.003"), D("0.99"), D(5), D("0.25")]),
+        st.sampled_from(list(RoundingOption)),
+        st.integers(0, 4),
+    ),
+)
+@settings(max_examples=150)
+def test_item_price_rounded_up_is_never_below_the_formula(
+    cost_thousandths: int,
+    pct_hundredths: int,
+    method: PricingMethod,
+    rounding: tuple[Decimal, RoundingOption, int],
+) -> None:
+    amount, option, places = rounding
+    # Even with a rounding amount finer than the pricing precision (0.003 at 2
+    # decimals), the final price of policy "up" is >= the formula, "down" <= it.
+    cost = Money(D(cost_thousandths) / 1000, "USD")
+    product = Product(
+        "X",
+        "X",
+        _EACH,
+        "each",
+        list_price=cost,
+        standard_cost=cost,
+        current_cost=cost,
+        price_decimals=places,
+    )
+    pct = D(pct_hundredths) / 100
+    plain = PriceListItem("X", "each", method, percentage=pct)
+    raw = plain.unit_price(product, "USD")[0]
+    exact = {
+        PricingMethod.PERCENT_OF_LIST: cost.amount * pct / 100,
+        PricingMethod.MARKUP_CURRENT_COST: cost.amount * (1 + pct / 100),
+        PricingMethod.MARKUP_STANDARD_COST: cost.amount * (1 + pct / 100),
+        PricingMethod.MARGIN_CURRENT_COST: cost.amount / (1 - pct / 100),
+        PricingMethod.MARGIN_STANDARD_COST: cost.amount / (1 - pct / 100),
+    }[method]
+    assert abs(raw - exact) <= D(1).scaleb(-places) / 2  # half-up to the precision
+    for policy, ok in ((RoundingPolicy.UP, "ge"), (RoundingPolicy.DOWN, "le")):
+        item = PriceListItem(
+            "X",
+            "each",
+            method,
+            percentage=pct,
+            rounding_policy=policy,
+            rounding_option=option,
+            rounding_amount=amount,
+        )
+        price = item.unit_price(product, "USD")[0]
+        assert price >= exact if ok == "ge" else price <= exact

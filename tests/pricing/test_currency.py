@@ -35,7 +35,8 @@ def test_base_amounts_in_rials() -> None:
     assert base.total_amount == Money(24_882_000, "IRR")
     assert base.extended_amounts == (Money(23_382_000, "IRR"),)
     same = base_amounts(priced, FixedRates("USD", {}), "USD", DAY)
-    assert same.total_amount == priced.total_amount and same.rate == 1
+    assert same.total_amount == priced.total_amount
+    assert same.rate == 1
 
 
 def test_rates_are_checked() -> None:

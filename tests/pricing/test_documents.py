@@ -21,9 +21,9 @@ from crmcore.pricing import (
     IranianVat,
     LineItem,
     ManualDiscountMethod,
+    PricedDocument,
     PriceList,
     PriceListItem,
-    PricedDocument,
     PricingOptions,
     Product,
     QuantitySellingOption,
@@ -72,7 +72,9 @@ def _list(price: str, discount_list: DiscountList | None = None) -> PriceList:
 def test_example_price_100_qty_200_discount_10(method: ManualDiscountMethod, expected: str) -> None:
     # Reference: price 100, quantity 200, discount 10 → line item 19,990; per unit 18,000.
     doc = _doc(LineItem("P", 200, manual_discount=Money(10, USD)))
-    priced = price_document(doc, _CATALOG, _list("100"), PricingOptions(manual_discount_method=method))
+    priced = price_document(
+        doc, _CATALOG, _list("100"), PricingOptions(manual_discount_method=method)
+    )
     assert priced.lines[0].extended_amount == Money(expected, USD)
     assert priced.total_amount == Money(expected, USD)
 
@@ -128,7 +130,10 @@ def test_header_totals_by_hand() -> None:
     # larger remainder (0.0093 vs 0.0004) → 6.00 and 1.10.
     # Tax: (59.97 − 6.00) × 15 % = 8.0955 → 8.10; (11.00 − 1.10) × 15 % = 1.485 → 1.49.
     after = price_document(
-        doc, catalog, plist, PricingOptions(tax_policy=FlatRateTax(15), tax_after_header_discount=True)
+        doc,
+        catalog,
+        plist,
+        PricingOptions(tax_policy=FlatRateTax(15), tax_after_header_discount=True),
     )
     assert [line.header_discount_share.amount for line in after.lines] == [D("6.00"), D("1.10")]
     assert [line.tax.amount for line in after.lines] == [D("8.10"), D("1.49")]
@@ -162,7 +167,9 @@ def test_iranian_vat_in_rials() -> None:
     catalog = Catalog((Product("S", "Service", _EACH, "each", price_decimals=0),))
     plist = PriceList("irr", "IRR", (PriceListItem("S", "each", amount=Money(1_250_000, "IRR")),))
     doc = SalesDocument("Q", DocumentKind.QUOTE, "IRR", (LineItem("S", 3),))
-    priced = price_document(doc, catalog, plist, PricingOptions(tax_policy=IranianVat.for_year(1405)))
+    priced = price_document(
+        doc, catalog, plist, PricingOptions(tax_policy=IranianVat.for_year(1405))
+    )
     assert priced.total_tax == Money(375_000, "IRR")
     assert priced.total_amount == Money(4_125_000, "IRR")
     assert priced.lines[0].tax_label == "VAT 10 %"
@@ -203,11 +210,15 @@ def test_errors_name_the_field_and_value() -> None:
         price_document(_doc(LineItem("P", 1, manual_discount=Money(11, USD))), _CATALOG, plist)
     assert info.value.field == "lines[0].manual_discount"
     with pytest.raises(ValidationError):
-        price_document(_doc(LineItem("P", 1), header_discount_amount=Money(11, USD)), _CATALOG, plist)
+        price_document(
+            _doc(LineItem("P", 1), header_discount_amount=Money(11, USD)), _CATALOG, plist
+        )
     with pytest.raises(ValidationError):
         price_document(_doc(LineItem("P", 1, price_override=Money(1, "EUR"))), _CATALOG, plist)
     with pytest.raises(ValidationError):
-        SalesDocument("X", DocumentKind.QUOTE, "EUR").__class__("X", "quote", "USD", freight=Money(1, "EUR"))
+        SalesDocument("X", DocumentKind.QUOTE, "EUR").__class__(
+            "X", "quote", "USD", freight=Money(1, "EUR")
+        )
     with pytest.raises(ValidationError):
         price_document(SalesDocument("X", "quote", "EUR"), _CATALOG, plist)
     with pytest.raises(ValidationError):
@@ -219,7 +230,9 @@ def test_errors_name_the_field_and_value() -> None:
 def test_explanation_lists_every_step() -> None:
     volume = DiscountList("v", DiscountType.AMOUNT, (DiscountBand(10, 19, 100),), currency=USD)
     doc = _doc(LineItem("P", 10, manual_discount=Money(100, USD)), header_discount_percent=5)
-    priced = price_document(doc, _CATALOG, _list("1000", volume), PricingOptions(tax_policy=FlatRateTax(15)))
+    priced = price_document(
+        doc, _CATALOG, _list("1000", volume), PricingOptions(tax_policy=FlatRateTax(15))
+    )
     text = "\n".join(priced.explain())
     for fragment in (
         "price per unit from price list 'pl'",
@@ -318,10 +331,30 @@ def test_document_kinds_and_defaults() -> None:
 @settings(max_examples=120)
 def test_fast_allocation_equals_money_allocate(weights: list[int], cents: int) -> None:
     # The engine's integer largest-remainder split must match Money.allocate exactly.
-    from crmcore.pricing._documents import allocate_units  # noqa: PLC0415 - private helper
+    from crmcore.pricing._documents import allocate_units
 
     if not any(weights):
         weights = [*weights, 1]
     expected = [m.minor_units() for m in Money.from_minor_units(cents, USD).allocate(weights)]
     assert allocate_units(cents, weights) == expected
     assert sum(expected) == cents
+
+
+def test_wrong_types_in_collections_are_validation_errors() -> None:
+    with pytest.raises(ValidationError) as info:
+        SalesDocument("X", "quote", USD, ("nope",))  # type: ignore[arg-type]
+    assert info.value.field == "lines[0]"
+    with pytest.raises(ValidationError) as info:
+        Catalog(("nope",))  # type: ignore[arg-type]
+    assert info.value.field == "products[0]"
+    with pytest.raises(ValidationError):
+        UnitGroup("g", "each", ("box",))  # type: ignore[arg-type]
+
+
+def test_a_line_without_price_list_or_lock_is_a_pricing_error() -> None:
+    with pytest.raises(PricingError) as info:
+        price_document(_doc(LineItem("P", 1)), _CATALOG, None)
+    assert info.value.field == "price_list"
+    # An overridden price needs no price list.
+    overridden = _doc(LineItem("P", 2, price_override=Money(3, USD)))
+    assert price_document(overridden, _CATALOG, None).total_amount == Money("6.00", USD)

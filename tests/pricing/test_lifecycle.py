@@ -22,6 +22,7 @@ from crmcore.pricing import (
     SalesDocument,
     activate_quote,
     close_quote,
+    edit_document,
     estimated_revenue,
     invoice_from_order,
     order_from_quote,
@@ -132,3 +133,24 @@ def test_opportunity_estimated_revenue_from_lines() -> None:
     assert estimated_revenue(opp, priced).estimated_revenue == Money("129.90", "USD")  # 10 × 12.99
     with pytest.raises(ValidationError):
         estimated_revenue(opp, price_document(_quote(), CATALOG, PRICE_LIST))
+
+
+def test_only_drafts_and_open_lines_are_edited() -> None:
+    draft = _quote()
+    edited = edit_document(draft, lines=(LineItem("A", 5),), freight=Money(2, "USD"))
+    assert edited.lines == (LineItem("A", 5),)
+    with pytest.raises(InvalidTransitionError) as info:
+        edit_document(activate_quote(draft), freight=None)
+    assert info.value.state == "active"
+    with pytest.raises(ValidationError) as verr:
+        edit_document(draft, status="won")
+    assert verr.value.field == "status"
+    with pytest.raises(ValidationError) as verr:
+        edit_document(draft, colour="red")
+    assert verr.value.field == "colour"
+
+
+def test_status_must_belong_to_the_kind() -> None:
+    with pytest.raises(ValidationError) as info:
+        SalesDocument("Q", DocumentKind.QUOTE, "USD", status=DocumentStatus.PAID)
+    assert (info.value.field, info.value.value) == ("status", "paid")

@@ -44,7 +44,9 @@ def test_gregorian_monthly_quote_numbers() -> None:
     )
 
 
-@pytest.mark.parametrize("pattern", ["INV-{year}", "X-{seq}-{foo}", "X-{0}-{seq}", "X-{seq", "{seq:q}"])
+@pytest.mark.parametrize(
+    "pattern", ["INV-{year}", "X-{seq}-{foo}", "X-{0}-{seq}", "X-{seq", "{seq:q}"]
+)
 def test_bad_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(ValidationError) as info:
         NumberFormat(pattern)

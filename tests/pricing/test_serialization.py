@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 
+from crmcore.errors import ValidationError
 from crmcore.pricing import (
     Catalog,
     DiscountList,
+    PricedDocument,
     PriceList,
     PriceListItem,
-    PricedDocument,
     PricingOptions,
     SalesDocument,
     UnitGroup,
@@ -63,9 +65,6 @@ def test_documents_options_and_priced_documents_round_trip(
 def test_bad_input_names_the_path() -> None:
     data = _CONV.unstructure(PRICE_LIST)
     data["items"][1]["percentage"] = "lots"
-    try:
+    with pytest.raises(ValidationError) as info:
         _CONV.structure(data, PriceList)
-    except ValueError as err:
-        assert "items[1].percentage" in str(err)
-    else:  # pragma: no cover - the structure call must fail
-        raise AssertionError("bad percentage accepted")
+    assert "items[1].percentage" in str(info.value)

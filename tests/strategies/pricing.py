@@ -153,9 +153,7 @@ def price_list_items() -> st.SearchStrategy[PriceListItem]:
             PriceListItem,
             st.just("A"),
             st.just("each"),
-            st.sampled_from(
-                [m for m in PricingMethod if m is not PricingMethod.CURRENCY_AMOUNT]
-            ),
+            st.sampled_from([m for m in PricingMethod if m is not PricingMethod.CURRENCY_AMOUNT]),
             percentage=st.integers(0, 9999).map(lambda p: Decimal(p) / 100),
             rounding_policy=st.sampled_from(list(RoundingPolicy)),
             rounding_option=st.just(RoundingOption.ENDS_IN),
@@ -167,7 +165,9 @@ def price_list_items() -> st.SearchStrategy[PriceListItem]:
 @st.composite
 def line_items(draw: st.DrawFn) -> LineItem:
     """A line on :data:`CATALOG` that :data:`PRICE_LIST` can price."""
-    product, unit = draw(st.sampled_from([("A", "each"), ("A", "box"), ("B", "box"), ("C", "each")]))
+    product, unit = draw(
+        st.sampled_from([("A", "each"), ("A", "box"), ("B", "box"), ("C", "each")])
+    )
     return LineItem(
         product,
         Decimal(draw(st.integers(1, 120))),

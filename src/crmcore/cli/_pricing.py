@@ -1,10 +1,398 @@
-"""The ``crmcore`` subcommands of the pricing engine (private)."""
+"""The ``crmcore price`` subcommand and the pricing part of ``crmcore demo`` (private).
+
+Input is JSON parsed with :func:`crmcore.serialization.make_converter`::
+
+    {
+      "catalog": {"products": [...]},            # a Catalog
+      "price_lists": [{...}, ...],               # PriceList objects
+      "default_price_list": "base",              # optional
+      "on": "2026-05-05",                        # optional: the day for list selection
+      "options": {...},                          # optional PricingOptions
+      "document": {...}                          # a SalesDocument
+    }
+
+``--catalog FILE`` supplies the catalog/price-list/options keys from a second
+file, so one catalog can price many documents.
+"""
 
 from __future__ import annotations
 
-from crmcore.cli._common import Subparsers
+import argparse
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import cattrs
+import jdatetime
+
+from crmcore.cli._common import CliError, Subparsers, read_json, table, write_json
+from crmcore.errors import ValidationError
+from crmcore.money import Money, to_persian_digits
+from crmcore.pricing import (
+    Catalog,
+    DiscountBand,
+    DiscountList,
+    DiscountType,
+    DocumentKind,
+    IranianVat,
+    LineItem,
+    NumberFormat,
+    PricedDocument,
+    PriceList,
+    PriceListItem,
+    PricingMethod,
+    PricingOptions,
+    Product,
+    QuantitySellingOption,
+    RoundingOption,
+    RoundingPolicy,
+    SalesDocument,
+    Unit,
+    UnitGroup,
+    activate_quote,
+    invoice_from_order,
+    price_document,
+    select_price_list,
+    win_quote,
+)
+from crmcore.repositories import SqliteStore
+from crmcore.serialization import make_converter
+
+_KINDS = [k.value for k in DocumentKind]
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add the pricing subcommands to the ``crmcore`` parser."""
-    del subparsers  # the pricing engine's commands land with its issue
+    """Add the ``price`` subcommand to the ``crmcore`` parser."""
+    parser = subparsers.add_parser(
+        "price",
+        help="price a quote, order, invoice or opportunity lines from a JSON document",
+        description=(
+            "Price a document: every line and total, with the steps that explain each figure."
+        ),
+    )
+    parser.add_argument(
+        "kind", nargs="?", choices=_KINDS, help="the document kind (default: as in the file)"
+    )
+    parser.add_argument(
+        "file", nargs="?", help="JSON file with catalog, price lists and document ('-' for stdin)"
+    )
+    parser.add_argument("--document", help="the document JSON file (instead of FILE)")
+    parser.add_argument("--catalog", help="JSON file with catalog, price_lists and options")
+    parser.add_argument("--format", choices=["json", "table"], default="json", help="output format")
+    parser.add_argument("--locale", default="en_US", help="locale of the table (en_US, fa_IR, ...)")
+    parser.add_argument("--persian-digits", action="store_true", help="Persian digits in the table")
+    parser.set_defaults(handler=run)
+
+
+def _merge(args: argparse.Namespace) -> dict[str, Any]:
+    path = args.document or args.file
+    if path is None:
+        raise CliError("give the document file: crmcore price quote quote.json")
+    if args.document and args.file:
+        raise CliError("give the document either as FILE or with --document, not both")
+    data: dict[str, Any] = {}
+    if args.catalog:
+        base = read_json(args.catalog)
+        if not isinstance(base, dict):
+            raise CliError(f"{args.catalog}: expected a JSON object")
+        data.update(base)
+    given = read_json(path)
+    if not isinstance(given, dict):
+        raise CliError(f"{path}: expected a JSON object")
+    if "document" in given:
+        data.update(given)
+    else:
+        data["document"] = given
+    return data
+
+
+def price_input(data: Mapping[str, Any], kind: str | None = None) -> PricedDocument:
+    """Price the JSON input described in this module's docstring."""
+    conv = make_converter()
+    for key in ("catalog", "document"):
+        if key not in data:
+            raise ValidationError(obj="input", field=key, value=None, expected=f"a {key!r} object")
+    unknown = set(data) - {
+        "catalog",
+        "price_lists",
+        "price_list",
+        "default_price_list",
+        "on",
+        "options",
+        "document",
+    }
+    if unknown:
+        raise ValidationError(
+            obj="input", field=sorted(unknown)[0], value=sorted(unknown), expected="no other keys"
+        )
+    raw_doc = dict(data["document"])
+    if kind is not None and raw_doc.setdefault("kind", kind) != kind:
+        raise ValidationError(
+            obj="input", field="document.kind", value=raw_doc["kind"], expected=kind
+        )
+    catalog: Catalog = _structure(conv, data["catalog"], Catalog, "catalog")
+    document: SalesDocument = _structure(conv, raw_doc, SalesDocument, "document")
+    raw_lists = data.get("price_lists") or ([data["price_list"]] if "price_list" in data else [])
+    lists: list[PriceList] = _structure(conv, raw_lists, list[PriceList], "price_lists")
+    options: PricingOptions = _structure(conv, data.get("options") or {}, PricingOptions, "options")
+    day = document.issued_on
+    if "on" in data:
+        day = _structure(conv, data["on"], date, "on")
+    plist = None
+    if len(lists) == 1 and document.price_list is None and day is None:
+        plist = lists[0]
+    elif lists:
+        plist = select_price_list(
+            lists, on=day, name=document.price_list, default=data.get("default_price_list")
+        )
+    return price_document(document, catalog, plist, options)
+
+
+def _structure(conv: cattrs.Converter, value: Any, kind: Any, where: str) -> Any:
+    try:
+        return conv.structure(value, kind)
+    except ValidationError as err:
+        raise ValidationError(
+            obj=where, field=err.field, value=err.value, expected=err.expected, errors=err.errors
+        ) from None
+
+
+def priced_to_json(priced: PricedDocument) -> dict[str, Any]:
+    """The priced document as JSON-able data: lines with explanations, totals, steps."""
+    conv = make_converter()
+    lines = []
+    for line in priced.lines:
+        item = conv.unstructure(line)
+        item["explanation"] = list(line.explain())
+        lines.append(item)
+    totals = {
+        name: conv.unstructure(getattr(priced, name))
+        for name in (
+            "detail_amount",
+            "header_discount",
+            "pre_freight_amount",
+            "freight",
+            "total_tax",
+            "total_amount",
+        )
+    }
+    return {
+        "document": conv.unstructure(priced.document),
+        "price_list": priced.price_list,
+        "options": conv.unstructure(priced.options),
+        "lines": lines,
+        "totals": totals,
+        "explanation": list(priced.explain(lines=False)),
+    }
+
+
+def _fmt(money: Money, locale: str, persian: bool) -> str:
+    return money.format(locale, persian_digits=persian)
+
+
+def render_table(
+    priced: PricedDocument, locale: str = "en_US", persian_digits: bool = False
+) -> str:
+    """A human table of the lines, then the totals."""
+    doc = priced.document
+    persian = persian_digits
+
+    def num(value: Decimal) -> str:
+        text = f"{value.normalize():f}" if value == value.to_integral_value() else str(value)
+        return to_persian_digits(text) if persian else text
+
+    rows = [
+        [
+            num(Decimal(line.number)),
+            line.product_id,
+            num(line.quantity),
+            line.unit,
+            _fmt(line.price_per_unit, locale, persian),
+            _fmt(line.volume_discount, locale, persian),
+            _fmt(line.amount, locale, persian),
+            _fmt(line.manual_discount, locale, persian),
+            _fmt(line.tax, locale, persian),
+            _fmt(line.extended_amount, locale, persian),
+        ]
+        for line in priced.lines
+    ]
+    fa = locale.startswith("fa")
+    headers = (
+        ["ردیف", "کالا", "تعداد", "واحد", "فی", "تخفیف حجمی", "مبلغ", "تخفیف", "مالیات", "جمع"]
+        if fa
+        else [
+            "#",
+            "product",
+            "qty",
+            "unit",
+            "price",
+            "volume disc.",
+            "amount",
+            "discount",
+            "tax",
+            "extended",
+        ]
+    )
+    title = f"{doc.kind} {doc.number or doc.id}"
+    if doc.issued_on is not None:
+        jalali = str(jdatetime.date.fromgregorian(date=doc.issued_on).strftime("%Y/%m/%d"))
+        title += (
+            f"  {doc.issued_on.isoformat()} ({to_persian_digits(jalali) if persian else jalali})"
+        )
+    labels = (
+        ["جمع جزء", "تخفیف کل", "پیش از حمل", "هزینه حمل", "مالیات", "مبلغ کل"]
+        if fa
+        else [
+            "detail amount",
+            "header discount",
+            "pre-freight",
+            "freight",
+            "total tax",
+            "total amount",
+        ]
+    )
+    figures = [
+        priced.detail_amount,
+        priced.header_discount,
+        priced.pre_freight_amount,
+        priced.freight,
+        priced.total_tax,
+        priced.total_amount,
+    ]
+    width = max(len(label) for label in labels)
+    totals = [
+        f"{label.ljust(width)}  {_fmt(m, locale, persian)}"
+        for label, m in zip(labels, figures, strict=True)
+    ]
+    return "\n".join([title, "", table(rows, headers), "", *totals])
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``crmcore price``."""
+    priced = price_input(_merge(args), args.kind)
+    if args.format == "table":
+        print(render_table(priced, args.locale, args.persian_digits))
+    else:
+        write_json(priced_to_json(priced))
+    return 0
+
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+def demo_catalog() -> tuple[Catalog, PriceList]:
+    """Drinks sold by can, 6-pack and 12-pack; a support service by hour, day and month."""
+    drinks = UnitGroup("drinks", "can", (Unit("6-pack", 6, "can"), Unit("12-pack", 2, "6-pack")))
+    service = UnitGroup("service", "hour", (Unit("day", 8, "hour"), Unit("month", 22, "day")))
+    catalog = Catalog(
+        (
+            Product(
+                "DOOGH-330",
+                "Doogh 330 ml",
+                drinks,
+                "can",
+                list_price=Money(180_000, "IRR"),
+                standard_cost=Money(95_000, "IRR"),
+                price_decimals=0,
+                selling_option=QuantitySellingOption.WHOLE,
+            ),
+            Product(
+                "SUPPORT",
+                "On-site support",
+                service,
+                "hour",
+                current_cost=Money(2_400_000, "IRR"),
+                price_decimals=0,
+            ),
+        )
+    )
+    volume = DiscountList(
+        "drinks-volume",
+        DiscountType.PERCENTAGE,
+        (DiscountBand(1, 9, 0), DiscountBand(10, 49, 5), DiscountBand(50, None, 8)),
+    )
+    price_list = PriceList(
+        "tehran-1405",
+        "IRR",
+        (
+            PriceListItem("DOOGH-330", "can", amount=Money(190_000, "IRR")),
+            PriceListItem(
+                "DOOGH-330",
+                "12-pack",
+                PricingMethod.MARKUP_STANDARD_COST,
+                percentage=Decimal(1_000),
+                rounding_policy=RoundingPolicy.UP,
+                rounding_option=RoundingOption.MULTIPLE_OF,
+                rounding_amount=Decimal(10_000),
+                discount_list=volume,
+            ),
+            PriceListItem(
+                "SUPPORT",
+                "day",
+                PricingMethod.MARGIN_CURRENT_COST,
+                percentage=Decimal(40),
+                rounding_policy=RoundingPolicy.NEAREST,
+                rounding_option=RoundingOption.ENDS_IN,
+                rounding_amount=Decimal(0),
+            ),
+        ),
+        valid_from=date(2026, 3, 21),
+        valid_to=date(2027, 3, 20),
+    )
+    return catalog, price_list
+
+
+def demo_section() -> dict[str, Any]:
+    """A priced quote in rials with Iranian VAT that becomes an order and a Jalali-numbered invoice."""
+    catalog, price_list = demo_catalog()
+    day = date(2026, 5, 5)  # 15 Ordibehesht 1405
+    options = PricingOptions(tax_policy=IranianVat.for_year(1405), tax_after_header_discount=True)
+    quote = SalesDocument(
+        "Q-demo",
+        DocumentKind.QUOTE,
+        "IRR",
+        (
+            LineItem("DOOGH-330", 20, unit="12-pack"),
+            LineItem("DOOGH-330", 6),
+            LineItem("SUPPORT", 3, unit="day", manual_discount=Money(500_000, "IRR")),
+        ),
+        price_list=price_list.name,
+        header_discount_percent=Decimal(2),
+        freight=Money(1_500_000, "IRR"),
+        issued_on=day,
+    )
+    with SqliteStore() as store, store.unit_of_work() as uow:
+        quote_no = NumberFormat("Q-{jyear}{jmonth:02}-{seq:04}").next_number(uow.sequences, day)
+        invoice_no = NumberFormat("INV-{jyear}-{seq:06}").next_number(uow.sequences, day)
+    quote = activate_quote(attrs.evolve(quote, number=quote_no))
+    priced_quote = price_document(quote, catalog, price_list, options)
+    won, order = win_quote(quote, order_id="O-demo", priced=priced_quote)
+    priced_order = price_document(order, catalog, None, options)
+    invoice = invoice_from_order(order, invoice_id="I-demo", priced=priced_order)
+    invoice = attrs.evolve(invoice, number=invoice_no)
+    priced_invoice = price_document(invoice, catalog, None, options)
+    text = "\n".join(
+        [
+            render_table(priced_quote, "en_US"),
+            "",
+            "How line 1 was priced:",
+            *(f"  {step}" for step in priced_quote.lines[0].explain()),
+            "",
+            f"quote {quote_no} → {won.status}; order {order.id} (prices locked) → invoice {invoice_no}",
+            render_table(priced_invoice, "fa_IR", persian_digits=True),
+        ]
+    )
+    return {
+        "title": "Pricing: a quote in rials with VAT becomes an order and a Jalali-numbered invoice",
+        "text": text,
+        "data": {
+            "quote": priced_to_json(priced_quote),
+            "quote_status": str(won.status),
+            "order_id": order.id,
+            "invoice_number": invoice_no,
+            "invoice_total": make_converter().unstructure(priced_invoice.total_amount),
+            "invoice_total_fa": priced_invoice.total_amount.format("fa_IR", persian_digits=True),
+        },
+    }

@@ -34,7 +34,13 @@ def _items(value: Iterable[PriceListItem]) -> tuple[PriceListItem, ...]:
 
 
 def _products(value: Iterable[Product]) -> tuple[Product, ...]:
-    return tuple(value)
+    products = tuple(value)
+    for index, product in enumerate(products):
+        if not isinstance(product, Product):
+            raise ValidationError(
+                obj="Catalog", field=f"products[{index}]", value=product, expected="a Product"
+            )
+    return products
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -645,7 +651,12 @@ class PriceListItem:
                 f"{self.rounding_amount}: {price}"
             )
         exponent = Decimal(1).scaleb(-product.price_decimals)
-        quantized = price.quantize(exponent, rounding=RoundingMode.HALF_UP.decimal_mode)
+        # The precision step keeps the policy's direction, so "up" never lowers a price.
+        mode = {
+            RoundingPolicy.UP: RoundingMode.CEILING,
+            RoundingPolicy.DOWN: RoundingMode.FLOOR,
+        }.get(self.rounding_policy, RoundingMode.HALF_UP)
+        quantized = price.quantize(exponent, rounding=mode.decimal_mode)
         if quantized != price:
             steps.append(f"to pricing precision {product.price_decimals}: {quantized}")
         return quantized, tuple(steps)
@@ -735,11 +746,13 @@ class PriceList:
 def select_price_list(
     price_lists: Iterable[PriceList],
     *,
-    on: date,
+    on: date | None,
     name: str | None = None,
     default: str | None = None,
 ) -> PriceList:
     """Pick the price list: by ``name`` if given, else the first valid ``on`` the day, else ``default``.
+
+    A list chosen by name must be valid ``on`` the day (when a day is given).
 
     >>> a = PriceList("2025", "USD", valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
     >>> b = PriceList("base", "USD")
@@ -750,21 +763,23 @@ def select_price_list(
     ...
     crmcore.errors.PricingError: price_list.name: got 'base'; expected one of: '2025'
     """
-    check.require_date(on, obj="select_price_list", field="on")
+    if on is not None:
+        check.require_date(on, obj="select_price_list", field="on")
     lists = tuple(price_lists)
     by_name = {pl.name: pl for pl in lists}
     wanted = name
-    if wanted is None:
+    if wanted is None and on is not None:
         for candidate in lists:
             if candidate.applies_on(on):
                 return candidate
+    if wanted is None:
         wanted = default
     if wanted is None:
         raise PricingError(
             obj="price_list",
             field="on",
             value=on,
-            expected="a price list valid on that day, or a default price list",
+            expected="a price list valid on that day, a price list name or a default price list",
         )
     found = by_name.get(wanted)
     if found is None:
@@ -774,7 +789,7 @@ def select_price_list(
             value=wanted,
             expected="one of: " + ", ".join(repr(n) for n in by_name),
         )
-    if name is not None and not found.applies_on(on):
+    if name is not None and on is not None and not found.applies_on(on):
         raise PricingError(
             obj=f"PriceList {wanted!r}",
             field="valid_to",

@@ -11,9 +11,9 @@ from typing import Any
 import attrs
 
 from crmcore import _checks as check
-from crmcore.errors import ValidationError
+from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money, RoundingMode, currency_places, is_currency, to_decimal
-from crmcore.pricing._catalog import Catalog, PriceList, Product
+from crmcore.pricing._catalog import Catalog, PriceList, Product, QuantitySellingOption
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
 _ZERO = Decimal(0)
@@ -86,7 +86,13 @@ class RoundingPoint(enum.StrEnum):
 
 
 def _lines(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
-    return tuple(value)
+    lines = tuple(value)
+    for index, line in enumerate(lines):
+        if not isinstance(line, LineItem):
+            raise ValidationError(
+                obj="SalesDocument", field=f"lines[{index}]", value=line, expected="a LineItem"
+            )
+    return lines
 
 
 def _money_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -198,6 +204,28 @@ def _header_percent(value: object) -> Decimal | None:
     return pct
 
 
+_STATES: dict[DocumentKind, tuple[DocumentStatus, ...]] = {
+    DocumentKind.OPPORTUNITY: (DocumentStatus.OPEN,),
+    DocumentKind.QUOTE: (
+        DocumentStatus.DRAFT,
+        DocumentStatus.ACTIVE,
+        DocumentStatus.WON,
+        DocumentStatus.CLOSED,
+    ),
+    DocumentKind.ORDER: (
+        DocumentStatus.ACTIVE,
+        DocumentStatus.FULFILLED,
+        DocumentStatus.CANCELLED,
+    ),
+    DocumentKind.INVOICE: (
+        DocumentStatus.ACTIVE,
+        DocumentStatus.PARTIALLY_PAID,
+        DocumentStatus.PAID,
+        DocumentStatus.CANCELLED,
+    ),
+}
+
+
 def _first_status(kind: DocumentKind) -> DocumentStatus:
     if kind is DocumentKind.OPPORTUNITY:
         return DocumentStatus.OPEN
@@ -220,7 +248,9 @@ class SalesDocument:
     """Currency of every amount; equals the price list's."""
     lines: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
     """The product lines."""
-    price_list: str | None = attrs.field(default=None)
+    price_list: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
     """Name of the price list; None to select by date or default."""
     status: DocumentStatus = attrs.field(
         default=attrs.Factory(lambda self: _first_status(self.kind), takes_self=True),
@@ -229,7 +259,9 @@ class SalesDocument:
     """Lifecycle state; defaults to the kind's first state."""
     revision: int = attrs.field(default=0, validator=check.in_range(0))
     """Quote revision number."""
-    number: str | None = attrs.field(default=None)
+    number: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
     """Document number (see :class:`~crmcore.pricing.NumberFormat`)."""
     header_discount_percent: Decimal | None = attrs.field(default=None, converter=_header_percent)
     """Header discount as a percentage of the detail amount."""
@@ -237,7 +269,9 @@ class SalesDocument:
     """Header discount as an amount."""
     freight: Money | None = attrs.field(default=None, validator=_money_or_none)
     """Freight amount."""
-    source_id: str | None = attrs.field(default=None)
+    source_id: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
     """Id of the document this one was created from."""
     close_reason: CloseReason | None = attrs.field(
         default=None, converter=attrs.converters.optional(CloseReason)
@@ -247,6 +281,13 @@ class SalesDocument:
     """Date of issue (numbering uses it)."""
 
     def __attrs_post_init__(self) -> None:
+        if self.status not in _STATES[self.kind]:
+            raise ValidationError(
+                obj=f"SalesDocument {self.id!r}",
+                field="status",
+                value=str(self.status),
+                expected=f"a {self.kind} state: " + ", ".join(_STATES[self.kind]),
+            )
         if not isinstance(self.currency, str) or not is_currency(self.currency):
             raise ValidationError(
                 obj=f"SalesDocument {self.id!r}",
@@ -290,8 +331,6 @@ class PricedLine:
     """Where the price came from: the price list, an override or a lock."""
     price_steps: tuple[str, ...]
     """How the price per unit was computed."""
-    gross_amount: Money
-    """``quantity × price_per_unit``, rounded."""
     volume_discount: Money
     """Discount-list discount on the line: ``gross_amount − amount``."""
     amount: Money
@@ -300,14 +339,26 @@ class PricedLine:
     """Manual discount taken off the line (total)."""
     header_discount_share: Money
     """This line's share of the header discount (largest remainder allocation)."""
-    tax_base: Money
-    """The amount the tax was computed on."""
     tax: Money
     """The line's tax."""
     tax_label: str
     """Which tax (``"VAT 10 %"``, ``"manual"``)."""
     extended_amount: Money
     """``amount − manual discount + tax``."""
+    taxed_after_header_discount: bool = False
+    """Whether the tax base excludes :attr:`header_discount_share`."""
+
+    @property
+    def gross_amount(self) -> Money:
+        """``quantity × price_per_unit``, rounded: ``amount + volume_discount``."""
+        return self.amount + self.volume_discount
+
+    @property
+    def tax_base(self) -> Money:
+        """The amount the tax was computed on (net, less the header share if taxed after it)."""
+        if self.taxed_after_header_discount:
+            return self.net_amount - self.header_discount_share
+        return self.net_amount
 
     @property
     def net_amount(self) -> Money:
@@ -373,12 +424,13 @@ class PricedDocument:
         """The document currency."""
         return self.detail_amount.currency
 
-    def explain(self) -> tuple[str, ...]:
-        """Every line's derivation, then how the totals follow."""
+    def explain(self, *, lines: bool = True) -> tuple[str, ...]:
+        """Every line's derivation (unless ``lines=False``), then how the totals follow."""
         c = self.currency
         steps: list[str] = []
-        for line in self.lines:
-            steps.extend(line.explain())
+        if lines:
+            for line in self.lines:
+                steps.extend(line.explain())
         steps.append(
             f"detail amount = Σ (amount − manual discount) = {self.detail_amount.amount} {c}"
         )
@@ -419,7 +471,7 @@ class _ItemCache:
         found = self.entries.get(key)
         if found is None:
             if self.price_list is None:
-                raise ValidationError(
+                raise PricingError(
                     obj="price_document",
                     field="price_list",
                     value=None,
@@ -481,11 +533,18 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
 
     # First pass: amounts before tax.
     rows: list[tuple[Any, ...]] = []
+    resolved: dict[tuple[str, str | None], tuple[Product, str]] = {}
     for index, line in enumerate(document.lines, start=1):
-        product = cache.product(line.product_id)
-        unit = line.unit or product.default_unit
-        product.unit_group.base_quantity(unit)
-        quantity = product.check_quantity(line.quantity)
+        found = resolved.get((line.product_id, line.unit))
+        if found is None:
+            product = cache.product(line.product_id)
+            unit = line.unit or product.default_unit
+            product.unit_group.base_quantity(unit)
+            found = resolved[(line.product_id, line.unit)] = (product, unit)
+        product, unit = found
+        quantity = line.quantity
+        if product.selling_option is QuantitySellingOption.WHOLE:
+            product.check_quantity(quantity)
         discount_list = None
         locked = line.locked
         if locked is not None:
@@ -510,7 +569,9 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
             _, discount_list, price, steps = cache.priced(product, unit)
             source = list_name or ""
             volume = (
-                _ZERO if discount_list is None else discount_list.discount_total(price, quantity)
+                _ZERO
+                if discount_list is None or at_unit
+                else discount_list.discount_total(price, quantity)
             )
         if locked is not None:
             gross = rnd(quantity * (rnd(price) if at_unit else price))
@@ -530,13 +591,15 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
                     )
                 )
         else:
-            gross = rnd(quantity * price)
-            amount = rnd(quantity * price - volume) if volume else gross
+            # Hot path: quantize inline rather than through rnd().
+            gross = (quantity * price).quantize(exponent, rounding)
+            amount = (quantity * price - volume).quantize(exponent, rounding) if volume else gross
         manual = _ZERO
         if line.manual_discount is not None:
-            _same(line.manual_discount, currency, document.id, index, "manual_discount")
+            if line.manual_discount.currency != currency:
+                _same(line.manual_discount, currency, document.id, index, "manual_discount")
             given = line.manual_discount.amount
-            manual = rnd(quantity * given) if per_unit_discount else rnd(given)
+            manual = (quantity * given if per_unit_discount else given).quantize(exponent, rounding)
             if manual > amount:
                 raise ValidationError(
                     obj=f"SalesDocument {document.id!r}",
@@ -577,6 +640,7 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
     tax_after = options.tax_after_header_discount
     priced: list[PricedLine] = []
     labels: dict[str, str] = {}
+    prices: dict[Decimal, Money] = {}
     total_tax = _ZERO
     for row, share in zip(rows, shares, strict=True):
         index, line, product, unit, quantity, price, source, steps, gross, amount, manual = row
@@ -587,7 +651,7 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
             tax = rnd(line.tax_override.amount)
             label = "entered by hand"
         else:
-            tax = rnd(tax_policy.line_tax(product.id, base))
+            tax = tax_policy.line_tax(product.id, base).quantize(exponent, rounding)
             label = labels.get(product.id) or labels.setdefault(
                 product.id, tax_policy.describe(product.id)
             )
@@ -598,18 +662,18 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
                 product_id=product.id,
                 unit=unit,
                 quantity=quantity,
-                price_per_unit=money(price, currency),
+                price_per_unit=prices.get(price)
+                or prices.setdefault(price, money(price, currency)),
                 price_source=source,
                 price_steps=steps,
-                gross_amount=money(gross, currency),
-                volume_discount=money(gross - amount, currency),
+                volume_discount=money(gross - amount, currency) if gross != amount else zero,
                 amount=money(amount, currency),
-                manual_discount=money(manual, currency),
+                manual_discount=money(manual, currency) if manual else zero,
                 header_discount_share=money(share, currency) if share else zero,
-                tax_base=money(base, currency),
                 tax=money(tax, currency),
                 tax_label=label,
                 extended_amount=money(net + tax, currency),
+                taxed_after_header_discount=tax_after,
             )
         )
     freight = rnd(document.freight.amount if document.freight is not None else _ZERO)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from crmcore.errors import InvalidTransitionError, ValidationError
@@ -67,6 +69,53 @@ def transition(document: SalesDocument, action: str) -> SalesDocument:
             allowed=sorted(str(s) for s in sources),
         )
     return attrs.evolve(document, status=target)
+
+
+_EDITABLE = frozenset({_S.DRAFT, _S.OPEN})
+_FIXED = frozenset({"id", "kind", "status", "revision", "source_id", "close_reason"})
+
+
+def edit_document(document: SalesDocument, **changes: Any) -> SalesDocument:
+    """A copy with ``changes`` (lines, discounts, freight, ...); only drafts and open lines.
+
+    An active quote is read-only: revise it to change it. Orders and
+    invoices are created from their source and not edited here.
+
+    >>> from crmcore.pricing import LineItem
+    >>> draft = SalesDocument("Q1", "quote", "USD")
+    >>> len(edit_document(draft, lines=(LineItem("P1", 2),)).lines)
+    1
+    >>> edit_document(activate_quote(draft), freight=None)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.InvalidTransitionError: quote 'Q1' is active: cannot edit (allowed from: draft, open)
+    """
+    if document.status not in _EDITABLE:
+        raise InvalidTransitionError(
+            str(document.kind),
+            document.id,
+            state=str(document.status),
+            action="edit",
+            allowed=("draft", "open"),
+        )
+    fixed = sorted(_FIXED & changes.keys())
+    if fixed:
+        raise ValidationError(
+            obj=f"SalesDocument {document.id!r}",
+            field=fixed[0],
+            value=changes[fixed[0]],
+            expected="changed only by the lifecycle functions",
+        )
+    try:
+        return attrs.evolve(document, **changes)
+    except TypeError:
+        unknown = sorted(changes.keys() - {a.name for a in attrs.fields(SalesDocument)})
+        raise ValidationError(
+            obj=f"SalesDocument {document.id!r}",
+            field=unknown[0] if unknown else None,
+            value=changes,
+            expected="fields of SalesDocument",
+        ) from None
 
 
 def activate_quote(quote: SalesDocument) -> SalesDocument:

@@ -1,0 +1,195 @@
+"""Pricing benchmark: crmcore's exact engine beside the same arithmetic in pandas.
+
+Every line uses a percentage pricing method with rounding and a discount
+list (the issue's target case), a manual discount and 15 % tax, and the
+document has a header discount taken before tax. crmcore computes in
+Decimal with half-up rounding at the documented points; the peer is what a
+user would otherwise write: vectorised float columns in pandas, rounding
+with ``Series.round`` (numpy's round-half-even on binary floats). The
+script reports time, lines per second, peak memory, the ratio, and how many
+lines' extended amounts differ from the exact figures by at least one
+minor unit (cent).
+
+Run: ``python benchmarks/pricing.py [--lines 10 1000 10000 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import timeit
+import tracemalloc
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+import attrs
+import numpy as np
+import pandas as pd
+
+from crmcore.money import Money
+from crmcore.pricing import (
+    Catalog,
+    DiscountBand,
+    DiscountList,
+    DiscountType,
+    DocumentKind,
+    FlatRateTax,
+    LineItem,
+    PricedDocument,
+    PriceList,
+    PriceListItem,
+    PricingMethod,
+    PricingOptions,
+    Product,
+    RoundingOption,
+    RoundingPolicy,
+    SalesDocument,
+    UnitGroup,
+    price_document,
+)
+
+N_PRODUCTS = 200
+BANDS = ((1, 9, 0), (10, 49, 5), (50, 99, 7.5), (100, None, 10))
+
+
+def build(n_lines: int, seed: int = 7) -> tuple[Catalog, PriceList, SalesDocument]:
+    """A catalog of 200 products priced by markup on standard cost, and a quote."""
+    rng = random.Random(seed)
+    each = UnitGroup("each", "each")
+    volume = DiscountList(
+        "volume",
+        DiscountType.PERCENTAGE,
+        tuple(DiscountBand(b, e, Decimal(str(d))) for b, e, d in BANDS),
+    )
+    products = []
+    items = []
+    for i in range(N_PRODUCTS):
+        cost = Money(Decimal(rng.randint(100, 99_999)) / 100, "USD")
+        products.append(Product(f"P{i}", f"Product {i}", each, "each", standard_cost=cost))
+        items.append(
+            PriceListItem(
+                f"P{i}",
+                "each",
+                PricingMethod.MARKUP_STANDARD_COST,
+                percentage=Decimal(rng.randint(500, 9_000)) / 100,
+                rounding_policy=RoundingPolicy.UP,
+                rounding_option=RoundingOption.ENDS_IN,
+                rounding_amount=Decimal("0.99"),
+                discount_list=volume,
+            )
+        )
+    lines = tuple(
+        LineItem(
+            f"P{rng.randrange(N_PRODUCTS)}",
+            rng.randint(1, 150),
+            manual_discount=Money(Decimal(rng.randint(0, 300)) / 100, "USD"),
+        )
+        for _ in range(n_lines)
+    )
+    doc = SalesDocument(
+        "Q-bench", DocumentKind.QUOTE, "USD", lines, header_discount_percent=Decimal(3)
+    )
+    return Catalog(tuple(products)), PriceList("bench", "USD", tuple(items)), doc
+
+
+OPTIONS = PricingOptions(tax_policy=FlatRateTax(Decimal(15)))
+
+
+def crmcore_price(catalog: Catalog, plist: PriceList, doc: SalesDocument) -> PricedDocument:
+    """The crmcore path: exact Decimal pricing with explanations available per line."""
+    return price_document(doc, catalog, plist, OPTIONS)
+
+
+def pandas_frame(catalog: Catalog, plist: PriceList, doc: SalesDocument) -> pd.DataFrame:
+    """Input columns as a pandas user would hold them (floats); not timed."""
+    price = {}
+    for item in plist.items:
+        product = catalog.product(item.product_id)
+        # Unit price per item as floats: cost × (1 + pct), then "ends in .99, up".
+        cost = product.standard_cost.amount if product.standard_cost else Decimal(0)
+        raw = float(cost) * (1 + float(item.percentage or 0) / 100)
+        price[item.product_id] = raw
+    return pd.DataFrame(
+        {
+            "product": [line.product_id for line in doc.lines],
+            "qty": [float(line.quantity) for line in doc.lines],
+            "raw_price": [price[line.product_id] for line in doc.lines],
+            "manual": [
+                float(line.manual_discount.amount) if line.manual_discount else 0.0
+                for line in doc.lines
+            ],
+        }
+    )
+
+
+def pandas_price(frame: pd.DataFrame) -> tuple[pd.Series, float]:
+    """The same arithmetic, vectorised in float: extended amounts and the total."""
+    raw = frame["raw_price"]
+    # Ends in 0.99, rounded up: floor(p) + 0.99, one more unit if that is below p.
+    down = np.floor(raw) + 0.99
+    price = np.where(down >= raw, down, down + 1.0)
+    price = pd.Series(price, index=frame.index).round(2)
+    qty = frame["qty"]
+    conditions = [qty <= 9, qty <= 49, qty <= 99]
+    pct = np.select(conditions, [0.0, 5.0, 7.5], default=10.0)
+    amount = (qty * price - qty * price * pct / 100).round(2)
+    net = amount - frame["manual"].round(2)
+    tax = (net * 0.15).round(2)
+    extended = net + tax
+    detail = float(net.sum())
+    header = round(detail * 0.03, 2)
+    total = detail - header + float(tax.sum())
+    return extended, total
+
+
+def _best(task: Callable[[], object], number: int, repeat: int) -> float:
+    """Best time of one call, over ``repeat`` runs of ``number`` calls."""
+    return min(timeit.repeat(task, number=number, repeat=repeat)) / number
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, nargs="+", default=[10, 1_000, 10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"{'lines':>8} {'crmcore':>10} {'lines/s':>10} {'plain/s':>10} {'peak MiB':>9} "
+        f"{'pandas':>10} {'ratio':>7} {'float≠exact':>12} {'total diff':>11}"
+    )
+    for n in args.lines:
+        catalog, plist, doc = build(n)
+        number = max(1, 2_000 // n)
+        ours = _best(partial(crmcore_price, catalog, plist, doc), number, args.repeat)
+        # The issue's target line: percentage method, rounding and a discount list only.
+        plain_doc = attrs.evolve(
+            doc,
+            lines=tuple(attrs.evolve(line, manual_discount=None) for line in doc.lines),
+            header_discount_percent=None,
+        )
+        plain = _best(partial(price_document, plain_doc, catalog, plist), number, args.repeat)
+        tracemalloc.start()
+        priced = crmcore_price(catalog, plist, doc)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        frame = pandas_frame(catalog, plist, doc)
+        theirs = _best(partial(pandas_price, frame), number, args.repeat)
+        extended, total = pandas_price(frame)
+        exact = np.array([float(line.extended_amount.amount) for line in priced.lines])
+        differ = int((np.abs(extended.to_numpy() - exact) >= 0.01 - 1e-9).sum())
+        total_diff = abs(total - float(priced.total_amount.amount))
+        print(
+            f"{n:>8} {ours * 1e3:>8.2f}ms {n / ours:>10,.0f} {n / plain:>10,.0f} {peak:>9.1f} "
+            f"{theirs * 1e3:>8.2f}ms {ours / theirs:>6.1f}× {differ:>12,} {total_diff:>11.2f}"
+        )
+    print("lines/s: full line (manual discount, 15 % tax, 3 % header discount);")
+    print("plain/s: percentage method + rounding + discount list only (the issue's target).")
+    print("ratio = crmcore time / pandas time (above 1: pandas is faster, in float).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""``crmcore price`` and the pricing demo section, through crmcore.cli.main."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crmcore.cli import main
+from crmcore.cli._pricing import demo_catalog, demo_section
+from crmcore.serialization import make_converter
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _catalog_json() -> dict[str, Any]:
+    conv = make_converter()
+    catalog, price_list = demo_catalog()
+    return {"catalog": conv.unstructure(catalog), "price_lists": [conv.unstructure(price_list)]}
+
+
+_QUOTE = {
+    "id": "Q-7",
+    "currency": "IRR",
+    "issued_on": "2026-05-05",
+    "lines": [
+        {"product_id": "DOOGH-330", "quantity": "20", "unit": "12-pack"},
+        {"product_id": "SUPPORT", "quantity": "2", "unit": "day"},
+    ],
+    "header_discount_amount": {"amount": "50000", "currency": "IRR"},
+}
+
+
+def test_price_quote_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "quote.json"
+    path.write_text(
+        json.dumps(
+            {
+                **_catalog_json(),
+                "options": {"tax_policy": {"type": "IranianVat", "rate": "10"}},
+                "document": _QUOTE,
+            }
+        ),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "price", "quote", str(path))
+    assert code == 0
+    data = json.loads(out)
+    # Line 1: 95,000 × 11 = 1,045,000 → up to a multiple of 10,000 = 1,050,000;
+    # 20 × 1,050,000 = 21,000,000 less 5 % band discount 1,050,000 = 19,950,000.
+    # Line 2: 2,400,000 / 0.6 = 4,000,000 per day × 2 = 8,000,000.
+    # Detail 27,950,000 − 50,000 = 27,900,000; VAT 10 % per line before the
+    # header discount: 1,995,000 + 800,000 = 2,795,000; total 30,695,000.
+    assert data["lines"][0]["amount"] == {"amount": "19950000", "currency": "IRR"}
+    assert data["totals"]["total_tax"]["amount"] == "2795000"
+    assert data["totals"]["total_amount"]["amount"] == "30695000"
+    assert data["price_list"] == "tehran-1405"
+    assert any("rounded up" in s for s in data["lines"][0]["explanation"])
+    assert data["explanation"][-1].startswith("total = 27900000")
+
+
+def test_price_with_separate_catalog_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps(_catalog_json()), encoding="utf-8")
+    doc = tmp_path / "q.json"
+    doc.write_text(json.dumps({**_QUOTE, "kind": "quote"}), encoding="utf-8")
+    code, out, _ = run(
+        capsys, "price", "--catalog", str(catalog), "--document", str(doc), "--format", "table"
+    )
+    assert code == 0
+    assert "total amount" in out
+    assert "IRR27,900,000" in out
+    code, out, _ = run(
+        capsys,
+        "price",
+        "quote",
+        str(doc),
+        "--catalog",
+        str(catalog),
+        "--format",
+        "table",
+        "--locale",
+        "fa_IR",
+        "--persian-digits",
+    )
+    assert code == 0
+    assert "مبلغ کل" in out
+    assert "۲۷٬۹۰۰٬۰۰۰ ریال" in out
+    assert "۱۴۰۵/۰۲/۱۵" in out
+
+
+def test_price_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    lines = [{"product_id": "DOOGH-330", "quantity": "1.5"}]
+    bad.write_text(
+        json.dumps({**_catalog_json(), "document": {**_QUOTE, "lines": lines}}), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "price", "quote", str(bad))
+    assert code == 1
+    assert "ValidationError" in err
+    assert "1.5" in err
+    missing = tmp_path / "missing.json"
+    lines = [{"product_id": "DOOGH-330", "quantity": "1", "unit": "6-pack"}]
+    missing.write_text(
+        json.dumps({**_catalog_json(), "document": {**_QUOTE, "lines": lines}}), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "price", "quote", str(missing))
+    assert code == 1
+    assert "PricingError" in err
+    assert "DOOGH-330/6-pack" in err
+    code, _, err = run(capsys, "price", "order", str(missing))
+    assert code == 1
+    assert "document.kind" not in err
+    code, _, err = run(capsys, "price")
+    assert code == 2
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        json.dumps({**_catalog_json(), "document": {**_QUOTE, "kind": "invoice"}}), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "price", "quote", str(wrong))
+    assert code == 1
+    assert "document.kind" in err
+
+
+def test_demo_section_shows_the_whole_flow() -> None:
+    section = demo_section()
+    assert set(section) == {"title", "text", "data"}
+    # Worked by hand in docs/pricing.md: total 36,632,020 IRR.
+    assert section["data"]["invoice_number"] == "INV-1405-000001"
+    assert section["data"]["invoice_total"] == {"amount": "36632020", "currency": "IRR"}
+    assert section["data"]["quote"]["totals"]["total_amount"]["amount"] == "36632020"
+    assert "INV-1405-000001" in section["text"]
+    json.dumps(section["data"])  # JSON-able
