@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 import operator
 from collections.abc import Iterable
 from decimal import (
@@ -58,6 +59,7 @@ import attrs
 from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
+from crmcore._allocation import allocate_units
 from crmcore.errors import CurrencyMismatchError, ValidationError
 
 __all__ = [
@@ -489,13 +491,9 @@ class Money:
             )
         units = int(scaled)
         sign = -1 if units < 0 else 1
-        units = abs(units)
-        shares = [units * weight / total_weight for weight in weights]
-        floors = [share.numerator // share.denominator for share in shares]
-        leftover = units - sum(floors)
-        by_remainder = sorted(range(len(shares)), key=lambda i: (floors[i] - shares[i], i))
-        for index in by_remainder[:leftover]:
-            floors[index] += 1
+        # Weights on a common integer scale: the split is then pure integer arithmetic.
+        scale = math.lcm(*(weight.denominator for weight in weights))
+        floors = allocate_units(abs(units), [int(weight * scale) for weight in weights])
         return tuple(
             Money._make(Decimal(sign * part).scaleb(-digits), self.currency) for part in floors
         )

@@ -327,19 +327,6 @@ def test_document_kinds_and_defaults() -> None:
     assert attrs.evolve(_doc(), freight=Money(1, USD)).freight == Money(1, USD)
 
 
-@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=40), st.integers(0, 10**8))
-@settings(max_examples=120)
-def test_fast_allocation_equals_money_allocate(weights: list[int], cents: int) -> None:
-    # The engine's integer largest-remainder split must match Money.allocate exactly.
-    from crmcore.pricing._documents import allocate_units
-
-    if not any(weights):
-        weights = [*weights, 1]
-    expected = [m.minor_units() for m in Money.from_minor_units(cents, USD).allocate(weights)]
-    assert allocate_units(cents, weights) == expected
-    assert sum(expected) == cents
-
-
 def test_wrong_types_in_collections_are_validation_errors() -> None:
     with pytest.raises(ValidationError) as info:
         SalesDocument("X", "quote", USD, ("nope",))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from crmcore import _checks as check
+from crmcore._allocation import allocate_units
 from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money, RoundingMode, currency_places, is_currency, to_decimal
 from crmcore.pricing._catalog import Catalog, PriceList, Product, QuantitySellingOption
@@ -690,38 +691,6 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
         total_tax=money(total_tax, currency),
         total_amount=money(pre_freight + freight + total_tax, currency),
     )
-
-
-def allocate_units(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` minor units in proportion to integer ``weights`` (largest remainder).
-
-    The same split as :meth:`crmcore.money.Money.allocate` (Hamilton's method,
-    earlier parts first on ties), in integer arithmetic: pricing a
-    10,000-line document allocates its header discount without Fractions.
-
-    >>> allocate_units(710, [5997, 1100])
-    [600, 110]
-    """
-    whole = sum(weights)
-    if whole <= 0 or any(w < 0 for w in weights):
-        raise ValidationError(
-            obj="allocate_units",
-            field="weights",
-            value=weights[:5],
-            expected="non-negative, not all 0",
-        )
-    floors: list[int] = []
-    remainders: list[int] = []
-    for weight in weights:
-        share, rest = divmod(total * weight, whole)
-        floors.append(share)
-        remainders.append(rest)
-    leftover = total - sum(floors)
-    if leftover:
-        order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
-        for index in order[:leftover]:
-            floors[index] += 1
-    return floors
 
 
 def _same(money: Money, currency: str, doc_id: str, index: int, field: str) -> None:
