@@ -38,8 +38,8 @@ def test_demo_json_tour(capsys: pytest.CaptureFixture[str]) -> None:
     assert won["account_version"] == 2
     # 2026-05-05: Nowruz 1405 fell on 2026-03-21, Farvardin has 31 days, so
     # 1 Ordibehesht = 2026-04-21 and 2026-05-05 is 15 Ordibehesht 1405.
-    assert won["close_date_jalali"] == "1405/02/15"
-    assert won["close_date_jalali_fa"] == "۱۴۰۵/۰۲/۱۵"
+    assert won["close_date_jalali"] == "1405-02-15"
+    assert won["close_date_jalali_fa"] == "۱۴۰۵-۰۲-۱۵"
     revenue = won["actual_revenue"]
     assert revenue["amount"] == "820000000"
     assert revenue["fa_IR"] == "820,000,000 ریال"

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jdatetime
-
+from crmcore.calendars import format_jalali
 from crmcore.cli import _pricing, _roi, _scoring, _sla
 from crmcore.cli._common import Subparsers, write_json
 from crmcore.models import (
@@ -36,7 +35,7 @@ from crmcore.models import (
     RecordRef,
     UserId,
 )
-from crmcore.money import Money, to_persian_digits
+from crmcore.money import Money
 from crmcore.repositories import SqliteStore
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -53,10 +52,6 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(handler=run)
-
-
-def _jalali(day: date) -> str:
-    return str(jdatetime.date.fromgregorian(date=day).strftime("%Y/%m/%d"))
 
 
 def _money(amount: Money) -> dict[str, str]:
@@ -192,8 +187,8 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
             "opportunity_status": opportunity.status.value,
             "actual_revenue": _money(revenue),
             "close_date": close_day.isoformat(),
-            "close_date_jalali": _jalali(close_day),
-            "close_date_jalali_fa": to_persian_digits(_jalali(close_day)),
+            "close_date_jalali": format_jalali(close_day),
+            "close_date_jalali_fa": format_jalali(close_day, persian_digits=True),
             "account_relationship": account.relationship.value,
             "account_version": account.version,
             "customers_in_store": [a.name for a in customers],

@@ -8,9 +8,9 @@ from datetime import date
 from typing import TypeVar
 
 import attrs
-import jdatetime
 
 from crmcore._checks import require_date
+from crmcore.calendars import iranian_fiscal_year_range, jalali_month_range, to_jalali
 from crmcore.errors import ValidationError
 from crmcore.money import to_persian_digits
 
@@ -61,13 +61,6 @@ class Period:
         return to_persian_digits(self.label)
 
 
-def _jalali(year: int, month: int) -> date:
-    while month > 12:
-        year, month = year + 1, month - 12
-    result: date = jdatetime.date(year, month, 1).togregorian()
-    return result
-
-
 def periods(
     kind: PeriodKind | str, first: date, count: int, *, fiscal_start_month: int = 1
 ) -> tuple[Period, ...]:
@@ -114,14 +107,14 @@ def periods(
                 Period(label, date(y, fiscal_start_month, 1), date(y + 1, fiscal_start_month, 1))
             )
     else:
-        j = jdatetime.date.fromgregorian(date=first)
+        jyear, jmonth, _ = to_jalali(first)
         if unit is PeriodKind.JALALI_MONTH:
             for k in range(count):
-                y, m = j.year + (j.month - 1 + k) // 12, (j.month - 1 + k) % 12 + 1
-                result.append(Period(f"{y:04d}-{m:02d}", _jalali(y, m), _jalali(y, m + 1)))
+                y, m = jyear + (jmonth - 1 + k) // 12, (jmonth - 1 + k) % 12 + 1
+                result.append(Period(f"{y:04d}-{m:02d}", *jalali_month_range(y, m)))
         else:
-            for y in range(j.year, j.year + count):
-                result.append(Period(f"{y}", _jalali(y, 1), _jalali(y + 1, 1)))
+            for y in range(jyear, jyear + count):
+                result.append(Period(f"{y}", *iranian_fiscal_year_range(y)))
     return tuple(result)
 
 
