@@ -122,7 +122,22 @@ def test_errors(capsys: pytest.CaptureFixture[str]) -> None:
         "1",
     )
     assert code == 1
-    assert "start" in err
+    assert "calendar.start: got '2025-03-19T10:00:00'" in err
+    assert "UTC offset" in err  # says what is wrong: the offset is missing
+    code, _, err = run(
+        capsys,
+        "calendar",
+        "add",
+        "--preset",
+        "iran",
+        "--start",
+        "2025-03-19T10:00:00+03:30",
+        "--duration",
+        "8h",
+    )
+    assert code == 1
+    assert "calendar.duration: got '8h'" in err
+    assert "ISO 8601 duration" in err
     code, _, err = run(
         capsys, "calendar", "add", "--start", "2025-03-19T10:00:00+00:00", "--hours", "1"
     )

@@ -65,12 +65,17 @@ def _calendar(args: argparse.Namespace, conv: cattrs.Converter) -> BusinessCalen
     raise CliError("give --preset, --country or --calendar")
 
 
+def _expected(err: ValidationError, fallback: str) -> str:
+    """What the converter expected: its own words, or those of its single bad field."""
+    return err.expected or next((e.expected for e in err.errors if e.expected), fallback)
+
+
 def _moment(conv: cattrs.Converter, text: str, field: str) -> datetime:
     try:
         result: datetime = conv.structure(text, datetime)
     except ValidationError as err:
         raise ValidationError(
-            obj="calendar", field=field, value=text, expected=err.expected or "ISO 8601"
+            obj="calendar", field=field, value=text, expected=_expected(err, "ISO 8601")
         ) from None
     return result
 
@@ -80,7 +85,10 @@ def _duration(conv: cattrs.Converter, text: str) -> timedelta:
         result: timedelta = conv.structure(text, timedelta)
     except ValidationError as err:
         raise ValidationError(
-            obj="calendar", field="duration", value=text, expected=err.expected or "PT8H"
+            obj="calendar",
+            field="duration",
+            value=text,
+            expected=_expected(err, "an ISO 8601 duration such as PT8H"),
         ) from None
     return result
 
