@@ -343,3 +343,13 @@ def test_year_boundary_instant_is_known() -> None:
     # 2026-01-01 00:00 is the edge of the index: it must still count as working.
     assert always.is_working(datetime(2026, 1, 1, tzinfo=UTC))
     assert OFFICE.next_working_time(ny(2026, 1, 1)) == ny(2026, 1, 1, 9)
+
+
+def test_add_many_rejects_non_sequences() -> None:
+    # Regression: a single timedelta for durations raised a bare TypeError from len().
+    cal = BusinessCalendar.always()
+    start = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="durations") as info:
+        cal.add_many([start], timedelta(hours=1))  # type: ignore[arg-type]
+    assert info.value.field == "durations"
+    assert cal.add_many([start], [timedelta(hours=1)]) == [start + timedelta(hours=1)]

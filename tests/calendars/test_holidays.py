@@ -74,3 +74,33 @@ def test_bad_sources() -> None:
         CountryHolidays("ZZ")
     with pytest.raises(ValidationError):
         ExplicitHolidays(["2025-01-01"])  # type: ignore[list-item]
+
+
+def test_bad_containers_are_validation_errors() -> None:
+    # Regression: these used to escape as bare TypeError / AttributeError.
+    with pytest.raises(ValidationError, match="holidays") as info:
+        ExplicitHolidays(None)  # type: ignore[arg-type]
+    assert info.value.field == "holidays"
+    with pytest.raises(ValidationError, match=r"sources\[1\]") as info:
+        merge_holidays(
+            [ExplicitHolidays([date(2025, 1, 1)]), 1],  # type: ignore[list-item]
+            date(2025, 1, 1),
+            date(2026, 1, 1),
+        )
+    assert info.value.value == 1
+
+
+@pytest.mark.parametrize(("month", "day"), [(2, 30), (4, 31), (11, 31)])
+def test_gregorian_day_that_never_occurs_is_refused(month: int, day: int) -> None:
+    # Regression: GregorianHoliday(2, 30) was accepted and silently never closed a day.
+    with pytest.raises(ValidationError, match="day"):
+        GregorianHoliday(month, day, "x")
+    # 29 February is kept: it occurs in leap years (2024-02-29).
+    leap = GregorianHoliday(2, 29, "Leap day").holidays_between(date(2024, 1, 1), date(2025, 1, 1))
+    assert [h.day for h in leap] == [date(2024, 2, 29)]
+
+
+def test_jalali_holiday_outside_jdatetime_range_is_a_validation_error() -> None:
+    # Regression: jdatetime's bare ValueError escaped for dates before 622-03-21.
+    with pytest.raises(ValidationError):
+        list(JalaliHoliday(1, 1, "Nowruz").holidays_between(date(1, 1, 1), date(2, 1, 1)))

@@ -78,3 +78,13 @@ def test_fiscal_year_starts_on_farvardin_first() -> None:
 
 def test_persian_digits() -> None:
     assert format_jalali(date(2025, 3, 21), persian_digits=True) == "۱۴۰۴-۰۱-۰۱"
+
+
+@pytest.mark.parametrize("day", [date(1, 1, 1), date(622, 3, 20), date(9999, 12, 31)])
+def test_dates_outside_jdatetime_range_are_validation_errors(day: date) -> None:
+    # Regression: jdatetime's bare ValueError("year is out of range") used to escape.
+    # 1 Farvardin 1 is 622-03-21 (jdatetime.date(1, 1, 1).togregorian()).
+    for call in (to_jalali, format_jalali, iranian_fiscal_year):
+        with pytest.raises(ValidationError, match="day") as info:
+            call(day)
+        assert info.value.value == day

@@ -77,3 +77,12 @@ def test_days_must_be_seven() -> None:
 
 def test_always() -> None:
     assert WeeklySchedule.always().weekly_seconds == 7 * 24 * 3600
+
+
+def test_non_mapping_and_non_iterable_spans_are_validation_errors() -> None:
+    # Regression: from_mapping(None) raised AttributeError, spans=None a TypeError.
+    with pytest.raises(ValidationError, match="hours") as info:
+        WeeklySchedule.from_mapping(None)  # type: ignore[arg-type]
+    assert info.value.value is None
+    with pytest.raises(ValidationError, match="spans"):
+        WeeklySchedule.from_mapping({"mon": None})  # type: ignore[dict-item]

@@ -121,6 +121,8 @@ def test_excel_irr_documentation_examples() -> None:
 def test_several_roots_are_all_reported_and_irr_refuses_to_pick_one() -> None:
     flows = [-50, -100, 600, 300, -100]  # reference doc: npf gives -0.7689, Excel 1.85
     roots = irr_roots(flows)
+    # hand check of 1.8544 (Excel's 1.85): v = 1/2.8544 = 0.350336;
+    # -50 - 100v + 600v² + 300v³ - 100v⁴ = -50 - 35.034 + 73.641 + 12.900 - 1.506 ≈ 0
     assert [round(r, 4) for r in roots] == [Decimal("-0.7689"), Decimal("1.8544")]
     for r in roots:
         assert abs(npv(r, flows)) < Decimal("1e-9")
@@ -280,3 +282,22 @@ def test_discounted_payback_is_never_sooner(flows: list[int], rate: float) -> No
 def test_bad_input_names_the_field(call, field: str) -> None:
     with pytest.raises(CrmError, match=field):
         call()
+
+
+def test_a_bad_guess_is_refused_even_when_there_is_one_root() -> None:
+    # Regression: guess="x" passed silently when the flows had a single root.
+    with pytest.raises(ValidationError, match="guess"):
+        irr([-100, 110], guess="x")
+    with pytest.raises(ValidationError, match="guess"):
+        xirr([(date(2025, 1, 1), -100), (date(2026, 1, 1), 110)], guess="x")
+    # -100 + 110/(1+r) = 0 -> r = 0.1, with or without a (valid) guess
+    assert irr([-100, 110], guess="0.5") == irr([-100, 110])
+    assert round(irr([-100, 110]), 12) == Decimal("0.1")
+
+
+def test_payback_at_rate_zero_equals_plain_payback_exactly() -> None:
+    # Regression (found by hypothesis): plain payback rounded twice at 28 digits and came
+    # out 1 ulp above the discounted one at rate 0. 1 + 82337/330460 = 1.24915874841...
+    flows = [-82337, 0, 330460]
+    assert payback_period(flows) == discounted_payback_period(0, flows)
+    assert round(payback_period(flows) or 0, 10) == Decimal("1.2491587484")

@@ -133,3 +133,39 @@ def test_bad_input() -> None:
         Touch(LeadSource.WEBSITE, datetime(2025, 1, 1))  # noqa: DTZ001  (naive on purpose)
     with pytest.raises(ValidationError, match="outcomes"):
         source_metrics([LeadOutcome(LeadSource.WEBSITE, True, Money(1, "EUR"))], {}, currency="USD")
+
+
+def test_naive_converted_at_is_a_validation_error() -> None:
+    # Regression: a naive converted_at used to escape as a bare TypeError from the comparison.
+    with pytest.raises(ValidationError, match="converted_at") as info:
+        attribute_revenue(
+            usd(1),
+            _touches([0, 1]),
+            "time_decay",
+            converted_at=datetime(2025, 2, 1),  # noqa: DTZ001  (naive on purpose)
+        )
+    assert info.value.field == "converted_at"
+
+
+def test_time_decay_far_after_last_touch_does_not_underflow() -> None:
+    # Regression: 2 ** -(elapsed / half_life) underflowed to 0.0 for every touch and the
+    # allocation failed. Touches 1 and 2 days before the last, half-life 1 day: weights
+    # 1/4, 1/2, 1 (sum 7/4) -> 1/7, 2/7, 4/7 of 7.00 USD = 1.00, 2.00, 4.00.
+    touches = _touches([0, 1, 2])
+    result = attribute_revenue(
+        usd(7),
+        touches,
+        "time_decay",
+        converted_at=datetime(2125, 1, 1, tzinfo=UTC),
+        half_life=timedelta(days=1),
+    )
+    assert [t.amount for t in result] == [usd(1), usd(2), usd(4)]
+
+
+def test_lead_outcome_revenue_must_be_money() -> None:
+    # Regression: a float revenue was accepted and only failed later in source_metrics.
+    with pytest.raises(ValidationError, match="revenue") as info:
+        LeadOutcome(LeadSource.WEBSITE, True, 1.5)  # type: ignore[arg-type]
+    assert info.value.obj == "LeadOutcome"
+    with pytest.raises(ValidationError, match=r"Touch\.source"):
+        Touch("website", datetime(2025, 1, 1, tzinfo=UTC))  # type: ignore[arg-type]

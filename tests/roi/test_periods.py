@@ -84,3 +84,14 @@ def test_period_flows_on_jalali_months_feed_xnpv() -> None:
         period_flows(months, [1, 2])
     with pytest.raises(ValidationError, match="at"):
         period_flows(months, [1, 2, 3], at="middle")
+
+
+@pytest.mark.parametrize(("kind", "count"), [("gregorian_month", 200), ("gregorian_year", 20)])
+def test_periods_past_year_9999_are_validation_errors(kind: str, count: int) -> None:
+    # Regression: datetime.date's bare ValueError("year 10000 is out of range") escaped.
+    with pytest.raises(ValidationError, match="count") as info:
+        periods(kind, date(9990, 1, 1), count)
+    assert info.value.value == count
+    # Jalali years stop earlier (jalali_date's range): also a ValidationError, not a crash.
+    with pytest.raises(ValidationError):
+        periods("jalali_year", date(9990, 1, 1), count)

@@ -72,6 +72,9 @@ def test_full_tco_report_hand_checked() -> None:
     # NPV at 25 %: -1280 + 760/1.25 + 1468/1.5625 = -1280 + 608 + 939.52 = 267.52 → 268 rials
     assert report.npv == rial(268)
     assert report.irr is not None
+    # IRR by hand: with x = 1 + r, -1280 x² + 760 x + 1468 = 0, so
+    # x = (760 + √(760² + 4·1280·1468)) / 2560 = (760 + √8093760) / 2560 = 1.408185
+    assert round(report.irr, 6) == Decimal("0.408185")
     assert report.irr == irr([-1280, 760, 1468])
     assert abs(npv(report.irr, [-1280, 760, 1468])) < Decimal("1e-9")
     # payback: 520 of year 3's 1468 → 1 + 520/1468 = 1.3542 periods

@@ -381,3 +381,44 @@ def test_elapsed_never_decreases_with_now(history: tuple[Case, datetime], extra:
     b = evaluate(case, POLICIES, now=later, calendars=CALS).kpi("resolution")
     assert b.elapsed >= a.elapsed
     assert b.paused >= a.paused
+
+
+def test_bad_policy_inputs_are_validation_errors() -> None:
+    # Regression: these escaped as bare ValueError / TypeError from the converters.
+    with pytest.raises(ValidationError, match="kind") as info:
+        SlaTarget("r", "resolve_by", H)
+    assert info.value.field == "kind"
+    with pytest.raises(ValidationError, match="targets"):
+        SlaPolicy("p", None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="tiers"):
+        Condition(tiers=None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="accounts"):
+        Condition(accounts=5)  # type: ignore[arg-type]
+
+
+def test_bad_evaluate_inputs_are_validation_errors() -> None:
+    # Regression: wrong containers used to fail deep inside with AttributeError / TypeError.
+    case = new_case()
+    now = at(6, 11)
+    with pytest.raises(ValidationError, match="policies"):
+        evaluate(case, None, now=now, calendars=CALS)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="calendars"):
+        evaluate(case, POLICIES, now=now, calendars=[OFFICE])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"calendars\['office'\]"):
+        evaluate(case, POLICIES, now=now, calendars={"office": 1})  # type: ignore[dict-item]
+    with pytest.raises(ValidationError, match="account"):
+        evaluate(case, POLICIES, now=now, calendars=CALS, account=1)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"cases\[0\]"):
+        evaluate_many([1], POLICIES, now=now, calendars=CALS)  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="accounts"):
+        evaluate_many([case], POLICIES, now=now, calendars=CALS, accounts=[1])  # type: ignore[arg-type]
+
+
+def test_bad_entitlement_usage_inputs_are_validation_errors() -> None:
+    ent = Entitlement("E1", "acme", "normal", date(2025, 1, 1))
+    with pytest.raises(ValidationError, match="entitlement"):
+        entitlement_usage(None, [new_case()], now=at(6, 11))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="cases"):
+        entitlement_usage(ent, None, now=at(6, 11))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"cases\[0\]"):
+        entitlement_usage(ent, [1], now=at(6, 11))  # type: ignore[list-item]

@@ -449,6 +449,12 @@ class BusinessCalendar:
 
         Results equal the scalar path exactly.
         """
+        given: tuple[tuple[str, object], ...] = (("starts", starts), ("durations", durations))
+        for name, items in given:
+            if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+                raise ValidationError(
+                    obj="BusinessCalendar", field=name, value=items, expected="a sequence"
+                )
         if len(starts) != len(durations):
             raise ValidationError(
                 obj="BusinessCalendar",

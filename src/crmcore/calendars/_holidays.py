@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 
 from crmcore import _checks as check
 from crmcore._checks import require_date
+from crmcore.calendars._jalali import to_jalali
 from crmcore.calendars._schedule import TimeSpan, parse_spans
 from crmcore.errors import ValidationError
 
@@ -79,6 +80,14 @@ class HolidaySource(Protocol):
 
 
 def _to_holidays(value: Iterable[Holiday | date]) -> tuple[Holiday, ...]:
+    raw: object = value  # typed as Iterable, but callers may pass anything
+    if isinstance(raw, (str, bytes)) or not isinstance(raw, Iterable):
+        raise ValidationError(
+            obj="ExplicitHolidays",
+            field="holidays",
+            value=value,
+            expected="an iterable of Holiday or date",
+        )
     result: list[Any] = []
     for item in value:
         if isinstance(item, date) and not isinstance(item, datetime):
@@ -146,6 +155,14 @@ class GregorianHoliday:
     name: str = attrs.field(validator=check.text())
     closes_at: time | None = attrs.field(default=None, validator=_optional_time)
 
+    def __attrs_post_init__(self) -> None:
+        # A day no year has (30 February, 31 April) would silently never occur.
+        limit = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[self.month - 1]
+        if self.day > limit:
+            raise ValidationError(
+                obj="GregorianHoliday", field="day", value=self.day, expected=f"1..{limit}"
+            )
+
     def holidays_between(self, start: date, end: date) -> Iterator[Holiday]:
         """This holiday in every year of ``[start, end)``."""
         for year in range(start.year, end.year + 1):
@@ -183,8 +200,9 @@ class JalaliHoliday:
 
     def holidays_between(self, start: date, end: date) -> Iterator[Holiday]:
         """This holiday in every Jalali year that overlaps ``[start, end)``."""
-        first = jdatetime.date.fromgregorian(date=start).year
-        last = jdatetime.date.fromgregorian(date=end).year
+        # to_jalali turns dates outside jdatetime's range into a ValidationError.
+        first = to_jalali(start)[0]
+        last = to_jalali(end)[0]
         for year in range(first, last + 1):
             try:
                 day: date = jdatetime.date(year, self.month, self.day).togregorian()
@@ -326,7 +344,14 @@ def merge_holidays(sources: Iterable[HolidaySource], start: date, end: date) -> 
     joined, and it is ``estimated`` only if every full closure is estimated.
     """
     merged: dict[date, list[Holiday]] = {}
-    for source in sources:
+    for index, source in enumerate(sources):
+        if not callable(getattr(source, "holidays_between", None)):
+            raise ValidationError(
+                obj="merge_holidays",
+                field=f"sources[{index}]",
+                value=source,
+                expected="a HolidaySource (an object with holidays_between(start, end))",
+            )
         for holiday in source.holidays_between(start, end):
             merged.setdefault(holiday.day, []).append(holiday)
     result: dict[date, Holiday] = {}

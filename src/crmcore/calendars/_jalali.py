@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 _MIN_YEAR = 1
-_MAX_YEAR = 3177  # jdatetime's MAXYEAR; beyond it the Gregorian date overflows
+_MAX_YEAR = 3177  # a cap of our own: jdatetime.MAXYEAR is 9377 (Gregorian 9999)
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _PATTERN = re.compile(r"\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,2})\s*")
@@ -99,7 +99,16 @@ def to_jalali(day: date) -> tuple[int, int, int]:
     (1403, 12, 30)
     """
     require_date(day, obj="to_jalali", field="day")
-    j = jdatetime.date.fromgregorian(date=day)
+    try:
+        j = jdatetime.date.fromgregorian(date=day)
+    except ValueError:
+        # jdatetime covers Jalali years 1..MAXYEAR only (from 622-03-21).
+        raise ValidationError(
+            obj="to_jalali",
+            field="day",
+            value=day,
+            expected=f"a date in Jalali years 1..{jdatetime.MAXYEAR}",
+        ) from None
     return (j.year, j.month, j.day)
 
 

@@ -116,8 +116,15 @@ def parse_spans(value: str | Iterable[TimeSpan | str]) -> tuple[TimeSpan, ...]:
     """Spans from ``"09:00-12:00, 13:00-17:00"`` or an iterable of spans/strings."""
     if isinstance(value, str):
         parts: Iterable[TimeSpan | str] = [p for p in value.split(",") if p.strip()]
-    else:
+    elif isinstance(value, Iterable):
         parts = value
+    else:
+        raise ValidationError(
+            obj="TimeSpan",
+            field="spans",
+            value=value,
+            expected="'HH:MM-HH:MM[, ...]' or an iterable of TimeSpan",
+        )
     result: list[TimeSpan] = []
     for part in parts:
         if isinstance(part, TimeSpan):
@@ -256,6 +263,13 @@ class WeeklySchedule:
         Keys: ``0``..``6`` (Monday = 0), names (``"mon"``, ``"saturday"``) or
         ranges that wrap around the week (``"sat-wed"``, ``"mon-fri"``).
         """
+        if not isinstance(hours, Mapping):
+            raise ValidationError(
+                obj="WeeklySchedule",
+                field="hours",
+                value=hours,
+                expected="a mapping of weekday (or range) to spans",
+            )
         days: list[tuple[TimeSpan, ...]] = [()] * 7
         cut = parse_spans(breaks)
         for key, value in hours.items():

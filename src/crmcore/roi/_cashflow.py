@@ -248,6 +248,8 @@ def _solve(exponents: Sequence[float], values: Sequence[Decimal], obj: str) -> t
 
 
 def _pick(roots: tuple[Decimal, ...], guess: Rate | None, obj: str) -> Decimal:
+    # Check the guess even when it is not needed, so a bad one never passes silently.
+    target = None if guess is None else to_rate(guess, obj=obj, field="guess")
     if not roots:
         raise NoSolutionError(
             obj=obj,
@@ -257,7 +259,7 @@ def _pick(roots: tuple[Decimal, ...], guess: Rate | None, obj: str) -> Decimal:
         )
     if len(roots) == 1:
         return roots[0]
-    if guess is None:
+    if target is None:
         raise NoSolutionError(
             f"{obj}: the flows have {len(roots)} rates of return "
             f"({', '.join(f'{float(r):.6g}' for r in roots)}); none is 'the' IRR. "
@@ -268,7 +270,6 @@ def _pick(roots: tuple[Decimal, ...], guess: Rate | None, obj: str) -> Decimal:
             value=roots,
             expected="flows with a single rate of return",
         )
-    target = to_rate(guess, obj=obj, field="guess")
     return min(roots, key=lambda r: (abs(r - target), r))
 
 
@@ -377,7 +378,12 @@ def payback_period(flows: Sequence[Amount]) -> Decimal | None:
     Decimal('2.6')
     """
     values, _ = _amounts(flows, "payback_period")
-    return _payback(values)
+    # Same working precision and single final rounding as discounted_payback_period, so that
+    # at rate 0 the two agree to the last digit (28-digit double rounding differed by 1 ulp).
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        result = _payback(values)
+    return None if result is None else +result
 
 
 def discounted_payback_period(rate: Rate, flows: Sequence[Amount]) -> Decimal | None:

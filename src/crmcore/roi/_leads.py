@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import attrs
 
-from crmcore._checks import aware
+from crmcore._checks import aware, require_aware
 from crmcore.errors import ValidationError
 from crmcore.models import LeadSource
 from crmcore.money import Money
@@ -28,7 +28,17 @@ __all__ = [
 def _source(_instance: object, attribute: attrs.Attribute[LeadSource], value: object) -> None:
     if not isinstance(value, LeadSource):
         raise ValidationError(
-            obj="LeadOutcome", field=attribute.name, value=value, expected="a LeadSource"
+            obj=type(_instance).__name__,
+            field=attribute.name,
+            value=value,
+            expected="a LeadSource",
+        )
+
+
+def _money(instance: object, attribute: attrs.Attribute[Money], value: object) -> None:
+    if not isinstance(value, Money):
+        raise ValidationError(
+            obj=type(instance).__name__, field=attribute.name, value=value, expected="Money"
         )
 
 
@@ -38,7 +48,7 @@ class LeadOutcome:
 
     source: LeadSource = attrs.field(validator=_source)
     converted: bool
-    revenue: Money
+    revenue: Money = attrs.field(validator=_money)
 
 
 @attrs.frozen
@@ -173,7 +183,12 @@ def _weights(
     if model is AttributionModel.LINEAR:
         return [1.0] * n
     if model is AttributionModel.TIME_DECAY:
-        return [2.0 ** (-((converted_at - t.at) / half_life)) for t in ordered]
+        weights = [2.0 ** (-((converted_at - t.at) / half_life)) for t in ordered]
+        if any(weights):
+            return weights
+        # Every weight underflowed (conversion many half-lives after the last touch):
+        # measure from the last touch instead, which only rescales the weights.
+        return [2.0 ** (-((ordered[-1].at - t.at) / half_life)) for t in ordered]
     if n == 1:
         return [1.0]
     if n == 2:
@@ -233,6 +248,8 @@ def attribute_revenue(
             expected="a positive timedelta",
         )
     ordered = sorted(touches, key=lambda t: t.at)
+    if converted_at is not None:
+        require_aware(converted_at, obj="attribute_revenue", field="converted_at")
     end = ordered[-1].at if converted_at is None else converted_at
     if end < ordered[-1].at:
         raise ValidationError(

@@ -11,7 +11,7 @@ import attrs
 
 from crmcore._checks import require_date
 from crmcore.calendars import iranian_fiscal_year_range, jalali_month_range, to_jalali
-from crmcore.errors import ValidationError
+from crmcore.errors import CrmError, ValidationError
 from crmcore.money import to_persian_digits
 
 __all__ = ["Period", "PeriodKind", "period_flows", "periods"]
@@ -92,29 +92,42 @@ def periods(
         raise ValidationError(
             obj="periods", field="fiscal_start_month", value=fiscal_start_month, expected="1..12"
         )
-    result: list[Period] = []
-    if unit is PeriodKind.GREGORIAN_MONTH:
-        index = first.year * 12 + first.month - 1
-        for k in range(index, index + count):
-            start = date(k // 12, k % 12 + 1, 1)
-            end = date((k + 1) // 12, (k + 1) % 12 + 1, 1)
-            result.append(Period(f"{start.year:04d}-{start.month:02d}", start, end))
-    elif unit is PeriodKind.GREGORIAN_YEAR:
-        year = first.year if first.month >= fiscal_start_month else first.year - 1
-        for y in range(year, year + count):
-            label = f"{y}" if fiscal_start_month == 1 else f"FY{y}"
-            result.append(
-                Period(label, date(y, fiscal_start_month, 1), date(y + 1, fiscal_start_month, 1))
-            )
-    else:
-        jyear, jmonth, _ = to_jalali(first)
-        if unit is PeriodKind.JALALI_MONTH:
-            for k in range(count):
-                y, m = jyear + (jmonth - 1 + k) // 12, (jmonth - 1 + k) % 12 + 1
-                result.append(Period(f"{y:04d}-{m:02d}", *jalali_month_range(y, m)))
+    try:
+        result: list[Period] = []
+        if unit is PeriodKind.GREGORIAN_MONTH:
+            index = first.year * 12 + first.month - 1
+            for k in range(index, index + count):
+                start = date(k // 12, k % 12 + 1, 1)
+                end = date((k + 1) // 12, (k + 1) % 12 + 1, 1)
+                result.append(Period(f"{start.year:04d}-{start.month:02d}", start, end))
+        elif unit is PeriodKind.GREGORIAN_YEAR:
+            year = first.year if first.month >= fiscal_start_month else first.year - 1
+            for y in range(year, year + count):
+                label = f"{y}" if fiscal_start_month == 1 else f"FY{y}"
+                result.append(
+                    Period(
+                        label, date(y, fiscal_start_month, 1), date(y + 1, fiscal_start_month, 1)
+                    )
+                )
         else:
-            for y in range(jyear, jyear + count):
-                result.append(Period(f"{y}", *iranian_fiscal_year_range(y)))
+            jyear, jmonth, _ = to_jalali(first)
+            if unit is PeriodKind.JALALI_MONTH:
+                for k in range(count):
+                    y, m = jyear + (jmonth - 1 + k) // 12, (jmonth - 1 + k) % 12 + 1
+                    result.append(Period(f"{y:04d}-{m:02d}", *jalali_month_range(y, m)))
+            else:
+                for y in range(jyear, jyear + count):
+                    result.append(Period(f"{y}", *iranian_fiscal_year_range(y)))
+    except CrmError:
+        raise
+    except (ValueError, OverflowError):
+        # datetime.date stops at year 9999: the last periods would end after it.
+        raise ValidationError(
+            obj="periods",
+            field="count",
+            value=count,
+            expected=f"periods from {first.isoformat()} that end by the year 9999",
+        ) from None
     return tuple(result)
 
 

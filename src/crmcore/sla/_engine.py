@@ -210,6 +210,31 @@ _Prepared = tuple[
 ]
 
 
+def _check_containers(policies: object, calendars: Mapping[str, BusinessCalendar] | None) -> None:
+    """Reject wrong container types before they fail deep inside as bare built-in errors."""
+    if isinstance(policies, (str, bytes)) or not isinstance(policies, Iterable):
+        raise ValidationError(
+            obj="evaluate", field="policies", value=policies, expected="a sequence of SlaPolicy"
+        )
+    if calendars is None:
+        return
+    if not isinstance(calendars, Mapping):
+        raise ValidationError(
+            obj="evaluate",
+            field="calendars",
+            value=calendars,
+            expected="a mapping of calendar name to BusinessCalendar",
+        )
+    for name, calendar in calendars.items():
+        if not isinstance(calendar, BusinessCalendar):
+            raise ValidationError(
+                obj="evaluate",
+                field=f"calendars[{name!r}]",
+                value=calendar,
+                expected="a BusinessCalendar",
+            )
+
+
 def _prepare(
     case: Case,
     policies: Sequence[SlaPolicy],
@@ -229,8 +254,13 @@ def _prepare(
             value=now,
             expected=f"at or after the case's creation ({case.created_at.isoformat()})",
         )
+    _check_containers(policies, calendars)
     tier = None
     if account is not None:
+        if not isinstance(account, Account):
+            raise ValidationError(
+                obj="evaluate", field="account", value=account, expected="an Account or None"
+            )
         if account.id != case.account_id:
             raise ValidationError(
                 obj="evaluate",
@@ -285,7 +315,20 @@ def evaluate_many(
     numpy when it is installed (``use_numpy=None``) or forced on/off.
     Results equal :func:`evaluate` case by case.
     """
+    if accounts is not None and not isinstance(accounts, Mapping):
+        raise ValidationError(
+            obj="evaluate_many",
+            field="accounts",
+            value=accounts,
+            expected="a mapping of AccountId to Account",
+        )
     accounts = accounts or {}
+    cases = list(cases)
+    for index, case in enumerate(cases):
+        if not isinstance(case, Case):
+            raise ValidationError(
+                obj="evaluate_many", field=f"cases[{index}]", value=case, expected="a Case"
+            )
     prepared = [
         _prepare(
             case,
@@ -545,6 +588,26 @@ def entitlement_usage(
     statuses. Use beyond ``included_time`` / ``included_cases`` is overage.
     """
     require_aware(now, obj="entitlement_usage", field="now")
+    if not isinstance(entitlement, Entitlement):
+        raise ValidationError(
+            obj="entitlement_usage",
+            field="entitlement",
+            value=entitlement,
+            expected="an Entitlement",
+        )
+    raw_cases: object = cases  # typed as Iterable, but callers may pass anything
+    if isinstance(raw_cases, (str, bytes)) or not isinstance(raw_cases, Iterable):
+        raise ValidationError(
+            obj="entitlement_usage", field="cases", value=cases, expected="an iterable of Case"
+        )
+    cases = list(cases)
+    for index, item in enumerate(cases):
+        if not isinstance(item, Case):
+            raise ValidationError(
+                obj="entitlement_usage", field=f"cases[{index}]", value=item, expected="a Case"
+            )
+    if calendars is not None:
+        _check_containers((), calendars)
     calendar = _ALWAYS
     if entitlement.calendar is not None:
         found = (calendars or {}).get(entitlement.calendar)

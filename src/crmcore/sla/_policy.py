@@ -87,15 +87,24 @@ def _statuses(value: Any) -> tuple[CaseStatus, ...]:
     return result
 
 
+def _require_iterable(value: object, field: str) -> None:
+    if not isinstance(value, Iterable):
+        raise ValidationError(
+            obj="Condition", field=field, value=value, expected="a string or an iterable of strings"
+        )
+
+
 def _str_tuple(value: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    _require_iterable(value, "tiers")
     return tuple(value)
 
 
 def _account_ids(value: Iterable[str]) -> tuple[AccountId, ...]:
     if isinstance(value, str):
         value = (value,)
+    _require_iterable(value, "accounts")
     return tuple(AccountId(v) for v in value)
 
 
@@ -139,6 +148,18 @@ def _optional_status(value: object) -> CaseStatus | None:
     return None if value is None else CaseStatus(value)  # type: ignore[arg-type]
 
 
+def _kpi_kind(value: object) -> KpiKind:
+    try:
+        return KpiKind(value)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValidationError(
+            obj="SlaTarget",
+            field="kind",
+            value=value,
+            expected="one of " + ", ".join(k.value for k in KpiKind),
+        ) from None
+
+
 def _optional_event(value: object) -> CaseEventKind | None:
     return None if value is None else CaseEventKind(value)  # type: ignore[arg-type]
 
@@ -159,7 +180,7 @@ class SlaTarget:
     """
 
     name: str = attrs.field(validator=check.text(max_length=100))
-    kind: KpiKind = attrs.field(converter=KpiKind)
+    kind: KpiKind = attrs.field(converter=_kpi_kind)
     duration: timedelta = attrs.field(validator=_positive_duration)
     warning: timedelta | None = attrs.field(default=None)
     warning_percent: int = attrs.field(default=80, validator=check.in_range(1, 100))
@@ -207,6 +228,10 @@ class SlaTarget:
 
 
 def _targets(value: Iterable[SlaTarget]) -> tuple[SlaTarget, ...]:
+    if isinstance(value, SlaTarget) or not isinstance(value, Iterable):
+        raise ValidationError(
+            obj="SlaPolicy", field="targets", value=value, expected="an iterable of SlaTarget"
+        )
     return tuple(value)
 
 
