@@ -142,3 +142,105 @@ def in_range(
 def non_negative_int() -> Check:
     """attrs validator: an ``int`` >= 0."""
     return in_range(0)
+
+
+# --- converters in the style of attrs.validators: factories returning callables ---
+
+
+def _decimal_of(value: object, instance: object, field: attrs.Attribute[Any]) -> Decimal:
+    from crmcore.money import to_decimal  # noqa: PLC0415  (money imports this module)
+
+    return to_decimal(value, obj=_owner(instance), field=field.name)
+
+
+def decimal() -> attrs.Converter[Any, Decimal]:
+    """attrs converter: a finite Decimal from a Decimal, int or numeric string.
+
+    Floats are refused (inexact); the error names the class and the field.
+    """
+    converter: attrs.Converter[Any, Decimal] = attrs.Converter(
+        _decimal_of, takes_self=True, takes_field=True
+    )
+    return converter
+
+
+def optional_decimal() -> attrs.Converter[Any, Decimal | None]:
+    """attrs converter: like :func:`decimal`, ``None`` kept as ``None``."""
+
+    def convert(value: object, instance: object, field: attrs.Attribute[Any]) -> Decimal | None:
+        return None if value is None else _decimal_of(value, instance, field)
+
+    converter: attrs.Converter[Any, Decimal | None] = attrs.Converter(
+        convert, takes_self=True, takes_field=True
+    )
+    return converter
+
+
+def money(*, optional: bool = False, non_negative: bool = False) -> Check:
+    """attrs validator: a :class:`~crmcore.money.Money` (or ``None`` when optional)."""
+    from crmcore.money import Money  # noqa: PLC0415  (money imports this module)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, Money) or (non_negative and value.amount < 0):
+            kind = "a non-negative Money" if non_negative else "a Money"
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected=kind + (" or None" if optional else ""),
+            )
+
+    return check
+
+
+def optional_money(*, non_negative: bool = False) -> Check:
+    """attrs validator: ``None`` or a :class:`~crmcore.money.Money`."""
+    return money(optional=True, non_negative=non_negative)
+
+
+def items_of(kind: type[Any] | tuple[type[Any], ...], *, min_items: int = 0) -> Check:
+    """attrs validator: a tuple whose every item is an instance of ``kind``.
+
+    Pair it with ``converter=tuple`` so any iterable is accepted.
+    """
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple) or len(value) < min_items:
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected=f"at least {min_items} item(s), each a {names}",
+            )
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise ValidationError(
+                    obj=_owner(instance),
+                    field=f"{attribute.name}[{index}]",
+                    value=item,
+                    expected=f"a {names}",
+                )
+
+    return check
+
+
+def require_items(
+    values: object, kind: type[T] | tuple[type[Any], ...], *, obj: str, field: str
+) -> tuple[T, ...]:
+    """Return ``values`` as a tuple if every item is a ``kind``, else raise naming the item.
+
+    The function form of :func:`items_of`, for engine arguments.
+    """
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValidationError(obj=obj, field=field, value=values, expected="an iterable of items")
+    result = tuple(values)
+    for index, item in enumerate(result):
+        if not isinstance(item, kind):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise ValidationError(
+                obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {names}"
+            )
+    return result
