@@ -63,7 +63,7 @@ import sys
 import tomllib
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cache
@@ -87,6 +87,7 @@ from crmcore.money import Money, is_currency, to_decimal
 __all__ = [
     "from_dict",
     "from_json",
+    "from_rows",
     "load_toml",
     "make_converter",
     "to_dict",
@@ -926,6 +927,45 @@ def from_json(text: str | bytes, cl: type[T], *, converter: cattrs.Converter | N
             obj=_type_name(cl), value=text, expected=f"well-formed JSON ({_json_problem(err)})"
         ) from None
     return from_dict(data, cl, converter=converter)
+
+
+def from_rows(
+    rows: Iterable[Mapping[str, str | None]],
+    cl: type[T],
+    *,
+    converter: cattrs.Converter | None = None,
+    start: int = 2,
+) -> Iterator[T]:
+    """Build one ``cl`` per flat row (a CSV row read by :class:`csv.DictReader`).
+
+    An empty cell means "not given" (the field's default applies); a dotted
+    column name nests (``amount.amount`` and ``amount.currency`` build a
+    :class:`~crmcore.money.Money`). A bad row raises ValidationError whose
+    ``obj`` names the row (``row 6``, counting the header as row 1).
+
+    >>> rows = [{"amount": "12.50", "currency": "EUR"}, {"amount": "x", "currency": "EUR"}]
+    >>> list(from_rows(rows[:1], Money))
+    [Money('12.50', 'EUR')]
+    >>> list(from_rows(rows, Money))
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: row 3: 1 invalid field(s)
+      - Money.amount: got 'x'; expected a finite decimal number such as '12.50'
+    """
+    for number, row in enumerate(rows, start=start):
+        data: dict[str, Any] = {}
+        for key, cell in row.items():
+            if key is None or cell is None or cell == "":
+                continue
+            *parents, leaf = str(key).split(".")
+            target = data
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = cell
+        try:
+            yield from_dict(data, cl, converter=converter)
+        except ValidationError as err:
+            raise ValidationError(obj=f"row {number}", errors=err.errors or (err,)) from None
 
 
 def _json_problem(err: ValueError) -> str:
