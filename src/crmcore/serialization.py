@@ -737,6 +737,29 @@ class _Probe:
     """Stands in for the instance when a field validator is run on its own."""
 
 
+def _field_error(
+    conv: cattrs.Converter, field: attrs.Attribute[Any], kind: Any, raw: Any
+) -> Exception | None:
+    """The validator's complaint about one field that parses on its own, if any."""
+    try:
+        item = conv.get_structure_hook(kind)(raw, kind)
+    except Exception:
+        return None  # reported by the generated hook already
+    try:
+        if callable(field.converter) and not isinstance(field.converter, attrs.Converter):
+            item = field.converter(item)
+        if field.validator is not None:
+            field.validator(_Probe(), field, item)
+    except ValidationError as err:
+        # A validator names the field relative to the object (``events[2].at``).
+        return ValidationError(
+            field=err.field or field.name, value=err.value, expected=err.expected or err.message
+        )
+    except Exception:
+        return None  # validators that need the whole object
+    return None
+
+
 def _attrs_structure(conv: cattrs.Converter, cl: type[Any]) -> Callable[[Any, Any], Any]:
     generated = make_dict_structure_fn(
         cl, conv, _cattrs_forbid_extra_keys=True, _cattrs_detailed_validation=True
@@ -749,32 +772,12 @@ def _attrs_structure(conv: cattrs.Converter, cl: type[Any]) -> Callable[[Any, An
         # report lists every bad field rather than stopping at the first.
         if not hints:
             hints.update(typing.get_type_hints(cl))
-        found: list[Exception] = []
-        for field in fields:
-            if field.name not in value or not field.init or field.name in skip:
-                continue
-            kind = hints.get(field.name, field.type)
-            try:
-                item = conv.get_structure_hook(kind)(value[field.name], kind)
-            except Exception:  # noqa: S112 - reported by the generated hook already
-                continue
-            try:
-                if callable(field.converter) and not isinstance(field.converter, attrs.Converter):
-                    item = field.converter(item)
-                if field.validator is not None:
-                    field.validator(_Probe(), field, item)
-            except ValidationError as err:
-                # A validator names the field relative to the object (``events[2].at``).
-                found.append(
-                    ValidationError(
-                        field=err.field or field.name,
-                        value=err.value,
-                        expected=err.expected or err.message,
-                    )
-                )
-            except Exception:  # noqa: S112 - validators that need the whole object
-                continue
-        return found
+        found = (
+            _field_error(conv, field, hints.get(field.name, field.type), value[field.name])
+            for field in fields
+            if field.name in value and field.init and field.name not in skip
+        )
+        return [err for err in found if err is not None]
 
     def hook(value: Any, _cl: Any) -> Any:
         if isinstance(value, cl):

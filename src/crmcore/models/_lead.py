@@ -218,65 +218,16 @@ class Lead:
         """
         if not self.is_open:
             raise self._refuse("qualify", _OPEN)
-        if create_account and existing_account is not None:
-            raise ValidationError(
-                obj="Lead.qualify",
-                field="existing_account",
-                value=existing_account.id,
-                expected="None when create_account is true (create or link, not both)",
-            )
-        if create_contact and existing_contact is not None:
-            raise ValidationError(
-                obj="Lead.qualify",
-                field="existing_contact",
-                value=existing_contact.id,
-                expected="None when create_contact is true (create or link, not both)",
-            )
-        account = existing_account
-        if create_account:
-            if not self.company:
-                raise ValidationError(
-                    obj="Lead",
-                    field="company",
-                    value=self.company,
-                    expected="a company name to create an account from",
-                )
-            account = Account(
-                id=account_id or AccountId.new(),
-                name=self.company,
-                industry=self.industry,
-                website=self.website,
-                city=self.city,
-                country=self.country,
-                owner=self.owner,
-                created_at=created_at,
-            )
+        _check_create_or_link("existing_account", create_account, existing_account)
+        _check_create_or_link("existing_contact", create_contact, existing_contact)
+        account = self._new_account(account_id, created_at) if create_account else existing_account
         contact = existing_contact
         if create_contact:
-            contact = Contact(
-                id=contact_id or ContactId.new(),
-                first_name=self.first_name,
-                last_name=self.last_name,
-                account_id=account.id if account else None,
-                job_title=self.job_title,
-                email=self.email,
-                phone=self.phone,
-                owner=self.owner,
-                created_at=created_at,
-            )
+            contact = self._new_contact(contact_id, account, created_at)
         opportunity = None
         if create_opportunity:
-            opportunity = Opportunity(
-                id=opportunity_id or OpportunityId.new(),
-                name=opportunity_name or f"{self.company or self.full_name}: opportunity",
-                account_id=account.id if account else None,
-                contact_id=contact.id if contact else None,
-                owner=self.owner,
-                estimated_revenue=self.estimated_value,
-                estimated_close_date=close_date,
-                source=self.source,
-                lead_id=self.id,
-                created_at=created_at,
+            opportunity = self._new_opportunity(
+                opportunity_id, opportunity_name, account, contact, close_date, created_at
             )
         lead = attrs.evolve(
             self,
@@ -290,6 +241,73 @@ class Lead:
             account=account if create_account else None,
             contact=contact if create_contact else None,
             opportunity=opportunity,
+        )
+
+    def _new_account(self, account_id: AccountId | None, created_at: datetime | None) -> Account:
+        if not self.company:
+            raise ValidationError(
+                obj="Lead",
+                field="company",
+                value=self.company,
+                expected="a company name to create an account from",
+            )
+        return Account(
+            id=account_id or AccountId.new(),
+            name=self.company,
+            industry=self.industry,
+            website=self.website,
+            city=self.city,
+            country=self.country,
+            owner=self.owner,
+            created_at=created_at,
+        )
+
+    def _new_contact(
+        self, contact_id: ContactId | None, account: Account | None, created_at: datetime | None
+    ) -> Contact:
+        return Contact(
+            id=contact_id or ContactId.new(),
+            first_name=self.first_name,
+            last_name=self.last_name,
+            account_id=account.id if account else None,
+            job_title=self.job_title,
+            email=self.email,
+            phone=self.phone,
+            owner=self.owner,
+            created_at=created_at,
+        )
+
+    def _new_opportunity(
+        self,
+        opportunity_id: OpportunityId | None,
+        opportunity_name: str | None,
+        account: Account | None,
+        contact: Contact | None,
+        close_date: date | None,
+        created_at: datetime | None,
+    ) -> Opportunity:
+        return Opportunity(
+            id=opportunity_id or OpportunityId.new(),
+            name=opportunity_name or f"{self.company or self.full_name}: opportunity",
+            account_id=account.id if account else None,
+            contact_id=contact.id if contact else None,
+            owner=self.owner,
+            estimated_revenue=self.estimated_value,
+            estimated_close_date=close_date,
+            source=self.source,
+            lead_id=self.id,
+            created_at=created_at,
+        )
+
+
+def _check_create_or_link(field: str, create: bool, existing: Account | Contact | None) -> None:
+    if create and existing is not None:
+        what = field.removeprefix("existing_")
+        raise ValidationError(
+            obj="Lead.qualify",
+            field=field,
+            value=existing.id,
+            expected=f"None when create_{what} is true (create or link, not both)",
         )
 
 

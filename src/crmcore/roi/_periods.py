@@ -61,6 +61,46 @@ class Period:
         return to_persian_digits(self.label)
 
 
+def _gregorian_months(first: date, count: int, _fiscal: int) -> list[Period]:
+    index = first.year * 12 + first.month - 1
+    result = []
+    for k in range(index, index + count):
+        start = date(k // 12, k % 12 + 1, 1)
+        end = date((k + 1) // 12, (k + 1) % 12 + 1, 1)
+        result.append(Period(f"{start.year:04d}-{start.month:02d}", start, end))
+    return result
+
+
+def _gregorian_years(first: date, count: int, fiscal: int) -> list[Period]:
+    year = first.year if first.month >= fiscal else first.year - 1
+    return [
+        Period(f"{y}" if fiscal == 1 else f"FY{y}", date(y, fiscal, 1), date(y + 1, fiscal, 1))
+        for y in range(year, year + count)
+    ]
+
+
+def _jalali_months(first: date, count: int, _fiscal: int) -> list[Period]:
+    jyear, jmonth, _ = to_jalali(first)
+    result = []
+    for k in range(count):
+        y, m = jyear + (jmonth - 1 + k) // 12, (jmonth - 1 + k) % 12 + 1
+        result.append(Period(f"{y:04d}-{m:02d}", *jalali_month_range(y, m)))
+    return result
+
+
+def _jalali_years(first: date, count: int, _fiscal: int) -> list[Period]:
+    jyear = to_jalali(first)[0]
+    return [Period(f"{y}", *iranian_fiscal_year_range(y)) for y in range(jyear, jyear + count)]
+
+
+_GRIDS = {
+    PeriodKind.GREGORIAN_MONTH: _gregorian_months,
+    PeriodKind.GREGORIAN_YEAR: _gregorian_years,
+    PeriodKind.JALALI_MONTH: _jalali_months,
+    PeriodKind.JALALI_YEAR: _jalali_years,
+}
+
+
 def periods(
     kind: PeriodKind | str, first: date, count: int, *, fiscal_start_month: int = 1
 ) -> tuple[Period, ...]:
@@ -93,31 +133,7 @@ def periods(
             obj="periods", field="fiscal_start_month", value=fiscal_start_month, expected="1..12"
         )
     try:
-        result: list[Period] = []
-        if unit is PeriodKind.GREGORIAN_MONTH:
-            index = first.year * 12 + first.month - 1
-            for k in range(index, index + count):
-                start = date(k // 12, k % 12 + 1, 1)
-                end = date((k + 1) // 12, (k + 1) % 12 + 1, 1)
-                result.append(Period(f"{start.year:04d}-{start.month:02d}", start, end))
-        elif unit is PeriodKind.GREGORIAN_YEAR:
-            year = first.year if first.month >= fiscal_start_month else first.year - 1
-            for y in range(year, year + count):
-                label = f"{y}" if fiscal_start_month == 1 else f"FY{y}"
-                result.append(
-                    Period(
-                        label, date(y, fiscal_start_month, 1), date(y + 1, fiscal_start_month, 1)
-                    )
-                )
-        else:
-            jyear, jmonth, _ = to_jalali(first)
-            if unit is PeriodKind.JALALI_MONTH:
-                for k in range(count):
-                    y, m = jyear + (jmonth - 1 + k) // 12, (jmonth - 1 + k) % 12 + 1
-                    result.append(Period(f"{y:04d}-{m:02d}", *jalali_month_range(y, m)))
-            else:
-                for y in range(jyear, jyear + count):
-                    result.append(Period(f"{y}", *iranian_fiscal_year_range(y)))
+        result = _GRIDS[unit](first, count, fiscal_start_month)
     except CrmError:
         raise
     except (ValueError, OverflowError):

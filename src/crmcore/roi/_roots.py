@@ -128,18 +128,33 @@ def _function(terms: Terms) -> Callable[[float], float]:
     return horner
 
 
+def _single_root(f: Callable[[float], float], low: float, high: float) -> list[float]:
+    """The root of a function with one sign change of coefficients (at most one root)."""
+    f_low, f_high = f(low), f(high)
+    if f_low == 0:
+        return [low]
+    if f_high == 0:
+        return [high]
+    return [brent(f, low, high, f_low, f_high)] if (f_low > 0) != (f_high > 0) else []
+
+
+def _dedupe(found: list[float]) -> list[float]:
+    found.sort()
+    unique: list[float] = []
+    for u in found:
+        if not unique or abs(u - unique[-1]) > 1e-12 * max(1.0, abs(u)):
+            unique.append(u)
+    return unique
+
+
 def _roots(terms: Terms, low: float, high: float) -> list[float]:
-    if len(terms) < 2 or sign_changes([c for c, _ in terms]) == 0:
+    changes = sign_changes([c for c, _ in terms]) if len(terms) >= 2 else 0
+    if changes == 0:
         return []
     f = _function(terms)
-
-    if sign_changes([c for c, _ in terms]) == 1:
-        f_low, f_high = f(low), f(high)
-        if f_low == 0:
-            return [low]
-        if f_high == 0:
-            return [high]
-        return [brent(f, low, high, f_low, f_high)] if (f_low > 0) != (f_high > 0) else []
+    if changes == 1:
+        return _single_root(f, low, high)
+    # Between consecutive critical points f is monotone: at most one root each.
     t0 = terms[0][1]
     derivative = [(c * (t - t0), t - t0) for c, t in terms[1:]]
     critical = _roots(derivative, low, high)
@@ -157,12 +172,7 @@ def _roots(terms: Terms, low: float, high: float) -> list[float]:
         # a root of even multiplicity touches zero without changing sign
         if value != 0 and abs(value) <= 1e-12 * _magnitude(terms, point):
             found.append(point)
-    found.sort()
-    unique: list[float] = []
-    for u in found:
-        if not unique or abs(u - unique[-1]) > 1e-12 * max(1.0, abs(u)):
-            unique.append(u)
-    return unique
+    return _dedupe(found)
 
 
 def exponential_sum_roots(terms: Terms) -> list[float]:
