@@ -746,8 +746,9 @@ def _field_error(
     except Exception:
         return None  # reported by the generated hook already
     try:
-        if callable(field.converter) and not isinstance(field.converter, attrs.Converter):
-            item = field.converter(item)
+        converter: Any = field.converter
+        if callable(converter) and not isinstance(converter, attrs.Converter):
+            item = converter(item)
         if field.validator is not None:
             field.validator(_Probe(), field, item)
     except ValidationError as err:
