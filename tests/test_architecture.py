@@ -94,7 +94,9 @@ def test_no_function_is_longer_than_80_lines() -> None:
                 assert node.end_lineno is not None
                 length = node.end_lineno - node.lineno + 1
                 if length > MAX_FUNCTION_LINES:
-                    long.append(f"{path.relative_to(SRC.parent)}:{node.lineno} {node.name} ({length})")
+                    long.append(
+                        f"{path.relative_to(SRC.parent)}:{node.lineno} {node.name} ({length})"
+                    )
     assert long == []
 
 

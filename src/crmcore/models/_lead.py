@@ -227,7 +227,12 @@ class Lead:
         opportunity = None
         if create_opportunity:
             opportunity = self._new_opportunity(
-                opportunity_id, opportunity_name, account, contact, close_date, created_at
+                opportunity_id=opportunity_id,
+                opportunity_name=opportunity_name,
+                account=account,
+                contact=contact,
+                close_date=close_date,
+                created_at=created_at,
             )
         lead = attrs.evolve(
             self,
@@ -279,6 +284,7 @@ class Lead:
 
     def _new_opportunity(
         self,
+        *,
         opportunity_id: OpportunityId | None,
         opportunity_name: str | None,
         account: Account | None,
