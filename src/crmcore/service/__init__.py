@@ -8,12 +8,28 @@
   :func:`csi` (weighted criteria, 0–100); :func:`group_responses` by agent,
   team, channel or Gregorian/Jalali period; :func:`compare_csat` and
   :func:`compare_nps` test a change between two periods.
+- Contact centre: :func:`interactions_from_events` replays an
+  :class:`InteractionEvent` log into :class:`Interaction` records;
+  :func:`contact_centre_metrics` gives :class:`ContactCentreMetrics` (service
+  level with an :class:`AbandonTreatment`, ASA and its percentile, abandon
+  rate, AHT, transfer rate, FCR, occupancy) per queue, agent, channel, day or
+  interval; :func:`contact_centre_columns` is the columnar (numpy) path.
 
 >>> from datetime import timedelta
 >>> required_agents(100, interval=timedelta(minutes=30), aht=timedelta(seconds=180)).agents
 14
 """
 
+from crmcore.service._contact import (
+    AbandonTreatment,
+    ContactCentreMetrics,
+    Interaction,
+    InteractionEvent,
+    InteractionEventKind,
+    contact_centre_columns,
+    contact_centre_metrics,
+    interactions_from_events,
+)
 from crmcore.service._erlang import (
     IntervalStaffing,
     Staffing,
@@ -46,10 +62,15 @@ from crmcore.service._satisfaction import (
 
 __all__ = [
     "NPS_SCALE",
+    "AbandonTreatment",
     "CesResult",
+    "ContactCentreMetrics",
     "CsatResult",
     "CsiCriterion",
     "CsiResult",
+    "Interaction",
+    "InteractionEvent",
+    "InteractionEventKind",
     "IntervalStaffing",
     "NpsComparison",
     "NpsResult",
@@ -59,11 +80,14 @@ __all__ = [
     "ces",
     "compare_csat",
     "compare_nps",
+    "contact_centre_columns",
+    "contact_centre_metrics",
     "csat",
     "csi",
     "erlang_c",
     "erlang_service_level",
     "group_responses",
+    "interactions_from_events",
     "nps",
     "period_key",
     "required_agents",
