@@ -14,6 +14,9 @@
   level with an :class:`AbandonTreatment`, ASA and its percentile, abandon
   rate, AHT, transfer rate, FCR, occupancy) per queue, agent, channel, day or
   interval; :func:`contact_centre_columns` is the columnar (numpy) path.
+- Queue: :func:`rank_cases` orders SLA evaluations by a declarative
+  :class:`QueuePolicy` over breach risk, :class:`CustomerValue` and priority;
+  each :class:`RankedCase` explains its score.
 
 >>> from datetime import timedelta
 >>> required_agents(100, interval=timedelta(minutes=30), aht=timedelta(seconds=180)).agents
@@ -39,6 +42,7 @@ from crmcore.service._erlang import (
     speed_of_answer,
     staffing_plan,
 )
+from crmcore.service._queue import CustomerValue, QueuePolicy, RankedCase, rank_cases
 from crmcore.service._satisfaction import (
     NPS_SCALE,
     CesResult,
@@ -68,12 +72,15 @@ __all__ = [
     "CsatResult",
     "CsiCriterion",
     "CsiResult",
+    "CustomerValue",
     "Interaction",
     "InteractionEvent",
     "InteractionEventKind",
     "IntervalStaffing",
     "NpsComparison",
     "NpsResult",
+    "QueuePolicy",
+    "RankedCase",
     "RatingScale",
     "Staffing",
     "SurveyResponse",
@@ -90,6 +97,7 @@ __all__ = [
     "interactions_from_events",
     "nps",
     "period_key",
+    "rank_cases",
     "required_agents",
     "speed_of_answer",
     "staffing_plan",
