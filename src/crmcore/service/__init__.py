@@ -17,12 +17,26 @@
 - Queue: :func:`rank_cases` orders SLA evaluations by a declarative
   :class:`QueuePolicy` over breach risk, :class:`CustomerValue` and priority;
   each :class:`RankedCase` explains its score.
+- Billing (Semin): :func:`bill_support` consumes each customer's
+  entitlement by cases or worked time (:class:`TimeEntry`, from activity
+  durations) on creation or resolution (:class:`BillingTerms`), rounds the
+  rest to an increment and prices it into invoices; a :class:`BillingRun`
+  marks what it billed so a second run bills nothing.
 
 >>> from datetime import timedelta
 >>> required_agents(100, interval=timedelta(minutes=30), aht=timedelta(seconds=180)).agents
 14
 """
 
+from crmcore.service._billing import (
+    Allocation,
+    BillingLine,
+    BillingRun,
+    BillingTerms,
+    ConsumeOn,
+    TimeEntry,
+    bill_support,
+)
 from crmcore.service._contact import (
     AbandonTreatment,
     ContactCentreMetrics,
@@ -67,7 +81,12 @@ from crmcore.service._satisfaction import (
 __all__ = [
     "NPS_SCALE",
     "AbandonTreatment",
+    "Allocation",
+    "BillingLine",
+    "BillingRun",
+    "BillingTerms",
     "CesResult",
+    "ConsumeOn",
     "ContactCentreMetrics",
     "CsatResult",
     "CsiCriterion",
@@ -84,6 +103,8 @@ __all__ = [
     "RatingScale",
     "Staffing",
     "SurveyResponse",
+    "TimeEntry",
+    "bill_support",
     "ces",
     "compare_csat",
     "compare_nps",
