@@ -94,6 +94,13 @@ def test_hand_checked_metrics() -> None:
     assert any("abandon rate" in line for line in m.explain())
 
 
+def test_metrics_straight_from_the_event_log() -> None:
+    assert contact_centre_metrics(LOG) == contact_centre_metrics(interactions_from_events(LOG))
+    with pytest.raises(ValidationError) as info:
+        contact_centre_metrics([*interactions_from_events(LOG)[:1], LOG[0]])
+    assert info.value.field == "interactions[1]"
+
+
 def test_groups_interval_queue_agent_occupancy_fcr() -> None:
     calls = interactions_from_events(LOG)
     slots = contact_centre_metrics(calls, by="interval", short_abandon=5 * S)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from crmcore.calendars import BusinessCalendar, WeeklySchedule
 from crmcore.errors import ValidationError
 from crmcore.models import AccountId, Case, CaseId, CasePriority
-from crmcore.service import CustomerValue, QueuePolicy, rank_cases
+from crmcore.service import CustomerValue, QueuePolicy, rank_cases, rank_open_cases
 from crmcore.sla import SlaPolicy, SlaTarget, evaluate
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -117,3 +117,11 @@ def test_bad_policies_and_values() -> None:
     with pytest.raises(ValidationError) as info:
         rank_cases([object()])  # type: ignore[list-item]
     assert info.value.field == "evaluations[0]"
+
+
+def test_rank_open_cases_evaluates_and_skips_closed() -> None:
+    now = T0 + 6 * H
+    cases = [case("A", T0), case("B", T0 + 4 * H), case("R", T0).resolve(T0 + H)]
+    ranked = rank_open_cases(cases, POLICIES, now=now, calendars={"office": OFFICE})
+    assert [r.case_id for r in ranked] == ["A", "B"]
+    assert ranked == rank_cases(evaluations(cases[:2], now))  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from crmcore.service import (
     group_responses,
     nps,
     period_key,
+    summarize,
     wilson_interval,
 )
 
@@ -184,3 +185,14 @@ def test_bad_input_names_field_and_value() -> None:
     with pytest.raises(ValidationError):
         SurveyResponse(score=4, at=T0.replace(tzinfo=None))
     assert math.isfinite(nps(answers(10)).standard_error)
+
+
+def test_summarize_one_metric_per_group() -> None:
+    items = [*answers(5, 4, agent="sara"), *answers(2, 5, agent="ali")]
+    # sara 2/2, ali 1/2 satisfied; NPS of ali: 0 promoters, 2 detractors of 2 -> −100
+    assert {k: r.rate for k, r in summarize(items, by="agent").items()} == {"ali": 0.5, "sara": 1.0}
+    assert summarize(items, metric="nps", by="agent")["ali"].score == -100.0
+    assert list(summarize(items)) == ["all"]
+    with pytest.raises(ValidationError) as info:
+        summarize(items, metric="ces2")
+    assert info.value.field == "metric"

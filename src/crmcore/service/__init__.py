@@ -7,14 +7,15 @@
   :func:`csat` (Wilson interval), :func:`nps` (standard error), :func:`ces`,
   :func:`csi` (weighted criteria, 0–100); :func:`group_responses` by agent,
   team, channel or Gregorian/Jalali period; :func:`compare_csat` and
-  :func:`compare_nps` test a change between two periods.
+  :func:`compare_nps` test a change between two periods; :func:`summarize`
+  gives one metric per group.
 - Contact centre: :func:`interactions_from_events` replays an
   :class:`InteractionEvent` log into :class:`Interaction` records;
   :func:`contact_centre_metrics` gives :class:`ContactCentreMetrics` (service
   level with an :class:`AbandonTreatment`, ASA and its percentile, abandon
   rate, AHT, transfer rate, FCR, occupancy) per queue, agent, channel, day or
   interval; :func:`contact_centre_columns` is the columnar (numpy) path.
-- Queue: :func:`rank_cases` orders SLA evaluations by a declarative
+- Queue: :func:`rank_cases` (or :func:`rank_open_cases` from cases) orders SLA evaluations by a declarative
   :class:`QueuePolicy` over breach risk, :class:`CustomerValue` and priority;
   each :class:`RankedCase` explains its score.
 - Billing (Semin): :func:`bill_support` consumes each customer's
@@ -56,7 +57,13 @@ from crmcore.service._erlang import (
     speed_of_answer,
     staffing_plan,
 )
-from crmcore.service._queue import CustomerValue, QueuePolicy, RankedCase, rank_cases
+from crmcore.service._queue import (
+    CustomerValue,
+    QueuePolicy,
+    RankedCase,
+    rank_cases,
+    rank_open_cases,
+)
 from crmcore.service._satisfaction import (
     NPS_SCALE,
     CesResult,
@@ -75,6 +82,7 @@ from crmcore.service._satisfaction import (
     group_responses,
     nps,
     period_key,
+    summarize,
     wilson_interval,
 )
 
@@ -119,8 +127,10 @@ __all__ = [
     "nps",
     "period_key",
     "rank_cases",
+    "rank_open_cases",
     "required_agents",
     "speed_of_answer",
     "staffing_plan",
+    "summarize",
     "wilson_interval",
 ]

@@ -455,7 +455,7 @@ def _window_end(day: date, days: int, calendar: BusinessCalendar | None) -> date
 
 
 def contact_centre_metrics(
-    interactions: Iterable[Interaction],
+    interactions: Iterable[Interaction] | Iterable[InteractionEvent],
     *,
     by: str = "all",
     answer_within: timedelta = timedelta(seconds=20),
@@ -469,6 +469,9 @@ def contact_centre_metrics(
     logged_in: Mapping[str, timedelta] | None = None,
 ) -> tuple[ContactCentreMetrics, ...]:
     """Contact-centre figures per group (``by``: all, queue, agent, channel, day, interval).
+
+    ``interactions`` are :class:`Interaction` records or an event log of
+    :class:`InteractionEvent` (replayed with :func:`interactions_from_events`).
 
     ``interval`` (15, 30 or 60 minutes) and ``day`` are local to ``timezone``.
     ``fcr_days`` turns on first-contact resolution: no repeat contact from the
@@ -485,9 +488,13 @@ def contact_centre_metrics(
     >>> m.service_level, m.asa, m.abandon_rate   # 1 of (2 + 1); (10 + 40) / 2; 1 / 3
     (0.3333333333333333, 25.0, 0.3333333333333333)
     """
-    items = check.require_items(
-        interactions, Interaction, obj="contact_centre_metrics", field="interactions"
+    given: tuple[Any, ...] = check.require_items(
+        interactions,
+        (Interaction, InteractionEvent),
+        obj="contact_centre_metrics",
+        field="interactions",
     )
+    items = _as_interactions(given)
     opt = _options(answer_within, abandon_treatment, short_abandon, percentile)
     zone = timezone if isinstance(timezone, ZoneInfo) else _zone(timezone)
     key = _grouper(by, interval, zone)
@@ -501,6 +508,21 @@ def contact_centre_metrics(
         metrics = _aggregate(name, [_row(name, i) for i in members], opt)
         result.append(_extras(metrics, members, fcr, logged_in if by == "agent" else None))
     return tuple(result)
+
+
+def _as_interactions(given: tuple[Any, ...]) -> tuple[Interaction, ...]:
+    """Interactions as given, or replayed from an event log (not a mix of the two)."""
+    if given and all(isinstance(item, InteractionEvent) for item in given):
+        return interactions_from_events(given)
+    for index, item in enumerate(given):
+        if not isinstance(item, Interaction):
+            raise ValidationError(
+                obj="contact_centre_metrics",
+                field=f"interactions[{index}]",
+                value=item,
+                expected="Interaction records or InteractionEvent records, not a mix",
+            )
+    return given
 
 
 def _days(value: object) -> int:

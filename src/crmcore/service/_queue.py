@@ -15,20 +15,21 @@ case closer to breach never ranks below an otherwise identical one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from crmcore import _checks as check
+from crmcore.calendars import BusinessCalendar
 from crmcore.errors import ValidationError
-from crmcore.models import CasePriority
+from crmcore.models import Case, CasePriority
 from crmcore.money import to_decimal
-from crmcore.sla import KpiState, SlaEvaluation
+from crmcore.sla import Entitlement, KpiState, SlaEvaluation, SlaPolicy, evaluate
 
-__all__ = ["CustomerValue", "QueuePolicy", "RankedCase", "rank_cases"]
+__all__ = ["CustomerValue", "QueuePolicy", "RankedCase", "rank_cases", "rank_open_cases"]
 
 _RUNNING = (KpiState.IN_PROGRESS, KpiState.WARNING, KpiState.BREACHED)
 _DEFAULT_POINTS = {
@@ -293,3 +294,27 @@ def rank_cases(
                    (*steps, f"rank {rank}: ties go to less remaining time, then the case id"))
         for rank, (score, urgency, value, points, remaining, kpi, cid, steps) in enumerate(scored, start=1)
     )  # fmt: skip
+
+
+def rank_open_cases(  # the inputs of sla.evaluate plus the queue's own
+    cases: Iterable[Case],
+    policies: Sequence[SlaPolicy],
+    *,
+    now: datetime,
+    calendars: Mapping[str, BusinessCalendar] | None = None,
+    entitlements: Iterable[Entitlement] = (),
+    policy: QueuePolicy | None = None,
+    values: Mapping[str, CustomerValue] | None = None,
+) -> tuple[RankedCase, ...]:
+    """Evaluate each active case with :func:`crmcore.sla.evaluate` at ``now``, then :func:`rank_cases`.
+
+    Resolved and cancelled cases are left out of the queue.
+    """
+    items = check.require_items(cases, Case, obj="rank_open_cases", field="cases")
+    ents = tuple(entitlements)
+    evaluations = [
+        evaluate(case, policies, now=now, calendars=calendars, entitlements=ents)
+        for case in items
+        if case.status.is_active
+    ]
+    return rank_cases(evaluations, policy=policy, values=values)

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from statistics import NormalDist
+from typing import Any
 
 import attrs
 
@@ -43,6 +44,7 @@ __all__ = [
     "group_responses",
     "nps",
     "period_key",
+    "summarize",
     "wilson_interval",
 ]
 
@@ -155,7 +157,10 @@ def wilson_interval(successes: int, n: int, z: float) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At p = 0 (or 1) the bound is exactly 0 (or 1); floats would leave a trace of 1e-17.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 @attrs.frozen
@@ -573,3 +578,43 @@ def compare_nps(
         first.score, second.score, diff, se, diff - z_crit * se, diff + z_crit * se, z, p,
         p < 1 - confidence, confidence, warnings,
     )  # fmt: skip
+
+
+_METRICS: dict[str, Callable[..., Any]] = {"csat": csat, "nps": nps, "ces": ces}
+
+
+def summarize(
+    responses: Iterable[SurveyResponse],
+    *,
+    metric: str = "csat",
+    by: str | None = None,
+    period: str = "month",
+    jalali: bool = False,
+    scale: RatingScale | None = None,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """One ``metric`` (``csat``, ``nps`` or ``ces``) per group of :func:`group_responses`.
+
+    ``by=None`` gives one group, ``"all"``. ``scale`` defaults to the
+    metric's own (1–5 for CSAT, 0–10 for NPS, 1–7 for CES).
+
+    >>> from datetime import datetime, timezone
+    >>> t = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> rows = [SurveyResponse(score=s, at=t, agent=a) for s, a in [(5, "ali"), (2, "ali"), (4, "sara")]]
+    >>> {k: r.rate for k, r in summarize(rows, by="agent").items()}
+    {'ali': 0.5, 'sara': 1.0}
+    """
+    if metric not in _METRICS:
+        raise ValidationError(
+            obj="summarize", field="metric", value=metric, expected="csat, nps or ces"
+        )
+    items = _responses(responses, "summarize")
+    groups = (
+        {"all": items}
+        if by is None
+        else group_responses(items, by=by, period=period, jalali=jalali)
+    )
+    options: dict[str, Any] = {"confidence": confidence}
+    if scale is not None and metric != "nps":
+        options["scale"] = scale
+    return {name: _METRICS[metric](members, **options) for name, members in groups.items()}
