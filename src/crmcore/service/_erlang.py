@@ -358,6 +358,8 @@ class IntervalStaffing:
 
     start: datetime
     end: datetime
+    calls: float
+    """Calls forecast (kept for a closed interval too: calls nobody will answer)."""
     open_time: timedelta
     """Business time of the interval on the calendar (the whole interval without one)."""
     staffing: Staffing | None
@@ -371,7 +373,9 @@ class IntervalStaffing:
         """Why this head count, one line per step."""
         when = f"{self.start.isoformat()} – {self.end.isoformat()}"
         if self.staffing is None:
-            return (f"{when}: closed on the calendar, no agent needed",)
+            return (
+                f"{when}: closed on the calendar, no agent needed ({self.calls:g} calls forecast)",
+            )
         return (f"{when}: open {self.open_time}", *self.staffing.explain())
 
 
@@ -428,9 +432,11 @@ def staffing_plan(
         end = start + interval
         open_time = calendar.between(start, end) if calendar is not None else interval
         if open_time <= timedelta(0):
-            rows.append(IntervalStaffing(start, end, timedelta(0), None))
+            rows.append(IntervalStaffing(start, end, calls, timedelta(0), None))
             continue
         rows.append(
-            IntervalStaffing(start, end, open_time, _staff(calls, open_time.total_seconds(), h, t))
+            IntervalStaffing(
+                start, end, calls, open_time, _staff(calls, open_time.total_seconds(), h, t)
+            )
         )
     return tuple(rows)
