@@ -134,3 +134,15 @@ def test_refused_input_exits_1_without_traceback(
     assert "shrinkage" in err
     code, _, err = run(capsys, "staffing", "--aht", "180")
     assert code == 2
+
+
+def test_demo_section() -> None:
+    from crmcore.cli._demo.service import demo_section
+
+    section = demo_section()
+    # Same queue and contract as the example files (hand-checked above).
+    assert [q["case_id"] for q in section["data"]["queue"]] == ["IR-201", "IR-202", "IR-203"]
+    assert section["data"]["billing"] == [
+        {"case_id": "IR-102", "quantity": "0.75", "amount": "18750000"}
+    ]
+    assert "0 lines" in section["text"]
