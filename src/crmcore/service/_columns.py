@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +19,30 @@ if TYPE_CHECKING:
 def _factorize(values: Sequence[Any]) -> tuple[list[str], NDArray[np.intp]]:
     """Group labels (as text, sorted) and each row's group index."""
     array = np.asarray(values)
-    if array.dtype.kind in "iub":
+    if array.dtype.kind in "iub" and len(array):
+        low, high = int(array.min()), int(array.max())
+        if high - low <= 4 * len(array) + 1024:
+            # Small integer codes (queue or agent numbers): a counting pass instead of a sort.
+            shifted = array.astype(np.intp) - low
+            present = np.flatnonzero(np.bincount(shifted, minlength=high - low + 1))
+            remap = np.zeros(high - low + 1, np.intp)
+            remap[present] = np.arange(len(present))
+            return [str(v + low) for v in present.tolist()], remap[shifted]
         uniques, inverse = np.unique(array, return_inverse=True)
         return [str(u) for u in uniques.tolist()], inverse.astype(np.intp)
     # Hashing is faster than np.unique's sort on strings; then renumber in label order.
-    codes: dict[str, int] = {}
-    raw = np.fromiter((codes.setdefault(str(v), len(codes)) for v in values), np.intp, len(values))
-    labels = sorted(codes)
+    items = array.tolist() if array.ndim == 1 else list(values)
+    codes: dict[Any, int] = {}
+    setdefault = codes.setdefault
+    raw = np.array([setdefault(v, len(codes)) for v in items], dtype=np.intp)
+    texts = {str(key): code for key, code in codes.items()}
+    if len(texts) != len(codes):  # two labels with one text (1 and "1"): group by text instead
+        return _factorize([str(v) for v in items])
+    labels = sorted(texts)
     rank = np.empty(len(labels), np.intp)
     for position, label in enumerate(labels):
-        rank[codes[label]] = position
-    return labels, rank[raw]
+        rank[texts[label]] = position
+    return labels, rank[raw] if len(raw) else raw
 
 
 def _count(index: NDArray[np.intp], mask: NDArray[np.bool_], k: int) -> NDArray[np.intp]:
@@ -82,15 +96,24 @@ def aggregate_numpy(
 def _quantiles(
     groups: NDArray[np.intp], values: NDArray[np.float64], counts: NDArray[np.intp], q: float
 ) -> NDArray[np.float64]:
-    """Per-group type-7 quantile of ``values`` (0 for an empty group)."""
+    """Per-group type-7 quantile of ``values`` (0 for an empty group).
+
+    One stable counting sort by group, then two order statistics per group with
+    ``np.partition`` (linear time), instead of sorting every value.
+    """
+    result = np.zeros(len(counts))
     if len(values) == 0:
-        return np.zeros(len(counts))
-    order = np.lexsort((values, groups))
+        return result
+    narrow = np.uint16 if len(counts) <= 65_535 else np.intp  # radix sort for small codes
+    order = np.argsort(groups.astype(narrow), kind="stable")
     ordered = values[order]
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    h = np.maximum(counts - 1, 0) * q
-    lo = np.floor(h).astype(np.intp)
-    first = np.minimum(starts + lo, len(ordered) - 1)
-    second = np.minimum(starts + np.minimum(lo + 1, np.maximum(counts - 1, 0)), len(ordered) - 1)
-    result: NDArray[np.float64] = ordered[first] + (h - lo) * (ordered[second] - ordered[first])
+    ends = np.cumsum(counts)
+    for g in np.flatnonzero(counts):
+        n = int(counts[g])
+        chunk = ordered[int(ends[g]) - n : int(ends[g])]
+        h = (n - 1) * q
+        lo = math.floor(h)
+        hi = min(lo + 1, n - 1)
+        part = np.partition(chunk, (lo, hi)) if hi != lo else np.partition(chunk, lo)
+        result[g] = part[lo] + (h - lo) * (part[hi] - part[lo])
     return result
