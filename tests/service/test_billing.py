@@ -173,3 +173,9 @@ def test_bad_terms_are_refused() -> None:
     with pytest.raises(ValidationError) as info:
         run(ENTRIES, " ")
     assert info.value.field == "run_id"
+
+
+def test_entries_for_unknown_cases_are_refused() -> None:
+    with pytest.raises(ValidationError) as info:
+        run([*ENTRIES, entry("e9", "C9", 10, day(9))], "R1")
+    assert (info.value.field, info.value.value) == ("entries[4].case_id", "C9")

@@ -272,3 +272,15 @@ def test_bad_logs_are_refused() -> None:
     with pytest.raises(ValidationError) as info2:
         contact_centre_columns({"group": []})
     assert info2.value.field == "columns"
+
+
+def test_interaction_refuses_impossible_times() -> None:
+    with pytest.raises(ValidationError) as info:
+        Interaction(id="x", offered_at=T0, answered_at=T0 - S)
+    assert info.value.field == "answered_at"
+    with pytest.raises(ValidationError) as info:
+        Interaction(id="x", offered_at=T0, answered_at=T0 + S, abandoned_at=T0 + S)
+    assert info.value.field == "abandoned_at"
+    with pytest.raises(ValidationError) as info:
+        Interaction(id="x", offered_at=T0, answered_at=T0 + 9 * S, ended_at=T0 + 5 * S)
+    assert info.value.field == "ended_at"

@@ -196,3 +196,12 @@ def test_summarize_one_metric_per_group() -> None:
     with pytest.raises(ValidationError) as info:
         summarize(items, metric="ces2")
     assert info.value.field == "metric"
+
+
+def test_csi_needs_importance_for_every_rated_criterion() -> None:
+    with pytest.raises(ValidationError) as info:
+        csi(
+            answers(4, criterion="speed") + answers(5, criterion="price"),
+            importance=answers(5, criterion="speed"),
+        )
+    assert (info.value.field, info.value.value) == ("importance", "price")

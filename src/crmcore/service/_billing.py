@@ -318,6 +318,13 @@ def bill_support(
         if at is not None:
             works.append(_Work(case, next((e for e in ents if e.covers(case)), None), at))
     works.sort(key=lambda w: (w.consumed_at, str(w.case.id)))
+    known = {case.id for case in all_cases}
+    for index, item in enumerate(all_entries):
+        if item.case_id not in known:
+            raise ValidationError(
+                obj="bill_support", field=f"entries[{index}].case_id", value=str(item.case_id),
+                expected="the id of one of the cases given",
+            )  # fmt: skip
     by_case: dict[CaseId, list[TimeEntry]] = {}
     for entry in sorted(all_entries, key=lambda e: (e.at, e.id)):
         by_case.setdefault(entry.case_id, []).append(entry)

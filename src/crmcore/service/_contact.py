@@ -80,19 +80,41 @@ class InteractionEvent:
 class Interaction:
     """One interaction reduced from its events: when it was offered, answered, ended."""
 
-    id: str
-    offered_at: datetime
-    queue: str | None = None
-    channel: str | None = None
-    customer: str | None = None
-    subject: str | None = None
-    agent: str | None = None
-    answered_at: datetime | None = None
-    abandoned_at: datetime | None = None
-    ended_at: datetime | None = None
-    wrapup_ended_at: datetime | None = None
-    hold: timedelta = timedelta(0)
-    transfers: int = 0
+    id: str = attrs.field(validator=check.text(max_length=200))
+    offered_at: datetime = attrs.field(validator=check.aware())
+    queue: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    channel: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    customer: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    subject: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    agent: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    answered_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
+    abandoned_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
+    ended_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
+    wrapup_ended_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
+    hold: timedelta = attrs.field(default=timedelta(0), validator=check.instance_of(timedelta))
+    transfers: int = attrs.field(default=0, validator=check.in_range(0))
+
+    def __attrs_post_init__(self) -> None:
+        if self.answered_at is not None and self.abandoned_at is not None:
+            raise ValidationError(
+                obj="Interaction", field="abandoned_at", value=self.abandoned_at,
+                expected="None for an answered interaction (answered or abandoned, not both)",
+            )  # fmt: skip
+        previous, previous_name = self.offered_at, "offered_at"
+        for name in ("answered_at", "abandoned_at", "ended_at", "wrapup_ended_at"):
+            moment = getattr(self, name)
+            if moment is None:
+                continue
+            if moment < previous:
+                raise ValidationError(
+                    obj="Interaction", field=name, value=moment,
+                    expected=f"a time at or after {previous_name} ({previous.isoformat()})",
+                )  # fmt: skip
+            previous, previous_name = moment, name
+        if self.hold < timedelta(0):
+            raise ValidationError(
+                obj="Interaction", field="hold", value=self.hold, expected="a timedelta >= 0"
+            )
 
     @property
     def wait(self) -> timedelta | None:

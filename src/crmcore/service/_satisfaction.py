@@ -382,7 +382,15 @@ def _weights(
     if importance is not None:
         items = check.require_items(importance, SurveyResponse, obj="csi", field="importance")
         rated = _by_criterion(items, scale, "csi", "importance")
-        raw = {name: sum(rated.get(name, [0])) / len(rated.get(name, [0])) for name in names}
+        missing = [name for name in names if name not in rated]
+        if missing:
+            raise ValidationError(
+                obj="csi",
+                field="importance",
+                value=missing[0],
+                expected="an importance rating for every rated criterion",
+            )
+        raw = {name: sum(rated[name]) / len(rated[name]) for name in names}
         source = "importance"
     elif weights is not None:
         raw = {}
