@@ -60,9 +60,11 @@ def erlang(scenarios: list[tuple[float, float]]) -> None:
 
     a, b = ours(), peer()
     same = sum(x[0] == y[0] for x, y in zip(a, b, strict=True))
+    both = sum(x == y for x, y in zip(a, b, strict=True))
     t_ours, t_peer = best(ours), best(peer)
+    print(f"  agents equal on {same}/{len(a)}, agents and head count on {both}/{len(a)}")
     print(
-        f"  agents equal on {same}/{len(a)} scenarios (others: pyworkforce one above the minimum)"
+        "  (the rest: pyworkforce rounds ⌈A / occupancy⌉ and ⌈N / (1 − s)⌉ in floats, one too many)"
     )
     print(f"  crmcore {t_ours * 1e6 / len(a):8.1f} µs/scenario   pyworkforce "
           f"{t_peer * 1e6 / len(a):8.1f} µs/scenario   ratio {t_peer / t_ours:5.1f}x")  # fmt: skip

@@ -196,6 +196,7 @@ class _Targets:
     asa: float | None
     shrinkage: Fraction
     max_occupancy: float
+    occupancy_bound: Fraction
     max_agents: int
 
 
@@ -228,7 +229,8 @@ def _targets(  # noqa: PLR0917  # the keyword arguments of two public functions,
         raise ValidationError(obj=obj, field="max_agents", value=max_agents, expected="an int >= 1")
     # Exact shrinkage: 14 / (1 − 0.3) is 20, not 20.000000000000004 rounded up to 21.
     exact = Fraction(Decimal(str(shrink)))
-    return _Targets(sl, within, target_asa, exact, occupancy, max_agents)
+    bound = Fraction(Decimal(str(occupancy)))
+    return _Targets(sl, within, target_asa, exact, occupancy, bound, max_agents)
 
 
 def _meets(t: _Targets, traffic: float, n: int, wait: float, h: float) -> tuple[bool, float, float]:
@@ -238,12 +240,15 @@ def _meets(t: _Targets, traffic: float, n: int, wait: float, h: float) -> tuple[
     return ok, sl, asa
 
 
-def _solve(traffic: float, h: float, t: _Targets) -> tuple[int, str, float, float, float]:
-    """The fewest agents meeting every target: (N, binding, C, SL, ASA)."""
-    n_stable = math.floor(traffic) + 1
-    n_occ = max(1, math.ceil(traffic / t.max_occupancy))
-    while n_occ > 1 and traffic / (n_occ - 1) <= t.max_occupancy:
-        n_occ -= 1
+def _solve(exact: Fraction, h: float, t: _Targets) -> tuple[int, str, float, float, float]:
+    """The fewest agents meeting every target: (N, binding, C, SL, ASA).
+
+    The two bounds (N > A, A / N ≤ max occupancy) are decided on the exact
+    traffic: in floats 176.8 / 0.85 is 208.00000000000003, one agent too many.
+    """
+    traffic = float(exact)
+    n_stable = math.floor(exact) + 1
+    n_occ = max(1, math.ceil(exact / t.occupancy_bound))
     n = max(n_stable, n_occ)
     blocking = _erlang_b(traffic, n)
     first = n
@@ -295,8 +300,9 @@ def _staff(calls: float, interval: float, h: float, t: _Targets) -> Staffing:
             "no_calls",
             ("no calls forecast: no agent needed",),
         )
-    traffic = calls * h / interval
-    n, binding, wait, sl, asa = _solve(traffic, h, t)
+    exact = Fraction(calls) * Fraction(h) / Fraction(interval)
+    traffic = float(exact)
+    n, binding, wait, sl, asa = _solve(exact, h, t)
     scheduled = math.ceil(Fraction(n) / (1 - t.shrinkage))
     steps = [
         f"traffic A = {calls:g} calls × {h:g} s / {interval:g} s = {traffic:.4f} erlangs",
