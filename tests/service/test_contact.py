@@ -272,6 +272,15 @@ def test_bad_logs_are_refused() -> None:
     with pytest.raises(ValidationError) as info2:
         contact_centre_columns({"group": []})
     assert info2.value.field == "columns"
+    bad = {"group": ["a"], "answered": [True], "abandoned": [False], "wait": ["soon"], "handle": [1.0],
+           "transferred": [False]}  # fmt: skip
+    for backend in ("python", "numpy"):
+        with pytest.raises(ValidationError) as info2:
+            contact_centre_columns(bad, backend=backend)
+        assert info2.value.field == "columns"
+    with pytest.raises(ValidationError) as info2:
+        contact_centre_columns({**bad, "wait": 5})
+    assert info2.value.field == "columns['wait']"
 
 
 def test_interaction_refuses_impossible_times() -> None:

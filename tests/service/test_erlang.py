@@ -154,6 +154,16 @@ def test_occupancy_bound_is_exact() -> None:
     assert (s.agents, s.scheduled) == (343, 490)
 
 
+def test_hopeless_traffic_is_refused_at_once() -> None:
+    # 10^12 calls a half hour would need ~10^11 agents: refused before any recursion runs.
+    with pytest.raises(ServiceError) as info:
+        required_agents(10**12, interval=HALF_HOUR, aht=AHT)
+    assert info.value.field == "calls"
+    with pytest.raises(ValidationError) as info2:
+        erlang_c(1e11, 10**11)
+    assert info2.value.field == "agents"
+
+
 def test_large_traffic_no_overflow() -> None:
     # 5,000 erlangs: A^N / N! overflows a float; the recursion does not.
     s = required_agents(100_000, interval=HALF_HOUR, aht=90 * S)

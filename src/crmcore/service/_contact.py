@@ -631,6 +631,12 @@ def contact_centre_columns(
             obj="contact_centre_columns", field="columns", value=sorted(columns) if isinstance(columns, Mapping) else columns,
             expected="a mapping with the columns " + ", ".join(_COLUMNS),
         )  # fmt: skip
+    for name in _COLUMNS:
+        if isinstance(columns[name], (str, bytes)) or not hasattr(columns[name], "__len__"):
+            raise ValidationError(
+                obj="contact_centre_columns", field=f"columns[{name!r}]", value=columns[name],
+                expected="a sequence or array with one value per interaction",
+            )  # fmt: skip
     sizes = {len(columns[c]) for c in _COLUMNS}
     if len(sizes) != 1:
         raise ValidationError(
@@ -639,6 +645,20 @@ def contact_centre_columns(
             value=sizes,
             expected="columns of one length",
         )
+    try:
+        return _columns_on(engine, columns, opt)
+    except (TypeError, ValueError) as err:
+        if isinstance(err, ValidationError):
+            raise
+        raise ValidationError(
+            obj="contact_centre_columns", field="columns", value=str(err),
+            expected="numbers in wait and handle (NaN for no handle), booleans elsewhere",
+        ) from None  # fmt: skip
+
+
+def _columns_on(
+    engine: str, columns: Mapping[str, Sequence[Any]], opt: _Options
+) -> tuple[ContactCentreMetrics, ...]:
     if engine == "numpy":
         from crmcore.service._columns import aggregate_numpy  # noqa: PLC0415  # numpy is optional
 

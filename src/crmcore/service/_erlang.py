@@ -82,8 +82,10 @@ def _fraction(value: object, *, obj: str, field: str, low_open: bool, high_open:
 
 
 def _agents(value: object, *, obj: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError(obj=obj, field="agents", value=value, expected="an int >= 0")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _MAX_AGENTS:
+        raise ValidationError(
+            obj=obj, field="agents", value=value, expected=f"an int from 0 to {_MAX_AGENTS:,}"
+        )
     return value
 
 
@@ -225,8 +227,17 @@ def _targets(  # noqa: PLR0917  # the keyword arguments of two public functions,
     occupancy = _fraction(
         max_occupancy, obj=obj, field="max_occupancy", low_open=True, high_open=False
     )
-    if not isinstance(max_agents, int) or isinstance(max_agents, bool) or max_agents < 1:
-        raise ValidationError(obj=obj, field="max_agents", value=max_agents, expected="an int >= 1")
+    if (
+        not isinstance(max_agents, int)
+        or isinstance(max_agents, bool)
+        or not 1 <= max_agents <= _MAX_AGENTS
+    ):
+        raise ValidationError(
+            obj=obj,
+            field="max_agents",
+            value=max_agents,
+            expected=f"an int from 1 to {_MAX_AGENTS:,}",
+        )
     # Exact shrinkage: 14 / (1 − 0.3) is 20, not 20.000000000000004 rounded up to 21.
     exact = Fraction(Decimal(str(shrink)))
     bound = Fraction(Decimal(str(occupancy)))
@@ -250,7 +261,7 @@ def _solve(exact: Fraction, h: float, t: _Targets) -> tuple[int, str, float, flo
     n_stable = math.floor(exact) + 1
     n_occ = max(1, math.ceil(exact / t.occupancy_bound))
     n = max(n_stable, n_occ)
-    blocking = _erlang_b(traffic, n)
+    blocking = _erlang_b(traffic, n) if n <= t.max_agents else 0.0  # never loop past the cap
     first = n
     while True:
         if n > t.max_agents:
