@@ -146,3 +146,22 @@ def test_demo_section() -> None:
         {"case_id": "IR-102", "quantity": "0.75", "amount": "18750000"}
     ]
     assert "0 lines" in section["text"]
+
+
+def test_json_inputs_name_the_missing_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}", encoding="utf-8")
+    code, _, err = run(capsys, "queue", "--input", str(empty))
+    assert code == 1
+    assert "input.now" in err
+    code, _, err = run(capsys, "bill", "--input", str(empty))
+    assert code == 1
+    assert "input.terms" in err
+    code, _, err = run(capsys, "staffing", "--calls", "100", "--aht", "nan")
+    assert code == 1
+    assert "aht" in err
+    code, _, err = run(capsys, "staffing", "--calls", "100", "--aht", "180", "--asa", "0")
+    assert code == 1
+    assert "asa" in err

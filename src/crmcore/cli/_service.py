@@ -9,6 +9,7 @@ forecast CSV; ``queue`` and ``bill`` read one JSON document. Output is JSON
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,6 +94,26 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def _seconds(value: float, field: str) -> timedelta:
+    """A duration from a number of seconds given on the command line."""
+    if not math.isfinite(value) or abs(value) > 10**9:
+        raise ValidationError(
+            obj="service", field=field, value=value, expected="a finite number of seconds"
+        )
+    return timedelta(seconds=value)
+
+
+def _field(conv: Any, data: Mapping[str, Any], key: str, cl: Any, default: Any = None) -> Any:
+    """``data[key]`` structured as ``cl``; an error names the key."""
+    try:
+        return conv.structure(data.get(key, default), cl)
+    except ValidationError as err:
+        problems = "; ".join(e.message for e in err.errors) or err.message
+        raise ValidationError(
+            f"input.{key}: {problems}", obj="input", field=key, errors=err.errors
+        ) from None
+
+
 def _number(text: str, field: str) -> float:
     try:
         return float(text)
@@ -154,14 +175,15 @@ def run_contact_centre(args: argparse.Namespace) -> int:
 
 def run_staffing(args: argparse.Namespace) -> int:
     """``crmcore service staffing``."""
+    asa_only = args.asa is not None and args.service_level is None
     targets: dict[str, Any] = {
         "interval": timedelta(minutes=args.interval),
-        "aht": timedelta(seconds=args.aht),
+        "aht": _seconds(args.aht, "aht"),
         "service_level": None
-        if args.asa and args.service_level is None
-        else (args.service_level or 0.8),
-        "answer_within": timedelta(seconds=args.answer_within),
-        "asa": timedelta(seconds=args.asa) if args.asa else None,
+        if asa_only
+        else (0.8 if args.service_level is None else args.service_level),
+        "answer_within": _seconds(args.answer_within, "answer_within"),
+        "asa": None if args.asa is None else _seconds(args.asa, "asa"),
         "shrinkage": args.shrinkage,
         "max_occupancy": args.max_occupancy,
     }
@@ -203,15 +225,15 @@ def run_queue(args: argparse.Namespace) -> int:
         raise CliError(f"{args.input}: expected a JSON object")
     conv = make_converter()
     ranked = rank_open_cases(
-        conv.structure(data.get("cases", []), list[Case]),
-        conv.structure(data.get("policies", []), list[SlaPolicy]),
-        now=conv.structure(data.get("now"), datetime),
+        _field(conv, data, "cases", list[Case], []),
+        _field(conv, data, "policies", list[SlaPolicy], []),
+        now=_field(conv, data, "now", datetime),
         calendars={
             k: calendar_from_json(v, conv) for k, v in (data.get("calendars") or {}).items()
         },
-        entitlements=conv.structure(data.get("entitlements", []), list[Entitlement]),
-        policy=conv.structure(data.get("queue_policy", {}), QueuePolicy),
-        values=conv.structure(data.get("values", {}), dict[str, CustomerValue]),
+        entitlements=_field(conv, data, "entitlements", list[Entitlement], []),
+        policy=_field(conv, data, "queue_policy", QueuePolicy, {}),
+        values=_field(conv, data, "values", dict[str, CustomerValue], {}),
     )
     rows = [{**_plain(r, skip=("steps",)), "explain": " | ".join(r.explain())} for r in ranked]
     return _emit(rows, args.format)
@@ -224,14 +246,14 @@ def run_bill(args: argparse.Namespace) -> int:
         raise CliError(f"{args.input}: expected a JSON object")
     conv = make_converter()
     result = bill_support(
-        conv.structure(data.get("cases", []), list[Case]),
-        conv.structure(data.get("entries", []), list[TimeEntry]),
-        entitlements=conv.structure(data.get("entitlements", []), list[Entitlement]),
-        terms=conv.structure(data.get("terms"), BillingTerms),
-        catalog=conv.structure(data.get("catalog"), Catalog),
-        price_list=conv.structure(data.get("price_list"), PriceList),
-        run_id=conv.structure(data.get("run_id"), str),
-        now=conv.structure(data.get("now"), datetime),
+        _field(conv, data, "cases", list[Case], []),
+        _field(conv, data, "entries", list[TimeEntry], []),
+        entitlements=_field(conv, data, "entitlements", list[Entitlement], []),
+        terms=_field(conv, data, "terms", BillingTerms),
+        catalog=_field(conv, data, "catalog", Catalog),
+        price_list=_field(conv, data, "price_list", PriceList),
+        run_id=_field(conv, data, "run_id", str),
+        now=_field(conv, data, "now", datetime),
     )
     lines = [{**_plain(x, skip=("steps", "entries")), "amount": str(x.amount.amount),
               "currency": x.amount.currency} for x in result.lines]  # fmt: skip
