@@ -192,7 +192,7 @@ def test_textbook_consultancy_example_ranks_high_high_high_final_meeting_first()
         ("1", Decimal(60), "warm", False),
         ("3", Decimal(10), "cold", False),
     ]
-    assert ranked[0].explain() == "interest +20; influence +20; need +20; stage +25"
+    assert ranked[0].explain() == ("interest +20", "influence +20", "need +20", "stage +25")
 
 
 def test_pardot_grade_moves_by_thirds_from_d() -> None:
@@ -299,7 +299,7 @@ def test_explanation_lists_cap_effects_and_sums_to_the_score() -> None:
         ("b", Decimal(-5)),
         ("c", Decimal(10)),
     ]
-    assert result.explain() == "a +30; b -5; c +20 cap -10"
+    assert result.explain() == ("a +30", "b -5", "c +20 cap -10")
 
 
 # -- properties -------------------------------------------------------------------------------

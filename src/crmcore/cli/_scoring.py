@@ -286,7 +286,7 @@ def run_apply(args: argparse.Namespace) -> int:
                     "grade": result.grade or "",
                     "rating": result.rating or "",
                     "sales_ready": "yes" if result.sales_ready else "no",
-                    "explanation": result.explain(),
+                    "explanation": "; ".join(result.explain()),
                 }
                 for row, result in pairs
             ),
@@ -657,7 +657,7 @@ def demo_section() -> dict[str, Any]:
         ready = " SALES-READY" if r.sales_ready else ""
         buffer.write(
             f"{position}. {r.lead_id} {names[r.lead_id or '']}: {r.score} "
-            f"grade {r.grade} {r.rating}{ready}\n   {r.explain()}\n"
+            f"grade {r.grade} {r.rating}{ready}\n   {'; '.join(r.explain())}\n"
         )
     data = [
         {

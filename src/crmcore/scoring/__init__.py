@@ -19,7 +19,7 @@
 ...     EngagementEvent(kind="page_view", at=now)] * 12
 >>> result = score_lead(card, {"id": "L1"}, events, now=now)
 >>> result.score, result.explain()
-(Decimal('60'), 'form +50; visit x12 +12 cap -2')
+(Decimal('60'), ('form +50', 'visit x12 +12 cap -2'))
 """
 
 from crmcore.scoring import evaluation

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
 from crmcore.scoring._conditions import Condition, Op, as_number, as_text
 from crmcore.scoring._scorecard import Rule, Scorecard, score_lead
@@ -44,7 +45,7 @@ def score_columns(
     columns: Mapping[str, Sequence[object]],
     *,
     now: datetime,
-    backend: str = "auto",
+    backend: Backend = "auto",
 ) -> list[Decimal]:
     """Scores of many leads given as columns (field → values), fit rules only.
 
@@ -72,19 +73,7 @@ def score_columns(
                 value=name,
                 expected=f"a column of the leads (known: {', '.join(sorted(columns))})",
             )
-    use_numpy = backend == "numpy"
-    if backend == "auto":
-        try:
-            import numpy  # noqa: F401, PLC0415 - probing for the optional accelerator
-        except ImportError:
-            use_numpy = False
-        else:
-            use_numpy = True
-    elif backend not in ("python", "numpy"):
-        raise ScoringError(
-            obj="score_columns", field="backend", value=backend, expected="auto, python or numpy"
-        )
-    if not use_numpy:
+    if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
         return [
             score_lead(card, {k: columns[k][i] for k in names}, now=now).score for i in range(n)

@@ -16,9 +16,9 @@ from typing import Any
 import attrs
 
 from crmcore import _checks as check
+from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import InsufficientDataError, ScoringError, ValidationError
-from crmcore.models import FrozenMap
-from crmcore.models._base import to_frozen_map
+from crmcore.models import FrozenMap, to_frozen_map
 from crmcore.scoring import evaluation
 
 __all__ = [
@@ -562,7 +562,7 @@ def train_logistic(
     c: float = 1.0,
     min_won: int = 40,
     min_lost: int = 40,
-    backend: str = "auto",
+    backend: Backend = "auto",
     max_iter: int = 100,
     tol: float = 1e-10,
     buckets: GradeBuckets | None = None,
@@ -598,19 +598,8 @@ def train_logistic(
     encode = _encoder(levels, scales)
     rows = [[1.0, *encode(h.features)] for h in history]
     y = [1.0 if h.won else 0.0 for h in history]
-    use_numpy = backend == "numpy"
-    if backend == "auto":
-        try:
-            import numpy  # noqa: F401, PLC0415 - probing for the optional accelerator
-        except ImportError:
-            use_numpy = False
-        else:
-            use_numpy = True
-    elif backend not in ("python", "numpy"):
-        raise ValidationError(
-            obj="train_logistic", field="backend", value=backend, expected="auto, python or numpy"
-        )
-    fit = _newton_numpy if use_numpy else _newton_python
+    numpy = resolve_backend(backend, obj="train_logistic") == "numpy"
+    fit = _newton_numpy if numpy else _newton_python
     weights = fit(rows, y, float(c), max_iter, tol)
     return LogisticModel(
         categorical=FrozenMap(levels),

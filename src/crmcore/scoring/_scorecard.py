@@ -12,8 +12,7 @@ import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import ScoringError, ValidationError
-from crmcore.models import FrozenMap, Lead
-from crmcore.models._base import to_frozen_map
+from crmcore.models import FrozenMap, Lead, to_frozen_map
 from crmcore.money import to_decimal
 from crmcore.scoring._conditions import (
     Condition,
@@ -538,18 +537,24 @@ class ScoreResult:
     sales_ready: bool
     lines: tuple[ScoreLine, ...]
 
-    def explain(self) -> str:
-        """A compact one-line explanation, e.g. ``"web visits x3 +2.75 (of 3); cap -1"``."""
-        parts = []
-        for line in self.lines:
-            text = line.rule + (f" x{line.occurrences}" if line.occurrences > 1 else "")
-            text += f" {_signed(line.decayed)}"
-            if line.decayed != line.points:
-                text += f" (of {_signed(line.points)})"
-            if line.cap_effect:
-                text += f" cap {line.cap_effect}"
-            parts.append(text)
-        return "; ".join(parts)
+    def explain(self) -> tuple[str, ...]:
+        """One line per fired rule, e.g. ``"web visits x3 +2.75 (of 3) cap -1"``.
+
+        A line names the rule, its occurrences (when more than one), the
+        decayed points, the undecayed points when decay changed them and what
+        a cap took away. Join with ``"; "`` for a one-line explanation.
+        """
+        return tuple(_explain_line(line) for line in self.lines)
+
+
+def _explain_line(line: ScoreLine) -> str:
+    text = line.rule + (f" x{line.occurrences}" if line.occurrences > 1 else "")
+    text += f" {_signed(line.decayed)}"
+    if line.decayed != line.points:
+        text += f" (of {_signed(line.points)})"
+    if line.cap_effect:
+        text += f" cap {line.cap_effect}"
+    return text
 
 
 def priority_cell(
