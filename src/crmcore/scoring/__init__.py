@@ -5,7 +5,9 @@
   grade, rating bands and a sales-ready threshold. :func:`score_lead` is a
   pure function of (scorecard, lead, events, now) and explains every point.
 - Predictive models trained on closed leads: :func:`train_naive_bayes`
-  (Odoo's frequency model) and :func:`train_logistic`.
+  (Odoo's frequency model) and :func:`train_logistic`; :func:`train_model`
+  trains either with an honest validation, :func:`history_from_rows` builds
+  the history from table rows, :func:`predict` applies any model.
 - :mod:`crmcore.scoring.evaluation`: AUC, average precision, log loss,
   Brier, KS, deciles, gains, calibration, time-based splits.
 - :func:`rfm_segments`: recency/frequency/monetary quintiles and segments.
@@ -37,6 +39,7 @@ from crmcore.scoring._predictive import (
     AttributeInsight,
     ClosedLead,
     GradeBuckets,
+    LeadPrediction,
     LogisticModel,
     NaiveBayesModel,
     NumericScale,
@@ -45,6 +48,9 @@ from crmcore.scoring._predictive import (
     attribute_insights,
     choose_model,
     evaluate_model,
+    model_fields,
+    predict,
+    predict_leads,
     should_promote,
     split_history,
     train_logistic,
@@ -77,6 +83,7 @@ from crmcore.scoring._scorecard import (
     ScoreResult,
     account_scores,
     diff_scores,
+    group_events,
     priority_cell,
     rank,
     roll_up,
@@ -84,8 +91,17 @@ from crmcore.scoring._scorecard import (
     score_lead,
     score_leads,
 )
+from crmcore.scoring._training import (
+    WON_WORDS,
+    ModelKind,
+    TrainedModel,
+    TrainingSet,
+    history_from_rows,
+    train_model,
+)
 
 __all__ = [
+    "WON_WORDS",
     "AttributeInsight",
     "CategoryMap",
     "ClosedLead",
@@ -101,7 +117,9 @@ __all__ = [
     "GradeCriterion",
     "Grading",
     "LeadLike",
+    "LeadPrediction",
     "LogisticModel",
+    "ModelKind",
     "NaiveBayesModel",
     "NumericScale",
     "Op",
@@ -117,6 +135,8 @@ __all__ = [
     "ScoreLine",
     "ScoreResult",
     "Scorecard",
+    "TrainedModel",
+    "TrainingSet",
     "ValueCount",
     "ValueCounts",
     "account_scores",
@@ -126,6 +146,11 @@ __all__ = [
     "evaluate_model",
     "evaluation",
     "field_value",
+    "group_events",
+    "history_from_rows",
+    "model_fields",
+    "predict",
+    "predict_leads",
     "priority_cell",
     "quantile_scores",
     "rank",
@@ -139,5 +164,6 @@ __all__ = [
     "should_promote",
     "split_history",
     "train_logistic",
+    "train_model",
     "train_naive_bayes",
 ]

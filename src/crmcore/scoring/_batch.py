@@ -12,10 +12,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crmcore import _checks as check
 from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
 from crmcore.scoring._conditions import Condition, Op, as_number, as_text
-from crmcore.scoring._scorecard import Rule, Scorecard, score_lead
+from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_lead
 
 __all__ = ["score_columns"]
 
@@ -46,12 +47,16 @@ def score_columns(
     *,
     now: datetime,
     backend: Backend = "auto",
+    allow_missing: bool = False,
 ) -> list[Decimal]:
     """Scores of many leads given as columns (field → values), fit rules only.
 
     Equal to ``[score_lead(card, row, now=now).score for row in rows]``; with
     numpy (``backend="auto"`` or ``"numpy"``) the conditions run over whole
-    columns. Empty strings and ``None`` are missing values. Number ranges
+    columns (a list, a tuple or a 1-d numpy array per field). Empty strings,
+    ``None`` and NaN are missing values; numpy scalars count as the Python
+    values they hold. A field the scorecard reads must be a column, unless
+    ``allow_missing`` (then it is empty for every lead). Number ranges
     compare as binary floats on this path, which differs from the exact
     Decimal comparison only for values closer than about 1e-15 relative.
 
@@ -64,15 +69,11 @@ def score_columns(
     """
     _check_card(card)
     n = _length(columns)
-    for name in card.fields():
-        if name not in columns:
-            rule = next(r.name for r in card.rules if name in r.fields())
-            raise ScoringError(
-                obj=f"rule {rule!r}",
-                field=name,
-                value=name,
-                expected=f"a column of the leads (known: {', '.join(sorted(columns))})",
-            )
+    missing = sorted(card.fields() - set(columns))
+    if missing and not allow_missing:
+        raise _missing_error(card, missing, columns)
+    if missing:
+        columns = {**columns, **{name: [None] * n for name in missing}}
     if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
         return [
@@ -128,7 +129,7 @@ class _NumpyScorer:
                 if set(map(type, raw)) <= {str}:
                     out = [str(v).strip() for v in raw]  # the common case: CSV text
                 else:
-                    out = ["" if v is None else as_text(v) for v in raw]
+                    out = ["" if (p := check.plain_scalar(v)) is None else as_text(p) for v in raw]
             self.strings[key] = out
         return self.strings[key]
 
@@ -161,63 +162,76 @@ class _NumpyScorer:
                     if empty:
                         parsed.append(np.nan)
                     else:
-                        parsed.append(float(as_number(value, rule=rule, field=name)))
+                        plain = check.plain_scalar(value)
+                        parsed.append(float(as_number(plain, rule=rule, field=name)))
                 values = np.asarray(parsed, dtype=float)
             self.numbers[key] = values
         return self.numbers[key]
 
     def _mask(self, condition: Condition, rule: str) -> Any:
-        np = self.np
         op = condition.op
-        if op is Op.ALL:
-            mask = np.ones(self.n, dtype=bool)
-            for sub in condition.conditions:
-                mask &= self._mask(sub, rule)
-            return mask
-        if op is Op.ANY:
-            mask = np.zeros(self.n, dtype=bool)
-            for sub in condition.conditions:
-                mask |= self._mask(sub, rule)
-            return mask
-        if op is Op.NOT:
-            return ~self._mask(condition.conditions[0], rule)
+        if op in (Op.ALL, Op.ANY, Op.NOT):
+            return self._logic_mask(condition, rule)
         field = condition.field or ""
         present = ~self._missing(field)
         if op is Op.EXISTS:
             return present
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
-            text = self._text(field, ignore_case=condition.ignore_case)
-
-            def fold(value: str) -> str:
-                return value.casefold() if condition.ignore_case else value
-
-            if op is Op.EQUALS:
-                return present & (text == fold(condition.value or ""))
-            if op is Op.IN:
-                pool = sorted({fold(v) for v in condition.values})
-                return present & np.isin(text, np.array(pool, dtype=str))
-            needle = fold(condition.value or "")
-            strings = self._strings(field, ignore_case=condition.ignore_case)
-            return present & np.array([needle in t for t in strings], dtype=bool)
+            return present & self._text_mask(condition)
         if op is Op.RANGE:
-            numbers = self._number(field, rule)
-            mask = present.copy()
-            with np.errstate(invalid="ignore"):
-                if condition.low is not None:
-                    mask &= numbers >= float(condition.low)
-                if condition.high is not None:
-                    mask &= numbers <= float(condition.high)
-            return mask
+            return present & self._range_mask(condition, rule)
         # matches, before, after, within_days: per value, with the scalar semantics
         raw = self.columns[field]
-        return np.fromiter(
+        return self.np.fromiter(
             (
-                bool(p) and condition.test_value(v, now=self.now, rule=rule)
+                bool(p) and condition.test_value(check.plain_scalar(v), now=self.now, rule=rule)
                 for v, p in zip(raw, present, strict=True)
             ),
             dtype=bool,
             count=self.n,
         )
+
+    def _logic_mask(self, condition: Condition, rule: str) -> Any:
+        np = self.np
+        if condition.op is Op.NOT:
+            return ~self._mask(condition.conditions[0], rule)
+        if condition.op is Op.ALL:
+            mask = np.ones(self.n, dtype=bool)
+            for sub in condition.conditions:
+                mask &= self._mask(sub, rule)
+            return mask
+        mask = np.zeros(self.n, dtype=bool)
+        for sub in condition.conditions:
+            mask |= self._mask(sub, rule)
+        return mask
+
+    def _text_mask(self, condition: Condition) -> Any:
+        np = self.np
+        field = condition.field or ""
+        text = self._text(field, ignore_case=condition.ignore_case)
+
+        def fold(value: str) -> str:
+            return value.casefold() if condition.ignore_case else value
+
+        if condition.op is Op.EQUALS:
+            return text == fold(condition.value or "")
+        if condition.op is Op.IN:
+            pool = sorted({fold(v) for v in condition.values})
+            return np.isin(text, np.array(pool, dtype=str))
+        needle = fold(condition.value or "")
+        strings = self._strings(field, ignore_case=condition.ignore_case)
+        return np.array([needle in t for t in strings], dtype=bool)
+
+    def _range_mask(self, condition: Condition, rule: str) -> Any:
+        np = self.np
+        numbers = self._number(condition.field or "", rule)
+        mask = np.ones(self.n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if condition.low is not None:
+                mask &= numbers >= float(condition.low)
+            if condition.high is not None:
+                mask &= numbers <= float(condition.high)
+        return mask
 
     def _rule_units(self, rule: Rule) -> Any:
         np = self.np
