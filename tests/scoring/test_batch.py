@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from crmcore.scoring import (
     Scorecard,
     score_columns,
     score_lead,
+    score_leads,
 )
 from tests.strategies.scoring import INDUSTRIES, NOW, points
 
@@ -127,3 +129,51 @@ def test_batch_refuses_event_rules_unknown_columns_and_bad_numbers() -> None:
     with pytest.raises(ScoringError, match="many"):
         score_columns(card, {"employees": ["12", "many"]}, now=NOW, backend="numpy")
     assert score_columns(card, {"employees": [12, 3]}, now=NOW) == [Decimal(1), Decimal(0)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(card=fit_cards(), leads=rows)
+def test_numpy_columns_with_nan_equal_the_text_rows(card: Any, leads: Any) -> None:
+    # NaN and None are missing like "", numpy scalars are the Python values they hold:
+    # the same leads as numpy columns score exactly as the CSV-like text rows.
+    expected = [score_lead(card, row, now=NOW).score for row in leads]
+    columns = {
+        "industry": np.array([r["industry"] or np.nan for r in leads], dtype=object),
+        "employees": np.array(
+            [float(r["employees"]) if r["employees"] else np.nan for r in leads], dtype=float
+        ),
+        "email": np.array([r["email"] for r in leads], dtype=str),
+        "interest": np.array([r["interest"] or None for r in leads], dtype=object),
+        "signed": [r["signed"] for r in leads],
+    }
+    assert score_columns(card, columns, now=NOW, backend="numpy") == expected
+    assert score_columns(card, columns, now=NOW, backend="python") == expected
+    records = [{k: v[i] for k, v in columns.items()} for i in range(len(leads))]
+    assert [r.score for r in score_leads(card, records, now=NOW)] == expected
+
+
+def test_absent_columns_are_named_or_allowed() -> None:
+    card = Scorecard(
+        name="c",
+        groups=[
+            RuleGroup(
+                name="g",
+                rules=[
+                    Rule(name="big", points=1, when=Condition.between("employees", low=10)),
+                    Rule(name="local", points=2, when=Condition.equals("country", "IR")),
+                    Rule(name="known", points=3, when=Condition.exists("industry")),
+                ],
+            )
+        ],
+    )
+    for backend in ("numpy", "python"):
+        with pytest.raises(
+            ScoringError, match="missing: country, read by local; employees"
+        ) as info:
+            score_columns(card, {"industry": ["x", ""]}, now=NOW, backend=backend)
+        assert info.value.field == "country, employees"
+        # allowed: absent columns are empty, so only "known" (3 points) can fire
+        allowed = score_columns(
+            card, {"industry": ["x", ""]}, now=NOW, backend=backend, allow_missing=True
+        )
+        assert allowed == [Decimal(3), Decimal(0)]

@@ -488,7 +488,8 @@ def field_value(lead: LeadLike, name: str, *, rule: str = "condition") -> object
         cell: object = lead[name]
         if type(cell) is str:
             return cell if cell.strip() else None
-        return check.plain_scalar(cell)
+        cell = check.plain_scalar(cell)  # numpy scalars, NaN
+        return None if isinstance(cell, str) and not cell.strip() else cell
     if isinstance(lead, Lead):
         if name.startswith("custom."):
             value: object = lead.custom.get(name[7:])
