@@ -361,17 +361,7 @@ class Condition:
         if op is Op.EXISTS:
             return True
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
-            text = as_text(raw)
-            if self.ignore_case:
-                text = text.casefold()
-            if op is Op.EQUALS:
-                target = self.value or ""
-                return text == (target.casefold() if self.ignore_case else target)
-            if op is Op.IN:
-                pool = [v.casefold() if self.ignore_case else v for v in self.values]
-                return text in pool
-            needle = self.value or ""
-            return (needle.casefold() if self.ignore_case else needle) in text
+            return self._test_text(as_text(raw))
         if op is Op.MATCHES:
             return _compile(self.pattern or "").search(as_text(raw)) is not None
         if op is Op.RANGE:
@@ -390,6 +380,18 @@ class Condition:
         if isinstance(moment, datetime):
             return timedelta(0) <= current - moment <= span
         return timedelta(0) <= current.date() - moment <= span
+
+    def _test_text(self, text: str) -> bool:
+        """equals, in or contains on a field's text."""
+
+        def fold(value: str) -> str:
+            return value.casefold() if self.ignore_case else value
+
+        if self.op is Op.EQUALS:
+            return fold(text) == fold(self.value or "")
+        if self.op is Op.IN:
+            return fold(text) in [fold(v) for v in self.values]
+        return fold(self.value or "") in fold(text)
 
 
 def _check_logic(c: Condition) -> None:
