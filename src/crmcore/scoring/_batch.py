@@ -1,8 +1,10 @@
-"""Column-wise scoring of many leads with fit rules (private; see ``crmcore.scoring``).
+"""Column-wise scoring of many leads (private; see ``crmcore.scoring``).
 
 The batch path evaluates each condition over whole columns with numpy when it
 is installed, and adds points as integers scaled to the scorecard's finest
-decimal place, so totals are exact and equal to :func:`score_lead`'s.
+decimal place, so totals are exact and equal to :func:`score_lead`'s. Event
+rules, ``has_event`` conditions and decay run over the events flattened into
+columns (:mod:`crmcore.scoring._batch_events`).
 """
 
 from __future__ import annotations
@@ -15,21 +17,11 @@ from typing import Any
 from crmcore import _checks as check
 from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
-from crmcore.scoring._conditions import Condition, Op, as_number, as_text
-from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_lead
+from crmcore.scoring._batch_events import EventTable
+from crmcore.scoring._conditions import Condition, EngagementEvent, Op, as_number, as_text
+from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_leads
 
 __all__ = ["score_columns"]
-
-
-def _check_card(card: Scorecard) -> None:
-    for rule in card.rules:
-        if rule.event is not None or (rule.when is not None and rule.when.uses_events()):
-            raise ScoringError(
-                obj=f"rule {rule.name!r}",
-                field="event",
-                value=rule.name,
-                expected="fit rules only in the batch path (score events with score_lead)",
-            )
 
 
 def _length(columns: Mapping[str, Sequence[object]]) -> int:
@@ -46,12 +38,15 @@ def score_columns(
     columns: Mapping[str, Sequence[object]],
     *,
     now: datetime,
+    events: Mapping[str, Sequence[EngagementEvent]] | None = None,
     backend: Backend = "auto",
     allow_missing: bool = False,
 ) -> list[Decimal]:
-    """Scores of many leads given as columns (field → values), fit rules only.
+    """Scores of many leads given as columns (field → values).
 
-    Equal to ``[score_lead(card, row, now=now).score for row in rows]``; with
+    Equal to ``[r.score for r in score_leads(card, rows, events, now=now)]``:
+    ``events`` maps a lead id (the ``id`` column) to its events, as
+    :func:`score_leads` takes them (see :func:`group_events`). With
     numpy (``backend="auto"`` or ``"numpy"``) the conditions run over whole
     columns (a list, a tuple or a 1-d numpy array per field). Empty strings,
     ``None`` and NaN are missing values; numpy scalars count as the Python
@@ -67,24 +62,34 @@ def score_columns(
     >>> score_columns(card, {"employees": ["150", "20", ""]}, now=datetime(2026, 1, 1, tzinfo=UTC))
     [Decimal('2.5'), Decimal('0.0'), Decimal('0.0')]
     """
-    _check_card(card)
     n = _length(columns)
     missing = sorted(card.fields() - set(columns))
     if missing and not allow_missing:
         raise _missing_error(card, missing, columns)
     if missing:
         columns = {**columns, **{name: [None] * n for name in missing}}
+    if events and "id" not in columns:
+        raise ScoringError(
+            obj="score_columns",
+            field="id",
+            value=sorted(columns)[:20],
+            expected="an 'id' column to find each lead's events by",
+        )
     if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
-        return [
-            score_lead(card, {k: columns[k][i] for k in names}, now=now).score for i in range(n)
-        ]
-    return _NumpyScorer(card, columns, n, now).run()
+        rows = ({k: columns[k][i] for k in names} for i in range(n))
+        return [r.score for r in score_leads(card, rows, events, now=now)]
+    return _NumpyScorer(card, columns, n, now, events or {}).run()
 
 
 class _NumpyScorer:
     def __init__(
-        self, card: Scorecard, columns: Mapping[str, Sequence[object]], n: int, now: datetime
+        self,
+        card: Scorecard,
+        columns: Mapping[str, Sequence[object]],
+        n: int,
+        now: datetime,
+        events: Mapping[str, Sequence[EngagementEvent]],
     ) -> None:
         import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
@@ -108,8 +113,13 @@ class _NumpyScorer:
             for c in [g.cap for g in card.groups] + [card.total_cap]
             if c is not None
         ]
-        self.places = max(exponents)
+        decays = any(r.event is not None and (r.decay or card.decay) for r in card.rules)
+        self.places = max([*exponents, card.places if decays else 0])
         self.scale = 10**self.places
+        ids = columns["id"] if "id" in columns else [None] * n
+        self.events = EventTable(
+            np, ids, events, now=now, places=card.places, unit_places=self.places
+        )
 
     def _units(self, value: Decimal) -> int:
         return int(value.scaleb(self.places))
@@ -172,6 +182,8 @@ class _NumpyScorer:
         op = condition.op
         if op in (Op.ALL, Op.ANY, Op.NOT):
             return self._logic_mask(condition, rule)
+        if op is Op.HAS_EVENT:
+            return self.events.has_event(condition)
         field = condition.field or ""
         present = ~self._missing(field)
         if op is Op.EXISTS:
@@ -246,6 +258,8 @@ class _NumpyScorer:
             units = np.array(
                 [table.get(t, default) if t else default for t in text], dtype=np.int64
             )
+        elif rule.event is not None:
+            units = self.events.rule_units(rule, rule.decay or self.card.decay)
         else:
             units = np.full(self.n, self._units(rule.points), dtype=np.int64)
         if rule.when is not None:

@@ -80,7 +80,8 @@ class ClosedLead:
     closed_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
 
 
-def _prob(value: object) -> float:
+def _prob(raw: object) -> float:
+    value = check.plain_scalar(raw)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(
             obj="GradeBuckets", field="threshold", value=value, expected="a number 0-100"
@@ -126,8 +127,7 @@ class GradeBuckets:
 def _check_history(
     history: Sequence[ClosedLead], min_won: int, min_lost: int, obj: str
 ) -> tuple[int, int]:
-    if not all(isinstance(h, ClosedLead) for h in history):
-        raise ScoringError(obj=obj, field="history", expected="ClosedLead records")
+    check.require_items(history, ClosedLead, obj=obj, field="history")
     won = sum(1 for h in history if h.won)
     lost = len(history) - won
     min_won, min_lost = max(1, min_won), max(1, min_lost)  # one of each class, always

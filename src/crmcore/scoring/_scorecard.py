@@ -565,7 +565,7 @@ def _signed(value: Decimal) -> str:
 def _lead_id(lead: LeadLike) -> str | None:
     if isinstance(lead, Lead):
         return str(lead.id)
-    raw = lead.get("id")
+    raw = check.plain_scalar(lead.get("id"))
     return None if raw is None or raw == "" else str(raw)
 
 
