@@ -23,6 +23,7 @@ from crmcore.scoring import (
     predict_leads,
     split_history,
     train_logistic,
+    train_logistic_matrix,
     train_model,
     train_naive_bayes,
 )
@@ -192,3 +193,59 @@ def test_predict_leads_reads_team_and_stage_fields() -> None:
     assert [round(p.probability, 3) for p in out] == [73.106, 26.894]
     with pytest.raises(ScoringError, match="missing"):
         predict_leads(HAND, [{"team": "n"}])
+
+
+def _numeric_history(n: int, seed: int) -> tuple[list[list[float]], list[bool]]:
+    rng = random.Random(seed)
+    x, y = [], []
+    for _ in range(n):
+        size = float(rng.randint(1, 500))
+        visits = float("nan") if rng.random() < 0.1 else float(rng.randint(0, 30))
+        z = (size - 250) / 150 + (0 if visits != visits else (visits - 15) / 10)
+        x.append([size, visits])
+        y.append(rng.random() < 1 / (1 + np.exp(-z)))
+    return x, y
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_matrix_fit_equals_the_record_fit(backend: str) -> None:
+    # Same numbers, two ways in: text features in ClosedLead records (NaN dropped = missing)
+    # and a float matrix with NaN cells. Same objective, same Newton iterations.
+    x, y = _numeric_history(400, seed=11)
+    history = [
+        ClosedLead(
+            features={"size": str(int(row[0]))}
+            | ({} if row[1] != row[1] else {"visits": str(int(row[1]))}),
+            won=won,
+        )
+        for row, won in zip(x, y, strict=True)
+    ]
+    by_records = train_logistic(history, numeric=["size", "visits"], backend=backend)
+    matrix = np.array(x) if backend == "numpy" else x
+    by_matrix = train_logistic_matrix(
+        matrix, np.array(y), columns=["size", "visits"], backend=backend
+    )
+    assert by_matrix.coefficients == pytest.approx(by_records.coefficients, rel=1e-9, abs=1e-12)
+    assert by_matrix.intercept == pytest.approx(by_records.intercept, rel=1e-9, abs=1e-12)
+    assert by_matrix.numeric["visits"].mean == pytest.approx(by_records.numeric["visits"].mean)
+    lead = {"size": "120", "visits": ""}
+    assert by_matrix.probability(lead) == pytest.approx(by_records.probability(lead), rel=1e-9)
+
+
+def test_matrix_fit_refuses_bad_input() -> None:
+    x, y = _numeric_history(100, seed=2)
+    with pytest.raises(ValidationError, match=r"x\[0\]"):
+        train_logistic_matrix(
+            [["a", 1.0], *x[1:]], y, columns=["size", "visits"], min_won=1, min_lost=1
+        )
+    with pytest.raises(ValidationError, match=r"y\[0\]"):
+        train_logistic_matrix(x, ["yes", *y[1:]], columns=["size", "visits"], min_won=1, min_lost=1)
+    with pytest.raises(ValidationError, match="2 numbers"):
+        train_logistic_matrix(
+            np.ones((100, 3)), y, columns=["size", "visits"], min_won=1, min_lost=1
+        )
+    with pytest.raises(InsufficientDataError, match="visits"):
+        nan_column = [[row[0], float("nan")] for row in x]
+        train_logistic_matrix(nan_column, y, columns=["size", "visits"], min_won=1, min_lost=1)
+    with pytest.raises(InsufficientDataError):
+        train_logistic_matrix(x, [True] * 100, columns=["size", "visits"])

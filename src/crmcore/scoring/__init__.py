@@ -35,6 +35,7 @@ from crmcore.scoring._conditions import (
     Op,
     field_value,
 )
+from crmcore.scoring._logistic_matrix import train_logistic_matrix
 from crmcore.scoring._predictive import (
     AttributeInsight,
     ClosedLead,
@@ -164,6 +165,7 @@ __all__ = [
     "should_promote",
     "split_history",
     "train_logistic",
+    "train_logistic_matrix",
     "train_model",
     "train_naive_bayes",
 ]

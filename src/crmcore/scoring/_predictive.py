@@ -129,7 +129,10 @@ def _check_history(
 ) -> tuple[int, int]:
     check.require_items(history, ClosedLead, obj=obj, field="history")
     won = sum(1 for h in history if h.won)
-    lost = len(history) - won
+    return _check_counts(won, len(history) - won, min_won, min_lost, obj)
+
+
+def _check_counts(won: int, lost: int, min_won: int, min_lost: int, obj: str) -> tuple[int, int]:
     min_won, min_lost = max(1, min_won), max(1, min_lost)  # one of each class, always
     if won < min_won or lost < min_lost:
         raise InsufficientDataError(
