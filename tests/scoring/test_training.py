@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -201,7 +202,7 @@ def _numeric_history(n: int, seed: int) -> tuple[list[list[float]], list[bool]]:
     for _ in range(n):
         size = float(rng.randint(1, 500))
         visits = float("nan") if rng.random() < 0.1 else float(rng.randint(0, 30))
-        z = (size - 250) / 150 + (0 if visits != visits else (visits - 15) / 10)
+        z = (size - 250) / 150 + (0 if math.isnan(visits) else (visits - 15) / 10)
         x.append([size, visits])
         y.append(rng.random() < 1 / (1 + np.exp(-z)))
     return x, y
@@ -215,7 +216,7 @@ def test_matrix_fit_equals_the_record_fit(backend: str) -> None:
     history = [
         ClosedLead(
             features={"size": str(int(row[0]))}
-            | ({} if row[1] != row[1] else {"visits": str(int(row[1]))}),
+            | ({} if math.isnan(row[1]) else {"visits": str(int(row[1]))}),
             won=won,
         )
         for row, won in zip(x, y, strict=True)
@@ -244,8 +245,8 @@ def test_matrix_fit_refuses_bad_input() -> None:
         train_logistic_matrix(
             np.ones((100, 3)), y, columns=["size", "visits"], min_won=1, min_lost=1
         )
+    nan_column = [[row[0], float("nan")] for row in x]
     with pytest.raises(InsufficientDataError, match="visits"):
-        nan_column = [[row[0], float("nan")] for row in x]
         train_logistic_matrix(nan_column, y, columns=["size", "visits"], min_won=1, min_lost=1)
     with pytest.raises(InsufficientDataError):
         train_logistic_matrix(x, [True] * 100, columns=["size", "visits"])

@@ -93,7 +93,6 @@ from crmcore.scoring._scorecard import (
     score_leads,
 )
 from crmcore.scoring._training import (
-    WON_WORDS,
     ModelKind,
     TrainedModel,
     TrainingSet,
@@ -102,7 +101,6 @@ from crmcore.scoring._training import (
 )
 
 __all__ = [
-    "WON_WORDS",
     "AttributeInsight",
     "CategoryMap",
     "ClosedLead",

@@ -167,7 +167,7 @@ def history_from_rows(
 
     Column rules:
 
-    - ``target`` holds the outcome: a bool, or a text in :data:`WON_WORDS`
+    - ``target`` holds the outcome: a bool, or a text
       (``1/true/yes/y/won/t`` won, ``0/false/no/n/lost/f`` lost, any case);
       anything else, an empty cell included, is refused.
     - ``fields`` are the categorical features; when none are named, every
