@@ -383,15 +383,17 @@ class Condition:
 
     def _test_text(self, text: str) -> bool:
         """equals, in or contains on a field's text."""
-
-        def fold(value: str) -> str:
-            return value.casefold() if self.ignore_case else value
-
-        if self.op is Op.EQUALS:
-            return fold(text) == fold(self.value or "")
-        if self.op is Op.IN:
-            return fold(text) in [fold(v) for v in self.values]
-        return fold(self.value or "") in fold(text)
+        op = self.op
+        if self.ignore_case:
+            text = text.casefold()
+            if op is Op.IN:
+                return text in [v.casefold() for v in self.values]
+            target = (self.value or "").casefold()
+        else:
+            if op is Op.IN:
+                return text in self.values
+            target = self.value or ""
+        return text == target if op is Op.EQUALS else target in text
 
 
 def _check_logic(c: Condition) -> None:

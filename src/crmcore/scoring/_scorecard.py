@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -449,6 +450,11 @@ class Scorecard:
 
     def fields(self) -> frozenset[str]:
         """Every field the scorecard reads (rules and grade criteria)."""
+        return self._field_names
+
+    @functools.cached_property
+    def _field_names(self) -> frozenset[str]:
+        # computed once per scorecard: score_lead checks a lead's fields on every call
         names: frozenset[str] = frozenset()
         for rule in self.rules:
             names |= rule.fields()
@@ -615,7 +621,11 @@ def score_lead(
     crmcore.errors.ScoringError: rule 'retail'.industry: got ['sector'] (list); expected every field the scorecard reads (missing: industry, read by retail; pass allow_missing=True to score absent fields as empty)
     """
     check.require_aware(now, obj="score_lead", field="now")
-    complete = _complete(card, lead, card.fields(), allow_missing=allow_missing)
+    complete = (
+        lead
+        if isinstance(lead, Lead)
+        else _complete(card, lead, card.fields(), allow_missing=allow_missing)
+    )
     return _score(card, complete, events, now)
 
 
