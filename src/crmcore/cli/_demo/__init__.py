@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli import _pricing, _roi, _scoring, _sla
+from crmcore.cli import _pricing, _roi, _sla
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import scoring as _scoring
 from crmcore.cli._demo import service as _service
 from crmcore.cli._demo.tour import crm_tour
 from crmcore.repositories import SqliteStore
