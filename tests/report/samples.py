@@ -62,3 +62,78 @@ PERSIAN = DocumentLayout(
     unit_names={"hour": "ساعت"},
     total_in_words=True,
 )
+
+
+def simulated_customers(count: int = 300, seed: int = 7) -> list:
+    """Customer summaries drawn from the BG/NBD story (r=0.5, α=5, a=0.8, b=2.5), 39 weeks."""
+    import random
+
+    from crmcore.roi import CustomerSummary
+
+    rng = random.Random(seed)
+    result = []
+    for index in range(count):
+        rate = rng.gammavariate(0.5, 1 / 5)
+        drop = rng.betavariate(0.8, 2.5)
+        age = 39.0 - rng.uniform(0, 10)
+        t, last, repeats = 0.0, 0.0, 0
+        while True:
+            t += rng.expovariate(rate) if rate > 0 else age + 1
+            if t > age:
+                break
+            repeats += 1
+            last = t
+            if rng.random() < drop:
+                break
+        spend = Decimal(str(round(rng.gammavariate(6, 5), 2))) if repeats else Decimal(0)
+        result.append(
+            CustomerSummary(f"c{index:03d}", frequency=repeats, recency=round(last, 2), age=round(age, 2), monetary_value=spend)
+        )
+    return result
+
+
+def sla_evaluations() -> list:
+    """Thirteen resolution KPIs over three months (met / breached / open as listed)."""
+    from datetime import UTC, datetime, timedelta
+
+    from crmcore.models import CaseId, CasePriority
+    from crmcore.sla import KpiInstance, KpiKind, KpiState, SlaEvaluation
+
+    plan = [
+        (datetime(2025, 1, 6, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 1, 9, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 1, 15, 9, tzinfo=UTC), KpiState.BREACHED),
+        (datetime(2025, 1, 28, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 2, 3, 9, tzinfo=UTC), KpiState.BREACHED),
+        (datetime(2025, 2, 4, 9, tzinfo=UTC), KpiState.BREACHED),
+        (datetime(2025, 2, 11, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 2, 20, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 3, 2, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 3, 5, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 3, 9, 9, tzinfo=UTC), KpiState.SUCCEEDED),
+        (datetime(2025, 3, 12, 9, tzinfo=UTC), KpiState.BREACHED),
+        (datetime(2025, 3, 30, 9, tzinfo=UTC), KpiState.IN_PROGRESS),
+    ]
+    return [
+        SlaEvaluation(
+            case_id=CaseId(f"C{index}"),
+            now=datetime(2025, 3, 31, tzinfo=UTC),
+            priority=CasePriority.NORMAL,
+            policy="standard",
+            entitlement=None,
+            kpis=(
+                KpiInstance(
+                    name="resolve",
+                    kind=KpiKind.RESOLUTION,
+                    state=state,
+                    target=timedelta(hours=8),
+                    elapsed=timedelta(hours=9 if state is KpiState.BREACHED else 4),
+                    paused=timedelta(0),
+                    remaining=timedelta(hours=-1 if state is KpiState.BREACHED else 4),
+                    calendar="office",
+                    started_at=started,
+                ),
+            ),
+        )
+        for index, (started, state) in enumerate(plan)
+    ]

@@ -82,14 +82,22 @@ def require(name: str) -> ModuleType:
         ) from err
 
 
+def _matplotlib_shapes() -> bool:
+    """Whether matplotlib lays out complex text itself (3.11+ bundles libraqm)."""
+    ft2font = require("matplotlib.ft2font")
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
+
+
 def shape(text: str) -> str:
     """Text ready for matplotlib: Persian/Arabic letters joined and laid out right to left.
 
-    matplotlib draws glyphs one by one, left to right, with no shaping:
-    arabic-reshaper picks each letter's joined form and python-bidi puts the
-    run in visual order. Text without Arabic-script letters is returned as is.
+    matplotlib 3.11 and later shape text with libraqm (joining forms and
+    the bidirectional algorithm), so the text is passed as it is. Older
+    versions draw glyphs one by one, left to right: then arabic-reshaper
+    picks each letter's joined form and python-bidi puts the line in visual
+    order. Text without Arabic-script letters is always returned as is.
     """
-    if not _ARABIC.search(text):
+    if not _ARABIC.search(text) or _matplotlib_shapes():
         return text
     reshaper = require("arabic_reshaper")
     bidi = require("bidi")
