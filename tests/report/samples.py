@@ -87,7 +87,13 @@ def simulated_customers(count: int = 300, seed: int = 7) -> list:
                 break
         spend = Decimal(str(round(rng.gammavariate(6, 5), 2))) if repeats else Decimal(0)
         result.append(
-            CustomerSummary(f"c{index:03d}", frequency=repeats, recency=round(last, 2), age=round(age, 2), monetary_value=spend)
+            CustomerSummary(
+                f"c{index:03d}",
+                frequency=repeats,
+                recency=round(last, 2),
+                age=round(age, 2),
+                monetary_value=spend,
+            )
         )
     return result
 
