@@ -141,6 +141,6 @@ def plot_cash_flow(
     axes.set_xticks(xs, data.ticks)
     axes.set_xlabel(label("period", lang))
     axes.set_ylabel(label("amount", lang, currency=data.currency) if data.currency else shape(""))
-    axes.legend(loc="upper left" if lang == "en" else "upper right", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     title(axes, label("cash_flow_title", lang), lang)
     return figure

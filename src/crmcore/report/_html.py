@@ -23,7 +23,8 @@ td.num { text-align: end; white-space: nowrap; }
 .total th, .total td { font-weight: bold; background: #f6f6f6; }
 .words { font-style: italic; }
 .section { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
-.chart svg { max-width: 640px; height: auto; }
+figure.chart { margin: 0; }
+.chart svg { max-width: 600px; height: auto; }
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from html import escape
@@ -159,6 +160,13 @@ _TEXT = {
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 
 
+def _figure_text(text: str) -> str:
+    """A number or amount without Persian words is isolated left to right (``-۱۵٬۰۰۰ $``)."""
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):
+        return escape(text)
+    return f'<bdi dir="ltr">{escape(text)}</bdi>'
+
+
 def figure_svg(figure: Figure) -> str:
     """The figure as an inline ``<svg>`` element: text drawn as paths, no date, nothing external."""
     buffer = io.StringIO()
@@ -221,7 +229,7 @@ class _Page:
         body = "".join(
             "<tr>"
             + "".join(
-                f'<td class="num">{escape(c)}</td>'
+                f'<td class="num">{_figure_text(c)}</td>'
                 if i >= numeric_from
                 else f"<td>{escape(c)}</td>"
                 for i, c in enumerate(row)
@@ -234,7 +242,7 @@ class _Page:
 
     def pairs(self, title: str, rows: Iterable[tuple[str, str]]) -> str:
         body = "".join(
-            f'<tr><th>{escape(self.words[k])}</th><td class="num">{escape(v)}</td></tr>'
+            f'<tr><th>{escape(self.words[k])}</th><td class="num">{_figure_text(v)}</td></tr>'
             for k, v in rows
         )
         return f'<table class="totals"><caption>{escape(self.words[title])}</caption>{body}</table>'
