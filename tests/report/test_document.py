@@ -61,6 +61,7 @@ def test_width_counts_wide_and_joining_characters() -> None:
     assert rows[2] == "漢字   1"
     assert rows[3] == "ab    22"
     assert display_width("نرم‌افزار") == 8  # 9 code points, the ZWNJ is zero-width
+    assert display_width("a\x07b") == 2  # a bell makes wcswidth give up; it takes no column
     with pytest.raises(ValidationError, match="one cell per header"):
         text_table([["a"]], ["x", "y"])
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from types import ModuleType
 
-import wcwidth
 from babel.numbers import format_decimal
 
 from crmcore.errors import ValidationError
@@ -32,11 +31,12 @@ def display_width(text: str) -> int:
     >>> display_width("abc"), display_width("می‌خواهم"), display_width("漢字")
     (3, 7, 4)
     """
-    width = wcwidth.wcswidth(text)
+    wcwidth = optional("wcwidth")
+    width = int(wcwidth.wcswidth(text))
     if width >= 0:
-        return int(width)
+        return width
     # A control character makes wcswidth give up: count the printable ones.
-    return sum(max(0, wcwidth.wcwidth(c)) for c in text)
+    return sum(max(0, int(wcwidth.wcwidth(c))) for c in text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:
