@@ -167,6 +167,10 @@ def plot_probability_alive_matrix(
     )
     image.set_gid("p_alive")
     figure.colorbar(image, ax=axes)
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - matplotlib is imported lazily
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel(label("frequency", lang))
     axes.set_ylabel(label("recency", lang, age=number_text(horizon, lang, 1)))
     title(axes, label("alive_title", lang), lang)
