@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from crmcore.errors import ValidationError
 from crmcore.money import Money
-from crmcore.plot._base import label, language, new_figure, number_text, title
+from crmcore.plot._base import label, language, new_figure, number_text, persian_ticks, title
 from crmcore.roi import BetaGeoFit, BetaGeoModel, CustomerSummary, CustomerValue
 
 if TYPE_CHECKING:
@@ -166,7 +166,9 @@ def plot_probability_alive_matrix(
         interpolation="nearest",
     )
     image.set_gid("p_alive")
-    figure.colorbar(image, ax=axes)
+    bar = figure.colorbar(image, ax=axes)
+    if lang == "fa":
+        persian_ticks(bar.ax)
     from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 - matplotlib is imported lazily
 
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
