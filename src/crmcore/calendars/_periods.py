@@ -39,8 +39,10 @@ class PeriodUnit(enum.StrEnum):
     @classmethod
     def parse(cls, value: object) -> PeriodUnit:
         """``value`` as a unit, or ValidationError naming the accepted ones."""
+        if isinstance(value, cls):
+            return value
         try:
-            return cls(value)
+            return cls(str(value)) if isinstance(value, str) else cls("")
         except ValueError:
             raise ValidationError(
                 obj="PeriodUnit",
@@ -48,6 +50,10 @@ class PeriodUnit(enum.StrEnum):
                 value=value,
                 expected="one of " + ", ".join(u.value for u in cls),
             ) from None
+
+
+def _to_unit(value: object) -> PeriodUnit:
+    return PeriodUnit.parse(value)
 
 
 @attrs.frozen
@@ -62,7 +68,7 @@ class CalendarPeriod:
     ('1405-S1', '2026-03-21', '2026-06-22', '۱۴۰۵-S۱')
     """
 
-    unit: PeriodUnit = attrs.field(converter=PeriodUnit.parse)
+    unit: PeriodUnit = attrs.field(converter=_to_unit)
     label: str
     start: date
     end: date

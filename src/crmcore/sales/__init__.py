@@ -1,0 +1,68 @@
+"""Sales performance: forecast, funnel, targets vs actual, productivity from activities.
+
+- :func:`forecast` (per record) and :func:`forecast_columns` (columns, numpy
+  when installed): open, weighted, pipeline, best case, committed, omitted,
+  won and lost per period (:mod:`crmcore.calendars` grids, Jalali too) and
+  per owner, team (:class:`TeamHierarchy`) or any field; categories by
+  :func:`forecast_category` or a rule of your own.
+- :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
+  win rates from closed history, Brier scores of rep vs calibrated probabilities.
+
+Every result has ``explain() -> tuple[str, ...]``.
+
+>>> from datetime import date
+>>> from crmcore.models import Opportunity, OpportunityId, UserId
+>>> from crmcore.money import Money
+>>> deals = [Opportunity(id=OpportunityId(f"o{i}"), name="x", owner=UserId("sara"),
+...          probability=p, estimated_revenue=Money(v, "IRR"),
+...          estimated_close_date=date(2026, 4, 10)) for i, (v, p) in enumerate([(800, 50), (200, 90)])]
+>>> row = forecast(deals, as_of=date(2026, 3, 1), unit="jalali_month").rows[0]
+>>> row.label, str(row.open), str(row.weighted), str(row.best_case), str(row.committed)
+('1405-01', '1000 IRR', '580 IRR', '800 IRR', '200 IRR')
+"""
+
+from crmcore.sales._calibration import (
+    CalibrationReport,
+    ProbabilitySnapshot,
+    StageRate,
+    StageWinRates,
+    calibrate_stage_win_rates,
+    score_probabilities,
+)
+from crmcore.sales._columns import (
+    ColumnForecast,
+    ForecastCell,
+    ForecastColumns,
+    forecast_columns,
+    opportunity_columns,
+)
+from crmcore.sales._common import TeamHierarchy
+from crmcore.sales._forecast import (
+    CATEGORY_FIELD,
+    Forecast,
+    ForecastCategory,
+    ForecastRow,
+    forecast,
+    forecast_category,
+)
+
+__all__ = [
+    "CATEGORY_FIELD",
+    "CalibrationReport",
+    "ColumnForecast",
+    "Forecast",
+    "ForecastCategory",
+    "ForecastCell",
+    "ForecastColumns",
+    "ForecastRow",
+    "ProbabilitySnapshot",
+    "StageRate",
+    "StageWinRates",
+    "TeamHierarchy",
+    "calibrate_stage_win_rates",
+    "forecast",
+    "forecast_category",
+    "forecast_columns",
+    "opportunity_columns",
+    "score_probabilities",
+]
