@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -48,8 +49,10 @@ def test_bad_unit_and_span_are_refused() -> None:
 def test_grids_tile_the_span_without_gaps(start: date, days: int, unit: PeriodUnit) -> None:
     end = start + timedelta(days=days)
     grid = period_grid(start, end, unit)
-    assert grid[0].start <= start < grid[0].end and grid[-1].end >= end
-    for left, right in zip(grid, grid[1:], strict=False):
-        assert left.end == right.start and left.label < right.label
+    assert grid[0].start <= start < grid[0].end
+    assert grid[-1].end >= end
+    for left, right in itertools.pairwise(grid):
+        assert left.end == right.start
+        assert left.label < right.label
     for day in (start, end - timedelta(days=1)):
         assert day in period_of(day, unit)
