@@ -5,6 +5,9 @@
   won and lost per period (:mod:`crmcore.calendars` grids, Jalali too) and
   per owner, team (:class:`TeamHierarchy`) or any field; categories by
   :func:`forecast_category` or a rule of your own.
+- :func:`funnel` as of a date: stage counts and values, conversions, win
+  rates, deal size, time in stage and cycle (calendar and business days),
+  velocity, lost deals by competitor and reason, conversion by lead source.
 - :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
   win rates from closed history, Brier scores of rep vs calibrated probabilities.
 
@@ -45,6 +48,15 @@ from crmcore.sales._forecast import (
     forecast,
     forecast_category,
 )
+from crmcore.sales._funnel import (
+    Funnel,
+    LostBreakdown,
+    SourceConversion,
+    StageConversion,
+    StageCount,
+    StageDuration,
+    funnel,
+)
 
 __all__ = [
     "CATEGORY_FIELD",
@@ -55,7 +67,13 @@ __all__ = [
     "ForecastCell",
     "ForecastColumns",
     "ForecastRow",
+    "Funnel",
+    "LostBreakdown",
     "ProbabilitySnapshot",
+    "SourceConversion",
+    "StageConversion",
+    "StageCount",
+    "StageDuration",
     "StageRate",
     "StageWinRates",
     "TeamHierarchy",
@@ -63,6 +81,7 @@ __all__ = [
     "forecast",
     "forecast_category",
     "forecast_columns",
+    "funnel",
     "opportunity_columns",
     "score_probabilities",
 ]
