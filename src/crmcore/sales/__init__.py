@@ -8,6 +8,10 @@
 - :func:`funnel` as of a date: stage counts and values, conversions, win
   rates, deal size, time in stage and cycle (calendar and business days),
   velocity, lost deals by competitor and reason, conversion by lead source.
+- :class:`SalesTarget` and :func:`attainment`: targets per owner or team
+  for won revenue, won deals, new customers, activities or your own metric,
+  distributed exactly over sub-periods; actual, in progress, variance and
+  percentage with team roll-ups and split credit.
 - :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
   win rates from closed history, Brier scores of rep vs calibrated probabilities.
 
@@ -57,9 +61,18 @@ from crmcore.sales._funnel import (
     StageDuration,
     funnel,
 )
+from crmcore.sales._targets import (
+    Attainment,
+    AttainmentRow,
+    SalesTarget,
+    TargetMetric,
+    attainment,
+)
 
 __all__ = [
     "CATEGORY_FIELD",
+    "Attainment",
+    "AttainmentRow",
     "CalibrationReport",
     "ColumnForecast",
     "Forecast",
@@ -70,13 +83,16 @@ __all__ = [
     "Funnel",
     "LostBreakdown",
     "ProbabilitySnapshot",
+    "SalesTarget",
     "SourceConversion",
     "StageConversion",
     "StageCount",
     "StageDuration",
     "StageRate",
     "StageWinRates",
+    "TargetMetric",
     "TeamHierarchy",
+    "attainment",
     "calibrate_stage_win_rates",
     "forecast",
     "forecast_category",
