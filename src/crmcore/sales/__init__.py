@@ -12,6 +12,8 @@
   for won revenue, won deals, new customers, activities or your own metric,
   distributed exactly over sub-periods; actual, in progress, variance and
   percentage with team roll-ups and split credit.
+- :func:`productivity`: calls, emails, meetings, tasks, on-time and overdue
+  rates, lateness and speed to lead in business hours, activities per won deal.
 - :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
   win rates from closed history, Brier scores of rep vs calibrated probabilities.
 
@@ -61,6 +63,7 @@ from crmcore.sales._funnel import (
     StageDuration,
     funnel,
 )
+from crmcore.sales._productivity import Productivity, ProductivityRow, productivity
 from crmcore.sales._targets import (
     Attainment,
     AttainmentRow,
@@ -83,6 +86,8 @@ __all__ = [
     "Funnel",
     "LostBreakdown",
     "ProbabilitySnapshot",
+    "Productivity",
+    "ProductivityRow",
     "SalesTarget",
     "SourceConversion",
     "StageConversion",
@@ -99,5 +104,6 @@ __all__ = [
     "forecast_columns",
     "funnel",
     "opportunity_columns",
+    "productivity",
     "score_probabilities",
 ]

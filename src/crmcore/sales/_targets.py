@@ -88,9 +88,7 @@ class SalesTarget:
     start: date = attrs.field(validator=check.instance_of(date))
     end: date = attrs.field(validator=check.instance_of(date))
     currency: str | None = attrs.field(default=None)
-    sub_unit: PeriodUnit | None = attrs.field(
-        default=None, converter=_optional_unit
-    )
+    sub_unit: PeriodUnit | None = attrs.field(default=None, converter=_optional_unit)
     distribution: tuple[Decimal, ...] = attrs.field(default=(), converter=_distribution)
     """Percentages per sub-period, summing to exactly 100."""
     stretch: Decimal | None = attrs.field(default=None, converter=_optional_amount)
