@@ -17,6 +17,9 @@
 - :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
   win rates from closed history, Brier scores of rep vs calibrated probabilities.
 
+- :class:`StageChange` rows and :func:`attach_stage_history`: stage events
+  kept in a separate file, attached to their opportunities.
+
 Every result has ``explain() -> tuple[str, ...]``.
 
 >>> from datetime import date
@@ -63,6 +66,7 @@ from crmcore.sales._funnel import (
     StageDuration,
     funnel,
 )
+from crmcore.sales._history import StageChange, attach_stage_history
 from crmcore.sales._productivity import Productivity, ProductivityRow, productivity
 from crmcore.sales._targets import (
     Attainment,
@@ -90,6 +94,7 @@ __all__ = [
     "ProductivityRow",
     "SalesTarget",
     "SourceConversion",
+    "StageChange",
     "StageConversion",
     "StageCount",
     "StageDuration",
@@ -97,6 +102,7 @@ __all__ = [
     "StageWinRates",
     "TargetMetric",
     "TeamHierarchy",
+    "attach_stage_history",
     "attainment",
     "calibrate_stage_win_rates",
     "forecast",

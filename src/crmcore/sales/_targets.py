@@ -463,7 +463,8 @@ def _roll_up(
                 end=end,
                 unit=unit,
                 target=target,
-                stretch=sum(stretches, Decimal(0)) if stretches else None,
+                # A team's stretch only when every member has one: a partial sum misleads.
+                stretch=sum(stretches, Decimal(0)) if len(stretches) == len(members) else None,
                 actual=actual,
                 in_progress=progress,
                 variance=actual - target,
