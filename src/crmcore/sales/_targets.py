@@ -445,7 +445,7 @@ def _roll_up(
     own = {(t.owner, t.metric): t for t in team_targets}
     out = []
     for (team, metric, label, start, end, unit), members in sorted(
-        sums.items(), key=lambda kv: kv[0][:3]
+        sums.items(), key=lambda kv: (*kv[0][:2], kv[0][2] != "total", kv[0][3])
     ):
         target = sum((m.target for m in members), Decimal(0))
         explicit = own.get((team, metric))

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from crmcore.calendars import format_jalali
 from crmcore.cli import _pricing, _roi, _scoring, _sla
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import sales as _sales_demo
 from crmcore.models import (
     Account,
     AccountId,
@@ -199,7 +200,7 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla, _scoring, _roi):
+    for module in (_pricing, _sla, _scoring, _roi, _sales_demo):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())
