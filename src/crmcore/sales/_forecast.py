@@ -16,6 +16,7 @@ import enum
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -29,7 +30,7 @@ from crmcore.sales._common import (
     CurrencyBook,
     GroupBy,
     TeamHierarchy,
-    group_keys,
+    grouper,
     infer_currency,
 )
 
@@ -76,11 +77,10 @@ def forecast_category(opp: Opportunity) -> ForecastCategory:
     >>> forecast_category(opp.edit(custom={"forecast_category": "committed"})).value
     'committed'
     """
-    if opp.status is OpportunityStatus.WON:
-        return ForecastCategory.WON
-    if opp.status is OpportunityStatus.LOST:
-        return ForecastCategory.LOST
-    explicit = opp.custom.get(CATEGORY_FIELD)
+    status = opp.status
+    if status is not OpportunityStatus.OPEN:
+        return ForecastCategory.WON if status is OpportunityStatus.WON else ForecastCategory.LOST
+    explicit = opp.custom.get(CATEGORY_FIELD) if opp.custom else None
     if explicit is not None:
         try:
             category = ForecastCategory(explicit)
@@ -202,46 +202,61 @@ _MONEY_FIELDS = (
 )
 
 
-def _add(acc: _Acc, category: ForecastCategory, opp: Opportunity, book: CurrencyBook) -> None:
-    acc.count += 1
-    if category is ForecastCategory.WON:
-        revenue = opp.actual_revenue
-        if revenue is not None:
-            acc.won += book.amount(revenue, obj="forecast", field=f"{opp.id}.actual_revenue")
-        return
-    estimate = opp.estimated_revenue
-    if estimate is None:
-        return
-    amount = book.amount(estimate, obj="forecast", field=f"{opp.id}.estimated_revenue")
+_ZERO = Decimal(0)
+
+
+def _converted(
+    opp: Opportunity, money: Money, category: ForecastCategory, book: CurrencyBook
+) -> Decimal:
+    """``money`` in the reporting currency; a negative estimate is refused."""
+    field = "actual_revenue" if category is ForecastCategory.WON else "estimated_revenue"
+    amount = book.amount(money, obj="forecast", field=f"{opp.id}.{field}")
     if amount < 0:
         raise ValidationError(
-            obj="forecast",
-            field=f"{opp.id}.estimated_revenue",
-            value=str(estimate),
-            expected="an amount >= 0",
+            obj="forecast", field=f"{opp.id}.{field}", value=str(money), expected="an amount >= 0"
         )
-    if category is ForecastCategory.LOST:
-        acc.lost += amount
+    return amount
+
+
+def _fold(acc: _Acc, category: ForecastCategory, p: int, count: int, total: Decimal) -> None:
+    acc.count += count
+    if category is ForecastCategory.WON:
+        acc.won += total
         return
-    acc.open += amount
-    acc.weighted += amount * opp.probability
+    if category is ForecastCategory.LOST:
+        acc.lost += total
+        return
+    acc.open += total
+    acc.weighted += total * p
     if category is ForecastCategory.PIPELINE:
-        acc.pipeline += amount
+        acc.pipeline += total
     elif category is ForecastCategory.BEST_CASE:
-        acc.best += amount
+        acc.best += total
     elif category is ForecastCategory.COMMITTED:
-        acc.committed += amount
+        acc.committed += total
     else:
-        acc.omitted += amount
+        acc.omitted += total
+
+
+_BY_VALUE = {c.value: c for c in ForecastCategory}
+
+_OPEN_ORDER = (
+    ForecastCategory.PIPELINE,
+    ForecastCategory.BEST_CASE,
+    ForecastCategory.COMMITTED,
+    ForecastCategory.OMITTED,
+)
+
+_ALLOWED = {
+    OpportunityStatus.OPEN: _OPEN_CATEGORIES,
+    OpportunityStatus.WON: frozenset({ForecastCategory.WON}),
+    OpportunityStatus.LOST: frozenset({ForecastCategory.LOST}),
+}
 
 
 def _check_category(value: object, opp: Opportunity) -> ForecastCategory:
-    if isinstance(value, ForecastCategory):
-        outcome = {OpportunityStatus.WON: "won", OpportunityStatus.LOST: "lost"}.get(opp.status)
-        if outcome is None and value in _OPEN_CATEGORIES:
-            return value
-        if outcome == value.value:
-            return value
+    if isinstance(value, ForecastCategory) and value in _ALLOWED[opp.status]:
+        return value
     raise ValidationError(
         obj="forecast",
         field="rule",
@@ -280,31 +295,67 @@ def forecast(
     """
     require_date(as_of, obj="forecast", field="as_of")
     grid = PeriodUnit.parse(unit)
-    records = [o for o in opportunities if _seen(o, as_of)]
+    records = [o for o in opportunities if o.created_at is None or o.created_at.date() <= as_of]
     book = CurrencyBook(
         infer_currency((o.estimated_revenue or o.actual_revenue for o in records), currency),
         rates,
         as_of,
     )
-    cells: dict[tuple[CalendarPeriod | None, str], _Acc] = {}
+    groups_of = grouper(by, teams, obj="forecast")
+    # Hot loop: one Decimal add per deal into (period start, group, category, probability);
+    # the weighted sums are folded in once per key afterwards (Σ_p p × Σ amount).
+    # Keys hold the category's plain str value: hashing an Enum member runs Python code.
+    sums: dict[tuple[date | None, str, str, int], list[Any]] = {}
+    starts: dict[date | None, CalendarPeriod | None] = {None: None}
+    open_status, won_status = OpportunityStatus.OPEN, OpportunityStatus.WON
+    won, lost = ForecastCategory.WON, ForecastCategory.LOST
+    currency = book.currency
     for opp in records:
-        category = _check_category(rule(opp), opp)
-        day = opp.estimated_close_date if opp.is_open else opp.actual_close_date
-        period = period_of(day, grid) if day is not None else None
-        for group in group_keys(opp, by, teams, obj="forecast"):
-            acc = cells.get((period, group))
-            if acc is None:
-                acc = cells[(period, group)] = _Acc()
-            _add(acc, category, opp, book)
-    rows = [_row(period, group, acc, book) for (period, group), acc in cells.items()]
+        category = rule(opp)
+        status = opp.status
+        if status is open_status:
+            if category not in _OPEN_ORDER:
+                _check_category(category, opp)
+            day = opp.estimated_close_date
+        else:
+            if category is not (won if status is won_status else lost):
+                _check_category(category, opp)
+            day = opp.actual_close_date
+        if day not in starts:
+            starts[day] = period_of(day, grid)  # type: ignore[arg-type]  # None is pre-seeded
+        period = starts[day]
+        start = period.start if period is not None else None
+        money = opp.actual_revenue if category is won else opp.estimated_revenue
+        if money is None:
+            amount = _ZERO
+        elif money.currency == currency and money.amount >= _ZERO:
+            amount = money.amount
+        else:
+            amount = _converted(opp, money, category, book)
+        key = category._value_
+        p = opp.probability
+        for group in groups_of(opp):
+            cell = sums.get((start, group, key, p))
+            if cell is None:
+                sums[(start, group, key, p)] = [1, amount]
+            else:
+                cell[0] += 1
+                cell[1] += amount
+    cells: dict[tuple[date | None, str], _Acc] = {}
+    for (start, group, key, p), (count, total) in sums.items():
+        acc = cells.get((start, group))
+        if acc is None:
+            acc = cells[(start, group)] = _Acc()
+        _fold(acc, _BY_VALUE[key], p, count, total)
+    by_start = {p.start: p for p in starts.values() if p is not None}
+    rows = [
+        _row(by_start[start] if start is not None else None, group, acc, book)
+        for (start, group), acc in cells.items()
+    ]
     rows.sort(key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group))
     return Forecast(
         rows=tuple(rows), currency=book.currency, unit=grid, as_of=as_of, count=len(records)
     )
-
-
-def _seen(opp: Opportunity, as_of: date) -> bool:
-    return opp.created_at is None or opp.created_at.date() <= as_of
 
 
 def _row(period: CalendarPeriod | None, group: str, acc: _Acc, book: CurrencyBook) -> ForecastRow:
