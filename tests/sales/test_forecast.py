@@ -173,3 +173,13 @@ def test_columns_equal_records_on_both_backends(opps: list[Opportunity], unit: s
             for c in cells
         )
         assert got == expected
+
+
+def test_team_hierarchy_refuses_cycles_and_bad_names() -> None:
+    with pytest.raises(ValidationError) as caught:
+        TeamHierarchy({"a": "b", "b": "a"})
+    assert caught.value.field == "parents['a']"
+    with pytest.raises(ValidationError):
+        TeamHierarchy({"a": ""})
+    teams = TeamHierarchy(TEAMS)
+    assert teams.members_of("iran") == frozenset({"sara", "ali", "reza", "neda"})

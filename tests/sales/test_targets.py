@@ -289,3 +289,6 @@ def test_team_roll_ups_equal_the_sum_of_members(deals: list[tuple[str, int, int]
             assert rows[(team, period)].actual == sum(rows[(m, period)].actual for m in members)
             assert rows[(team, period)].target == sum(rows[(m, period)].target for m in members)
     assert rows[("iran", "total")].actual == sum(v for _, v, _ in deals)
+    # Input order does not matter.
+    again = attainment(targets[::-1], opportunities=opps[::-1], teams=teams).rows
+    assert sorted(again, key=repr) == sorted(rows.values(), key=repr)

@@ -133,25 +133,33 @@ class Funnel:
         )
 
 
-@attrs.frozen
 class _State:
-    """One opportunity as of the date."""
+    """One opportunity as of the date (a plain slotted row: a million are made)."""
 
-    opp: Opportunity
-    stage: SalesStage
-    status: OpportunityStatus
-    events: tuple[StageEvent, ...]
+    __slots__ = ("events", "opp", "stage", "status")
+
+    def __init__(
+        self,
+        opp: Opportunity,
+        stage: SalesStage,
+        status: OpportunityStatus,
+        events: tuple[StageEvent, ...],
+    ) -> None:
+        self.opp = opp
+        self.stage = stage
+        self.status = status
+        self.events = events
 
 
 def _local(moment: datetime, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
 
 
-def _as_of_state(opp: Opportunity, as_of: date, zone: tzinfo) -> _State | None:
-    if opp.created_at is not None and _local(opp.created_at, zone) > as_of:
+def _as_of_state(opp: Opportunity, as_of: date, moment: datetime) -> _State | None:
+    """``moment``: the last instant of ``as_of`` in the reporting zone."""
+    if opp.created_at is not None and opp.created_at > moment:
         return None
     if opp.stage_history:
-        moment = datetime.combine(as_of, time.max, tzinfo=zone)
         replayed = opp.stage_at(moment)
         if replayed is None:
             return None
@@ -237,7 +245,8 @@ def funnel(
     """
     require_date(as_of, obj="funnel", field="as_of")
     zone: tzinfo = calendar.timezone if calendar is not None else UTC
-    states = [s for o in opportunities if (s := _as_of_state(o, as_of, zone)) is not None]
+    moment = datetime.combine(as_of, time.max, tzinfo=zone)
+    states = [s for o in opportunities if (s := _as_of_state(o, as_of, moment)) is not None]
     states.sort(key=lambda s: str(s.opp.id))
     book = CurrencyBook(
         infer_currency((s.opp.estimated_revenue or s.opp.actual_revenue for s in states), currency),
@@ -307,11 +316,13 @@ def _stage_counts(states: list[_State], book: CurrencyBook) -> tuple[StageCount,
 
 
 def _conversions(states: list[_State]) -> tuple[StageConversion, ...]:
-    reached = [0] * (len(SalesStage) + 1)  # the last slot: won
+    furthest = [0] * len(SalesStage)
+    won = 0
     for s in states:
-        for rank in range(_reached(s) + 1):
-            reached[rank] += 1
-        reached[-1] += s.status is OpportunityStatus.WON
+        furthest[_reached(s)] += 1
+        won += s.status is OpportunityStatus.WON
+    # Reached stage r = deals whose furthest stage is r or later; the last slot: won.
+    reached = [sum(furthest[r:]) for r in range(len(SalesStage))] + [won]
     names = [st.value for st in SalesStage] + ["won"]
     return tuple(
         StageConversion(
