@@ -301,12 +301,39 @@ def forecast(
         rates,
         as_of,
     )
-    groups_of = grouper(by, teams, obj="forecast")
+    starts: dict[date | None, CalendarPeriod | None] = {None: None}
+    sums = _accumulate(records, rule, grid, grouper(by, teams, obj="forecast"), book, starts=starts)
+    cells: dict[tuple[date | None, str], _Acc] = {}
+    for (start, group, key, p), (count, total) in sums.items():
+        acc = cells.get((start, group))
+        if acc is None:
+            acc = cells[(start, group)] = _Acc()
+        _fold(acc, _BY_VALUE[key], p, count, total)
+    by_start = {p.start: p for p in starts.values() if p is not None}
+    rows = [
+        _row(by_start[start] if start is not None else None, group, acc, book)
+        for (start, group), acc in cells.items()
+    ]
+    rows.sort(key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group))
+    return Forecast(
+        rows=tuple(rows), currency=book.currency, unit=grid, as_of=as_of, count=len(records)
+    )
+
+
+def _accumulate(
+    records: list[Opportunity],
+    rule: CategoryRule,
+    grid: PeriodUnit,
+    groups_of: Callable[[Opportunity], tuple[str, ...]],
+    book: CurrencyBook,
+    *,
+    starts: dict[date | None, CalendarPeriod | None],
+) -> dict[tuple[date | None, str, str, int], list[Any]]:
+    """Count and sum every deal into (period start, group, category value, probability)."""
     # Hot loop: one Decimal add per deal into (period start, group, category, probability);
     # the weighted sums are folded in once per key afterwards (Σ_p p × Σ amount).
     # Keys hold the category's plain str value: hashing an Enum member runs Python code.
     sums: dict[tuple[date | None, str, str, int], list[Any]] = {}
-    starts: dict[date | None, CalendarPeriod | None] = {None: None}
     open_status, won_status = OpportunityStatus.OPEN, OpportunityStatus.WON
     won, lost = ForecastCategory.WON, ForecastCategory.LOST
     currency = book.currency
@@ -341,21 +368,7 @@ def forecast(
             else:
                 cell[0] += 1
                 cell[1] += amount
-    cells: dict[tuple[date | None, str], _Acc] = {}
-    for (start, group, key, p), (count, total) in sums.items():
-        acc = cells.get((start, group))
-        if acc is None:
-            acc = cells[(start, group)] = _Acc()
-        _fold(acc, _BY_VALUE[key], p, count, total)
-    by_start = {p.start: p for p in starts.values() if p is not None}
-    rows = [
-        _row(by_start[start] if start is not None else None, group, acc, book)
-        for (start, group), acc in cells.items()
-    ]
-    rows.sort(key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group))
-    return Forecast(
-        rows=tuple(rows), currency=book.currency, unit=grid, as_of=as_of, count=len(records)
-    )
+    return sums
 
 
 def _row(period: CalendarPeriod | None, group: str, acc: _Acc, book: CurrencyBook) -> ForecastRow:
