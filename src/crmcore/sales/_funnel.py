@@ -37,6 +37,12 @@ from crmcore.pricing import ExchangeRates
 from crmcore.sales._common import CurrencyBook, infer_currency, ratio
 
 _Q2 = Decimal("0.01")
+# Module constants: attribute lookups on an Enum class and Enum hashing run Python code,
+# which shows at a million deals; ranks are looked up by the member's plain value.
+_OPEN, _WON, _LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
+_RANK = {stage.value: rank for rank, stage in enumerate(SalesStage)}
+_LAST = len(SalesStage) - 1
+_ZERO = Decimal(0)
 
 
 @attrs.frozen
@@ -165,17 +171,21 @@ def _as_of_state(opp: Opportunity, as_of: date, moment: datetime) -> _State | No
             return None
         seen = tuple(e for e in opp.stage_history if e.at <= moment)
         return _State(opp, replayed[0], replayed[1], seen)
-    if not opp.is_open and opp.actual_close_date is not None and opp.actual_close_date > as_of:
-        return _State(opp, opp.stage, OpportunityStatus.OPEN, ())
+    if (
+        opp.status is not _OPEN
+        and opp.actual_close_date is not None
+        and opp.actual_close_date > as_of
+    ):
+        return _State(opp, opp.stage, _OPEN, ())
     return _State(opp, opp.stage, opp.status, ())
 
 
 def _reached(state: _State) -> int:
-    if state.status is OpportunityStatus.WON:
-        return SalesStage.CLOSE.rank
+    if state.status is _WON:
+        return _LAST
     if state.events:
-        return max(e.stage.rank for e in state.events)
-    return state.stage.rank
+        return max(_RANK[e.stage._value_] for e in state.events)
+    return _RANK[state.stage._value_]
 
 
 def _durations(
@@ -217,7 +227,7 @@ def _stays(states: list[_State], zone: tzinfo) -> dict[SalesStage, list[tuple[da
 
 def _cycle(state: _State, zone: tzinfo) -> tuple[date, date] | None:
     """Created → won, for a deal won as of the date."""
-    if state.status is not OpportunityStatus.WON or state.opp.created_at is None:
+    if state.status is not _WON or state.opp.created_at is None:
         return None
     won_at = next((e.at for e in reversed(state.events) if e.kind is StageEventKind.WON), None)
     end = _local(won_at, zone) if won_at is not None else state.opp.actual_close_date
@@ -258,7 +268,7 @@ def funnel(
     cycles = [c for s in states if (c := _cycle(s, zone)) is not None]
     cycle = _durations(cycles, "cycle", calendar)
     won, lost, won_value, lost_value = totals
-    open_count = sum(1 for s in states if s.status is OpportunityStatus.OPEN)
+    open_count = sum(1 for s in states if s.status is _OPEN)
     win_rate = ratio(won, won + lost)
     average = book.money(won_value / won) if won else None
     return Funnel(
@@ -286,33 +296,38 @@ def funnel(
     )
 
 
-def _amount(money: Money | None, book: CurrencyBook, field: str) -> Decimal:
-    return Decimal(0) if money is None else book.amount(money, obj="funnel", field=field)
+def _amount(money: Money | None, book: CurrencyBook, opp: Opportunity, name: str) -> Decimal:
+    if money is None:
+        return _ZERO
+    if money.currency == book.currency:
+        return money.amount
+    return book.amount(money, obj="funnel", field=f"{opp.id}.{name}")
 
 
 def _totals(states: list[_State], book: CurrencyBook) -> tuple[int, int, Decimal, Decimal]:
     won = lost = 0
     won_value = lost_value = Decimal(0)
     for s in states:
-        if s.status is OpportunityStatus.WON:
+        if s.status is _WON:
             won += 1
-            won_value += _amount(s.opp.actual_revenue, book, f"{s.opp.id}.actual_revenue")
-        elif s.status is OpportunityStatus.LOST:
+            won_value += _amount(s.opp.actual_revenue, book, s.opp, "actual_revenue")
+        elif s.status is _LOST:
             lost += 1
-            lost_value += _amount(s.opp.estimated_revenue, book, f"{s.opp.id}.estimated_revenue")
+            lost_value += _amount(s.opp.estimated_revenue, book, s.opp, "estimated_revenue")
     return won, lost, won_value, lost_value
 
 
 def _stage_counts(states: list[_State], book: CurrencyBook) -> tuple[StageCount, ...]:
-    counts = dict.fromkeys(SalesStage, 0)
-    values = dict.fromkeys(SalesStage, Decimal(0))
+    counts = [0] * len(SalesStage)
+    values = [_ZERO] * len(SalesStage)
     for s in states:
-        if s.status is OpportunityStatus.OPEN:
-            counts[s.stage] += 1
-            values[s.stage] += _amount(
-                s.opp.estimated_revenue, book, f"{s.opp.id}.estimated_revenue"
-            )
-    return tuple(StageCount(st, counts[st], book.money(values[st])) for st in SalesStage)
+        if s.status is _OPEN:
+            rank = _RANK[s.stage._value_]
+            counts[rank] += 1
+            values[rank] += _amount(s.opp.estimated_revenue, book, s.opp, "estimated_revenue")
+    return tuple(
+        StageCount(st, counts[rank], book.money(values[rank])) for rank, st in enumerate(SalesStage)
+    )
 
 
 def _conversions(states: list[_State]) -> tuple[StageConversion, ...]:
@@ -320,7 +335,7 @@ def _conversions(states: list[_State]) -> tuple[StageConversion, ...]:
     won = 0
     for s in states:
         furthest[_reached(s)] += 1
-        won += s.status is OpportunityStatus.WON
+        won += s.status is _WON
     # Reached stage r = deals whose furthest stage is r or later; the last slot: won.
     reached = [sum(furthest[r:]) for r in range(len(SalesStage))] + [won]
     names = [st.value for st in SalesStage] + ["won"]
@@ -348,10 +363,10 @@ def _lost_by(states: list[_State], field: str, book: CurrencyBook) -> tuple[Lost
     counts: dict[str, int] = defaultdict(int)
     values: dict[str, Decimal] = defaultdict(Decimal)
     for s in states:
-        if s.status is OpportunityStatus.LOST:
+        if s.status is _LOST:
             key = getattr(s.opp, field) or "(none)"
             counts[key] += 1
-            values[key] += _amount(s.opp.estimated_revenue, book, f"{s.opp.id}.estimated_revenue")
+            values[key] += _amount(s.opp.estimated_revenue, book, s.opp, "estimated_revenue")
     return tuple(
         LostBreakdown(k, counts[k], book.money(values[k]))
         for k in sorted(counts, key=lambda k: (-values[k], k))
@@ -374,7 +389,7 @@ def _by_source(states: list[_State], leads: tuple[Lead, ...]) -> tuple[SourceCon
             source = lead_source.get(s.opp.lead_id)
         key = source or "(none)"
         opps[key] += 1
-        won[key] += s.status is OpportunityStatus.WON
+        won[key] += s.status is _WON
     keys = sorted(set(lead_count) | set(opps))
     return tuple(
         SourceConversion(
