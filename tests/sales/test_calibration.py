@@ -72,3 +72,17 @@ def test_bad_input() -> None:
     with pytest.raises(ValidationError) as caught:
         ProbabilitySnapshot(opportunity_id=OpportunityId("A"), stage="propose", probability=-1)
     assert caught.value.field == "probability"
+
+
+def test_forecast_with_calibrated_rates_beside_the_reps() -> None:
+    from crmcore.sales import forecast
+    from tests.sales.test_forecast import AS_OF, five
+
+    deals = five()
+    deals[2] = deals[2].advance("propose")
+    rates = calibrate_stage_win_rates(HISTORY, smoothing=2, min_count=3)
+    total = forecast(deals, as_of=AS_OF, by=None, win_rates=rates).total()
+    # Open: o1 and o2 in qualify (1,000,000 + 2,000,000) × 0.5 = 1,500,000; o3 in propose
+    # 3,000,000 × 0.6 = 1,800,000; calibrated 3,300,000 beside the reps' 4,100,000.
+    assert (total.calibrated, total.weighted) == (Money(3_300_000, "IRR"), Money(4_100_000, "IRR"))
+    assert forecast(deals, as_of=AS_OF).total().calibrated is None

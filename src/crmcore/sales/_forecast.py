@@ -26,6 +26,7 @@ from crmcore.errors import ValidationError
 from crmcore.models import Opportunity, OpportunityStatus, SalesStage
 from crmcore.money import Money
 from crmcore.pricing import ExchangeRates
+from crmcore.sales._calibration import StageWinRates
 from crmcore.sales._common import (
     CurrencyBook,
     GroupBy,
@@ -110,6 +111,7 @@ class _Acc:
 
     __slots__ = (
         "best",
+        "calibrated",
         "committed",
         "count",
         "lost",
@@ -124,7 +126,7 @@ class _Acc:
         zero = Decimal(0)
         self.count = 0
         self.open = self.weighted = self.pipeline = self.best = zero
-        self.committed = self.omitted = self.won = self.lost = zero
+        self.committed = self.omitted = self.won = self.lost = self.calibrated = zero
 
 
 @attrs.frozen
@@ -142,6 +144,8 @@ class ForecastRow:
     omitted: Money
     won: Money
     lost: Money
+    calibrated: Money | None = None
+    """Σ estimated revenue × the stage's calibrated win rate (open deals), when rates are given."""
 
     @property
     def label(self) -> str:
@@ -167,11 +171,13 @@ class Forecast:
             for name in _MONEY_FIELDS:
                 acc[name] += getattr(row, name).amount
         book = CurrencyBook(self.currency)
+        calibrated = [r.calibrated.amount for r in self.rows if r.calibrated is not None]
         return ForecastRow(
             period=None,
             group="total",
             count=sum(r.count for r in self.rows),
             **{k: book.money(v) for k, v in acc.items()},
+            calibrated=book.money(sum(calibrated, Decimal(0))) if calibrated else None,
         )
 
     def explain(self) -> tuple[str, ...]:
@@ -218,7 +224,9 @@ def _converted(
     return amount
 
 
-def _fold(acc: _Acc, category: ForecastCategory, p: int, count: int, total: Decimal) -> None:
+def _fold(
+    acc: _Acc, category: ForecastCategory, p: int, count: int, total: Decimal, *, rate: Decimal
+) -> None:
     acc.count += count
     if category is ForecastCategory.WON:
         acc.won += total
@@ -228,6 +236,7 @@ def _fold(acc: _Acc, category: ForecastCategory, p: int, count: int, total: Deci
         return
     acc.open += total
     acc.weighted += total * p
+    acc.calibrated += total * rate
     if category is ForecastCategory.PIPELINE:
         acc.pipeline += total
     elif category is ForecastCategory.BEST_CASE:
@@ -275,6 +284,7 @@ def forecast(
     currency: str | None = None,
     rates: ExchangeRates | None = None,
     rule: CategoryRule = forecast_category,
+    win_rates: StageWinRates | None = None,
 ) -> Forecast:
     """Forecast figures per period of ``unit`` and per group (the per-record path).
 
@@ -282,7 +292,10 @@ def forecast(
     gets the deal too, so a team's row is the sum of its members'), any
     field name, ``"custom.<key>"``, a function, or None. Amounts in other
     currencies are converted with ``rates`` on ``as_of``; without rates,
-    mixed currencies are refused.
+    mixed currencies are refused. With ``win_rates`` (from
+    :func:`calibrate_stage_win_rates`) each row also has ``calibrated``:
+    the open pipeline weighted by the stage's empirical win rate, beside the
+    reps' ``weighted``.
 
     >>> from crmcore.models import OpportunityId, UserId
     >>> from crmcore.money import Money
@@ -304,14 +317,17 @@ def forecast(
     starts: dict[date | None, CalendarPeriod | None] = {None: None}
     sums = _accumulate(records, rule, grid, grouper(by, teams, obj="forecast"), book, starts=starts)
     cells: dict[tuple[date | None, str], _Acc] = {}
-    for (start, group, key, p), (count, total) in sums.items():
+    rate_of = _rates_by_stage(win_rates)
+    for (start, group, key, p, stage), (count, total) in sums.items():
         acc = cells.get((start, group))
         if acc is None:
             acc = cells[(start, group)] = _Acc()
-        _fold(acc, _BY_VALUE[key], p, count, total)
+        _fold(acc, _BY_VALUE[key], p, count, total, rate=rate_of[stage])
     by_start = {p.start: p for p in starts.values() if p is not None}
     rows = [
-        _row(by_start[start] if start is not None else None, group, acc, book)
+        _row(
+            by_start[start] if start is not None else None, group, acc, book, win_rates is not None
+        )
         for (start, group), acc in cells.items()
     ]
     rows.sort(key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group))
@@ -328,12 +344,12 @@ def _accumulate(
     book: CurrencyBook,
     *,
     starts: dict[date | None, CalendarPeriod | None],
-) -> dict[tuple[date | None, str, str, int], list[Any]]:
+) -> dict[tuple[date | None, str, str, int, str], list[Any]]:
     """Count and sum every deal into (period start, group, category value, probability)."""
     # Hot loop: one Decimal add per deal into (period start, group, category, probability);
     # the weighted sums are folded in once per key afterwards (Σ_p p × Σ amount).
     # Keys hold the category's plain str value: hashing an Enum member runs Python code.
-    sums: dict[tuple[date | None, str, str, int], list[Any]] = {}
+    sums: dict[tuple[date | None, str, str, int, str], list[Any]] = {}
     open_status, won_status = OpportunityStatus.OPEN, OpportunityStatus.WON
     won, lost = ForecastCategory.WON, ForecastCategory.LOST
     currency = book.currency
@@ -361,17 +377,34 @@ def _accumulate(
             amount = _converted(opp, money, category, book)
         key = category._value_
         p = opp.probability
+        stage = opp.stage._value_
         for group in groups_of(opp):
-            cell = sums.get((start, group, key, p))
+            cell = sums.get((start, group, key, p, stage))
             if cell is None:
-                sums[(start, group, key, p)] = [1, amount]
+                sums[(start, group, key, p, stage)] = [1, amount]
             else:
                 cell[0] += 1
                 cell[1] += amount
     return sums
 
 
-def _row(period: CalendarPeriod | None, group: str, acc: _Acc, book: CurrencyBook) -> ForecastRow:
+def _rates_by_stage(win_rates: StageWinRates | None) -> dict[str, Decimal]:
+    if win_rates is None:
+        return {stage.value: _ZERO for stage in SalesStage}
+    if not isinstance(win_rates, StageWinRates):
+        raise ValidationError(
+            obj="forecast", field="win_rates", value=win_rates, expected="StageWinRates or None"
+        )
+    return {stage.value: win_rates.rate(stage) for stage in SalesStage}
+
+
+def _row(
+    period: CalendarPeriod | None,
+    group: str,
+    acc: _Acc,
+    book: CurrencyBook,
+    calibrated: bool,
+) -> ForecastRow:
     money = book.money
     return ForecastRow(
         period=period,
@@ -385,4 +418,5 @@ def _row(period: CalendarPeriod | None, group: str, acc: _Acc, book: CurrencyBoo
         omitted=money(acc.omitted),
         won=money(acc.won),
         lost=money(acc.lost),
+        calibrated=money(acc.calibrated) if calibrated else None,
     )
