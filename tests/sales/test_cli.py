@@ -177,3 +177,28 @@ def test_refused_input_exits_1_without_traceback(
         == 1
     )
     assert "'ali'" in capsys.readouterr().err
+
+
+def test_stage_events_out_of_order_exit_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "opportunity_id,at,kind,stage\n"
+        "o4,2026-02-03T09:00:00+03:30,created,qualify\n"
+        "o4,2026-03-03T09:00:00+03:30,stage_changed,propose\n"
+        "o4,2026-02-17T09:00:00+03:30,stage_changed,develop\n",
+        encoding="utf-8",
+    )
+    argv = ["sales", "funnel", str(EXAMPLES / "sales-opportunities.csv"), "--events", str(events)]
+    assert main([*argv, "--as-of", "2026-04-30"]) == 1
+    err = capsys.readouterr().err
+    assert "stage_history[2].at" in err
+    assert "Traceback" not in err
+    # o1 was created on 2026-01-10: a history starting on the 5th is refused.
+    events.write_text(
+        "opportunity_id,at,kind,stage\no1,2026-01-05T09:00:00+03:30,created,qualify\n",
+        encoding="utf-8",
+    )
+    assert main([*argv, "--as-of", "2026-04-30"]) == 1
+    assert "stage_history[0].at" in capsys.readouterr().err

@@ -87,6 +87,12 @@ def test_productivity_by_hand() -> None:
     assert "office" in result.explain()[0]
 
 
+def test_jalali_periods() -> None:
+    # 1 Dey 1404 = 2025-12-22, so 5-16 January 2026 fall in Dey 1404 (month 10).
+    rows = productivity(activities(), now=NOW, calendar=CAL, unit="jalali_month").rows
+    assert [(r.owner, r.period, r.completed) for r in rows] == [("sara", "1404-10", 4)]
+
+
 def test_bad_input() -> None:
     with pytest.raises(ValidationError) as caught:
         productivity(activities(), now=datetime(2026, 1, 1), calendar=CAL)  # noqa: DTZ001
