@@ -202,3 +202,28 @@ def test_stage_events_out_of_order_exit_1(
     )
     assert main([*argv, "--as-of", "2026-04-30"]) == 1
     assert "stage_history[0].at" in capsys.readouterr().err
+
+
+def test_json_records_read_like_csv(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from crmcore.serialization import to_dict
+    from tests.sales.test_forecast import five
+
+    path = tmp_path / "opps.json"
+    path.write_text(json.dumps([to_dict(o) for o in five()]), encoding="utf-8")
+    data = _json(
+        capsys,
+        "sales",
+        "forecast",
+        str(path),
+        "--as-of",
+        "2026-03-15",
+        "--by",
+        "none",
+        "--period",
+        "year",
+        "--calendar",
+        "jalali",
+    )
+    # docs/sales.md: open 6,000,000 and weighted 4,100,000 rials, all in 1405.
+    (row,) = _rows(data)
+    assert (row["period"], row["open"], row["weighted"]) == ("1405", "6000000", "4100000")
