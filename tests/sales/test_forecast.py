@@ -183,3 +183,18 @@ def test_team_hierarchy_refuses_cycles_and_bad_names() -> None:
         TeamHierarchy({"a": ""})
     teams = TeamHierarchy(TEAMS)
     assert teams.members_of("iran") == frozenset({"sara", "ali", "reza", "neda"})
+
+
+def test_records_of_the_wrong_type_are_refused_by_name() -> None:
+    from crmcore.sales import attainment, calibrate_stage_win_rates, funnel
+
+    calls = [
+        (lambda: forecast([five()[0], "o2"], as_of=AS_OF), "opportunities[1]"),  # type: ignore[list-item]
+        (lambda: funnel([None], as_of=AS_OF), "opportunities[0]"),  # type: ignore[list-item]
+        (lambda: attainment([object()]), "targets[0]"),  # type: ignore[list-item]
+        (lambda: calibrate_stage_win_rates([1]), "history[0]"),  # type: ignore[list-item]
+    ]
+    for call, field in calls:
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.field == field

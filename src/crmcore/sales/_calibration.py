@@ -19,6 +19,7 @@ from crmcore import _checks as check
 from crmcore.errors import ValidationError
 from crmcore.models import Opportunity, OpportunityId, OpportunityStatus, SalesStage
 from crmcore.money import to_decimal
+from crmcore.sales._common import checked_list
 
 
 def reached_rank(opp: Opportunity) -> int:
@@ -116,10 +117,11 @@ def calibrate_stage_win_rates(
             value=min_count,
             expected="an int >= 1",
         )
+    deals = checked_list(history, Opportunity, obj="calibrate_stage_win_rates", field="history")
     reached = [0] * len(SalesStage)
     won = [0] * len(SalesStage)
     closed = wins = 0
-    for opp in history:
+    for opp in deals:
         if opp.is_open:
             continue
         closed += 1
@@ -187,11 +189,17 @@ def score_probabilities(
     rates are fitted on the same history they are scored on (in-sample), so
     the calibrated score is slightly optimistic with few deals.
     """
-    deals = {o.id: o for o in history}
+    deals = {
+        o.id: o
+        for o in checked_list(history, Opportunity, obj="score_probabilities", field="history")
+    }
     rates = calibrate_stage_win_rates(deals.values(), smoothing=smoothing, min_count=min_count)
+    snaps = checked_list(
+        snapshots, ProbabilitySnapshot, obj="score_probabilities", field="snapshots"
+    )
     rep = cal = Decimal(0)
     n = 0
-    for snap in snapshots:
+    for snap in snaps:
         opp = deals.get(snap.opportunity_id)
         if opp is None or opp.is_open:
             continue

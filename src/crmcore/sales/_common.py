@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -13,6 +13,8 @@ from crmcore.errors import PricingError, ValidationError
 from crmcore.models import FrozenMap, Opportunity
 from crmcore.money import Money, RoundingMode, currency_places, is_currency
 from crmcore.pricing import ExchangeRates
+
+T = TypeVar("T")
 
 GroupBy = str | Callable[[Opportunity], str] | None
 """``None`` (one group ``"all"``), ``"owner"``, ``"team"``, a field name, ``"custom.<key>"`` or a function."""
@@ -240,3 +242,19 @@ def ratio(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
+
+
+def checked_list(items: Iterable[T], kind: type[Any], *, obj: str, field: str) -> list[T]:
+    """``items`` as a list, or ValidationError naming the first that is not a ``kind``."""
+    out = list(items)
+    for index, item in enumerate(out):
+        if not isinstance(item, kind):
+            raise ValidationError(
+                obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {kind.__name__}"
+            )
+    return out
+
+
+def opportunity_list(items: Iterable[Opportunity], *, obj: str) -> list[Opportunity]:
+    """``items`` as a list, or ValidationError naming the first that is not an Opportunity."""
+    return checked_list(items, Opportunity, obj=obj, field="opportunities")

@@ -33,6 +33,7 @@ from crmcore.sales._common import (
     TeamHierarchy,
     grouper,
     infer_currency,
+    opportunity_list,
 )
 
 _HUNDRED = Decimal(100)
@@ -308,7 +309,11 @@ def forecast(
     """
     require_date(as_of, obj="forecast", field="as_of")
     grid = PeriodUnit.parse(unit)
-    records = [o for o in opportunities if o.created_at is None or o.created_at.date() <= as_of]
+    records = [
+        o
+        for o in opportunity_list(opportunities, obj="forecast")
+        if o.created_at is None or o.created_at.date() <= as_of
+    ]
     book = CurrencyBook(
         infer_currency((o.estimated_revenue or o.actual_revenue for o in records), currency),
         rates,

@@ -34,7 +34,7 @@ from crmcore.models import (
 )
 from crmcore.money import Money
 from crmcore.pricing import ExchangeRates
-from crmcore.sales._common import CurrencyBook, infer_currency, ratio
+from crmcore.sales._common import CurrencyBook, infer_currency, opportunity_list, ratio
 
 _Q2 = Decimal("0.01")
 # Module constants: attribute lookups on an Enum class and Enum hashing run Python code,
@@ -256,7 +256,11 @@ def funnel(
     require_date(as_of, obj="funnel", field="as_of")
     zone: tzinfo = calendar.timezone if calendar is not None else UTC
     moment = datetime.combine(as_of, time.max, tzinfo=zone)
-    states = [s for o in opportunities if (s := _as_of_state(o, as_of, moment)) is not None]
+    states = [
+        s
+        for o in opportunity_list(opportunities, obj="funnel")
+        if (s := _as_of_state(o, as_of, moment)) is not None
+    ]
     states.sort(key=lambda s: str(s.opp.id))
     book = CurrencyBook(
         infer_currency((s.opp.estimated_revenue or s.opp.actual_revenue for s in states), currency),

@@ -27,7 +27,13 @@ from crmcore.errors import ValidationError
 from crmcore.models import Activity, ActivityKind, ActivityStatus, Opportunity, OpportunityStatus
 from crmcore.money import Money, currency_places, is_currency, to_decimal
 from crmcore.pricing import ExchangeRates
-from crmcore.sales._common import CurrencyBook, TeamHierarchy, percent
+from crmcore.sales._common import (
+    CurrencyBook,
+    TeamHierarchy,
+    checked_list,
+    opportunity_list,
+    percent,
+)
 
 
 class TargetMetric(enum.StrEnum):
@@ -365,13 +371,14 @@ def attainment(
     share); a team's rows are the sums of its members' rows for every
     metric and period the members have targets for.
     """
-    target_list = list(targets)
-    opps = list(opportunities)
+    target_list = checked_list(targets, SalesTarget, obj="attainment", field="targets")
+    opps = opportunity_list(opportunities, obj="attainment")
     book_currency = next((t.currency for t in target_list if t.currency), "IRR")
     book = CurrencyBook(book_currency, rates, max((t.start for t in target_list), default=None))
     firsts = _first_wins(opps)
     deals = [d for o in opps for d in _credit(o, splits or {}, book, firsts)]
-    actuals = _Actuals(deals, list(activities), custom_metrics or {}, zone)
+    acts = checked_list(activities, Activity, obj="attainment", field="activities")
+    actuals = _Actuals(deals, acts, custom_metrics or {}, zone)
     own: list[AttainmentRow] = []
     team_targets: list[SalesTarget] = []
     for target in target_list:
