@@ -31,7 +31,7 @@ from crmcore.models import (
     OpportunityStatus,
     RecordKind,
 )
-from crmcore.sales._common import UNASSIGNED, ratio
+from crmcore.sales._common import UNASSIGNED, checked_list, ratio
 
 _HOUR = Decimal(3600)
 _Q2 = Decimal("0.01")
@@ -170,7 +170,7 @@ def productivity(
     for act in acts:
         _add_activity(cells, act, now, calendar, grid)
     first = _first_touch(acts)
-    for lead in leads:
+    for lead in checked_list(leads, Lead, obj="productivity", field="leads"):
         touched = first.get(str(lead.id))
         if lead.created_at is None or touched is None or touched < lead.created_at:
             continue
@@ -179,7 +179,7 @@ def productivity(
         cells.setdefault((owner, label), _Cell()).speed.append(
             calendar.between(lead.created_at, touched)
         )
-    for opp in opportunities:
+    for opp in checked_list(opportunities, Opportunity, obj="productivity", field="opportunities"):
         if opp.status is OpportunityStatus.WON and opp.actual_close_date is not None:
             owner = str(opp.owner) if opp.owner else UNASSIGNED
             label = period_of(opp.actual_close_date, grid).label
