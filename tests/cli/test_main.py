@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 import json
 import subprocess
 import sys
@@ -21,9 +20,6 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_version_and_help_import_no_engine() -> None:
     # Issue 15: start-up stays light; only the module of the command being run is loaded.
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from crmcore.cli import main\n"
