@@ -7,7 +7,7 @@ field and the bad value. attrs validators are built with :func:`attr_check`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -244,3 +244,29 @@ def require_items(
                 obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {names}"
             )
     return result
+
+
+def required_date() -> Check:
+    """attrs validator: a date (not a datetime)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def positive_timedelta(*, optional: bool = False) -> Check:
+    """attrs validator: a ``timedelta`` greater than zero (or ``None`` when optional)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected="a positive timedelta" + (" or None" if optional else ""),
+            )
+
+    return check

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import assume, given, settings
 
+from crmcore._backend import Backend
 from crmcore.calendars import (
     BusinessCalendar,
     ExplicitHolidays,
@@ -231,13 +232,28 @@ def test_zero_and_microseconds() -> None:
     assert OFFICE.add(ny(2025, 1, 6, 9), tiny) == ny(2025, 1, 6, 9) + tiny
 
 
-def test_batch_equals_scalar_with_and_without_numpy() -> None:
+@pytest.mark.parametrize("backend", ["auto", "python", "numpy"])
+def test_batch_equals_scalar_on_every_backend(backend: Backend) -> None:
     starts = [ny(2025, 1, 1) + timedelta(hours=7 * k) for k in range(200)]
     spans = [timedelta(minutes=37 * k - 3000) for k in range(200)]
     scalar = [OFFICE.add(s, d) for s, d in zip(starts, spans, strict=True)]
-    assert OFFICE.add_many(starts, spans, use_numpy=False) == scalar
-    assert OFFICE.add_many(starts, spans, use_numpy=True) == scalar
-    assert OFFICE.between_many(starts, scalar) == spans
+    assert OFFICE.add_many(starts, spans, backend=backend) == scalar
+    # between(s, add(s, d)) == d for every d (the documented round trip), batch too.
+    assert OFFICE.between_many(starts, scalar, backend=backend) == spans
+    assert OFFICE.between_many([], [], backend=backend) == []
+
+
+def test_a_bad_backend_is_a_validation_error_on_the_field_backend() -> None:
+    start = ny(2025, 1, 6, 9)
+    for call in (
+        lambda: OFFICE.add_many([start], [timedelta(hours=1)], backend="fast"),  # type: ignore[arg-type]
+        lambda: OFFICE.add_epochs([0], [1], backend=True),  # type: ignore[arg-type]
+        lambda: OFFICE.between_many([start], [start], backend="gpu"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert info.value.field == "backend"
+        assert "'auto', 'python' or 'numpy'" in str(info.value)
 
 
 def test_results_do_not_depend_on_query_order() -> None:

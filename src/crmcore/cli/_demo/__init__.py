@@ -18,8 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.calendars import format_jalali
-from crmcore.cli import _pricing, _roi, _scoring, _sla
+from crmcore.cli import _pricing, _roi, _scoring
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import sla as _sla_demo
 from crmcore.models import (
     Account,
     AccountId,
@@ -199,7 +200,7 @@ def crm_tour(store: SqliteStore) -> list[dict[str, Any]]:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla, _scoring, _roi):
+    for module in (_pricing, _sla_demo, _scoring, _roi):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())
