@@ -130,12 +130,14 @@ def build_history(n: int) -> Case:
 
 
 def close_days(n: int) -> BusinessCalendar:
-    """A calendar closed on ``n`` days one ``close`` at a time, queried after each."""
+    """A calendar closed on ``n`` consecutive days one ``close`` at a time, queried after
+    each on the closed day's year (so every step needs that year's index again)."""
     cal = office()
-    day = date(2025, 1, 6)
+    first = date(2025, 1, 6)
     for i in range(n):
-        cal = cal.close(day + timedelta(days=i % 3000), f"closure {i}")
-        cal.add(MONDAY, H)
+        day = first + timedelta(days=i)
+        cal = cal.close(day, f"closure {i}")
+        cal.add(datetime(day.year, 1, 2, 10, tzinfo=UTC), H)
     return cal
 
 
@@ -180,7 +182,7 @@ def main() -> None:
     n = args.growth
     growth("case history, event by event", build_history, n, args.repeat)
     growth("calendar closures, one at a time", close_days, n, args.repeat)
-    growth("queries a year further each time", forward_years, max(n // 20, 5), 1)
+    growth("queries a year further each time", forward_years, max(n // 20, 5), args.repeat)
 
 
 if __name__ == "__main__":

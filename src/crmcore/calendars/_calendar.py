@@ -109,10 +109,16 @@ class BusinessCalendar:
     )
     name: str = attrs.field(default="calendar", validator=check.text())
     _cache: IndexCache = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _by_day: dict[date, DayOverride] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     @_cache.default
     def _new_cache(self) -> IndexCache:
-        return IndexCache(self._build_year, self.timezone)
+        return IndexCache(self._build_year, self.timezone, last_year=MAX_YEAR)
+
+    @_by_day.default
+    def _index_overrides(self) -> dict[date, DayOverride]:
+        # The last override of a date wins; a dict keeps day lookups O(1).
+        return {item.day: item for item in self.overrides}
 
     # -- construction ------------------------------------------------------------------------
 
@@ -131,8 +137,15 @@ class BusinessCalendar:
         return attrs.evolve(self, schedule_changes=(*self.schedule_changes, change))
 
     def with_override(self, override: DayOverride) -> BusinessCalendar:
-        """A copy with a dated override (the last override of a date wins)."""
-        return attrs.evolve(self, overrides=(*self.overrides, override))
+        """A copy with a dated override (the last override of a date wins).
+
+        The copy reuses this calendar's index for every year but the
+        override's, so repeated closures cost one year's rebuild each.
+        """
+        result = attrs.evolve(self, overrides=(*self.overrides, override))
+        if isinstance(override, DayOverride):
+            result._cache.adopt(self._cache, changed_year=override.day.year)
+        return result
 
     def close(self, day: date, reason: str) -> BusinessCalendar:
         """A copy closed all day on ``day`` (an ad-hoc closure)."""
@@ -170,10 +183,7 @@ class BusinessCalendar:
 
     def spans_on(self, day: date, holiday: Holiday | None = None) -> tuple[tuple[int, int], ...]:
         """Wall-clock ``(start, end)`` second offsets worked on ``day`` (its own spans)."""
-        override = None
-        for item in self.overrides:
-            if item.day == day:
-                override = item
+        override = self._by_day.get(day)
         if override is not None:
             return tuple(s.offsets for s in override.spans)
         offsets = tuple(s.offsets for s in self.schedule_on(day).days[day.weekday()])
@@ -525,8 +535,8 @@ class BusinessCalendar:
         spans = self.spans_on(day, holiday)
         text = ", ".join(f"{_hm(a)}-{_hm(b)}" for a, b in spans) or "closed"
         note = ""
-        if any(o.day == day for o in self.overrides):
-            note = f" (override: {[o for o in self.overrides if o.day == day][-1].reason})"
+        if day in self._by_day:
+            note = f" (override: {self._by_day[day].reason})"
         elif holiday is not None:
             flag = ", estimated" if holiday.estimated else ""
             note = f" (holiday: {holiday.name}{flag})"
