@@ -22,6 +22,7 @@ from crmcore.sla import (
     Entitlement,
     KpiState,
     PolicyCondition,
+    SlaEvaluation,
     SlaPolicy,
     SlaTarget,
     entitlement_usage,
@@ -339,8 +340,18 @@ def test_evaluate_many_equals_evaluate(backend: Backend) -> None:
     many = evaluate_many(
         cases, POLICIES, now=now, calendars=CALS, accounts={gold.id: gold}, backend=backend
     )
+    explained = evaluate_many(
+        cases,
+        POLICIES,
+        now=now,
+        calendars=CALS,
+        accounts={gold.id: gold},
+        backend=backend,
+        explain=True,
+    )
     one_by_one = [evaluate(c, POLICIES, now=now, calendars=CALS, account=gold) for c in cases]
-    assert many == one_by_one
+    assert explained == one_by_one
+    assert many == [_without_lines(e) for e in one_by_one]  # columnar, no explanations
     states = {k.state for e in many for k in e.kpis}
     assert {KpiState.PAUSED, KpiState.SUCCEEDED, KpiState.BREACHED} <= states
 
@@ -464,6 +475,12 @@ def test_entitlement_choice_is_the_first_line() -> None:
     assert result.explain()[0] == "entitlement 'E-1' of acme selects policy 'normal'"
 
 
+def _without_lines(evaluation: SlaEvaluation) -> SlaEvaluation:
+    """``evaluation`` with its explanation lines dropped (what explain=False returns)."""
+    kpis = tuple(attrs.evolve(k, steps=()) for k in evaluation.kpis)
+    return attrs.evolve(evaluation, selection="", kpis=kpis)
+
+
 def test_evaluate_many_without_explanations_equals_evaluate_minus_the_lines() -> None:
     cases = [
         new_case("high"),
@@ -471,13 +488,9 @@ def test_evaluate_many_without_explanations_equals_evaluate_minus_the_lines() ->
         new_case().respond(at(6, 11)).resolve(at(7, 10)),
     ]
     now = at(7, 12)
-    quiet = evaluate_many(cases, POLICIES, now=now, calendars=CALS, explain=False)
+    quiet = evaluate_many(cases, POLICIES, now=now, calendars=CALS)
     full = [evaluate(c, POLICIES, now=now, calendars=CALS) for c in cases]
-    stripped = [
-        attrs.evolve(e, selection="", kpis=tuple(attrs.evolve(k, steps=()) for k in e.kpis))
-        for e in full
-    ]
-    assert quiet == stripped
+    assert quiet == [_without_lines(e) for e in full]
     assert all(e.explain() == () for e in quiet)
     assert all(e.explain() for e in full)
 

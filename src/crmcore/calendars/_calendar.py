@@ -514,15 +514,32 @@ class BusinessCalendar:
         starts, ends = _pairs(starts, ends, "ends", "one end per start")
         s_us = [self._check(a, f"starts[{k}]") for k, a in enumerate(starts)]
         e_us = [self._check(b, f"ends[{k}]") for k, b in enumerate(ends)]
-        if not s_us:
+        return [timedelta(microseconds=x) for x in self._between_us(s_us, e_us, engine)]
+
+    def between_epochs(
+        self, starts_us: Sequence[int], ends_us: Sequence[int], *, backend: Backend = "auto"
+    ) -> list[int]:
+        """Batch :meth:`between` on UTC epoch microseconds: working µs from each start to
+        its end (negative if the end is earlier). The fastest path, as :meth:`add_epochs`.
+
+        >>> cal = BusinessCalendar(WeeklySchedule.from_mapping({"mon-fri": "09:00-17:00"}))
+        >>> monday_9 = 1_736_154_000_000_000  # 2025-01-06 09:00 UTC
+        >>> cal.between_epochs([monday_9], [monday_9 + 86_400_000_000], backend="python")
+        [28800000000]
+        """
+        engine = resolve_backend(backend, obj="BusinessCalendar.between_epochs")
+        _pairs(starts_us, ends_us, "ends_us", "one end per start")
+        return self._between_us(starts_us, ends_us, engine)
+
+    def _between_us(self, s_us: Sequence[int], e_us: Sequence[int], engine: Engine) -> list[int]:
+        if len(s_us) == 0:
             return []
-        snap = self._covering(min(*s_us, *e_us), max(*s_us, *e_us))
+        bounds = (min(s_us), min(e_us), max(s_us), max(e_us))
+        snap = self._covering(min(bounds[:2]), max(bounds[2:]))
         if engine == "numpy":
-            return [timedelta(microseconds=x) for x in _positions_numpy(snap, s_us, e_us)]
-        return [
-            timedelta(microseconds=snap.position(b) - snap.position(a))
-            for a, b in zip(s_us, e_us, strict=True)
-        ]
+            return _positions_numpy(snap, s_us, e_us)
+        position = snap.position
+        return [position(b) - position(a) for a, b in zip(s_us, e_us, strict=True)]
 
     def describe_day(self, day: date) -> str:
         """A one-line account of ``day``: its spans, holiday or override.
@@ -565,7 +582,7 @@ def _pairs(
     return firsts, seconds
 
 
-def _positions_numpy(snap: Snapshot, starts: list[int], ends: list[int]) -> list[int]:
+def _positions_numpy(snap: Snapshot, starts: Sequence[int], ends: Sequence[int]) -> list[int]:
     """``W(end) - W(start)`` for every pair, as one vectorised bisect per column."""
     import numpy as np  # noqa: PLC0415  # optional extra, imported on the batch path
 

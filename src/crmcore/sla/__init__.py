@@ -24,6 +24,7 @@ A policy applies when its :class:`PolicyCondition` matches.
 ('in_progress', '2025-01-07T13:00:00+00:00')
 """
 
+from crmcore.sla._batch import evaluate_many
 from crmcore.sla._engine import (
     EntitlementUsage,
     KpiInstance,
@@ -31,7 +32,6 @@ from crmcore.sla._engine import (
     SlaEvaluation,
     entitlement_usage,
     evaluate,
-    evaluate_many,
 )
 from crmcore.sla._policy import Entitlement, KpiKind, PolicyCondition, SlaPolicy, SlaTarget
 

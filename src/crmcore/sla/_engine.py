@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from crmcore._backend import Backend, Engine, resolve_backend
 from crmcore._checks import require_aware, require_items
 from crmcore.calendars import BusinessCalendar
 from crmcore.errors import SlaError, ValidationError
@@ -32,7 +31,6 @@ __all__ = [
     "SlaEvaluation",
     "entitlement_usage",
     "evaluate",
-    "evaluate_many",
 ]
 
 _ALWAYS = BusinessCalendar.always("UTC")
@@ -369,7 +367,19 @@ def _tier(case: Case, account: Account | None) -> str | None:
     return account.tier
 
 
-def _prepare(case: Case, setup: _Setup, *, now: datetime, account: Account | None) -> _Prepared:
+def _choose(
+    case: Case, setup: _Setup, now: datetime, accounts: Mapping[AccountId, Account]
+) -> tuple[_Replay, SlaPolicy | None, Entitlement | None]:
+    """The case read up to ``now`` and the policy (and entitlement) that applies (no lines)."""
+    replay, policy, entitlement, _why = _choose_explained(
+        case, setup, now, accounts.get(case.account_id) if case.account_id else None
+    )
+    return replay, policy, entitlement
+
+
+def _choose_explained(
+    case: Case, setup: _Setup, now: datetime, account: Account | None
+) -> tuple[_Replay, SlaPolicy | None, Entitlement | None, str]:
     if now < case.created_at:
         raise ValidationError(
             obj="evaluate",
@@ -380,6 +390,11 @@ def _prepare(case: Case, setup: _Setup, *, now: datetime, account: Account | Non
     tier = _tier(case, account)
     replay = _Replay(case, now)
     policy, entitlement, why = _select(case, setup, replay.priority, tier)
+    return replay, policy, entitlement, why
+
+
+def _prepare(case: Case, setup: _Setup, *, now: datetime, account: Account | None) -> _Prepared:
+    replay, policy, entitlement, why = _choose_explained(case, setup, now, account)
     parts: list[_Partial] = []
     if policy is not None:
         parts = [
@@ -392,89 +407,6 @@ def _prepare(case: Case, setup: _Setup, *, now: datetime, account: Account | Non
             for target in policy.targets
         ]
     return _Prepared(case, now, replay.priority, policy, entitlement, why, parts)
-
-
-def evaluate_many(
-    cases: Iterable[Case],
-    policies: Sequence[SlaPolicy],
-    *,
-    now: datetime,
-    calendars: Mapping[str, BusinessCalendar] | None = None,
-    accounts: Mapping[AccountId, Account] | None = None,
-    entitlements: Sequence[Entitlement] = (),
-    backend: Backend = "auto",
-    explain: bool = True,
-) -> list[SlaEvaluation]:
-    """:func:`evaluate` for many cases at one ``now`` (e.g. every open case).
-
-    Each history is replayed as in :func:`evaluate`; then every future
-    deadline (``now`` + remaining business time) is computed in one
-    :meth:`BusinessCalendar.add_many` call per calendar, vectorised with
-    numpy when ``backend`` is ``"auto"`` (and numpy is installed) or
-    ``"numpy"``. With ``explain=False`` no explanation lines are built
-    (``steps`` and ``selection`` stay empty), which a batch caller that
-    only wants states and deadlines may prefer. Otherwise results equal
-    :func:`evaluate` case by case.
-    """
-    engine = resolve_backend(backend, obj="evaluate_many")
-    require_aware(now, obj="evaluate_many", field="now")
-    if accounts is not None and not isinstance(accounts, Mapping):
-        raise ValidationError(
-            obj="evaluate_many",
-            field="accounts",
-            value=accounts,
-            expected="a mapping of AccountId to Account",
-        )
-    accounts = accounts or {}
-    checked = require_items(cases, Case, obj="evaluate_many", field="cases")
-    setup = _Setup("evaluate_many", policies, calendars, entitlements, explain=explain)
-    prepared = [
-        _prepare(
-            case,
-            setup,
-            now=now,
-            account=accounts.get(case.account_id) if case.account_id else None,
-        )
-        for case in checked
-    ]
-    resolved = _add_deadlines(prepared, engine)
-    return [
-        item.assemble([p.finish(resolved.get((i, j), {})) for j, p in enumerate(item.parts)])
-        for i, item in enumerate(prepared)
-    ]
-
-
-class _Request:
-    """One future deadline to add: KPI ``part`` of case ``case``, ``amount`` after ``now``."""
-
-    __slots__ = ("amount", "case", "field", "now", "part")
-
-    def __init__(self, case: int, part: int, field: str, now: datetime, amount: timedelta) -> None:
-        self.case = case
-        self.part = part
-        self.field = field
-        self.now = now
-        self.amount = amount
-
-
-def _add_deadlines(
-    prepared: Sequence[_Prepared], engine: Engine
-) -> dict[tuple[int, int], dict[str, datetime]]:
-    """Every pending deadline, one :meth:`BusinessCalendar.add_many` call per calendar."""
-    groups: dict[int, tuple[BusinessCalendar, list[_Request]]] = {}
-    for i, item in enumerate(prepared):
-        for j, part in enumerate(item.parts):
-            for field, amount in part.pending:
-                entry = groups.setdefault(id(part.calendar), (part.calendar, []))
-                entry[1].append(_Request(i, j, field, part.now, amount))
-    resolved: dict[tuple[int, int], dict[str, datetime]] = {}
-    for calendar, requests in groups.values():
-        times = calendar.add_many(
-            [r.now for r in requests], [r.amount for r in requests], backend=engine
-        )
-        for request, moment in zip(requests, times, strict=True):
-            resolved.setdefault((request.case, request.part), {})[request.field] = moment
-    return resolved
 
 
 _ANSWERS = (CaseEventKind.RESPONDED, CaseEventKind.RESOLVED)
