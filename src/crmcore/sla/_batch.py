@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from crmcore._backend import Backend, Engine, resolve_backend
@@ -15,6 +17,21 @@ from crmcore.sla._engine import SlaEvaluation, _prepare, _Prepared, _Setup
 from crmcore.sla._policy import Entitlement, SlaPolicy
 
 __all__ = ["evaluate_many"]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a batch (measured: ~35 % of its CPU time
+    at 20,000 cases went to collections scanning the batch's young lists). The batch
+    builds no reference cycles, so reference counting frees everything as usual; the
+    collector is re-enabled afterwards if it was enabled before."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def evaluate_many(
@@ -55,7 +72,8 @@ def evaluate_many(
     checked = require_items(cases, Case, obj="evaluate_many", field="cases")
     setup = _Setup("evaluate_many", policies, calendars, entitlements, explain=explain)
     if not explain:
-        return evaluate_columns(checked, setup, now=now, accounts=accounts, engine=engine)
+        with _collector_paused():
+            return evaluate_columns(checked, setup, now=now, accounts=accounts, engine=engine)
     prepared = [
         _prepare(
             case,

@@ -73,27 +73,48 @@ class _Columns:
         self.replay = replay
 
 
+class _Plan:
+    """What one target needs per piece, worked out once per call."""
+
+    __slots__ = ("counted", "limit", "paused", "warn")
+
+    def __init__(self, target: SlaTarget) -> None:
+        self.paused = frozenset(target.pause_statuses)
+        self.counted = frozenset(
+            s for s in CaseStatus if s.is_active and s not in target.pause_statuses
+        )
+        self.warn = target.warning_after // _US
+        self.limit = target.duration // _US
+
+
 class _Job:
     """One target of one case: its clock, and where its pieces' lengths will be."""
 
     __slots__ = (
+        "breach",
         "calendar",
         "columns",
-        "crossings",
         "done",
         "elapsed",
         "name",
         "offset",
         "paused",
-        "pending",
+        "plan",
         "start",
         "target",
+        "warning",
     )
 
     def __init__(
-        self, columns: _Columns, target: SlaTarget, calendar: BusinessCalendar, name: str
+        self,
+        columns: _Columns,
+        plan: _Plan,
+        target: SlaTarget,
+        calendar: BusinessCalendar,
+        name: str,
     ) -> None:
         self.columns = columns
+        self.plan = plan
         self.target = target
         self.calendar = calendar
         self.name = name
@@ -101,8 +122,10 @@ class _Job:
         self.offset = 0
         self.elapsed = 0
         self.paused = 0
-        self.crossings: dict[str, tuple[int, int]] = {}  # field -> (from µs, business µs)
-        self.pending: dict[str, int] = {}  # field -> business µs after now
+        # A threshold is first a crossing (from µs, business µs to add), then the
+        # index of its instant among its calendar's additions; None if never reached.
+        self.warning: tuple[int, int] | int | None = None
+        self.breach: tuple[int, int] | int | None = None
 
 
 class _Batch:
@@ -118,6 +141,14 @@ class _Batch:
         self.add_from: list[int] = []
         self.add_span: list[int] = []
 
+    def request(self, crossing: tuple[int, int] | int | None) -> int | None:
+        """Queue ``origin + span`` (business µs); the index of its future result."""
+        if not isinstance(crossing, tuple):
+            return None
+        self.add_from.append(crossing[0])
+        self.add_span.append(crossing[1])
+        return len(self.add_from) - 1
+
 
 def evaluate_columns(
     cases: Sequence[Case],
@@ -130,6 +161,7 @@ def evaluate_columns(
     """:func:`~crmcore.sla.evaluate_many` without explanations, over columns."""
     now_us = _us(now)
     batches: dict[int, _Batch] = {}
+    plans: dict[int, _Plan] = {}
     heads = []
     for case in cases:
         replay, policy, entitlement = _choose(case, setup, now, accounts)
@@ -139,7 +171,10 @@ def evaluate_columns(
             offsets: dict[int, int] = {}
             for target in policy.targets:
                 calendar, name = _calendar_for(target, policy, entitlement, setup.calendars)
-                job = _Job(columns, target, calendar, name)
+                plan = plans.get(id(target))
+                if plan is None:
+                    plan = plans[id(target)] = _Plan(target)
+                job = _Job(columns, plan, target, calendar, name)
                 job.offset = offsets.get(id(calendar), -1)
                 if job.offset < 0:  # this case's pieces, measured once per calendar
                     batch = batches.setdefault(id(calendar), _Batch(calendar))
@@ -150,17 +185,14 @@ def evaluate_columns(
         heads.append((replay, policy, entitlement, jobs))
     for batch in batches.values():
         batch.lengths = batch.calendar.between_epochs(batch.starts, batch.ends, backend=engine)
-    requests: list[tuple[int, str, int, int]] = []  # job, field, calendar, index in its batch
     for _replay, _policy, _entitlement, jobs in heads:
         for job in jobs:
             batch = batches[id(job.calendar)]
             _sum_pieces(job, batch.lengths, now_us)
-            for field, (origin, span) in (*job.crossings.items(), *_future(job, now_us)):
-                requests.append((id(job), field, id(job.calendar), len(batch.add_from)))
-                batch.add_from.append(origin)
-                batch.add_span.append(span)
+            _future(job, now_us)
+            job.warning = batch.request(job.warning)
+            job.breach = batch.request(job.breach)
     moments = _add_all(batches, engine)
-    found = {(job, field): moments[key][index] for job, field, key, index in requests}
     return [
         SlaEvaluation(
             replay.case.id,
@@ -168,7 +200,7 @@ def evaluate_columns(
             replay.priority,
             policy.name if policy is not None else None,
             entitlement.id if entitlement is not None else None,
-            tuple(_kpi(job, found) for job in jobs),
+            tuple(_kpi(job, moments[id(job.calendar)]) for job in jobs),
         )
         for replay, policy, entitlement, jobs in heads
     ]
@@ -182,10 +214,8 @@ def _sum_pieces(job: _Job, lengths: Sequence[int], now_us: int) -> None:
     bounds, statuses = columns.bounds, columns.statuses
     start = _us(job.start)
     stop = now_us if job.done is None else _us(job.done)
-    target = job.target
-    pause = target.pause_statuses
-    warn = target.warning_after // _US
-    limit = target.duration // _US
+    plan = job.plan
+    pause, counted, warn, limit = plan.paused, plan.counted, plan.warn, plan.limit
     elapsed = paused = 0
     base = job.offset
     for k, status in enumerate(statuses):
@@ -193,18 +223,18 @@ def _sum_pieces(job: _Job, lengths: Sequence[int], now_us: int) -> None:
             continue  # outside the clock (clock bounds are boundaries)
         if status in pause:
             paused += lengths[base + k]
-        elif status.is_active:
+        elif status in counted:
             piece = lengths[base + k]
-            if elapsed + piece >= warn and "warning_at" not in job.crossings:
-                job.crossings["warning_at"] = (bounds[k], warn - elapsed)
-            if elapsed + piece >= limit and "breach_at" not in job.crossings:
-                job.crossings["breach_at"] = (bounds[k], limit - elapsed)
+            if elapsed + piece >= warn and job.warning is None:
+                job.warning = (bounds[k], warn - elapsed)
+            if elapsed + piece >= limit and job.breach is None:
+                job.breach = (bounds[k], limit - elapsed)
             elapsed += piece
     job.elapsed = elapsed
     job.paused = paused
 
 
-def _future(job: _Job, now_us: int) -> list[tuple[str, tuple[int, int]]]:
+def _future(job: _Job, now_us: int) -> None:
     """The thresholds still ahead while the clock runs at ``now``: ``now + remaining``."""
     status = job.columns.replay.status
     target = job.target
@@ -214,13 +244,11 @@ def _future(job: _Job, now_us: int) -> list[tuple[str, tuple[int, int]]]:
         or not status.is_active
         or status in target.pause_statuses
     ):
-        return []
-    ahead = []
-    if "warning_at" not in job.crossings:
-        ahead.append(("warning_at", (now_us, target.warning_after // _US - job.elapsed)))
-    if "breach_at" not in job.crossings:
-        ahead.append(("breach_at", (now_us, target.duration // _US - job.elapsed)))
-    return ahead
+        return
+    if job.warning is None:
+        job.warning = (now_us, job.plan.warn - job.elapsed)
+    if job.breach is None:
+        job.breach = (now_us, job.plan.limit - job.elapsed)
 
 
 def _add_all(batches: Mapping[int, _Batch], engine: Engine) -> dict[int, list[datetime]]:
@@ -233,7 +261,7 @@ def _add_all(batches: Mapping[int, _Batch], engine: Engine) -> dict[int, list[da
     return by_calendar
 
 
-def _kpi(job: _Job, found: Mapping[tuple[int, str], datetime]) -> KpiInstance:
+def _kpi(job: _Job, moments: Sequence[datetime]) -> KpiInstance:
     target = job.target
     replay = job.columns.replay
     if job.start is None:
@@ -258,7 +286,7 @@ def _kpi(job: _Job, found: Mapping[tuple[int, str], datetime]) -> KpiInstance:
         remaining=target.duration - elapsed,
         calendar=job.name,
         started_at=job.start,
-        warning_at=found.get((id(job), "warning_at")),
-        breach_at=found.get((id(job), "breach_at")),
+        warning_at=None if job.warning is None else moments[job.warning],  # type: ignore[index]
+        breach_at=None if job.breach is None else moments[job.breach],  # type: ignore[index]
         completed_at=job.done if job.done is not None else replay.closed_at,
     )

@@ -447,7 +447,8 @@ def _next_response_clock(
         return None, None, "no response yet: the next-response clock has not started"
     start = starts[-1]
     done = next((e.at for e in events if e.at >= start and e.kind is CaseEventKind.RESOLVED), None)
-    return start, done, f"clock starts at the latest response or reopen ({start.isoformat()})"
+    # The rule's {start} is filled in only when an explanation is asked for.
+    return start, done, "clock starts at the latest response or reopen ({start})"
 
 
 class _Tally:
@@ -554,7 +555,7 @@ def _evaluate_target(
         ]
     start, done, rule = _clock(replay, target)
     if steps is not None:
-        steps.append(rule)
+        steps.append(rule.format(start=start.isoformat()) if start is not None else rule)
     if start is None:
         idle = KpiInstance(
             name=target.name,
