@@ -25,11 +25,11 @@ from crmcore.calendars import BusinessCalendar
 from crmcore.models import Account, AccountId, Case, CaseStatus
 from crmcore.sla._engine import (
     KpiInstance,
-    KpiState,
     SlaEvaluation,
     _calendar_for,
     _choose,
     _clock,
+    _not_started,
     _Replay,
     _Setup,
     _state,
@@ -265,16 +265,7 @@ def _kpi(job: _Job, moments: Sequence[datetime]) -> KpiInstance:
     target = job.target
     replay = job.columns.replay
     if job.start is None:
-        return KpiInstance(
-            name=target.name,
-            kind=target.kind,
-            state=KpiState.NOT_STARTED,
-            target=target.duration,
-            elapsed=_ZERO,
-            paused=_ZERO,
-            remaining=target.duration,
-            calendar=job.name,
-        )
+        return _not_started(target, job.name)
     elapsed = timedelta(microseconds=job.elapsed)
     return KpiInstance(
         name=target.name,

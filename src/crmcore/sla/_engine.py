@@ -539,6 +539,21 @@ def _pending(
     return tuple(pending)
 
 
+def _not_started(target: SlaTarget, cal_name: str, steps: tuple[str, ...] = ()) -> KpiInstance:
+    """A KPI whose clock has not started (a next response before any response)."""
+    return KpiInstance(
+        name=target.name,
+        kind=target.kind,
+        state=KpiState.NOT_STARTED,
+        target=target.duration,
+        elapsed=_ZERO,
+        paused=_ZERO,
+        remaining=target.duration,
+        calendar=cal_name,
+        steps=steps,
+    )
+
+
 def _evaluate_target(
     replay: _Replay,
     target: SlaTarget,
@@ -557,17 +572,7 @@ def _evaluate_target(
     if steps is not None:
         steps.append(rule.format(start=start.isoformat()) if start is not None else rule)
     if start is None:
-        idle = KpiInstance(
-            name=target.name,
-            kind=target.kind,
-            state=KpiState.NOT_STARTED,
-            target=target.duration,
-            elapsed=_ZERO,
-            paused=_ZERO,
-            remaining=target.duration,
-            calendar=cal_name,
-            steps=tuple(steps or ()),
-        )
+        idle = _not_started(target, cal_name, tuple(steps or ()))
         return _Partial(idle, calendar, replay.now, (), explain=explain)
     tally = _tally(replay, target, calendar, (start, replay.now if done is None else done), steps)
     if steps is not None:
