@@ -428,3 +428,27 @@ def test_closures_one_at_a_time_equal_a_calendar_built_with_them(days: list[date
         assert chained.is_working_day(moment.date()) == fresh.is_working_day(moment.date())
     for day in days:
         assert not chained.is_working_day(day)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_bad_epochs_are_validation_errors(backend: Backend) -> None:
+    for call in (
+        lambda: OFFICE.add_epochs(["x"], [1], backend=backend),  # type: ignore[list-item]
+        lambda: OFFICE.between_epochs([0], [None], backend=backend),  # type: ignore[list-item]
+        lambda: OFFICE.add_epochs([10**30], [1], backend=backend),
+        lambda: OFFICE.add_epochs([0, 1], [1], backend=backend),
+    ):
+        with pytest.raises(ValidationError):
+            call()
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_between_epochs_equals_between(backend: Backend) -> None:
+    starts = [ny(2025, 1, 1) + timedelta(hours=7 * k) for k in range(150)]
+    ends = [s + timedelta(minutes=53 * k - 2000) for k, s in enumerate(starts)]
+    us = timedelta(microseconds=1)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    got = OFFICE.between_epochs(
+        [(s - epoch) // us for s in starts], [(e - epoch) // us for e in ends], backend=backend
+    )
+    assert got == [OFFICE.between(s, e) // us for s, e in zip(starts, ends, strict=True)]

@@ -500,3 +500,9 @@ def test_a_bad_backend_is_a_validation_error() -> None:
         evaluate_many([new_case()], POLICIES, now=at(6, 11), calendars=CALS, backend="fast")  # type: ignore[arg-type]
     assert info.value.field == "backend"
     assert info.value.obj == "evaluate_many"
+
+
+def test_explain_must_be_a_bool() -> None:
+    with pytest.raises(ValidationError) as info:
+        evaluate_many([new_case()], POLICIES, now=at(6, 11), calendars=CALS, explain="yes")  # type: ignore[arg-type]
+    assert info.value.field == "explain"

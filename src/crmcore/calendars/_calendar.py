@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -457,7 +458,9 @@ class BusinessCalendar:
         [5, 0]
         """
         engine = resolve_backend(backend, obj="BusinessCalendar.add_epochs")
-        return self._add_epochs(starts_us, durations_us, engine)
+        _pairs(starts_us, durations_us, "durations_us", "one duration per start")
+        with _epoch_input("add_epochs"):
+            return self._add_epochs(starts_us, durations_us, engine)
 
     def _add_epochs(
         self, starts_us: Sequence[int], durations_us: Sequence[int], engine: Engine
@@ -529,7 +532,8 @@ class BusinessCalendar:
         """
         engine = resolve_backend(backend, obj="BusinessCalendar.between_epochs")
         _pairs(starts_us, ends_us, "ends_us", "one end per start")
-        return self._between_us(starts_us, ends_us, engine)
+        with _epoch_input("between_epochs"):
+            return self._between_us(starts_us, ends_us, engine)
 
     def _between_us(self, s_us: Sequence[int], e_us: Sequence[int], engine: Engine) -> list[int]:
         if len(s_us) == 0:
@@ -561,6 +565,21 @@ class BusinessCalendar:
 
 
 _DURATIONS: dict[str, str] = {"obj": "BusinessCalendar", "field": "durations"}
+
+
+@contextmanager
+def _epoch_input(method: str) -> Iterator[None]:
+    """Turn what bad epoch values raise deep inside (not integers, out of range) into one
+    ValidationError, without checking every value on the fast path."""
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError, OSError) as err:
+        raise ValidationError(
+            obj=f"BusinessCalendar.{method}",
+            field="starts_us",
+            value=str(err),
+            expected="integer UTC epoch microseconds within the supported years",
+        ) from None
 
 
 def _pairs(

@@ -60,6 +60,10 @@ def evaluate_many(
     by case (a property test checks it).
     """
     engine = resolve_backend(backend, obj="evaluate_many")
+    if not isinstance(explain, bool):
+        raise ValidationError(
+            obj="evaluate_many", field="explain", value=explain, expected="True or False"
+        )
     require_aware(now, obj="evaluate_many", field="now")
     if accounts is not None and not isinstance(accounts, Mapping):
         raise ValidationError(
