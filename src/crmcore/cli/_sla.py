@@ -100,11 +100,9 @@ def _calendar_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", help="CSV batch: columns start,duration (or start,end)")
 
 
-def _records(path: str, kind: type[T], columns: tuple[str, ...]) -> list[T]:
-    """The CSV rows of ``path`` as ``kind`` records (other columns are passed through)."""
-    rows = read_csv(path)
-    picked = ({c: row.get(c) for c in columns} for row in rows)
-    return list(from_rows(picked, kind))
+def _records(rows: list[dict[str, str]], kind: type[T], columns: tuple[str, ...]) -> list[T]:
+    """CSV rows as ``kind`` records, read from ``columns`` (the others are passed through)."""
+    return list(from_rows(({c: row.get(c) for c in columns} for row in rows), kind))
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -113,7 +111,7 @@ def run_add(args: argparse.Namespace) -> int:
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
-        found = deadlines(cal, _records(args.input, DeadlineQuery, ("start", "duration")))
+        found = deadlines(cal, _records(rows, DeadlineQuery, ("start", "duration")))
         out = [{**row, "deadline": d.isoformat()} for row, d in zip(rows, found, strict=True)]
         write_csv(out, [*(rows[0].keys() if rows else ("start", "duration")), "deadline"])
         return 0
@@ -141,7 +139,7 @@ def run_between(args: argparse.Namespace) -> int:
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
-        spans = business_times(cal, _records(args.input, IntervalQuery, ("start", "end")))
+        spans = business_times(cal, _records(rows, IntervalQuery, ("start", "end")))
         out = [{**row, "business_seconds": _seconds(s)} for row, s in zip(rows, spans, strict=True)]
         write_csv(out, [*(rows[0].keys() if rows else ("start", "end")), "business_seconds"])
         return 0
