@@ -188,8 +188,26 @@ def _check_history(instance: Case, _attribute: object, events: tuple[CaseEvent, 
         previous = event.at
 
 
+class _DerivedState:
+    """Slots of a Case that are not fields (not written, not compared, not criteria).
+
+    Appending an event is O(1) amortised: a case built by ``_append`` shares an
+    append-only log (``_log``, its first ``_size`` events) with the case it came
+    from and leaves ``events`` unset until first read (``__getattr__`` then builds
+    the tuple once). ``_status``/``_priority`` are the derived state, kept so that
+    a transition never has to read the history.
+    """
+
+    __slots__ = ("_log", "_priority", "_size", "_status")
+
+    _log: list[CaseEvent] | None
+    _size: int
+    _status: CaseStatus
+    _priority: CasePriority
+
+
 @attrs.frozen(kw_only=True)
-class Case:
+class Case(_DerivedState):
     """A support request with its full event history.
 
     ``status`` and ``priority`` are read from the history, so the history is
@@ -221,22 +239,6 @@ class Case:
     custom: FrozenMap[str, str] = attrs.field(factory=FrozenMap, converter=to_frozen_map)
     version: int = attrs.field(default=0, validator=check.non_negative_int())
     """Optimistic-lock version; repositories bump it on every update."""
-    # Appending an event is O(1) amortised: a case built by ``_append`` shares
-    # an append-only log with the case it came from and leaves ``events``
-    # unset until first read (``__getattr__`` then builds the tuple once).
-    # ``_status``/``_priority`` are the derived state, kept so that a
-    # transition never has to read the history.
-    _log: list[CaseEvent] | None = attrs.field(
-        init=False, default=None, eq=False, repr=False, hash=False
-    )
-    _size: int = attrs.field(init=False, default=0, eq=False, repr=False, hash=False)
-    _status: CaseStatus = attrs.field(
-        init=False, default=CaseStatus.NEW, eq=False, repr=False, hash=False
-    )
-    _priority: CasePriority = attrs.field(
-        init=False, default=CasePriority.NORMAL, eq=False, repr=False, hash=False
-    )
-
     if not TYPE_CHECKING:  # keep mypy's attribute checks on Case
 
         def __getattr__(self, name: str) -> Any:
@@ -278,10 +280,16 @@ class Case:
                 )
             if event.status is not None:
                 status = event.status
+        object.__setattr__(self, "_log", None)
         object.__setattr__(self, "_status", status)
         object.__setattr__(self, "_size", len(self.events))
         priority = next(e.priority for e in reversed(self.events) if e.priority is not None)
         object.__setattr__(self, "_priority", priority)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle and copy the fields only; the derived slots are rebuilt (and the
+        # history validated again) on the way back in.
+        return (_restore, (attrs.asdict(self, recurse=False),))
 
     @classmethod
     def open(
@@ -427,6 +435,10 @@ class Case:
     def edit(self, **changes: Any) -> Case:
         """A copy with descriptive fields changed; the history changes only by events."""
         return edit_entity(self, changes, frozenset({"id", "version", "events"}))
+
+
+def _restore(fields: dict[str, Any]) -> Case:
+    return Case(**fields)
 
 
 _LOG_LOCK = threading.Lock()
