@@ -285,3 +285,30 @@ def test_any_append_order_equals_full_construction(steps: list[tuple[int, str]])
         assert case == _rebuilt(case, expected)
         assert case.status is _rebuilt(case, expected).status
         assert case.priority is _rebuilt(case, expected).priority
+
+
+def test_threads_appending_to_one_case_get_separate_histories() -> None:
+    import threading
+
+    parent = _case().respond(T0 + H)
+    results: dict[int, Case] = {}
+
+    def work(k: int) -> None:
+        case = parent
+        for step in range(200):
+            case = case.respond(T0 + 2 * H + timedelta(seconds=1000 * k + step))
+        results[k] = case
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(parent.events) == 2
+    for k, case in results.items():
+        # Each thread sees the parent's two events, then exactly its own 200 responses.
+        assert len(case.events) == 202
+        assert case.events[:2] == parent.events
+        assert [e.at for e in case.events[2:]] == [
+            T0 + 2 * H + timedelta(seconds=1000 * k + step) for step in range(200)
+        ]
