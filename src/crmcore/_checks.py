@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -270,3 +270,29 @@ def plain_scalar(value: object) -> object:
     if module.startswith("pandas.") and kind.__name__ in {"NAType", "NaTType"}:
         return None
     return value
+
+
+def required_date() -> Check:
+    """attrs validator: a date (not a datetime)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def positive_timedelta(*, optional: bool = False) -> Check:
+    """attrs validator: a ``timedelta`` greater than zero (or ``None`` when optional)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected="a positive timedelta" + (" or None" if optional else ""),
+            )
+
+    return check
