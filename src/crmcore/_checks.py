@@ -6,6 +6,7 @@ field and the bad value. attrs validators are built with :func:`attr_check`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,6 +37,21 @@ def require_aware(value: object, *, obj: str, field: str) -> datetime:
     return value
 
 
+def require_rate(value: object, *, obj: str, field: str) -> Decimal:
+    """A rate (per period) as Decimal > -1; floats go through their shortest repr."""
+    from crmcore.money import to_decimal  # noqa: PLC0415  (money imports this module)
+
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(obj=obj, field=field, value=value, expected="a finite rate")
+        rate = Decimal(repr(value))
+    else:
+        rate = to_decimal(value, obj=obj, field=field)
+    if rate <= -1:
+        raise ValidationError(obj=obj, field=field, value=value, expected="a rate > -1")
+    return rate
+
+
 def require_date(value: object, *, obj: str, field: str) -> date:
     """Return ``value`` if it is a ``date`` (and not a ``datetime``), else raise."""
     if not isinstance(value, date) or isinstance(value, datetime):
@@ -62,6 +78,15 @@ def optional_aware() -> Check:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None:
             require_aware(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
+def plain_date() -> Check:
+    """attrs validator: a ``date`` (a ``datetime`` is refused: it is not a day)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
 
     return check
 

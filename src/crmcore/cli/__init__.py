@@ -2,7 +2,7 @@
 
 Run ``crmcore --help`` for the commands. Each engine contributes its
 subcommands from a private module of this package (``_pricing``, ``_sla``,
-``_scoring``, ``_roi``); ``demo`` tours the library on a temporary SQLite
+``_scoring``, ``_roi``, ``_clv``); ``demo`` tours the library on a temporary SQLite
 store.
 """
 
@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 
 from crmcore import __version__
-from crmcore.cli import _demo, _pricing, _roi, _scoring, _sla
+from crmcore.cli import _clv, _demo, _pricing, _roi, _scoring, _sla
 from crmcore.cli._common import CliError, fail
 from crmcore.errors import CrmError
 
 __all__ = ["build_parser", "main"]
 
-_COMMAND_MODULES = (_demo, _pricing, _sla, _scoring, _roi)
+_COMMAND_MODULES = (_demo, _pricing, _sla, _scoring, _roi, _clv)
 
 
 def build_parser() -> argparse.ArgumentParser:

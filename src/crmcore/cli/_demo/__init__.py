@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli import _pricing, _roi, _scoring, _sla
+from crmcore.cli import _pricing, _scoring, _sla
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import clv, roi
 from crmcore.cli._demo.tour import crm_tour
 from crmcore.repositories import SqliteStore
 
@@ -34,7 +35,7 @@ def register(subparsers: Subparsers) -> None:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla, _scoring, _roi):
+    for module in (_pricing, _sla, _scoring, roi, clv):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())

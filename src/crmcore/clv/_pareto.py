@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
+from crmcore._backend import Backend, Engine, resolve_backend
+from crmcore.clv._bgnbd import Triples, _positive
+from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi._bgnbd import Triples, _positive, resolve_backend
-from crmcore.roi._optimize import Objective, minimize_bfgs
-from crmcore.roi._rfm import CustomerSummary
 
 __all__ = ["ParetoNbdFit", "ParetoNbdModel"]
 
@@ -108,7 +109,7 @@ class ParetoNbdModel:
         cls,
         customers: Iterable[CustomerSummary],
         *,
-        backend: str = "auto",
+        backend: Backend = "auto",
         max_iterations: int = 300,
         strict: bool = False,
     ) -> ParetoNbdFit:
@@ -118,7 +119,7 @@ class ParetoNbdModel:
         count; ``backend="numpy"`` sums the series of all triples at once.
         """
         data = Triples.from_customers(customers, "ParetoNbdModel.fit")
-        engine = resolve_backend(backend, "ParetoNbdModel.fit")
+        engine = resolve_backend(backend, obj="ParetoNbdModel.fit")
         total = sum(data.weight)
         value = _numpy_value(data) if engine == "numpy" else _python_value(data)
         objective = _with_gradient(lambda theta: -value(theta) / total)
@@ -184,7 +185,8 @@ class ParetoNbdFit:
     iterations: int
     converged: bool
     n_customers: int
-    backend: str
+    backend: Engine
+    """The backend that ran the fit: ``"python"`` or ``"numpy"``."""
     message: str
 
 

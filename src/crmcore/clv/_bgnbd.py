@@ -14,29 +14,13 @@ from typing import Any
 
 import attrs
 
+from crmcore._backend import Backend, Engine, resolve_backend
+from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._special import digamma, hyp2f1, log_beta
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi._optimize import Objective, minimize_bfgs
-from crmcore.roi._rfm import CustomerSummary
-from crmcore.roi._special import digamma, hyp2f1, log_beta
 
-__all__ = ["BetaGeoFit", "BetaGeoModel", "Triples", "resolve_backend"]
-
-_BACKENDS = ("auto", "python", "numpy")
-
-
-def resolve_backend(backend: str, obj: str) -> str:
-    """``auto`` becomes ``numpy`` when numpy imports, else ``python``."""
-    if backend not in _BACKENDS:
-        raise ValidationError(
-            obj=obj, field="backend", value=backend, expected="'auto', 'python' or 'numpy'"
-        )
-    if backend != "auto":
-        return backend
-    try:
-        import numpy  # noqa: F401, PLC0415  (optional accelerator, imported lazily)
-    except ImportError:
-        return "python"
-    return "numpy"
+__all__ = ["BetaGeoFit", "BetaGeoModel", "Triples"]
 
 
 @attrs.frozen
@@ -114,7 +98,7 @@ class BetaGeoModel:
         cls,
         customers: Iterable[CustomerSummary],
         *,
-        backend: str = "auto",
+        backend: Backend = "auto",
         max_iterations: int = 500,
         strict: bool = False,
     ) -> BetaGeoFit:
@@ -129,7 +113,7 @@ class BetaGeoModel:
         :attr:`BetaGeoFit.converged`.
         """
         data = Triples.from_customers(customers, "BetaGeoModel.fit")
-        engine = resolve_backend(backend, "BetaGeoModel.fit")
+        engine = resolve_backend(backend, obj="BetaGeoModel.fit")
         total = sum(data.weight)
         objective = _numpy_objective(data) if engine == "numpy" else _python_objective(data)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
@@ -252,7 +236,8 @@ class BetaGeoFit:
     n_customers: int
     n_unique: int
     """Distinct (x, t_x, T) triples the likelihood was summed over."""
-    backend: str
+    backend: Engine
+    """The backend that ran the fit: ``"python"`` or ``"numpy"``."""
     message: str
 
 

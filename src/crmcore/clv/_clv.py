@@ -7,16 +7,18 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal, localcontext
-from typing import cast, overload
+from typing import TypeAlias, cast, overload
 
 import attrs
 
+from crmcore._checks import require_rate as to_rate
+from crmcore.clv._bgnbd import BetaGeoModel
+from crmcore.clv._gammagamma import GammaGammaModel
+from crmcore.clv._pareto import ParetoNbdModel
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ValidationError
 from crmcore.money import Money, to_decimal
-from crmcore.roi._bgnbd import BetaGeoModel
-from crmcore.roi._cashflow import Amount, Number, Rate, to_rate, xnpv
-from crmcore.roi._gammagamma import GammaGammaModel
-from crmcore.roi._rfm import CustomerSummary
+from crmcore.roi import Amount, Rate, xnpv
 
 __all__ = [
     "CustomerValue",
@@ -27,6 +29,9 @@ __all__ = [
     "retention_clv",
     "simple_clv",
 ]
+
+
+Number: TypeAlias = Decimal | int | str
 
 
 def _number(value: object, obj: str, field: str) -> Decimal:
@@ -213,7 +218,7 @@ class CustomerValue:
 
 def customer_lifetime_values(
     customers: Iterable[CustomerSummary],
-    purchases: BetaGeoModel,
+    purchases: BetaGeoModel | ParetoNbdModel,
     spend: GammaGammaModel,
     *,
     horizon: int,
@@ -222,7 +227,7 @@ def customer_lifetime_values(
     margin: Rate = Decimal(1),
     step: float = 1.0,
 ) -> tuple[CustomerValue, ...]:
-    """Discounted CLV per customer from BG/NBD + Gamma-Gamma, highest first.
+    """Discounted CLV per customer from BG/NBD (or Pareto/NBD) + Gamma-Gamma, highest first.
 
     CLV = margin × E[spend | x, m̄] × Σₖ₌₁..horizon (E[Y(k·step)] − E[Y((k−1)·step)]) / (1 + d)ᵏ,
     where E[Y(t)] is the BG/NBD conditional expectation of purchases in
