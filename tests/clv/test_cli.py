@@ -107,6 +107,19 @@ def test_segment_rfm(capsys: Any, tmp_path: Any) -> None:
         "1",
     )
     assert table["b"]["segment"] == "hibernating"
+    # without --as-of the cut-off is the last purchase day (2026-03-19): a's recency is 0
+    code, out, _ = run(capsys, "segment", "rfm", str(path))
+    assert code == 0
+    assert {r["customer_id"]: r for r in rows(out)}["a"]["recency_days"] == "0"
+    # no currency column and no --currency: the row is refused, naming the field
+    path.write_text("customer_id,date,amount\na,2026-03-19,10\n", encoding="utf-8")
+    code, _, err = run(capsys, "segment", "rfm", str(path))
+    assert code == 1
+    assert "row 2" in err
+    assert "currency" in err
+    code, out, _ = run(capsys, "segment", "rfm", str(path), "--currency", "IRR")
+    assert code == 0
+    assert rows(out)[0]["currency"] == "IRR"
 
 
 def test_demo_section_values_five_customers() -> None:

@@ -80,7 +80,8 @@ def test_xnpv_and_xirr_from_csv(tmp_path: Path, capsys: pytest.CaptureFixture[st
     bad.write_text("date,amount\n2008-01-01,-1\n01/02/2008,2\n", encoding="utf-8")
     code, _, err = run(capsys, "roi", "xirr", "--flows", str(bad))
     assert code == 1
-    assert "line 3.date" in err
+    assert "row 3" in err
+    assert "date" in err
     code, _, err = run(capsys, "roi", "xirr", "--flows", str(tmp_path / "missing.csv"))
     assert code == 2
     assert "cannot read" in err
@@ -141,7 +142,7 @@ def test_demo_section_is_json_and_shows_jalali_years() -> None:
 
 
 def test_plan_in_the_serialized_form(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from crmcore.cli._roi import plan_from_json
+    from crmcore.cli._roi import plan_from_json  # the CLI reader: expand_plan + from_dict
     from crmcore.serialization import to_dict
 
     short = plan_from_json(PLAN)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from crmcore.cli._common import (
     CliError,
@@ -22,23 +23,22 @@ from crmcore.cli._common import (
     table,
     write_json,
 )
-from crmcore.errors import ValidationError
 from crmcore.money import to_decimal
 from crmcore.roi import (
     RoiPlan,
     RoiReport,
     discounted_payback_period,
+    expand_plan,
     irr,
     irr_roots,
     mirr,
     npv,
     payback_period,
-    periods,
     xirr,
     xirr_roots,
     xnpv,
 )
-from crmcore.serialization import from_dict
+from crmcore.serialization import from_dict, from_rows
 
 __all__ = ["register"]
 
@@ -112,24 +112,21 @@ def _flows(text: str) -> list[Decimal]:
     return [to_decimal(part, obj="--flows", field=f"flows[{i}]") for i, part in enumerate(parts)]
 
 
+@attrs.frozen
+class DatedFlow:
+    """One row of a dated-flows CSV: ``date,amount``."""
+
+    date: date
+    amount: Decimal
+
+
 def _dated_flows(path: str) -> list[tuple[date, Decimal]]:
     rows = read_csv(path)
-    result = []
-    for index, row in enumerate(rows, start=2):
-        if "date" not in row or "amount" not in row:
-            raise CliError(f"{path}: needs columns date,amount (got {', '.join(row)})")
-        try:
-            when = date.fromisoformat((row["date"] or "").strip())
-        except ValueError:
-            raise ValidationError(
-                obj=path, field=f"line {index}.date", value=row["date"], expected="YYYY-MM-DD"
-            ) from None
-        result.append(
-            (when, to_decimal(row["amount"] or "", obj=path, field=f"line {index}.amount"))
-        )
-    if not result:
+    if not rows:
         raise CliError(f"{path}: no flows")
-    return result
+    if not {"date", "amount"} <= set(rows[0]):
+        raise CliError(f"{path}: needs columns date,amount (got {', '.join(rows[0])})")
+    return [(row.date, row.amount) for row in from_rows(rows, DatedFlow)]
 
 
 def _npv(args: argparse.Namespace) -> int:
@@ -179,74 +176,9 @@ def _xirr(args: argparse.Namespace) -> int:
 # -- plans ------------------------------------------------------------------------------------
 
 
-def _money_dict(value: object, currency: object) -> object:
-    # the short form: a bare amount in the plan's currency
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return {"amount": str(value), "currency": currency}
-    return value
-
-
-def _expand_periods(value: object) -> object:
-    if not isinstance(value, Mapping):
-        return value
-    missing = [key for key in ("kind", "first", "count") if key not in value]
-    if missing:
-        raise ValidationError(
-            obj="plan",
-            field=f"periods.{missing[0]}",
-            expected='a value: periods is {"kind", "first", "count"} or a list of periods',
-        )
-    try:
-        first = date.fromisoformat(str(value["first"]))
-    except ValueError:
-        raise ValidationError(
-            obj="plan", field="periods.first", value=value["first"], expected="YYYY-MM-DD"
-        ) from None
-    spans = periods(
-        value["kind"],
-        first,
-        value["count"],
-        fiscal_start_month=value.get("fiscal_start_month", 1),
-    )
-    return [
-        {"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()} for p in spans
-    ]
-
-
 def plan_from_json(data: object) -> RoiPlan:
-    """Build a :class:`RoiPlan` from JSON data (format in docs/roi.md).
-
-    Two shorthands are expanded first — ``periods`` as ``{"kind", "first",
-    "count"}`` and amounts as bare strings in the plan's currency — then
-    :mod:`crmcore.serialization` parses the result, naming every bad field.
-    """
-    if not isinstance(data, Mapping):
-        raise ValidationError(obj="plan", field="(root)", value=data, expected="a JSON object")
-    currency = data.get("currency")
-    expanded = dict(data)
-    if "periods" in data:
-        expanded["periods"] = _expand_periods(data["periods"])
-    if isinstance(data.get("costs"), list):
-        expanded["costs"] = [
-            {**item, "amount": _money_dict(item.get("amount"), currency)}
-            if isinstance(item, Mapping) and "amount" in item
-            else item
-            for item in data["costs"]
-        ]
-    if isinstance(data.get("benefits"), list):
-        benefits = []
-        for item in data["benefits"]:
-            if isinstance(item, Mapping):
-                entry = dict(item)
-                entry["baseline"] = _money_dict(entry.get("baseline", "0"), currency)
-                if isinstance(entry.get("values"), list):
-                    entry["values"] = [_money_dict(v, currency) for v in entry["values"]]
-                benefits.append(entry)
-            else:
-                benefits.append(item)
-        expanded["benefits"] = benefits
-    expanded.setdefault("name", "plan")
-    return from_dict(expanded, RoiPlan)
+    """Build a :class:`RoiPlan` from JSON data (format in docs/roi.md) via :func:`expand_plan`."""
+    return from_dict(expand_plan(data), RoiPlan)
 
 
 def report_json(report: RoiReport) -> dict[str, Any]:

@@ -5,7 +5,8 @@
   :func:`xirr_roots` (every root bracketed, never nan), :func:`mirr`,
   :func:`payback_period` and :func:`discounted_payback_period`; periods on
   the Gregorian or Jalali calendar with :func:`periods`.
-- CRM ROI and total cost of ownership: :class:`RoiPlan` → :class:`RoiReport`.
+- CRM ROI and total cost of ownership: :class:`RoiPlan` → :class:`RoiReport`;
+  :func:`expand_plan` reads a hand-written plan's shorthands.
 - Lead sources: :func:`source_metrics`, :func:`attribute_revenue`.
 - Feature assessment: :func:`compare_proportions`, :func:`compare_means`.
 - Customer lifetime value lives in :mod:`crmcore.clv`.
@@ -45,6 +46,7 @@ from crmcore.roi._leads import (
     source_metrics,
 )
 from crmcore.roi._periods import Period, PeriodKind, period_flows, periods
+from crmcore.roi._plans import expand_plan
 from crmcore.roi._tco import (
     BenefitStream,
     CategoryCost,
@@ -79,6 +81,7 @@ __all__ = [
     "compare_means",
     "compare_proportions",
     "discounted_payback_period",
+    "expand_plan",
     "irr",
     "irr_roots",
     "mirr",
