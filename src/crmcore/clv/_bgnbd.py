@@ -8,6 +8,7 @@ Equation numbers below refer to that paper.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import attrs
 
 from crmcore._backend import Backend, Engine, resolve_backend
+from crmcore.clv._columns import alive_columns, alive_one, expected_columns
 from crmcore.clv._optimize import Objective, minimize_bfgs
 from crmcore.clv._special import digamma, hyp2f1, log_beta
 from crmcore.clv._summary import CustomerSummary
@@ -49,6 +51,37 @@ class Triples:
             raise ValidationError(
                 obj=obj, field="customers", value=[], expected="at least one customer"
             )
+        return cls._of(counts)
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: tuple[Sequence[Any], Sequence[Any], Sequence[Any], Sequence[Any]],
+        obj: str,
+    ) -> Triples:
+        """Add up the weights of (x, t_x, T) rows given as four equal-length columns."""
+        names = ("frequency", "recency", "age", "weight")
+        lengths = {len(column) for column in columns}
+        if len(lengths) != 1:
+            raise ValidationError(
+                obj=obj,
+                field="columns",
+                value=dict(zip(names, (len(c) for c in columns), strict=True)),
+                expected="four columns of one length",
+            )
+        counts: Counter[tuple[int, float, float]] = Counter()
+        for index, values in enumerate(zip(*columns, strict=True)):
+            row = _count_row(values, obj, index)
+            if row[3]:
+                counts[row[:3]] += row[3]
+        if not counts:
+            raise ValidationError(
+                obj=obj, field="weight", value=0, expected="at least one customer (weight > 0)"
+            )
+        return cls._of(counts)
+
+    @classmethod
+    def _of(cls, counts: Counter[tuple[int, float, float]]) -> Triples:
         keys = sorted(counts)
         return cls(
             tuple(k[0] for k in keys),
@@ -56,6 +89,47 @@ class Triples:
             tuple(k[2] for k in keys),
             tuple(counts[k] for k in keys),
         )
+
+
+def _count(value: object, obj: str, field: str) -> int:
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        number = -1
+    if isinstance(value, bool) or number < 0:
+        raise ValidationError(obj=obj, field=field, value=value, expected="an int >= 0")
+    return number
+
+
+def _time(value: object, obj: str, field: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, (bool, str)) or not math.isfinite(number) or number < 0:
+        raise ValidationError(obj=obj, field=field, value=value, expected="a time >= 0")
+    return number
+
+
+def _count_row(
+    values: tuple[object, object, object, object], obj: str, index: int
+) -> tuple[int, float, float, int]:
+    """One checked row of :meth:`Triples.from_columns` (numpy scalars welcome)."""
+    x, t_x, age, weight = values
+    row = (
+        _count(x, obj, f"frequency[{index}]"),
+        _time(t_x, obj, f"recency[{index}]"),
+        _time(age, obj, f"age[{index}]"),
+        _count(weight, obj, f"weight[{index}]"),
+    )
+    if row[1] > row[2] or (row[0] == 0 and row[1] != 0):
+        raise ValidationError(
+            obj=obj,
+            field=f"recency[{index}]",
+            value=t_x,
+            expected=f"a recency <= age ({row[2]}), and 0 when frequency is 0",
+        )
+    return row
 
 
 def _positive(name: str) -> Any:
@@ -113,7 +187,42 @@ class BetaGeoModel:
         :attr:`BetaGeoFit.converged`.
         """
         data = Triples.from_customers(customers, "BetaGeoModel.fit")
-        engine = resolve_backend(backend, obj="BetaGeoModel.fit")
+        return cls._fit(data, "BetaGeoModel.fit", backend, max_iterations, strict=strict)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        frequency: Sequence[int],
+        recency: Sequence[float],
+        age: Sequence[float],
+        weight: Sequence[int],
+        *,
+        backend: Backend = "auto",
+        max_iterations: int = 500,
+        strict: bool = False,
+    ) -> BetaGeoFit:
+        """Maximum-likelihood fit on (x, t_x, T) rows with their customer counts, as columns.
+
+        The likelihood needs only the distinct (x, t_x, T) and how many
+        customers share each, so a distributed group-by (Dask, Spark, SQL
+        ``GROUP BY x, t_x, T``) can feed it without sending the customers.
+        Rows may repeat (their weights add up) and may be numpy arrays; a
+        weight of 0 drops a row. Otherwise exactly :meth:`fit`.
+
+        >>> fit = BetaGeoModel.fit_counts([0, 1, 2], [0.0, 10.0, 30.0], [39.0, 39.0, 38.0],
+        ...                               [60, 25, 15], backend="python")
+        >>> fit.n_customers, fit.n_unique
+        (100, 3)
+        """
+        obj = "BetaGeoModel.fit_counts"
+        data = Triples.from_columns((frequency, recency, age, weight), obj)
+        return cls._fit(data, obj, backend, max_iterations, strict=strict)
+
+    @classmethod
+    def _fit(
+        cls, data: Triples, obj: str, backend: Backend, max_iterations: int, *, strict: bool
+    ) -> BetaGeoFit:
+        engine = resolve_backend(backend, obj=obj)
         total = sum(data.weight)
         objective = _numpy_objective(data) if engine == "numpy" else _python_objective(data)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
@@ -136,9 +245,7 @@ class BetaGeoModel:
             message=result.message,
         )
         if strict and not fit.converged:
-            raise ConvergenceError(
-                obj="BetaGeoModel.fit", field="converged", value=False, expected=result.message
-            )
+            raise ConvergenceError(obj=obj, field="converged", value=False, expected=result.message)
         return fit
 
     def log_likelihood(self, customers: Iterable[CustomerSummary]) -> float:
@@ -159,21 +266,16 @@ class BetaGeoModel:
 
     def probability_alive(self, customer: CustomerSummary) -> float:
         """P(still active | x, t_x, T) (Fader, Hardie & Lee 2008 note, eq. 2)."""
-        x, t_x, age = customer.frequency, customer.recency, customer.age
-        if x == 0:
-            return 1.0
-        log_ratio = (self.r + x) * (
-            math.log(self.alpha + age) - math.log(self.alpha + t_x)
-        ) + math.log(self.a / (self.b + x - 1.0))
-        if log_ratio > 700:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(log_ratio))
+        params = (self.r, self.alpha, self.a, self.b)
+        return alive_one(params, customer.frequency, customer.recency, customer.age)
 
     def conditional_expected_transactions(self, customer: CustomerSummary, t: float) -> float:
         """E[Y(t) | x, t_x, T], expected purchases in the next ``t`` (eq. 10)."""
         _check_time(t, "t")
+        return self._expected(customer.frequency, customer.recency, customer.age, t)
+
+    def _expected(self, x: int, t_x: float, age: float, t: float) -> float:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        x, t_x, age = customer.frequency, customer.recency, customer.age
         z = t / (alpha + age + t)
         head = (a + b + x - 1.0) / (a - 1.0)
         power = math.exp((r + x) * (math.log(alpha + age) - math.log(alpha + age + t)))
@@ -186,6 +288,51 @@ class BetaGeoModel:
         if log_odds > 700:
             return 0.0
         return numerator / (1.0 + math.exp(log_odds))
+
+    # -- predictions over columns (the batch path) --------------------------------------------
+
+    def probability_alive_columns(
+        self,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`probability_alive` of every customer given as columns (lists or numpy arrays).
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> [round(p, 3) for p in m.probability_alive_columns([0, 2], [0.0, 30.43], [38.0, 38.86])]
+        [1.0, 0.727]
+        """
+        params = (self.r, self.alpha, self.a, self.b)
+        obj = "BetaGeoModel.probability_alive_columns"
+        return alive_columns(params, (frequency, recency, age), backend=backend, obj=obj)
+
+    def conditional_expected_transactions_columns(
+        self,
+        t: float,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`conditional_expected_transactions` in the next ``t`` of every customer (columns).
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> [round(e, 3) for e in m.conditional_expected_transactions_columns(39, [2], [30.43], [38.86])]
+        [1.226]
+        """
+        _check_time(t, "t")
+
+        def scalar(x: int, t_x: float, big_t: float) -> float:
+            return self._expected(x, t_x, big_t, t)
+
+        params = (self.r, self.alpha, self.a, self.b)
+        obj = "BetaGeoModel.conditional_expected_transactions_columns"
+        columns = (frequency, recency, age)
+        return expected_columns(params, scalar, t, columns, backend=backend, obj=obj)
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """P(X(t) = n) for a new customer (eq. 8)."""
