@@ -133,6 +133,36 @@ def clv_fits() -> None:
     print(f"  scipy   p={p:.4f} q={q:.4f} gamma={g:.4f}   published: 6.25 3.74 15.44")
 
 
+def clv_predictions() -> None:
+    if not SUMMARY.exists():
+        return
+    customers = _load_summary() * 10
+    model = BetaGeoModel(r=0.2426, alpha=4.4135, a=0.7929, b=2.4258)
+    x = np.array([c.frequency for c in customers])
+    t_x = np.array([c.recency for c in customers])
+    big_t = np.array([c.age for c in customers])
+    print(f"BG/NBD predictions over columns ({len(customers)} customers, t = 39 weeks)")
+    scalar = best(lambda: [model.conditional_expected_transactions(c, 39.0) for c in customers])
+    columns = best(
+        lambda: model.conditional_expected_transactions_columns(
+            39.0, x, t_x, big_t, backend="numpy"
+        )
+    )
+    line("E[Y(t)], numpy columns vs scalar loop", columns, scalar, "scalar")
+    scalar = best(lambda: [model.probability_alive(c) for c in customers])
+    columns = best(lambda: model.probability_alive_columns(x, t_x, big_t, backend="numpy"))
+    line("P(alive), numpy columns vs scalar loop", columns, scalar, "scalar")
+    rows = {(c.frequency, c.recency, c.age) for c in customers}
+    counts = best(
+        lambda: BetaGeoModel.fit_counts(
+            [k[0] for k in rows], [k[1] for k in rows], [k[2] for k in rows], [10] * len(rows)
+        ),
+        repeat=3,
+    )
+    whole = best(lambda: BetaGeoModel.fit(customers), repeat=3)
+    line("fit_counts on unique triples vs fit", counts, whole, "fit")
+
+
 def lifetimes_side_by_side() -> None:
     script = Path(__file__).with_name("clv_lifetimes.py")
     if not LIFETIMES_PYTHON.exists():
@@ -148,6 +178,7 @@ def lifetimes_side_by_side() -> None:
 def main() -> None:
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}")
     clv_fits()
+    clv_predictions()
     lifetimes_side_by_side()
 
 

@@ -29,34 +29,66 @@ Columns = tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
 _MAX_TERMS = 1_000_000
 
 
-def _checked(columns: Columns, obj: str) -> tuple[list[int], list[float], list[float]]:
-    names = ("frequency", "recency", "age")
+def _lengths(columns: Columns, obj: str) -> None:
     if len({len(c) for c in columns}) != 1:
+        names = ("frequency", "recency", "age")
         raise ValidationError(
             obj=obj,
             field="columns",
             value=dict(zip(names, (len(c) for c in columns), strict=True)),
             expected="three columns of one length",
         )
+
+
+def _refuse(columns: Columns, index: int, obj: str) -> ValidationError:
+    x = float(columns[0][index])
+    if not (math.isfinite(x) and x >= 0 and x == int(x)):
+        return ValidationError(
+            obj=obj, field=f"frequency[{index}]", value=columns[0][index], expected="an int >= 0"
+        )
+    return ValidationError(
+        obj=obj,
+        field=f"recency[{index}]",
+        value=columns[1][index],
+        expected=f"a time from 0 to age ({columns[2][index]})",
+    )
+
+
+def _checked(columns: Columns, obj: str) -> tuple[list[int], list[float], list[float]]:
+    _lengths(columns, obj)
     x = [float(v) for v in columns[0]]
     t_x = [float(v) for v in columns[1]]
     age = [float(v) for v in columns[2]]
     for index, (xi, ti, ai) in enumerate(zip(x, t_x, age, strict=True)):
-        if not (math.isfinite(xi) and xi >= 0 and xi == int(xi)):
-            raise ValidationError(
-                obj=obj,
-                field=f"frequency[{index}]",
-                value=columns[0][index],
-                expected="an int >= 0",
-            )
-        if not (math.isfinite(ai) and 0 <= ti <= ai):
-            raise ValidationError(
-                obj=obj,
-                field=f"recency[{index}]",
-                value=columns[1][index],
-                expected=f"a time from 0 to age ({columns[2][index]})",
-            )
+        if not (math.isfinite(xi) and xi >= 0 and xi == int(xi) and math.isfinite(ai)) or not (
+            0 <= ti <= ai
+        ):
+            raise _refuse(columns, index, obj)
     return [int(v) for v in x], t_x, age
+
+
+def _checked_arrays(columns: Columns, obj: str) -> tuple[Any, Any, Any]:
+    import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
+
+    _lengths(columns, obj)
+    try:
+        x, t_x, age = (np.asarray(c, dtype=float) for c in columns)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            obj=obj, field="columns", value=columns, expected="three columns of numbers"
+        ) from None
+    with np.errstate(invalid="ignore"):
+        good = (
+            np.isfinite(x)
+            & (x >= 0)
+            & (x == np.floor(x))
+            & np.isfinite(age)
+            & (t_x >= 0)
+            & (t_x <= age)
+        )
+    if not good.all():
+        raise _refuse(columns, int(np.argmin(good)), obj)
+    return x, t_x, age
 
 
 def alive_one(params: Params, x: int, t_x: float, age: float) -> float:
@@ -86,14 +118,11 @@ def _numpy_alive(params: Params, x: NDArray[Any], t_x: NDArray[Any], age: NDArra
 
 def alive_columns(params: Params, columns: Columns, *, backend: Backend, obj: str) -> list[float]:
     """P(alive | x, t_x, T) of every row (Fader, Hardie & Lee 2008 note, eq. 2)."""
-    engine = resolve_backend(backend, obj=obj)
-    x, t_x, age = _checked(columns, obj)
-    if engine == "python":
+    if resolve_backend(backend, obj=obj) == "python":
+        x, t_x, age = _checked(columns, obj)
         return [alive_one(params, *row) for row in zip(x, t_x, age, strict=True)]
-    import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
-
-    result = _numpy_alive(params, np.array(x, float), np.array(t_x), np.array(age))
-    return [float(v) for v in result.tolist()]
+    result: list[float] = _numpy_alive(params, *_checked_arrays(columns, obj)).tolist()
+    return result
 
 
 def _numpy_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -129,14 +158,13 @@ def expected_columns(
     obj: str,
 ) -> list[float]:
     """E[Y(t) | x, t_x, T] of every row (Fader, Hardie & Lee 2005, eq. 10)."""
-    engine = resolve_backend(backend, obj=obj)
-    x, t_x, age = _checked(columns, obj)
-    if engine == "python":
+    if resolve_backend(backend, obj=obj) == "python":
+        x, t_x, age = _checked(columns, obj)
         return [scalar(*row) for row in zip(x, t_x, age, strict=True)]
     import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
 
     r, alpha, a, b = params
-    xs, ts, big_t = np.array(x, float), np.array(t_x), np.array(age)
+    xs, ts, big_t = _checked_arrays(columns, obj)
     z = t / (alpha + big_t + t)
     head = (a + b + xs - 1.0) / (a - 1.0)
     power = np.exp((r + xs) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
@@ -146,5 +174,7 @@ def expected_columns(
     bx1 = np.where(repeat, b + xs - 1.0, 1.0)
     log_odds = (r + xs) * (np.log(alpha + big_t) - np.log(alpha + ts)) + np.log(a / bx1)
     scaled = numerator / (1.0 + np.exp(np.minimum(log_odds, 700.0)))
-    result = np.where(repeat, np.where(log_odds > 700, 0.0, scaled), numerator)
-    return [float(v) for v in result.tolist()]
+    values: list[float] = np.where(
+        repeat, np.where(log_odds > 700, 0.0, scaled), numerator
+    ).tolist()
+    return values
