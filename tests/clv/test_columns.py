@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.clv import BetaGeoModel, CustomerSummary
+from crmcore.clv import BetaGeoModel, CustomerSummary, ParetoNbdModel
 from crmcore.errors import ValidationError
 from tests.clv.conftest import needs_cdnow
 from tests.strategies.clv import customer_summaries
@@ -157,3 +157,13 @@ def test_columns_refuse_bad_input() -> None:
         CDNOW_MODEL.probability_alive_columns([1], [0.5], [2.0], backend="gpu")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"BetaGeoModel\.t"):
         CDNOW_MODEL.conditional_expected_transactions_columns(-1.0, [1], [0.5], [2.0])
+
+
+@needs_cdnow
+def test_pareto_fit_counts_is_the_fit_of_the_customers(
+    cdnow_summary: list[CustomerSummary],
+) -> None:
+    by_counts = ParetoNbdModel.fit_counts(*counts_of(cdnow_summary), backend="numpy")
+    # FHL 2005, table 1: Pareto/NBD on CDNOW, log-likelihood −9595.0
+    assert round(by_counts.log_likelihood, 1) == -9595.0
+    assert by_counts == ParetoNbdModel.fit(cdnow_summary, backend="numpy")
