@@ -129,7 +129,7 @@ def test_columns_equal_the_scalar_path_on_cdnow(
 @given(
     st.lists(customer_summaries(), min_size=1, max_size=20),
     st.floats(0.0, 200.0),
-    st.tuples(*[st.floats(0.05, 20.0)] * 4),
+    st.tuples(*[st.floats(0.05, 20.0) | st.sampled_from([0.5, 1.0])] * 4),
 )
 def test_numpy_columns_equal_the_scalar_path(
     customers: list[CustomerSummary], t: float, params: tuple[float, float, float, float]
@@ -144,6 +144,28 @@ def test_numpy_columns_equal_the_scalar_path(
         model.conditional_expected_transactions_columns(t, *columns, backend="numpy"),
         [model.conditional_expected_transactions(c, t) for c in customers],
     )
+
+
+@pytest.mark.parametrize(
+    "params", [(0.243, 4.414, 1.0, 2.426), (0.5, 3.0, 0.4, 0.6), (0.5, 3.0, 0.3, 0.2)]
+)
+def test_columns_at_the_limits_equal_the_scalar_path(
+    params: tuple[float, float, float, float],
+) -> None:
+    # a = 1; a + b = 1 (c = 0 for x = 0); a + b < 1 (c < 0 for x = 0)
+    model = BetaGeoModel(*params)
+    customers = [
+        CustomerSummary("0", frequency=0, recency=0.0, age=12.0),
+        CustomerSummary("1", frequency=1, recency=3.0, age=12.0),
+        CustomerSummary("2", frequency=7, recency=11.5, age=12.0),
+    ]
+    for t in (0.001, 1.0, 52.0):
+        _close(
+            model.conditional_expected_transactions_columns(
+                t, *_columns(customers), backend="numpy"
+            ),
+            [model.conditional_expected_transactions(c, t) for c in customers],
+        )
 
 
 def test_columns_refuse_bad_input() -> None:

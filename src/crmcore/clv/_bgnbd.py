@@ -16,9 +16,9 @@ from typing import Any
 import attrs
 
 from crmcore._backend import Backend, Engine, resolve_backend
-from crmcore.clv._columns import alive_columns, alive_one, expected_columns
+from crmcore.clv._columns import alive_columns, alive_one, expected_columns, numerator_one
 from crmcore.clv._optimize import Objective, minimize_bfgs
-from crmcore.clv._special import digamma, hyp2f1, log_beta
+from crmcore.clv._special import digamma, log_beta
 from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
 
@@ -259,10 +259,7 @@ class BetaGeoModel:
     def expected_transactions(self, t: float) -> float:
         """E[X(t)], expected purchases of a new customer in (0, t] (eq. 9)."""
         _check_time(t, "t")
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + t)
-        tail = math.exp(r * math.log(alpha / (alpha + t))) * hyp2f1(r, b, a + b - 1.0, z)
-        return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)
+        return numerator_one((self.r, self.alpha, self.a, self.b), 0, 0.0, t)
 
     def probability_alive(self, customer: CustomerSummary) -> float:
         """P(still active | x, t_x, T) (Fader, Hardie & Lee 2008 note, eq. 2)."""
@@ -276,10 +273,7 @@ class BetaGeoModel:
 
     def _expected(self, x: int, t_x: float, age: float, t: float) -> float:
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + age + t)
-        head = (a + b + x - 1.0) / (a - 1.0)
-        power = math.exp((r + x) * (math.log(alpha + age) - math.log(alpha + age + t)))
-        numerator = head * (1.0 - power * hyp2f1(r + x, b + x, a + b + x - 1.0, z))
+        numerator = numerator_one((r, alpha, a, b), x, age, t)
         if x == 0:
             return numerator
         log_odds = (r + x) * (math.log(alpha + age) - math.log(alpha + t_x)) + math.log(

@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crmcore._backend import Backend, resolve_backend
+from crmcore.clv._special import hyp2f1_tail, series_sum
 from crmcore.errors import ConvergenceError, ValidationError
 
 if TYPE_CHECKING:
-    import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["Columns", "alive_columns", "alive_one", "expected_columns"]
+__all__ = ["Columns", "alive_columns", "alive_one", "expected_columns", "numerator_one"]
 
 Params = tuple[float, float, float, float]
 Columns = tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
@@ -125,11 +125,44 @@ def alive_columns(params: Params, columns: Columns, *, backend: Backend, obj: st
     return result
 
 
-def _numpy_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """₂F₁ element-wise: the terms and stopping rule of :func:`crmcore.clv._special.hyp2f1`."""
+def numerator_one(params: Params, x: int, age: float, t: float) -> float:
+    """(a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))].
+
+    The numerator of FHL 2005 eq. 10 (and, with x = T = 0, eq. 9). Written as
+    −expm1(ln of the kept part) with ₂F₁ − 1 summed on its own, so that a short
+    horizon does not cancel to noise; the removable singularities a = 1
+    (₂F₁(A, B; B; z) = (1 − z)^−A) and a + b + x = 1 are taken as their limits.
+    """
+    r, alpha, a, b = params
+    if t == 0:
+        return 0.0
+    big_a, big_b, big_c = r + x, b + x, a + b + x - 1.0
+    z = t / (alpha + age + t)
+    log_power = -big_a * math.log1p(t / (alpha + age))
+    if a == 1.0:
+        # (b+x) P Σₙ≥₁ (A)ₙ zⁿ/n! (ψ(B+n) − ψ(B)): the derivative of the bracket in a
+        harmonic = [0.0]
+
+        def with_harmonic(n: int) -> float:
+            harmonic.append(harmonic[-1] + 1.0 / (big_b + n))
+            return (big_a + n) * z / (n + 1) * harmonic[-1] / (harmonic[-2] or 1.0)
+
+        return big_b * math.exp(log_power) * series_sum(with_harmonic)
+    if big_c == 0.0:
+        # C·(₂F₁ − 1) at C = 0: Σₙ≥₁ (A)ₙ(B)ₙ zⁿ / ((n−1)! n!)
+        tail = series_sum(lambda n: (big_a + n) * (big_b + n) * z / ((n or 1) * (n + 1)))
+        return -math.exp(log_power) / (a - 1.0) * tail
+    tail = hyp2f1_tail(big_a, big_b, big_c, z)
+    if tail <= -1.0:  # c < 0 can make ₂F₁ negative: no logarithm, no cancellation either
+        return big_c / (a - 1.0) * (1.0 - math.exp(log_power) * (1.0 + tail))
+    return big_c / (a - 1.0) * -math.expm1(log_power + math.log1p(tail))
+
+
+def _numpy_tail(a: Any, b: Any, c: Any, z: Any) -> Any:
+    """₂F₁ − 1 element-wise: the terms and stopping rule of :func:`hyp2f1_tail`."""
     import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
 
-    total = np.ones_like(z)
+    total = np.zeros_like(z)
     term = np.ones_like(z)
     active = np.arange(z.size)
     for n in range(_MAX_TERMS):
@@ -141,11 +174,35 @@ def _numpy_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) ->
         now = previous + step
         term[active] = step
         total[active] = now
-        done = (now == previous) & (np.abs(step) <= 1e-17 * np.abs(now))
-        active = active[~done]
+        active = active[now != previous]
     raise ConvergenceError(
         obj="hyp2f1", field="z", value=float(z.max()), expected="a series that converges"
     )
+
+
+def _numpy_numerators(params: Params, x: Any, age: Any, t: float) -> Any:
+    """:func:`numerator_one` of every row; the rows at a limit go through the scalar path."""
+    import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
+
+    r, alpha, a, b = params
+    if t == 0:
+        return np.zeros_like(age)
+    big_a, big_b, big_c = r + x, b + x, a + b + x - 1.0
+    z = t / (alpha + age + t)
+    log_power = -big_a * np.log1p(t / (alpha + age))
+    special = np.full(x.shape, a == 1.0) | (big_c == 0.0)
+    tail = np.zeros_like(z)
+    generic = ~special
+    tail[generic] = _numpy_tail(big_a[generic], big_b[generic], big_c[generic], z[generic])
+    special |= tail <= -1.0
+    generic = ~special
+    result = np.zeros_like(z)
+    result[generic] = (
+        big_c[generic] / (a - 1.0) * -np.expm1(log_power[generic] + np.log1p(tail[generic]))
+    )
+    for index in np.flatnonzero(special).tolist():
+        result[index] = numerator_one(params, int(x[index]), float(age[index]), t)
+    return result
 
 
 def expected_columns(
@@ -165,11 +222,7 @@ def expected_columns(
 
     r, alpha, a, b = params
     xs, ts, big_t = _checked_arrays(columns, obj)
-    z = t / (alpha + big_t + t)
-    head = (a + b + xs - 1.0) / (a - 1.0)
-    power = np.exp((r + xs) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
-    series = _numpy_hyp2f1(r + xs, b + xs, a + b + xs - 1.0, z)
-    numerator = head * (1.0 - power * series)
+    numerator = _numpy_numerators(params, xs, big_t, t)
     repeat = xs > 0
     bx1 = np.where(repeat, b + xs - 1.0, 1.0)
     log_odds = (r + xs) * (np.log(alpha + big_t) - np.log(alpha + ts)) + np.log(a / bx1)
