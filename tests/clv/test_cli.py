@@ -61,7 +61,7 @@ def test_clv_from_transactions(tmp_path: Path, capsys: pytest.CaptureFixture[str
         "predict",
         "--transactions",
         str(tx),
-        "--end",
+        "--as-of",
         "2025-06-30",
         "--horizon",
         "4",

@@ -82,7 +82,12 @@ def _clv_parser(commands: Subparsers, name: str, help_text: str) -> argparse.Arg
     )
     source.add_argument("--transactions", help="CSV with columns customer_id,date,amount")
     p.add_argument("--period", choices=["day", "week", "month", "year"], default="week")
-    p.add_argument("--end", help="observation end date (default: the last transaction)")
+    p.add_argument(
+        "--as-of",
+        "--end",
+        dest="as_of",
+        help="cut-off date, the end of observation (default: the last purchase day)",
+    )
     p.add_argument("--currency", default="USD", help="currency of the amounts (default USD)")
     p.add_argument("--backend", choices=["auto", "python", "numpy"], default="auto")
     return p
@@ -179,7 +184,7 @@ def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
         summaries = _summary_rows(args.summary, rows)
         return list(from_rows(summaries, CustomerSummary, converter=_csv_converter()))
     purchases = read_purchases(args.transactions, args.currency)
-    as_of = _day(args.end, "--end")
+    as_of = _day(args.as_of, "--as-of")
     return list(summarize_transactions(purchases, as_of=as_of, unit=args.period))
 
 
