@@ -82,15 +82,6 @@ def optional_aware() -> Check:
     return check
 
 
-def plain_date() -> Check:
-    """attrs validator: a ``date`` (a ``datetime`` is refused: it is not a day)."""
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_date(value, obj=_owner(instance), field=attribute.name)
-
-    return check
-
-
 def optional_date() -> Check:
     """attrs validator: ``None`` or a date."""
 
@@ -269,3 +260,12 @@ def require_items(
                 obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {names}"
             )
     return result
+
+
+def required_date() -> Check:
+    """attrs validator: a date (not a datetime)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check

@@ -106,7 +106,7 @@ class Purchase:
     """
 
     customer_id: str = attrs.field(validator=check.text(max_length=200))
-    on: date = attrs.field(validator=check.plain_date())
+    on: date = attrs.field(validator=check.required_date())
     amount: Money = attrs.field(validator=check.money())
 
 
