@@ -23,7 +23,12 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize, special
 
-from crmcore.clv import BetaGeoModel, CustomerSummary, GammaGammaModel
+from crmcore.clv import (
+    BetaGeoModel,
+    CustomerSummary,
+    GammaGammaModel,
+    customer_lifetime_values,
+)
 
 SUMMARY = Path("/work/shared/data/cdnow/cdnow_customers_summary_with_transactions.csv")
 # the separate environment of clv_lifetimes.py (override with $LIFETIMES_PYTHON)
@@ -152,6 +157,15 @@ def clv_predictions() -> None:
     scalar = best(lambda: [model.probability_alive(c) for c in customers])
     columns = best(lambda: model.probability_alive_columns(x, t_x, big_t, backend="numpy"))
     line("P(alive), numpy columns vs scalar loop", columns, scalar, "scalar")
+    spend = GammaGammaModel(p=6.25, q=3.74, gamma=15.44)
+    options = {"horizon": 12, "step": 52 / 12, "discount_rate": "0.01", "currency": "USD"}
+    columns = best(
+        lambda: customer_lifetime_values(customers, model, spend, backend="numpy", **options)
+    )
+    scalar = best(
+        lambda: customer_lifetime_values(customers, model, spend, backend="python", **options)
+    )
+    line("customer_lifetime_values, 12 steps, numpy", columns, scalar, "python")
     rows = {(c.frequency, c.recency, c.age) for c in customers}
     counts = best(
         lambda: BetaGeoModel.fit_counts(

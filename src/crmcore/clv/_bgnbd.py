@@ -16,7 +16,13 @@ from typing import Any
 import attrs
 
 from crmcore._backend import Backend, Engine, resolve_backend
-from crmcore.clv._columns import alive_columns, alive_one, expected_columns, numerator_one
+from crmcore.clv._columns import (
+    alive_columns,
+    alive_one,
+    expected_columns,
+    expected_one,
+    numerator_one,
+)
 from crmcore.clv._optimize import Objective, minimize_bfgs
 from crmcore.clv._special import digamma, log_beta
 from crmcore.clv._summary import CustomerSummary
@@ -272,16 +278,7 @@ class BetaGeoModel:
         return self._expected(customer.frequency, customer.recency, customer.age, t)
 
     def _expected(self, x: int, t_x: float, age: float, t: float) -> float:
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        numerator = numerator_one((r, alpha, a, b), x, age, t)
-        if x == 0:
-            return numerator
-        log_odds = (r + x) * (math.log(alpha + age) - math.log(alpha + t_x)) + math.log(
-            a / (b + x - 1.0)
-        )
-        if log_odds > 700:
-            return 0.0
-        return numerator / (1.0 + math.exp(log_odds))
+        return expected_one((self.r, self.alpha, self.a, self.b), x, t_x, age, t)
 
     # -- predictions over columns (the batch path) --------------------------------------------
 
@@ -319,14 +316,11 @@ class BetaGeoModel:
         [1.226]
         """
         _check_time(t, "t")
-
-        def scalar(x: int, t_x: float, big_t: float) -> float:
-            return self._expected(x, t_x, big_t, t)
-
         params = (self.r, self.alpha, self.a, self.b)
         obj = "BetaGeoModel.conditional_expected_transactions_columns"
-        columns = (frequency, recency, age)
-        return expected_columns(params, scalar, t, columns, backend=backend, obj=obj)
+        return expected_columns(
+            params, float(t), (frequency, recency, age), backend=backend, obj=obj
+        )
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """P(X(t) = n) for a new customer (eq. 8)."""

@@ -10,7 +10,7 @@ results agree with the scalar path to about 1e-15 relative.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from crmcore._backend import Backend, resolve_backend
@@ -20,7 +20,14 @@ from crmcore.errors import ConvergenceError, ValidationError
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["Columns", "alive_columns", "alive_one", "expected_columns", "numerator_one"]
+__all__ = [
+    "Columns",
+    "alive_columns",
+    "alive_one",
+    "expected_columns",
+    "expected_one",
+    "numerator_one",
+]
 
 Params = tuple[float, float, float, float]
 Columns = tuple[Sequence[Any], Sequence[Any], Sequence[Any]]
@@ -93,15 +100,19 @@ def _checked_arrays(columns: Columns, obj: str) -> tuple[Any, Any, Any]:
 
 def alive_one(params: Params, x: int, t_x: float, age: float) -> float:
     """P(alive | x, t_x, T) of one customer: the scalar path."""
-    r, alpha, a, b = params
     if x == 0:
         return 1.0
-    log_ratio = (r + x) * (math.log(alpha + age) - math.log(alpha + t_x)) + math.log(
-        a / (b + x - 1.0)
-    )
+    log_ratio = _log_odds(params, x, t_x, age)
     if log_ratio > 700:
         return 0.0
     return 1.0 / (1.0 + math.exp(log_ratio))
+
+
+def _log_odds(params: Params, x: int, t_x: float, age: float) -> float:
+    """ln of the odds of a drop-out, a/(b+x−1) · ((α+T)/(α+t_x))^(r+x), for x > 0."""
+    r, alpha, a, b = params
+    # ln((α+T)/(α+t_x)) as log1p: no cancellation when t_x is close to T
+    return (r + x) * math.log1p((age - t_x) / (alpha + t_x)) + math.log(a / (b + x - 1.0))
 
 
 def _numpy_alive(params: Params, x: NDArray[Any], t_x: NDArray[Any], age: NDArray[Any]) -> Any:
@@ -110,7 +121,7 @@ def _numpy_alive(params: Params, x: NDArray[Any], t_x: NDArray[Any], age: NDArra
     r, alpha, a, b = params
     repeat = x > 0
     bx1 = np.where(repeat, b + x - 1.0, 1.0)
-    log_ratio = (r + x) * (np.log(alpha + age) - np.log(alpha + t_x)) + np.log(a / bx1)
+    log_ratio = (r + x) * np.log1p((age - t_x) / (alpha + t_x)) + np.log(a / bx1)
     safe = np.minimum(log_ratio, 700.0)
     alive = np.where(log_ratio > 700, 0.0, 1.0 / (1.0 + np.exp(safe)))
     return np.where(repeat, alive, 1.0)
@@ -125,7 +136,9 @@ def alive_columns(params: Params, columns: Columns, *, backend: Backend, obj: st
     return result
 
 
-def numerator_one(params: Params, x: int, age: float, t: float) -> float:
+def numerator_one(
+    params: Params, x: int, age: float, t: float, *, tail: float | None = None
+) -> float:
     """(a+b+x−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))].
 
     The numerator of FHL 2005 eq. 10 (and, with x = T = 0, eq. 9). Written as
@@ -152,10 +165,24 @@ def numerator_one(params: Params, x: int, age: float, t: float) -> float:
         # C·(₂F₁ − 1) at C = 0: Σₙ≥₁ (A)ₙ(B)ₙ zⁿ / ((n−1)! n!)
         tail = series_sum(lambda n: (big_a + n) * (big_b + n) * z / ((n or 1) * (n + 1)))
         return -math.exp(log_power) / (a - 1.0) * tail
-    tail = hyp2f1_tail(big_a, big_b, big_c, z)
+    if tail is None:
+        tail = hyp2f1_tail(big_a, big_b, big_c, z)
     if tail <= -1.0:  # c < 0 can make ₂F₁ negative: no logarithm, no cancellation either
         return big_c / (a - 1.0) * (1.0 - math.exp(log_power) * (1.0 + tail))
     return big_c / (a - 1.0) * -math.expm1(log_power + math.log1p(tail))
+
+
+def expected_one(
+    params: Params, x: int, t_x: float, age: float, t: float, *, tail: float | None = None
+) -> float:
+    """E[Y(t) | x, t_x, T] of one customer (FHL 2005, eq. 10); ``tail`` is ₂F₁ − 1 if known."""
+    numerator = numerator_one(params, x, age, t, tail=tail)
+    if x == 0:
+        return numerator
+    log_odds = _log_odds(params, x, t_x, age)
+    if log_odds > 700:
+        return 0.0
+    return numerator / (1.0 + math.exp(log_odds))
 
 
 def _numpy_tail(a: Any, b: Any, c: Any, z: Any) -> Any:
@@ -180,54 +207,35 @@ def _numpy_tail(a: Any, b: Any, c: Any, z: Any) -> Any:
     )
 
 
-def _numpy_numerators(params: Params, x: Any, age: Any, t: float) -> Any:
-    """:func:`numerator_one` of every row; the rows at a limit go through the scalar path."""
+def _numpy_tails(params: Params, x: Any, age: Any, t: float) -> list[float | None]:
+    """₂F₁ − 1 of every row by columns; ``None`` where :func:`numerator_one` takes a limit."""
     import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
 
     r, alpha, a, b = params
-    if t == 0:
-        return np.zeros_like(age)
-    big_a, big_b, big_c = r + x, b + x, a + b + x - 1.0
+    if t == 0 or a == 1.0:
+        return [None] * len(x)
+    big_c = a + b + x - 1.0
+    generic = big_c != 0.0
     z = t / (alpha + age + t)
-    log_power = -big_a * np.log1p(t / (alpha + age))
-    special = np.full(x.shape, a == 1.0) | (big_c == 0.0)
     tail = np.zeros_like(z)
-    generic = ~special
-    tail[generic] = _numpy_tail(big_a[generic], big_b[generic], big_c[generic], z[generic])
-    special |= tail <= -1.0
-    generic = ~special
-    result = np.zeros_like(z)
-    result[generic] = (
-        big_c[generic] / (a - 1.0) * -np.expm1(log_power[generic] + np.log1p(tail[generic]))
-    )
-    for index in np.flatnonzero(special).tolist():
-        result[index] = numerator_one(params, int(x[index]), float(age[index]), t)
-    return result
+    tail[generic] = _numpy_tail(r + x[generic], b + x[generic], big_c[generic], z[generic])
+    return [v if ok else None for v, ok in zip(tail.tolist(), generic.tolist(), strict=True)]
 
 
 def expected_columns(
-    params: Params,
-    scalar: Callable[[int, float, float], float],
-    t: float,
-    columns: Columns,
-    *,
-    backend: Backend,
-    obj: str,
+    params: Params, t: float, columns: Columns, *, backend: Backend, obj: str
 ) -> list[float]:
-    """E[Y(t) | x, t_x, T] of every row (Fader, Hardie & Lee 2005, eq. 10)."""
+    """E[Y(t) | x, t_x, T] of every row (Fader, Hardie & Lee 2005, eq. 10).
+
+    On numpy the ₂F₁ series, the costly part, are summed for all rows at once
+    (term for term as the scalar path does); the few elementary functions per
+    row then run in Python, so both backends give identical numbers even
+    where the formula cancels (a close to 1).
+    """
     if resolve_backend(backend, obj=obj) == "python":
         x, t_x, age = _checked(columns, obj)
-        return [scalar(*row) for row in zip(x, t_x, age, strict=True)]
-    import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
-
-    r, alpha, a, b = params
+        return [expected_one(params, *row, t) for row in zip(x, t_x, age, strict=True)]
     xs, ts, big_t = _checked_arrays(columns, obj)
-    numerator = _numpy_numerators(params, xs, big_t, t)
-    repeat = xs > 0
-    bx1 = np.where(repeat, b + xs - 1.0, 1.0)
-    log_odds = (r + xs) * (np.log(alpha + big_t) - np.log(alpha + ts)) + np.log(a / bx1)
-    scaled = numerator / (1.0 + np.exp(np.minimum(log_odds, 700.0)))
-    values: list[float] = np.where(
-        repeat, np.where(log_odds > 700, 0.0, scaled), numerator
-    ).tolist()
-    return values
+    tails = _numpy_tails(params, xs, big_t, t)
+    rows = zip(xs.tolist(), ts.tolist(), big_t.tolist(), tails, strict=True)
+    return [expected_one(params, int(x), t_x, age, t, tail=tail) for x, t_x, age, tail in rows]
