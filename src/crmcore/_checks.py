@@ -269,3 +269,28 @@ def required_date() -> Check:
         require_date(value, obj=_owner(instance), field=attribute.name)
 
     return check
+
+
+def plain_scalar(value: object) -> object:
+    """``value`` as a plain Python scalar, with missing values as ``None``.
+
+    numpy scalars (``np.bool_``, ``np.int64``, ``np.float64``, ...) become the
+    Python ``bool``/``int``/``float`` they hold; a float NaN, pandas' ``NA`` and
+    ``NaT`` become ``None``. Anything else is returned unchanged. Neither numpy
+    nor pandas is imported: the type's module tells them apart.
+
+    >>> plain_scalar(float("nan")) is None, plain_scalar("x"), plain_scalar(3)
+    (True, 'x', 3)
+    """
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value  # type: ignore[arg-type]
+    module = kind.__module__
+    if module == "numpy" or module.startswith("numpy."):
+        item = value.item() if hasattr(value, "item") else value
+        return None if isinstance(item, float) and math.isnan(item) else item
+    if module.startswith("pandas.") and kind.__name__ in {"NAType", "NaTType"}:
+        return None
+    return value

@@ -16,9 +16,10 @@ crmcore::
     ├── SlaError (ValueError)               a case history or policy cannot be evaluated
     ├── ScoringError (ValueError)           a scorecard or model cannot be built or applied
     │   └── InsufficientDataError           too few examples to train or evaluate
-    └── RoiError (ValueError)               a cash-flow or CLV question has no answer
-        ├── NoSolutionError                 e.g. an IRR with no root in range
-        └── ConvergenceError                a fit or root finder did not converge
+    ├── RoiError (ValueError)               a cash-flow or CLV question has no answer
+    │   ├── NoSolutionError                 e.g. an IRR with no root in range
+    │   └── ConvergenceError                a fit or root finder did not converge
+    └── ServiceError (ValueError)           a service-desk figure cannot be computed
 
 Each error carries structured attributes as well as its message: ``obj`` (the
 type or record concerned), ``field``, ``value`` and ``expected``.
@@ -50,6 +51,7 @@ __all__ = [
     "PricingError",
     "RoiError",
     "ScoringError",
+    "ServiceError",
     "SlaError",
     "ValidationError",
 ]
@@ -351,3 +353,7 @@ class NoSolutionError(RoiError):
 
 class ConvergenceError(RoiError):
     """An iterative fit or root finder stopped without converging."""
+
+
+class ServiceError(CrmError, ValueError):
+    """A service-desk figure cannot be computed (e.g. traffic the agents can never serve)."""

@@ -26,8 +26,10 @@ def test_hyp2f1_matches_scipy(a: float, b: float, c: float, z: float) -> None:
     # The oracle is the A&S 15.1.1 series summed in 50-digit decimals (exact inputs: every
     # float is a finite decimal). scipy's own hyp2f1 is off by ~2e-9 relative at some points,
     # e.g. 2F1(1, 26; 13; 0.75) = 1628.08995481030 (exact rational sum), scipy 1628.0899582906.
+    # scipy drifts further elsewhere: 2F1(30, 0.5; 15; 0.75) is 323.95066661263 (50-digit
+    # series), scipy 323.95061168075 (1.7e-7 off); the peer is held to 1e-6, the exact sum to 1e-9.
     assert hyp2f1(a, b, c, z) == pytest.approx(_hyp2f1_decimal(a, b, c, z), rel=1e-9)
-    assert hyp2f1(a, b, c, z) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-7)
+    assert hyp2f1(a, b, c, z) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-6)
 
 
 def test_hyp2f1_where_scipy_is_inexact() -> None:

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from crmcore.cli import main
-from crmcore.cli._scoring import Progress, demo_section, load_model
+from crmcore.cli._demo.scoring import demo_section
+from crmcore.cli._scoring import Progress, load_model
+from crmcore.scoring import NaiveBayesModel
 
 CARD = {
     "name": "web",
@@ -240,8 +242,10 @@ def test_train_refuses_a_single_class(capsys: Any, tmp_path: Any) -> None:
     assert "InsufficientDataError" in err
     assert "0 lost" in err
     code, _, err = run(capsys, "score", "train", "--history", str(history), "--target", "outcome")
-    assert code == 2
+    # a column missing from the data is refused input (exit 1), named in the message
+    assert code == 1
     assert "outcome" in err
+    assert "have: source, won" in err
 
 
 def test_progress_bar_only_when_forced_or_on_a_terminal() -> None:
@@ -276,3 +280,79 @@ def test_demo_section_ranks_the_focus_lead_first() -> None:
         total = sum(float(line["value"]) for line in entry["explanation"])
         assert abs(total - float(entry["score"])) < 1e-9
     assert "L-101" in section["text"]
+
+
+def test_options_before_the_csv_as_the_usage_shows(capsys: Any, files: Any) -> None:
+    # issue 15: "crmcore score --scorecard C --now ... leads.csv" was "unrecognized arguments"
+    code, out, err = run(
+        capsys,
+        "score",
+        "--scorecard",
+        files["card"],
+        "--now",
+        "2026-03-10T00:00:00+00:00",
+        "--events",
+        files["events"],
+        "--rank",
+        files["leads"],
+    )
+    assert (code, err) == (0, "")
+    # the same scores as test_score_with_a_scorecard (hand-checked there)
+    assert [(r["id"], r["score"]) for r in rows(out)] == [
+        ("L2", "20"),
+        ("L1", "15.5"),
+        ("L3", "10"),
+    ]
+    code, _, err = run(capsys, "score", "--now", "2026-03-10T00:00:00+00:00", "train")
+    assert code == 2
+    assert "--now does not apply to 'score train'" in err
+
+
+def test_absent_scorecard_fields_are_refused_unless_allowed(capsys: Any, files: Any) -> None:
+    leads = Path(files["leads"]).with_name("few.csv")
+    leads.write_text("id,industry\nL1,retail\nL2,steel\n", encoding="utf-8")
+    now = ["--now", "2026-03-10T00:00:00+00:00"]
+    code, out, err = run(capsys, "score", "--scorecard", files["card"], *now, str(leads))
+    assert (code, out) == (1, "")
+    assert "missing: employees, read by big" in err
+    assert "Traceback" not in err
+    code, out, _ = run(
+        capsys, "score", "--scorecard", files["card"], *now, "--allow-missing", str(leads)
+    )
+    assert code == 0
+    # no employees column: "big" never fires; retail +10
+    assert [r["score"] for r in rows(out)] == ["10", "0"]
+
+
+def test_predict_refuses_a_table_without_the_model_fields(capsys: Any, tmp_path: Any) -> None:
+    history = tmp_path / "history.csv"
+    _history(history)
+    model_path = tmp_path / "model.json"
+    code, _, _ = run(
+        capsys,
+        "score",
+        "train",
+        "--history",
+        str(history),
+        "--target",
+        "won",
+        "--fields",
+        "source,industry",
+        "-o",
+        str(model_path),
+    )
+    assert code == 0
+    leads = tmp_path / "renamed.csv"
+    leads.write_text("id,origin,sector\nN1,fair,retail\n", encoding="utf-8")
+    code, out, err = run(capsys, "score", "predict", "--model", str(model_path), str(leads))
+    assert (code, out) == (1, "")
+    assert "missing: source, industry" in err
+    code, out, _ = run(
+        capsys, "score", "predict", "--model", str(model_path), "--allow-missing", str(leads)
+    )
+    assert code == 0
+    model = load_model(str(model_path))
+    assert isinstance(model, NaiveBayesModel)
+    # every field unknown: the pooled prior W / (W + L) of the training history
+    prior = 100 * model.pooled.won / (model.pooled.won + model.pooled.lost)
+    assert float(rows(out)[0]["probability"]) == pytest.approx(prior, abs=0.005)

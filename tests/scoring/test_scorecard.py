@@ -30,6 +30,7 @@ from crmcore.scoring import (
     Scorecard,
     account_scores,
     diff_scores,
+    group_events,
     priority_cell,
     rank,
     roll_up,
@@ -192,7 +193,7 @@ def test_textbook_consultancy_example_ranks_high_high_high_final_meeting_first()
         ("1", Decimal(60), "warm", False),
         ("3", Decimal(10), "cold", False),
     ]
-    assert ranked[0].explain() == "interest +20; influence +20; need +20; stage +25"
+    assert ranked[0].explain() == ("interest +20", "influence +20", "need +20", "stage +25")
 
 
 def test_pardot_grade_moves_by_thirds_from_d() -> None:
@@ -299,7 +300,7 @@ def test_explanation_lists_cap_effects_and_sums_to_the_score() -> None:
         ("b", Decimal(-5)),
         ("c", Decimal(10)),
     ]
-    assert result.explain() == "a +30; b -5; c +20 cap -10"
+    assert result.explain() == ("a +30", "b -5", "c +20 cap -10")
 
 
 # -- properties -------------------------------------------------------------------------------
@@ -591,3 +592,52 @@ def test_a_rule_can_carry_its_own_decay() -> None:
     assert lines == {"form": Decimal("20.00"), "view": Decimal("1.00")}  # 40 × 0.5; 4 × 0.5²
     with pytest.raises(ValidationError, match="never decay"):
         Rule(name="fit", points=1, when=Condition.exists("x"), decay=Decay.half_life(5))
+
+
+# -- missing fields, numpy scalars, NaN (issue 13 item 2) -------------------------------------
+
+
+def test_absent_fields_are_all_named_unless_allowed() -> None:
+    card = card_of(
+        Rule(name="big", points=5, when=Condition.between("employees", low=10)),
+        Rule(name="iran", points=2, when=Condition.equals("country", "IR")),
+        Rule(name="retail", points=1, when=Condition.equals("industry", "retail")),
+        grading=Grading(criteria=[GradeCriterion(name="ceo", when=Condition.exists("title"))]),
+    )
+    lead = {"industry": "retail"}
+    with pytest.raises(ScoringError) as info:
+        score_lead(card, lead, now=NOW)
+    assert info.value.field == "country, employees, title"
+    assert "country, read by iran; employees, read by big; title, read by ceo" in str(info.value)
+    with pytest.raises(ScoringError, match="allow_missing"):
+        score_leads(card, [lead], now=NOW)
+    # allowed: absent fields are empty -> only "retail" fires; the grade misses "ceo"
+    allowed = score_lead(card, lead, now=NOW, allow_missing=True)
+    same = score_lead(card, {**lead, "employees": None, "country": "", "title": None}, now=NOW)
+    assert allowed == same
+    assert allowed.score == Decimal(1)
+    assert score_leads(card, [lead], now=NOW, allow_missing=True) == (same,)
+
+
+def test_numpy_scalars_and_nan_in_a_record() -> None:
+    np = pytest.importorskip("numpy")
+    card = card_of(
+        Rule(name="big", points=5, when=Condition.between("employees", low=10)),
+        Rule(name="active", points=2, when=Condition.equals("active", "true")),
+        Rule(name="has phone", points=1, when=Condition.exists("phone")),
+    )
+    # np.int64(12) is 12, np.True_ is True (text "true"), NaN is an empty phone
+    lead = {"employees": np.int64(12), "active": np.True_, "phone": np.float64("nan")}
+    assert score_lead(card, lead, now=NOW).score == Decimal(7)
+    text = {"employees": "12", "active": "true", "phone": ""}
+    assert score_lead(card, lead, now=NOW).lines == score_lead(card, text, now=NOW).lines
+
+
+def test_group_events_by_lead() -> None:
+    a1 = EngagementEvent(kind="call", at=NOW, lead_id="A")
+    b1 = EngagementEvent(kind="call", at=NOW - timedelta(days=1), lead_id="B")
+    a2 = EngagementEvent(kind="page_view", at=NOW, lead_id="A")
+    grouped = group_events([a1, b1, a2])
+    assert dict(grouped) == {"A": (a1, a2), "B": (b1,)}
+    with pytest.raises(ScoringError, match="lead_id"):
+        group_events([EngagementEvent(kind="call", at=NOW)])

@@ -34,8 +34,13 @@ class _Repo:
     def delete(self, id: Any, /, *, version: int | None = None) -> None:
         self.inner.delete(id, version=version)
 
-    def list(self, *, limit: int | None = None, offset: int = 0, **criteria: object) -> Any:
-        return self.inner.list(limit=limit, offset=offset, **criteria)
+    def add_many(self, entities: Any, /) -> Any:
+        return self.inner.add_many(entities)
+
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
+        return self.inner.list(limit=limit, offset=offset, after=after, **criteria)
 
 
 class _NoVersionCheck(_Repo):
@@ -51,19 +56,59 @@ class _NoVersionBump(_Repo):
 
 
 class _ReverseOrder(_Repo):
-    def list(self, *, limit: int | None = None, offset: int = 0, **criteria: object) -> Any:
-        return self.inner.list(**criteria)[::-1][offset : None if limit is None else offset + limit]
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
+        found = self.inner.list(after=after, **criteria)[::-1]
+        return found[offset : None if limit is None else offset + limit]
 
 
 class _IgnoreUnknownCriteria(_Repo):
-    def list(self, *, limit: int | None = None, offset: int = 0, **criteria: object) -> Any:
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
         criteria.pop("no_such_field", None)
-        return self.inner.list(limit=limit, offset=offset, **criteria)
+        return self.inner.list(limit=limit, offset=offset, after=after, **criteria)
 
 
 class _IgnoreOffset(_Repo):
-    def list(self, *, limit: int | None = None, offset: int = 0, **criteria: object) -> Any:
-        return self.inner.list(limit=limit, **criteria)
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
+        return self.inner.list(limit=limit, after=after, **criteria)
+
+
+class _IndexedCriteriaOnly(_Repo):
+    """Ignores criteria on fields a store would not index (a lazy SQL translation)."""
+
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
+        kept = {k: v for k, v in criteria.items() if k in ("status", "tier", "stage", "kind")}
+        return self.inner.list(limit=limit, offset=offset, after=after, **kept)
+
+
+class _AfterIncludesTheKey(_Repo):
+    """Pages from the given id inclusive (an off-by-one in key paging)."""
+
+    def list(
+        self, *, limit: int | None = None, offset: int = 0, after: Any = None, **criteria: object
+    ) -> Any:
+        found = self.inner.list(**criteria)
+        if after is not None:
+            found = [e for e in found if str(e.id) >= after]
+        return found[offset : None if limit is None else offset + limit]
+
+
+class _AddManySkipsDuplicates(_Repo):
+    """Adds what it can and drops the rest, instead of all or none."""
+
+    def add_many(self, entities: Any, /) -> Any:
+        stored = []
+        for entity in entities:
+            with contextlib.suppress(LookupError, ValueError):
+                stored.append(self.inner.add(entity))
+        return stored
 
 
 class _DuplicateOverwrites(_Repo):
@@ -174,6 +219,13 @@ def test_the_faithful_wrapper_passes_the_whole_contract() -> None:
             "test_add_duplicate_raises",
             "expected DuplicateError",
         ),
+        (_MutantStore("none", _IndexedCriteriaOnly), "test_list_by_any_field", "selected"),
+        (_MutantStore("none", _AfterIncludesTheKey), "test_list_pages_by_key", "gave"),
+        (
+            _MutantStore("none", _AddManySkipsDuplicates),
+            "test_add_many_stores_all_or_none",
+            "refused batch left",
+        ),
         (_MutantStore("commit_always"), "test_exception_rolls_everything_back", "left behind"),
         (_MutantStore("rollback_noop"), "test_explicit_commit_and_rollback", "stored"),
         (
@@ -229,4 +281,4 @@ def test_the_suite_runs_under_unittest() -> None:
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(CheckWithUnittest)
     result = unittest.TestResult()
     suite.run(result)
-    assert (result.testsRun, result.failures, result.errors) == (22, [], [])
+    assert (result.testsRun, result.failures, result.errors) == (25, [], [])

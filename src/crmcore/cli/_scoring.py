@@ -7,55 +7,45 @@ parser collects everything after its options and dispatches itself:
 - ``crmcore score --scorecard card.json leads.csv``
 - ``crmcore score train --history history.csv --target won``
 - ``crmcore score predict --model model.json leads.csv``
+
+Each command parses, reads records, calls one engine function of
+:mod:`crmcore.scoring` and writes the result; the rules live in the engine.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
-import attrs
-
 from crmcore.cli._common import CliError, Subparsers, read_csv, read_text, write_csv
-from crmcore.errors import ValidationError
 from crmcore.scoring import (
-    CategoryMap,
-    ClosedLead,
-    Condition,
-    Decay,
     EngagementEvent,
-    EventFilter,
-    GradeCriterion,
-    Grading,
+    LeadPrediction,
     LogisticModel,
     NaiveBayesModel,
-    RatingBand,
-    Rule,
-    RuleGroup,
     Scorecard,
-    evaluate_model,
+    ScoreResult,
+    group_events,
+    history_from_rows,
+    predict_leads,
     rank,
-    score_lead,
-    split_history,
-    train_logistic,
-    train_naive_bayes,
+    score_leads,
+    train_model,
 )
 from crmcore.scoring.evaluation import Evaluation
-from crmcore.serialization import from_dict, load_toml, make_converter
+from crmcore.serialization import from_dict, from_rows, load_toml, make_converter
 
 T = TypeVar("T")
 
 _SUBCOMMANDS = ("train", "predict")
-_TRUE = frozenset({"1", "true", "yes", "y", "won", "t"})
-_FALSE = frozenset({"0", "false", "no", "n", "lost", "f"})
+_SCORE_COLUMNS = ("score", "grade", "rating", "sales_ready", "explanation")
+_PREDICT_COLUMNS = ("probability", "grade", "top_factors")
 
 
 def register(subparsers: Subparsers) -> None:
@@ -69,18 +59,14 @@ def register(subparsers: Subparsers) -> None:
             "       crmcore score predict --model M.json [options] leads.csv"
         ),
         description=(
-            "Score leads with a scorecard (JSON or TOML), or train / apply a predictive model.\n\n"
-            "options of 'score --scorecard CARD leads.csv':\n"
-            "  --events E.csv     engagement events (lead_id, kind, at[, detail])\n"
-            "  --now ISO          evaluate at this instant (default: now)\n"
-            "  --rank             highest score first\n"
-            "  -o, --output PATH  write the CSV here instead of stdout\n"
-            "  --progress {auto,always,never}\n\n"
-            "Run 'crmcore score train --help' or 'crmcore score predict --help' for theirs."
+            "Score leads with a scorecard (JSON or TOML), or train / apply a predictive model.\n"
+            "The options below apply to 'score --scorecard CARD leads.csv' and may come before\n"
+            "or after the CSV. Run 'crmcore score train --help' or 'crmcore score predict --help'\n"
+            "for theirs."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    score.add_argument("--scorecard", help="scorecard file (.json or .toml)")
+    _apply_options(score, default=None)
     score.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     score.set_defaults(handler=run_score)
 
@@ -138,16 +124,38 @@ def _tracked(items: Sequence[T], mode: str) -> Iterator[T]:
         progress.close()
 
 
-# -- helpers -----------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------
 
 
-def _progress_option(parser: argparse.ArgumentParser) -> None:
+def _progress_option(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
     parser.add_argument(
         "--progress",
         choices=("auto", "always", "never"),
-        default="auto",
+        default=default,
         help="progress bar on stderr for runs over a second (auto: only on a terminal)",
     )
+
+
+def _apply_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """The options of ``score --scorecard``; ``default`` is None (first parse) or SUPPRESS."""
+    parser.add_argument("--scorecard", default=default, help="scorecard file (.json or .toml)")
+    parser.add_argument(
+        "--events", default=default, help="events CSV with lead_id, kind, at[, detail]"
+    )
+    parser.add_argument(
+        "--now", default=default, help="evaluate at this ISO 8601 instant (default: now)"
+    )
+    parser.add_argument("--rank", action="store_true", default=default, help="highest score first")
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        default=default,
+        help="score fields absent from the CSV as empty (default: refuse them)",
+    )
+    parser.add_argument(
+        "--output", "-o", default=default, help="write the CSV here instead of stdout"
+    )
+    _progress_option(parser, default)
 
 
 def _now(text: str | None) -> datetime:
@@ -176,6 +184,19 @@ def _finish(stream: IO[str]) -> None:
         stream.close()
 
 
+def _write_rows(path: str | None, rows: Iterator[Mapping[str, object]], columns: list[str]) -> None:
+    out = _open_out(path)
+    try:
+        write_csv(rows, columns, out)
+    finally:
+        _finish(out)
+
+
+def _columns(rows: Sequence[Mapping[str, str]], added: Sequence[str]) -> list[str]:
+    columns = list(rows[0]) if rows else []
+    return [*columns, *(c for c in added if c not in columns)]
+
+
 def load_scorecard(path: str) -> Scorecard:
     """Read a scorecard from JSON or (``.toml``) TOML through crmcore.serialization."""
     text = read_text(path)
@@ -188,23 +209,10 @@ def load_scorecard(path: str) -> Scorecard:
     return from_dict(data, Scorecard)
 
 
-def _events(path: str | None) -> dict[str, list[EngagementEvent]]:
-    by_lead: dict[str, list[EngagementEvent]] = defaultdict(list)
+def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
     if path is None:
-        return by_lead
-    for line, row in enumerate(read_csv(path), 2):
-        try:
-            lead_id = row["lead_id"]
-            at = datetime.fromisoformat(row["at"])
-            event = EngagementEvent(
-                kind=row["kind"], at=at, lead_id=lead_id, detail=row.get("detail") or None
-            )
-        except KeyError as err:
-            raise CliError(f"{path}: missing column {err.args[0]!r}") from None
-        except ValueError as err:
-            raise CliError(f"{path} line {line}: {err}") from None
-        by_lead[lead_id].append(event)
-    return by_lead
+        return {}
+    return group_events(from_rows(read_csv(path), EngagementEvent))
 
 
 # -- score -------------------------------------------------------------------------------------
@@ -214,67 +222,71 @@ def run_score(args: argparse.Namespace) -> int:
     """Dispatch ``score`` to applying a scorecard, ``train`` or ``predict``."""
     rest: list[str] = list(args.rest)
     if rest and rest[0] in _SUBCOMMANDS:
-        if args.scorecard is not None:
-            raise CliError(f"--scorecard does not apply to 'score {rest[0]}'")
+        given = [f"--{k.replace('_', '-')}" for k, v in vars(args).items() if _is_option(k, v)]
+        if given:
+            raise CliError(f"{', '.join(given)} does not apply to 'score {rest[0]}'")
         if rest[0] == "train":
             return run_train(_train_parser().parse_args(rest[1:]))
         return run_predict(_predict_parser().parse_args(rest[1:]))
-    apply = _apply_parser().parse_args(rest)
-    scorecard = apply.scorecard or args.scorecard
-    if scorecard is None:
+    later = vars(_apply_parser().parse_args(rest))
+    merged = {k: v for k, v in vars(args).items() if k != "rest"} | later
+    apply = argparse.Namespace(**merged)
+    if apply.scorecard is None:
         raise CliError("score: give --scorecard CARD leads.csv, or 'score train' / 'score predict'")
-    apply.scorecard = scorecard
+    apply.progress = apply.progress or "auto"
     return run_apply(apply)
+
+
+def _is_option(name: str, value: object) -> bool:
+    return name in {
+        "scorecard",
+        "events",
+        "now",
+        "rank",
+        "allow_missing",
+        "output",
+        "progress",
+    } and (value not in (None, False))
 
 
 def _apply_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmcore score", description="score leads")
     parser.add_argument("leads", help="leads CSV (one column per field, 'id' recommended)")
-    parser.add_argument("--scorecard", help="scorecard file (.json or .toml)")
-    parser.add_argument("--events", help="events CSV with lead_id, kind, at[, detail]")
-    parser.add_argument("--now", help="evaluate at this ISO 8601 instant (default: now)")
-    parser.add_argument("--rank", action="store_true", help="highest score first")
-    parser.add_argument("--output", "-o", help="write the CSV here instead of stdout")
-    _progress_option(parser)
+    _apply_options(parser, default=argparse.SUPPRESS)
     return parser
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    """``crmcore score --scorecard CARD leads.csv``."""
+    """``crmcore score --scorecard CARD leads.csv``: one lead per CSV row (column = field)."""
     card = load_scorecard(args.scorecard)
     rows = read_csv(args.leads)
-    events = _events(args.events)
-    now = _now(args.now)
-    results = [
-        score_lead(card, row, events.get(row.get("id") or "", ()), now=now)
-        for row in _tracked(rows, args.progress)
-    ]
+    results = score_leads(
+        card,
+        _tracked(rows, args.progress),
+        _events(args.events),
+        now=_now(args.now),
+        allow_missing=bool(args.allow_missing),
+    )
     pairs = list(zip(rows, results, strict=True))
     if args.rank:
         order = {id(r): i for i, r in enumerate(rank(results))}
         pairs.sort(key=lambda pair: order[id(pair[1])])
-    columns = list(rows[0]) if rows else []
-    extra = ["score", "grade", "rating", "sales_ready", "explanation"]
-    out = _open_out(args.output)
-    try:
-        write_csv(
-            (
-                {
-                    **row,
-                    "score": str(result.score),
-                    "grade": result.grade or "",
-                    "rating": result.rating or "",
-                    "sales_ready": "yes" if result.sales_ready else "no",
-                    "explanation": result.explain(),
-                }
-                for row, result in pairs
-            ),
-            [*columns, *(c for c in extra if c not in columns)],
-            out,
-        )
-    finally:
-        _finish(out)
+    _write_rows(
+        args.output,
+        ({**row, **_score_cells(result)} for row, result in pairs),
+        _columns(rows, _SCORE_COLUMNS),
+    )
     return 0
+
+
+def _score_cells(result: ScoreResult) -> dict[str, str]:
+    return {
+        "score": str(result.score),
+        "grade": result.grade or "",
+        "rating": result.rating or "",
+        "sales_ready": "yes" if result.sales_ready else "no",
+        "explanation": "; ".join(result.explain()),
+    }
 
 
 def _train_parser() -> argparse.ArgumentParser:
@@ -303,98 +315,38 @@ def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _target(value: str | None, line: int, column: str) -> bool:
-    text = (value or "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise CliError(f"line {line}: column {column!r} must be won/lost (1/0, true/false): {value!r}")
-
-
-def _history(args: argparse.Namespace) -> tuple[list[ClosedLead], list[str]]:
-    rows = read_csv(args.history)
-    if not rows:
-        raise ValidationError(obj="history", field=args.target, value=0, expected="closed leads")
-    special = {args.target, args.team_column, args.stage_column, args.closed_column, "id"}
-    for column in (args.target, args.team_column, args.stage_column, args.closed_column):
-        if column and column not in rows[0]:
-            raise CliError(f"{args.history}: no column {column!r} (have: {', '.join(rows[0])})")
-    fields = _split(args.fields) or [c for c in rows[0] if c not in special]
-    numeric = _split(args.numeric)
-    for column in [*fields, *numeric]:
-        if column not in rows[0]:
-            raise CliError(f"{args.history}: no column {column!r} (have: {', '.join(rows[0])})")
-    history = []
-    for line, row in enumerate(rows, 2):
-        closed = None
-        if args.closed_column and row.get(args.closed_column):
-            try:
-                closed = datetime.fromisoformat(row[args.closed_column])
-            except ValueError:
-                raise CliError(
-                    f"line {line}: {args.closed_column!r} is not ISO 8601: "
-                    f"{row[args.closed_column]!r}"
-                ) from None
-        history.append(
-            ClosedLead(
-                features={k: row[k] for k in [*fields, *numeric]},
-                won=_target(row.get(args.target), line, args.target),
-                team=(row.get(args.team_column) or None) if args.team_column else None,
-                stage=(row.get(args.stage_column) or None) if args.stage_column else None,
-                closed_at=closed,
-            )
-        )
-    return history, [f for f in fields if f not in numeric]
-
-
-def _fit(
-    args: argparse.Namespace, history: Sequence[ClosedLead], fields: Sequence[str]
-) -> NaiveBayesModel | LogisticModel:
-    if args.model == "logistic":
-        return train_logistic(
-            history,
-            categorical=fields,
-            numeric=_split(args.numeric),
-            c=args.c,
-            min_won=args.min_won,
-            min_lost=args.min_lost,
-        )
-    return train_naive_bayes(
-        history,
-        fields,
-        stages=_split(args.stages),
-        min_won=args.min_won,
-        min_lost=args.min_lost,
-    )
-
-
 def run_train(args: argparse.Namespace) -> int:
     """``crmcore score train --history history.csv --target won``."""
-    history, fields = _history(args)
-    # The minimum-data checks apply to the whole history (the model that is written);
-    # the validation AUC comes from a refit on the older/shuffled training part.
-    model = _fit(args, history, fields)
-    train, test = split_history(history, test_fraction=args.test_fraction, seed=args.seed)
-    validation = evaluate_model(_fit_relaxed(args, train, fields), test)
-    model = attrs.evolve(model, validation_auc=validation.roc_auc)
-    data = make_converter().unstructure(model, unstructure_as=NaiveBayesModel | LogisticModel)
+    data = history_from_rows(
+        read_csv(args.history),
+        target=args.target,
+        fields=_split(args.fields),
+        numeric=_split(args.numeric),
+        team_field=args.team_column,
+        stage_field=args.stage_column,
+        closed_field=args.closed_column,
+    )
+    trained = train_model(
+        data,
+        kind=args.model,
+        stages=_split(args.stages),
+        c=args.c,
+        min_won=args.min_won,
+        min_lost=args.min_lost,
+        test_fraction=args.test_fraction,
+        seed=args.seed,
+    )
+    model: Any = NaiveBayesModel | LogisticModel
+    data_out = make_converter().unstructure(trained.model, unstructure_as=model)
     out = _open_out(args.output)
     report = sys.stdout if args.output else sys.stderr
     try:
-        json.dump(data, out, indent=2)
+        json.dump(data_out, out, indent=2)
         out.write("\n")
     finally:
         _finish(out)
-    print(_evaluation_text(validation, train=len(train)), file=report)
+    print(_evaluation_text(trained.validation, train=trained.train_size), file=report)
     return 0
-
-
-def _fit_relaxed(
-    args: argparse.Namespace, train: Sequence[ClosedLead], fields: Sequence[str]
-) -> NaiveBayesModel | LogisticModel:
-    relaxed = argparse.Namespace(**{**vars(args), "min_won": 1, "min_lost": 1})
-    return _fit(relaxed, train, fields)
 
 
 def _evaluation_text(result: Evaluation, *, train: int) -> str:
@@ -419,6 +371,11 @@ def _predict_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", required=True, help="model JSON from 'score train'")
     parser.add_argument("--team-column", help="column with the sales team")
     parser.add_argument("--stage-column", help="column with the current stage (naive Bayes)")
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="treat model fields absent from the CSV as unknown (default: refuse them)",
+    )
     parser.add_argument("--output", "-o", help="write the CSV here instead of stdout")
     _progress_option(parser)
     return parser
@@ -435,29 +392,27 @@ def load_model(path: str) -> NaiveBayesModel | LogisticModel:
     return cast("NaiveBayesModel | LogisticModel", converter.structure(data, model_type))
 
 
+def _prediction_cells(prediction: LeadPrediction) -> dict[str, str]:
+    return {
+        "probability": f"{prediction.probability:.2f}",
+        "grade": prediction.grade,
+        "top_factors": "; ".join(prediction.explain()),
+    }
+
+
 def run_predict(args: argparse.Namespace) -> int:
     """``crmcore score predict --model model.json leads.csv``."""
     model = load_model(args.model)
     rows = read_csv(args.leads)
-    out_rows = []
-    for row in _tracked(rows, args.progress):
-        team = row.get(args.team_column) or None if args.team_column else None
-        if isinstance(model, NaiveBayesModel):
-            stage = row.get(args.stage_column) or None if args.stage_column else None
-            p = model.probability(row, team=team, stage=stage)
-            factors = model.top_factors(row, team=team, stage=stage)
-        else:
-            p = model.probability(row)
-            factors = model.top_factors(row)
-        out_rows.append(
-            {
-                **row,
-                "probability": f"{p:.2f}",
-                "grade": model.buckets.grade(p),
-                "top_factors": "; ".join(factors),
-            }
-        )
-    columns = [*(rows[0] if rows else []), "probability", "grade", "top_factors"]
+    predictions = predict_leads(
+        model,
+        _tracked(rows, args.progress),
+        team_field=args.team_column,
+        stage_field=args.stage_column,
+        allow_missing=args.allow_missing,
+    )
+    out_rows = [{**row, **_prediction_cells(p)} for row, p in zip(rows, predictions, strict=True)]
+    columns = [*(rows[0] if rows else []), *_PREDICT_COLUMNS]
     out = _open_out(args.output)
     try:
         write_csv(out_rows, columns, out)
@@ -468,128 +423,4 @@ def run_predict(args: argparse.Namespace) -> int:
 
 # -- demo --------------------------------------------------------------------------------------
 
-
-def consultancy_scorecard() -> Scorecard:
-    """The textbook education-consultancy scorecard used by the demo and the docs.
-
-    Interest, influence of the key contact and need are rated high/medium/low;
-    the stage in the sales cycle runs from first contact to final meeting
-    (scoring reference: "high, high, high, final meeting" is a lead to focus on).
-    """
-    levels = {"high": 20, "medium": 10, "low": 0}
-    return Scorecard(
-        name="consultancy",
-        groups=[
-            RuleGroup(
-                name="fit",
-                rules=[
-                    Rule(name="interest", mapping=CategoryMap(field="interest", points=levels)),
-                    Rule(name="influence", mapping=CategoryMap(field="influence", points=levels)),
-                    Rule(name="need", mapping=CategoryMap(field="need", points=levels)),
-                    Rule(
-                        name="stage",
-                        mapping=CategoryMap(
-                            field="stage",
-                            points={
-                                "first contact": 0,
-                                "proposal": 10,
-                                "negotiation": 15,
-                                "final meeting": 25,
-                            },
-                        ),
-                    ),
-                ],
-            ),
-            RuleGroup(
-                name="engagement",
-                cap=20,
-                rules=[
-                    Rule(name="form", points=10, event=EventFilter(kinds=["form_submit"])),
-                    Rule(name="visits", points=1, event=EventFilter(kinds=["page_view"])),
-                    Rule(
-                        name="silent",
-                        points=-10,
-                        event=EventFilter(kinds=["email_click", "meeting_held"], within_days=90),
-                        frequency="none",
-                    ),
-                ],
-            ),
-        ],
-        total_cap=100,
-        decay=Decay.half_life(30),
-        grading=Grading(
-            criteria=[
-                GradeCriterion(name="decision maker", when=Condition.equals("influence", "high")),
-                GradeCriterion(
-                    name="needs us", when=Condition.is_in("need", ["high", "medium"]), miss_steps=3
-                ),
-            ]
-        ),
-        bands=[
-            RatingBand(name="cold", high=40),
-            RatingBand(name="warm", low=40, high=70),
-            RatingBand(name="hot", low=70),
-        ],
-        sales_ready_at=70,
-    )
-
-
-_DEMO_LEADS: tuple[Mapping[str, str], ...] = (
-    {"id": "L-101", "name": "Tehran Language School", "interest": "high", "influence": "high", "need": "high", "stage": "final meeting"},
-    {"id": "L-102", "name": "Shiraz Academy", "interest": "medium", "influence": "high", "need": "high", "stage": "proposal"},
-    {"id": "L-103", "name": "Tabriz Tutors", "interest": "low", "influence": "medium", "need": "low", "stage": "first contact"},
-    {"id": "L-104", "name": "Isfahan College", "interest": "high", "influence": "low", "need": "medium", "stage": "negotiation"},
-    {"id": "L-105", "name": "Mashhad Institute", "interest": "medium", "influence": "medium", "need": "high", "stage": "proposal"},
-)  # fmt: skip
-
-
-def demo_section() -> dict[str, Any]:
-    """A scored and ranked lead list with explanations, for ``crmcore demo``."""
-    now = datetime(2026, 3, 21, 9, 0, tzinfo=UTC)
-    day = 86400.0
-    events = {
-        "L-101": [EngagementEvent(kind="meeting_held", at=_ago(now, 3 * day))],
-        "L-102": [EngagementEvent(kind="form_submit", at=_ago(now, 30 * day))]
-        + [EngagementEvent(kind="page_view", at=_ago(now, d * day)) for d in (1, 2, 5, 9)],
-        "L-104": [EngagementEvent(kind="email_click", at=_ago(now, 12 * day))],
-        "L-105": [EngagementEvent(kind="page_view", at=_ago(now, 60 * day))],
-    }
-    card = consultancy_scorecard()
-    results = rank(
-        score_lead(card, lead, events.get(lead["id"], ()), now=now) for lead in _DEMO_LEADS
-    )
-    names = {lead["id"]: lead["name"] for lead in _DEMO_LEADS}
-    buffer = io.StringIO()
-    buffer.write(f"Scorecard {card.name!r} at {now.isoformat()}\n")
-    for position, r in enumerate(results, 1):
-        ready = " SALES-READY" if r.sales_ready else ""
-        buffer.write(
-            f"{position}. {r.lead_id} {names[r.lead_id or '']}: {r.score} "
-            f"grade {r.grade} {r.rating}{ready}\n   {r.explain()}\n"
-        )
-    data = [
-        {
-            "lead_id": r.lead_id,
-            "name": names[r.lead_id or ""],
-            "score": str(r.score),
-            "grade": r.grade,
-            "rating": r.rating,
-            "sales_ready": r.sales_ready,
-            "explanation": [
-                {
-                    "rule": line.rule,
-                    "points": str(line.points),
-                    "decayed": str(line.decayed),
-                    "cap_effect": str(line.cap_effect),
-                    "value": str(line.value),
-                }
-                for line in r.lines
-            ],
-        }
-        for r in results
-    ]
-    return {"title": "Lead scoring", "text": buffer.getvalue().rstrip("\n"), "data": data}
-
-
-def _ago(now: datetime, seconds: float) -> datetime:
-    return now - timedelta(seconds=seconds)
+# The scoring section of ``crmcore demo`` lives in crmcore.cli._demo.scoring.

@@ -36,6 +36,7 @@ from crmcore.models._base import (
     LeadId,
     OpportunityId,
     UserId,
+    to_frozen_map,
 )
 from crmcore.models._case import (
     Case,
@@ -86,4 +87,5 @@ __all__ = [
     "SalesStage",
     "UserId",
     "WinResult",
+    "to_frozen_map",
 ]

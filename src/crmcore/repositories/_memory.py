@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import heapq
 import threading
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic
 
 from crmcore.errors import DuplicateError, NotFoundError
@@ -41,11 +44,17 @@ from crmcore.repositories._unit import (
     BaseUnitOfWork,
     ThreadGuard,
     bump,
+    check_after,
     check_entity,
     check_id,
+    check_new_batch,
     check_stored_version,
     check_version,
 )
+
+# Above this many keys changed in one commit, the key order is rebuilt by a merge
+# instead of one insertion each (each insertion moves the keys after it).
+_MERGE_ABOVE = 64
 
 
 class InMemoryStore:
@@ -68,6 +77,9 @@ class InMemoryStore:
 
     def __init__(self) -> None:
         self._records: dict[str, dict[str, Any]] = {a.name: {} for a in AGGREGATES}
+        # The ids of each aggregate in order, kept up to date on commit so that
+        # listing a page never sorts every key.
+        self._order: dict[str, list[str]] = {a.name: [] for a in AGGREGATES}
         self._sequences: dict[str, int] = {}
         self._lock = threading.Lock()
         self._guard = ThreadGuard()
@@ -118,6 +130,16 @@ class _MemoryRepository(Generic[E, I]):
         self._pending[entity_id] = stored
         return stored
 
+    def add_many(self, entities: Iterable[E], /) -> builtins.list[E]:
+        self._uow.require_active("add")
+        batch = check_new_batch(self._aggregate, entities)
+        for entity in batch:
+            if self._current(entity.id) is not None:
+                raise DuplicateError(self._aggregate.label, entity.id)
+        stored = [bump(entity, 1) for entity in batch]
+        self._pending.update((entity.id, entity) for entity in stored)
+        return stored
+
     def update(self, entity: E, /) -> E:
         self._uow.require_active("update")
         check_entity(self._aggregate, entity, new=False)
@@ -138,27 +160,66 @@ class _MemoryRepository(Generic[E, I]):
         self._pending[entity_id] = None
 
     def list(
-        self, *, limit: int | None = None, offset: int = 0, **criteria: object
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        after: str | None = None,
+        **criteria: object,
     ) -> builtins.list[E]:
         self._uow.require_active("list")
         checked = self._aggregate.check_criteria(criteria)
         limit, offset = check_page(self._aggregate.label, limit, offset)
+        after = check_after(self._aggregate, after)
         found: builtins.list[E] = []
-        for entity_id in sorted(self._committed.keys() | self._pending.keys()):
+        if limit == 0:
+            return found
+        for entity_id in self._ids_after(after):
             entity = self._current(entity_id)
-            if entity is not None and matches(entity, checked):
-                found.append(entity)
-        end = None if limit is None else offset + limit
-        return found[offset:end]
+            if entity is None or not matches(entity, checked):
+                continue
+            if offset:
+                offset -= 1
+                continue
+            found.append(entity)
+            if limit is not None and len(found) == limit:
+                break
+        return found
+
+    def _ids_after(self, after: str | None) -> Iterator[str]:
+        """Committed and pending ids after ``after``, in order, each once."""
+        order = self._uow.store._order[self._aggregate.name]
+        start = 0 if after is None else bisect_right(order, after)
+        committed = self._committed
+        fresh = sorted(
+            key for key in self._pending if key not in committed and (after is None or key > after)
+        )
+        stored = (order[i] for i in range(start, len(order)))
+        return heapq.merge(stored, fresh)
 
     def _apply(self) -> None:
         committed = self._committed
+        added = [k for k, e in self._pending.items() if e is not None and k not in committed]
+        removed = {k for k, e in self._pending.items() if e is None and k in committed}
         for entity_id, entity in self._pending.items():
             if entity is None:
                 committed.pop(entity_id, None)
             else:
                 committed[entity_id] = entity
         self._pending.clear()
+        self._reorder(added, removed)
+
+    def _reorder(self, added: builtins.list[str], removed: set[str]) -> None:
+        orders = self._uow.store._order
+        order = orders[self._aggregate.name]
+        if len(added) + len(removed) > _MERGE_ABOVE:
+            kept = [k for k in order if k not in removed] if removed else order
+            orders[self._aggregate.name] = list(heapq.merge(kept, sorted(added)))
+            return
+        for key in removed:
+            del order[bisect_left(order, key)]
+        for key in added:
+            insort(order, key)
 
     def _discard(self) -> None:
         self._pending.clear()

@@ -7,6 +7,7 @@ See ``crmcore.repositories`` for the contract in words and
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 
@@ -51,6 +52,16 @@ class Repository(Protocol[EntityT, IdT_contra]):
         """
         ...
 
+    def add_many(self, entities: Iterable[EntityT], /) -> builtins.list[EntityT]:
+        """Store many new records at once, all or none, and return them as stored.
+
+        The same checks as :meth:`add` for each record (a duplicate id, in
+        the store or twice in ``entities``, raises
+        :class:`~crmcore.errors.DuplicateError`); when one is refused, none
+        of them is stored.
+        """
+        ...
+
     def update(self, entity: EntityT, /) -> EntityT:
         """Replace the stored record and return it with its version plus one.
 
@@ -69,14 +80,22 @@ class Repository(Protocol[EntityT, IdT_contra]):
         ...
 
     def list(
-        self, *, limit: int | None = None, offset: int = 0, **criteria: object
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        after: str | None = None,
+        **criteria: object,
     ) -> builtins.list[EntityT]:
         """Records equal to every criterion, ordered by id, then paged.
 
         Criteria are field names with the value to match (``status=...``,
         ``account_id=...``; ``None`` matches an empty field). An unknown name
-        raises :class:`~crmcore.errors.ValidationError` naming it. ``offset``
-        records are skipped, then at most ``limit`` returned.
+        raises :class:`~crmcore.errors.ValidationError` naming it. Only
+        records whose id sorts after ``after`` are considered (key paging:
+        pass the last id of the previous page; it costs the same on every
+        page), then ``offset`` records are skipped and at most ``limit``
+        returned.
         """
         ...
 

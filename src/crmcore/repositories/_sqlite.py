@@ -11,11 +11,18 @@ of interleaving, and a sequence draw or read-modify-write cannot be lost.
 from __future__ import annotations
 
 import builtins
+import enum
 import json
 import os
 import sqlite3
 import threading
-from typing import Generic, cast
+import types
+import typing
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, Generic, cast
+
+import attrs
 
 from crmcore.errors import (
     ConcurrencyError,
@@ -58,8 +65,10 @@ from crmcore.repositories._unit import (
     BaseUnitOfWork,
     ThreadGuard,
     bump,
+    check_after,
     check_entity,
     check_id,
+    check_new_batch,
     check_stored_version,
     check_version,
 )
@@ -284,6 +293,44 @@ def _create_schema(conn: sqlite3.Connection) -> None:
         raise
 
 
+_EXACT = (str, int, date, enum.Enum)
+"""Field types whose JSON text is equal exactly when the values are equal."""
+
+
+_FIELD_TYPES: dict[type[Any], dict[str, type[Any] | None]] = {}
+
+
+def _field_types(entity: type[Any]) -> dict[str, type[Any] | None]:
+    """Each field's type, if it is one of :data:`_EXACT` (``X | None`` counts as ``X``)."""
+    if entity in _FIELD_TYPES:
+        return _FIELD_TYPES[entity]
+    found: dict[str, type[Any] | None] = {}
+    for field in attrs.fields(attrs.resolve_types(entity)):
+        kinds = [k for k in typing.get_args(field.type) if k is not type(None)]
+        base = field.type
+        if typing.get_origin(field.type) in (typing.Union, types.UnionType) and len(kinds) == 1:
+            base = kinds[0]
+        exact = isinstance(base, type) and issubclass(base, _EXACT)
+        found[field.name] = base if exact and not issubclass(base, datetime) else None
+    _FIELD_TYPES[entity] = found
+    return found
+
+
+def _json_value(kind: type[Any], value: object) -> tuple[bool, object]:
+    """(pushed down, SQL value) of a criterion on a JSON field of type ``kind``."""
+    if value is None:
+        return True, None
+    if not isinstance(value, kind) or isinstance(value, datetime):
+        return False, None
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return True, int(value)  # json_extract reads true as 1
+    if isinstance(value, date):
+        return True, value.isoformat()
+    return isinstance(value, (str, int)), value
+
+
 class _SqliteRepository(Generic[E, I]):
     """One aggregate's table, used by one unit of work."""
 
@@ -380,39 +427,87 @@ class _SqliteRepository(Generic[E, I]):
         if cursor.rowcount != 1:
             self._refuse(conn, entity_id, held)
 
-    def list(
-        self, *, limit: int | None = None, offset: int = 0, **criteria: object
-    ) -> builtins.list[E]:
-        conn = self._conn("list")
-        checked = self._aggregate.check_criteria(criteria)
-        limit, offset = check_page(self._aggregate.label, limit, offset)
+    def add_many(self, entities: Iterable[E], /) -> builtins.list[E]:
+        conn = self._conn("add")
+        batch = check_new_batch(self._aggregate, entities)
+        stored: builtins.list[E] = [bump(entity, 1) for entity in batch]
+        rows = [(e.id, self._dump(e), *self._aggregate.row(e)) for e in stored]  # type: ignore[attr-defined]
+        conn.execute("SAVEPOINT add_many")
+        try:
+            conn.executemany(self._sql_insert, rows)
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO add_many")
+            conn.execute("RELEASE add_many")
+            raise self._duplicate_of(conn, [row[0] for row in rows]) from None
+        conn.execute("RELEASE add_many")
+        return stored
+
+    def _duplicate_of(self, conn: sqlite3.Connection, ids: builtins.list[object]) -> DuplicateError:
+        for entity_id in ids:
+            if conn.execute(self._sql_version, (entity_id,)).fetchone() is not None:
+                return DuplicateError(self._aggregate.label, entity_id)
+        return DuplicateError(self._aggregate.label, ids[0])  # pragma: no cover - ids were unique
+
+    def _where(
+        self, checked: dict[str, object], after: str | None
+    ) -> tuple[str, builtins.list[object], dict[str, object]]:
+        """SQL conditions for the criteria it can decide exactly; the rest for Python."""
         by_name = {c.name: c for c in self._aggregate.columns}
+        kinds = _field_types(self._aggregate.entity)
         clauses: builtins.list[str] = []
         params: builtins.list[object] = []
         rest: dict[str, object] = {}
         for name, value in checked.items():
             column = by_name.get(name)
-            if column is None:
-                rest[name] = value
-            else:
+            if column is not None:
                 clauses.append(f'"{name}" IS ?')
                 params.append(column.to_sql(value))
-        sql = self._sql_select
-        if clauses:
-            sql += " WHERE " + " AND ".join(clauses)
-        sql += " ORDER BY id"
+                continue
+            kind = kinds.get(name)
+            pushed, sql_value = _json_value(kind, value) if kind is not None else (False, None)
+            if pushed:
+                # A field name is an attrs field of the entity (checked), never free text.
+                clauses.append(f"json_extract(doc, '$.{name}') IS ?")
+                params.append(sql_value)
+            else:
+                rest[name] = value
+        if after is not None:
+            clauses.append("id > ?")
+            params.append(after)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        return where, params, rest
+
+    def list(
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        after: str | None = None,
+        **criteria: object,
+    ) -> builtins.list[E]:
+        conn = self._conn("list")
+        checked = self._aggregate.check_criteria(criteria)
+        limit, offset = check_page(self._aggregate.label, limit, offset)
+        where, params, rest = self._where(checked, check_after(self._aggregate, after))
+        sql = self._sql_select + where + " ORDER BY id"
         if not rest:
-            # Every criterion is a column: SQLite pages (LIMIT -1 means no limit).
+            # SQL decided every criterion: SQLite pages (LIMIT -1 means no limit).
             sql += " LIMIT ? OFFSET ?"
             params += [-1 if limit is None else limit, offset]
             return [self._load(i, doc) for (i, doc) in conn.execute(sql, params)]
-        found = [
-            entity
-            for entity in (self._load(i, doc) for (i, doc) in conn.execute(sql, params))
-            if matches(entity, rest)
-        ]
+        found: builtins.list[E] = []
         end = None if limit is None else offset + limit
-        return found[offset:end]
+        if end == 0:
+            return found
+        # Criteria SQL cannot decide exactly (datetimes, money, ...) are checked on
+        # the parsed records, stopping as soon as the page is full.
+        for entity_id, doc in conn.execute(sql, params):
+            entity = self._load(entity_id, doc)
+            if matches(entity, rest):
+                found.append(entity)
+                if end is not None and len(found) == end:
+                    break
+        return found[offset:]
 
 
 class _SqliteSequence:

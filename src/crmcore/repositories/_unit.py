@@ -9,7 +9,12 @@ from typing import Any, Self
 
 import attrs
 
-from crmcore.errors import ConcurrencyError, InvalidTransitionError, ValidationError
+from crmcore.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvalidTransitionError,
+    ValidationError,
+)
 from crmcore.repositories._aggregates import Aggregate
 
 
@@ -179,6 +184,57 @@ def check_stored_version(
         )
 
 
+_SLOTS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _slots(kind: type[Any]) -> tuple[str, ...]:
+    names = _SLOTS.get(kind)
+    if names is None:
+        names = _SLOTS[kind] = tuple(a.name for a in attrs.fields(kind))
+    return names
+
+
 def bump(entity: Any, version: int) -> Any:
-    """``entity`` with ``version`` set (entities are frozen: a new object)."""
-    return attrs.evolve(entity, version=version)
+    """``entity`` with ``version`` set (entities are frozen: a new object).
+
+    The record was validated when it was built and only its version
+    changes, so it is copied field by field instead of rebuilt through
+    ``attrs.evolve`` (which would run every validator again: for a case,
+    its whole history).
+    """
+    copied = object.__new__(type(entity))
+    for name in _slots(type(entity)):
+        object.__setattr__(copied, name, getattr(entity, name))
+    object.__setattr__(copied, "version", version)
+    return copied
+
+
+def check_after(aggregate: Aggregate[Any, Any], after: object) -> str | None:
+    """Refuse an ``after=`` key that is neither ``None`` nor a string."""
+    if after is not None and not isinstance(after, str):
+        raise ValidationError(
+            obj=f"{aggregate.label}.list",
+            field="after",
+            value=after,
+            expected=f"None or a {aggregate.id_type.__name__} (the last id of the previous page)",
+        )
+    return after
+
+
+def check_new_batch(aggregate: Aggregate[Any, Any], entities: object) -> list[Any]:
+    """The records of an ``add_many`` call, each checked as :meth:`add` would, ids unique."""
+    if isinstance(entities, (str, bytes)) or not hasattr(entities, "__iter__"):
+        raise ValidationError(
+            obj=f"{aggregate.label}Repository.add_many",
+            field="entities",
+            value=entities,
+            expected=f"an iterable of new {aggregate.label} records",
+        )
+    batch = list(entities)
+    seen: set[str] = set()
+    for entity in batch:
+        check_entity(aggregate, entity, new=True)
+        if entity.id in seen:
+            raise DuplicateError(aggregate.label, entity.id)
+        seen.add(entity.id)
+    return batch

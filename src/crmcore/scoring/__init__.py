@@ -5,7 +5,9 @@
   grade, rating bands and a sales-ready threshold. :func:`score_lead` is a
   pure function of (scorecard, lead, events, now) and explains every point.
 - Predictive models trained on closed leads: :func:`train_naive_bayes`
-  (Odoo's frequency model) and :func:`train_logistic`.
+  (Odoo's frequency model) and :func:`train_logistic`; :func:`train_model`
+  trains either with an honest validation, :func:`history_from_rows` builds
+  the history from table rows, :func:`predict` applies any model.
 - :mod:`crmcore.scoring.evaluation`: AUC, average precision, log loss,
   Brier, KS, deciles, gains, calibration, time-based splits.
 
@@ -18,7 +20,7 @@
 ...     EngagementEvent(kind="page_view", at=now)] * 12
 >>> result = score_lead(card, {"id": "L1"}, events, now=now)
 >>> result.score, result.explain()
-(Decimal('60'), 'form +50; visit x12 +12 cap -2')
+(Decimal('60'), ('form +50', 'visit x12 +12 cap -2'))
 """
 
 from crmcore.scoring import evaluation
@@ -32,10 +34,12 @@ from crmcore.scoring._conditions import (
     Op,
     field_value,
 )
+from crmcore.scoring._logistic_matrix import train_logistic_matrix
 from crmcore.scoring._predictive import (
     AttributeInsight,
     ClosedLead,
     GradeBuckets,
+    LeadPrediction,
     LogisticModel,
     NaiveBayesModel,
     NumericScale,
@@ -44,6 +48,9 @@ from crmcore.scoring._predictive import (
     attribute_insights,
     choose_model,
     evaluate_model,
+    model_fields,
+    predict,
+    predict_leads,
     should_promote,
     split_history,
     train_logistic,
@@ -68,12 +75,20 @@ from crmcore.scoring._scorecard import (
     ScoreResult,
     account_scores,
     diff_scores,
+    group_events,
     priority_cell,
     rank,
     roll_up,
     score_cards,
     score_lead,
     score_leads,
+)
+from crmcore.scoring._training import (
+    ModelKind,
+    TrainedModel,
+    TrainingSet,
+    history_from_rows,
+    train_model,
 )
 
 __all__ = [
@@ -92,7 +107,9 @@ __all__ = [
     "GradeCriterion",
     "Grading",
     "LeadLike",
+    "LeadPrediction",
     "LogisticModel",
+    "ModelKind",
     "NaiveBayesModel",
     "NumericScale",
     "Op",
@@ -105,6 +122,8 @@ __all__ = [
     "ScoreLine",
     "ScoreResult",
     "Scorecard",
+    "TrainedModel",
+    "TrainingSet",
     "ValueCount",
     "ValueCounts",
     "account_scores",
@@ -114,6 +133,11 @@ __all__ = [
     "evaluate_model",
     "evaluation",
     "field_value",
+    "group_events",
+    "history_from_rows",
+    "model_fields",
+    "predict",
+    "predict_leads",
     "priority_cell",
     "rank",
     "roll_up",
@@ -124,5 +148,7 @@ __all__ = [
     "should_promote",
     "split_history",
     "train_logistic",
+    "train_logistic_matrix",
+    "train_model",
     "train_naive_bayes",
 ]

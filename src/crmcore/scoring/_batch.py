@@ -1,8 +1,10 @@
-"""Column-wise scoring of many leads with fit rules (private; see ``crmcore.scoring``).
+"""Column-wise scoring of many leads (private; see ``crmcore.scoring``).
 
 The batch path evaluates each condition over whole columns with numpy when it
 is installed, and adds points as integers scaled to the scorecard's finest
-decimal place, so totals are exact and equal to :func:`score_lead`'s.
+decimal place, so totals are exact and equal to :func:`score_lead`'s. Event
+rules, ``has_event`` conditions and decay run over the events flattened into
+columns (:mod:`crmcore.scoring._batch_events`).
 """
 
 from __future__ import annotations
@@ -12,22 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from crmcore import _checks as check
+from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
-from crmcore.scoring._conditions import Condition, Op, as_number, as_text
-from crmcore.scoring._scorecard import Rule, Scorecard, score_lead
+from crmcore.scoring._batch_events import EventTable
+from crmcore.scoring._conditions import Condition, EngagementEvent, Op, as_number, as_text
+from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_leads
 
 __all__ = ["score_columns"]
-
-
-def _check_card(card: Scorecard) -> None:
-    for rule in card.rules:
-        if rule.event is not None or (rule.when is not None and rule.when.uses_events()):
-            raise ScoringError(
-                obj=f"rule {rule.name!r}",
-                field="event",
-                value=rule.name,
-                expected="fit rules only in the batch path (score events with score_lead)",
-            )
 
 
 def _length(columns: Mapping[str, Sequence[object]]) -> int:
@@ -44,13 +38,20 @@ def score_columns(
     columns: Mapping[str, Sequence[object]],
     *,
     now: datetime,
-    backend: str = "auto",
+    events: Mapping[str, Sequence[EngagementEvent]] | None = None,
+    backend: Backend = "auto",
+    allow_missing: bool = False,
 ) -> list[Decimal]:
-    """Scores of many leads given as columns (field → values), fit rules only.
+    """Scores of many leads given as columns (field → values).
 
-    Equal to ``[score_lead(card, row, now=now).score for row in rows]``; with
+    Equal to ``[r.score for r in score_leads(card, rows, events, now=now)]``:
+    ``events`` maps a lead id (the ``id`` column) to its events, as
+    :func:`score_leads` takes them (see :func:`group_events`). With
     numpy (``backend="auto"`` or ``"numpy"``) the conditions run over whole
-    columns. Empty strings and ``None`` are missing values. Number ranges
+    columns (a list, a tuple or a 1-d numpy array per field). Empty strings,
+    ``None`` and NaN are missing values; numpy scalars count as the Python
+    values they hold. A field the scorecard reads must be a column, unless
+    ``allow_missing`` (then it is empty for every lead). Number ranges
     compare as binary floats on this path, which differs from the exact
     Decimal comparison only for values closer than about 1e-15 relative.
 
@@ -61,40 +62,34 @@ def score_columns(
     >>> score_columns(card, {"employees": ["150", "20", ""]}, now=datetime(2026, 1, 1, tzinfo=UTC))
     [Decimal('2.5'), Decimal('0.0'), Decimal('0.0')]
     """
-    _check_card(card)
     n = _length(columns)
-    for name in card.fields():
-        if name not in columns:
-            rule = next(r.name for r in card.rules if name in r.fields())
-            raise ScoringError(
-                obj=f"rule {rule!r}",
-                field=name,
-                value=name,
-                expected=f"a column of the leads (known: {', '.join(sorted(columns))})",
-            )
-    use_numpy = backend == "numpy"
-    if backend == "auto":
-        try:
-            import numpy  # noqa: F401, PLC0415 - probing for the optional accelerator
-        except ImportError:
-            use_numpy = False
-        else:
-            use_numpy = True
-    elif backend not in ("python", "numpy"):
+    missing = sorted(card.fields() - set(columns))
+    if missing and not allow_missing:
+        raise _missing_error(card, missing, columns)
+    if missing:
+        columns = {**columns, **{name: [None] * n for name in missing}}
+    if events and "id" not in columns:
         raise ScoringError(
-            obj="score_columns", field="backend", value=backend, expected="auto, python or numpy"
+            obj="score_columns",
+            field="id",
+            value=sorted(columns)[:20],
+            expected="an 'id' column to find each lead's events by",
         )
-    if not use_numpy:
+    if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
-        return [
-            score_lead(card, {k: columns[k][i] for k in names}, now=now).score for i in range(n)
-        ]
-    return _NumpyScorer(card, columns, n, now).run()
+        rows = ({k: columns[k][i] for k in names} for i in range(n))
+        return [r.score for r in score_leads(card, rows, events, now=now)]
+    return _NumpyScorer(card, columns, n, now, events or {}).run()
 
 
 class _NumpyScorer:
     def __init__(
-        self, card: Scorecard, columns: Mapping[str, Sequence[object]], n: int, now: datetime
+        self,
+        card: Scorecard,
+        columns: Mapping[str, Sequence[object]],
+        n: int,
+        now: datetime,
+        events: Mapping[str, Sequence[EngagementEvent]],
     ) -> None:
         import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
@@ -118,8 +113,13 @@ class _NumpyScorer:
             for c in [g.cap for g in card.groups] + [card.total_cap]
             if c is not None
         ]
-        self.places = max(exponents)
+        decays = any(r.event is not None and (r.decay or card.decay) for r in card.rules)
+        self.places = max([*exponents, card.places if decays else 0])
         self.scale = 10**self.places
+        ids = columns["id"] if "id" in columns else [None] * n
+        self.events = EventTable(
+            np, ids, events, now=now, places=card.places, unit_places=self.places
+        )
 
     def _units(self, value: Decimal) -> int:
         return int(value.scaleb(self.places))
@@ -139,7 +139,7 @@ class _NumpyScorer:
                 if set(map(type, raw)) <= {str}:
                     out = [str(v).strip() for v in raw]  # the common case: CSV text
                 else:
-                    out = ["" if v is None else as_text(v) for v in raw]
+                    out = ["" if (p := check.plain_scalar(v)) is None else as_text(p) for v in raw]
             self.strings[key] = out
         return self.strings[key]
 
@@ -172,63 +172,78 @@ class _NumpyScorer:
                     if empty:
                         parsed.append(np.nan)
                     else:
-                        parsed.append(float(as_number(value, rule=rule, field=name)))
+                        plain = check.plain_scalar(value)
+                        parsed.append(float(as_number(plain, rule=rule, field=name)))
                 values = np.asarray(parsed, dtype=float)
             self.numbers[key] = values
         return self.numbers[key]
 
     def _mask(self, condition: Condition, rule: str) -> Any:
-        np = self.np
         op = condition.op
-        if op is Op.ALL:
-            mask = np.ones(self.n, dtype=bool)
-            for sub in condition.conditions:
-                mask &= self._mask(sub, rule)
-            return mask
-        if op is Op.ANY:
-            mask = np.zeros(self.n, dtype=bool)
-            for sub in condition.conditions:
-                mask |= self._mask(sub, rule)
-            return mask
-        if op is Op.NOT:
-            return ~self._mask(condition.conditions[0], rule)
+        if op in (Op.ALL, Op.ANY, Op.NOT):
+            return self._logic_mask(condition, rule)
+        if op is Op.HAS_EVENT:
+            return self.events.has_event(condition)
         field = condition.field or ""
         present = ~self._missing(field)
         if op is Op.EXISTS:
             return present
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
-            text = self._text(field, ignore_case=condition.ignore_case)
-
-            def fold(value: str) -> str:
-                return value.casefold() if condition.ignore_case else value
-
-            if op is Op.EQUALS:
-                return present & (text == fold(condition.value or ""))
-            if op is Op.IN:
-                pool = sorted({fold(v) for v in condition.values})
-                return present & np.isin(text, np.array(pool, dtype=str))
-            needle = fold(condition.value or "")
-            strings = self._strings(field, ignore_case=condition.ignore_case)
-            return present & np.array([needle in t for t in strings], dtype=bool)
+            return present & self._text_mask(condition)
         if op is Op.RANGE:
-            numbers = self._number(field, rule)
-            mask = present.copy()
-            with np.errstate(invalid="ignore"):
-                if condition.low is not None:
-                    mask &= numbers >= float(condition.low)
-                if condition.high is not None:
-                    mask &= numbers <= float(condition.high)
-            return mask
+            return present & self._range_mask(condition, rule)
         # matches, before, after, within_days: per value, with the scalar semantics
         raw = self.columns[field]
-        return np.fromiter(
+        return self.np.fromiter(
             (
-                bool(p) and condition.test_value(v, now=self.now, rule=rule)
+                bool(p) and condition.test_value(check.plain_scalar(v), now=self.now, rule=rule)
                 for v, p in zip(raw, present, strict=True)
             ),
             dtype=bool,
             count=self.n,
         )
+
+    def _logic_mask(self, condition: Condition, rule: str) -> Any:
+        np = self.np
+        if condition.op is Op.NOT:
+            return ~self._mask(condition.conditions[0], rule)
+        if condition.op is Op.ALL:
+            mask = np.ones(self.n, dtype=bool)
+            for sub in condition.conditions:
+                mask &= self._mask(sub, rule)
+            return mask
+        mask = np.zeros(self.n, dtype=bool)
+        for sub in condition.conditions:
+            mask |= self._mask(sub, rule)
+        return mask
+
+    def _text_mask(self, condition: Condition) -> Any:
+        np = self.np
+        field = condition.field or ""
+        text = self._text(field, ignore_case=condition.ignore_case)
+
+        def fold(value: str) -> str:
+            return value.casefold() if condition.ignore_case else value
+
+        if condition.op is Op.EQUALS:
+            return text == fold(condition.value or "")
+        if condition.op is Op.IN:
+            pool = sorted({fold(v) for v in condition.values})
+            return np.isin(text, np.array(pool, dtype=str))
+        needle = fold(condition.value or "")
+        strings = self._strings(field, ignore_case=condition.ignore_case)
+        return np.array([needle in t for t in strings], dtype=bool)
+
+    def _range_mask(self, condition: Condition, rule: str) -> Any:
+        np = self.np
+        numbers = self._number(condition.field or "", rule)
+        mask = np.ones(self.n, dtype=bool)
+        with np.errstate(invalid="ignore"):
+            if condition.low is not None:
+                mask &= numbers >= float(condition.low)
+            if condition.high is not None:
+                mask &= numbers <= float(condition.high)
+        return mask
 
     def _rule_units(self, rule: Rule) -> Any:
         np = self.np
@@ -243,6 +258,8 @@ class _NumpyScorer:
             units = np.array(
                 [table.get(t, default) if t else default for t in text], dtype=np.int64
             )
+        elif rule.event is not None:
+            units = self.events.rule_units(rule, rule.decay or self.card.decay)
         else:
             units = np.full(self.n, self._units(rule.points), dtype=np.int64)
         if rule.when is not None:

@@ -20,7 +20,7 @@ import attrs
 from crmcore import _checks as check
 from crmcore.errors import ScoringError, ValidationError
 from crmcore.models import Lead
-from crmcore.money import Money, to_decimal
+from crmcore.money import Money
 
 __all__ = [
     "Condition",
@@ -96,13 +96,12 @@ def _subconditions(value: Iterable[Condition]) -> tuple[Condition, ...]:
     return tuple(value)
 
 
-def _positive_days(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError(
-            obj="EventFilter", field=attribute.name, value=value, expected="an int >= 0 or None"
-        )
+def _days() -> list[check.Check]:
+    return [check.instance_of(int, optional=True), check.in_range(0, optional=True)]
+
+
+def _conditions(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check.items_of(Condition)(instance, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -116,7 +115,7 @@ class EventFilter:
     kinds: tuple[str, ...] = attrs.field(converter=_kinds)
     detail_contains: str | None = attrs.field(default=None, validator=check.text(optional=True))
     """Case-insensitive substring the event's ``detail`` must contain."""
-    within_days: int | None = attrs.field(default=None, validator=_positive_days)
+    within_days: int | None = attrs.field(default=None, validator=_days())
 
     def __attrs_post_init__(self) -> None:
         if not self.kinds:
@@ -201,60 +200,29 @@ class Condition:
     op: Op = attrs.field(converter=Op)
     field: str | None = attrs.field(default=None, validator=check.text(optional=True))
     value: str | None = attrs.field(default=None)
-    values: tuple[str, ...] = attrs.field(default=(), converter=_texts)
-    low: Decimal | None = attrs.field(default=None)
-    high: Decimal | None = attrs.field(default=None)
+    values: tuple[str, ...] = attrs.field(
+        default=(), converter=_texts, validator=check.items_of(str)
+    )
+    low: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
+    high: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     pattern: str | None = attrs.field(default=None)
     on: date | None = attrs.field(default=None, validator=check.optional_date())
-    days: int | None = attrs.field(default=None, validator=_positive_days)
+    days: int | None = attrs.field(default=None, validator=_days())
     event: str | None = attrs.field(default=None)
     min_count: int = attrs.field(default=1)
     ignore_case: bool = attrs.field(default=False)
     """For equals, in and contains: compare case-insensitively."""
-    conditions: tuple[Condition, ...] = attrs.field(default=(), converter=_subconditions)
+    conditions: tuple[Condition, ...] = attrs.field(
+        default=(), converter=_subconditions, validator=_conditions
+    )
 
     def __attrs_post_init__(self) -> None:
         op = self.op
         if op in _FIELD_OPS and self.field is None:
             raise _bad("field", None, f"a field name for {op.value!r}")
-        if op in _LOGIC_OPS:
-            if not self.conditions or not all(isinstance(c, Condition) for c in self.conditions):
-                raise _bad("conditions", self.conditions, f"conditions for {op.value!r}")
-            if op is Op.NOT and len(self.conditions) != 1:
-                raise _bad("conditions", self.conditions, "exactly one condition for 'not'")
-        if op in (Op.EQUALS, Op.CONTAINS) and not isinstance(self.value, str):
-            raise _bad("value", self.value, f"a string for {op.value!r}")
-        if op is Op.IN and (not self.values or not all(isinstance(v, str) for v in self.values)):
-            raise _bad("values", self.values, "one or more strings for 'in'")
-        if op is Op.RANGE:
-            for name in ("low", "high"):
-                bound = getattr(self, name)
-                if bound is not None and (not isinstance(bound, Decimal) or not bound.is_finite()):
-                    raise _bad(name, bound, "a finite Decimal or None")
-            if self.low is None and self.high is None:
-                raise _bad("low", None, "low or high (or both) for 'range'")
-            if self.low is not None and self.high is not None and self.low > self.high:
-                raise _bad("high", self.high, f"a bound >= low ({self.low})")
-        if op is Op.MATCHES:
-            if not isinstance(self.pattern, str) or len(self.pattern) > MAX_PATTERN_LENGTH:
-                raise _bad(
-                    "pattern",
-                    self.pattern,
-                    f"a regular expression of <= {MAX_PATTERN_LENGTH} chars",
-                )
-            try:
-                _compile(self.pattern)
-            except re.error as err:
-                raise _bad("pattern", self.pattern, f"a valid regular expression ({err})") from None
-        if op in (Op.BEFORE, Op.AFTER) and self.on is None:
-            raise _bad("on", None, f"a date for {op.value!r}")
-        if op is Op.WITHIN_DAYS and self.days is None:
-            raise _bad("days", None, "a number of days for 'within_days'")
-        if op is Op.HAS_EVENT:
-            if not isinstance(self.event, str) or not self.event.strip():
-                raise _bad("event", self.event, "an event kind for 'has_event'")
-            if not isinstance(self.min_count, int) or self.min_count < 1:
-                raise _bad("min_count", self.min_count, "an int >= 1")
+        checker = _OPERANDS.get(op)
+        if checker is not None:
+            checker(self)
 
     # -- factories ------------------------------------------------------------------------
 
@@ -280,8 +248,8 @@ class Condition:
         return cls(
             op=Op.RANGE,
             field=field,
-            low=None if low is None else to_decimal(low, obj="Condition", field="low"),
-            high=None if high is None else to_decimal(high, obj="Condition", field="high"),
+            low=low,
+            high=high,
         )
 
     @classmethod
@@ -393,17 +361,7 @@ class Condition:
         if op is Op.EXISTS:
             return True
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
-            text = as_text(raw)
-            if self.ignore_case:
-                text = text.casefold()
-            if op is Op.EQUALS:
-                target = self.value or ""
-                return text == (target.casefold() if self.ignore_case else target)
-            if op is Op.IN:
-                pool = [v.casefold() if self.ignore_case else v for v in self.values]
-                return text in pool
-            needle = self.value or ""
-            return (needle.casefold() if self.ignore_case else needle) in text
+            return self._test_text(as_text(raw))
         if op is Op.MATCHES:
             return _compile(self.pattern or "").search(as_text(raw)) is not None
         if op is Op.RANGE:
@@ -423,6 +381,87 @@ class Condition:
             return timedelta(0) <= current - moment <= span
         return timedelta(0) <= current.date() - moment <= span
 
+    def _test_text(self, text: str) -> bool:
+        """equals, in or contains on a field's text."""
+        op = self.op
+        if self.ignore_case:
+            text = text.casefold()
+            if op is Op.IN:
+                return text in [v.casefold() for v in self.values]
+            target = (self.value or "").casefold()
+        else:
+            if op is Op.IN:
+                return text in self.values
+            target = self.value or ""
+        return text == target if op is Op.EQUALS else target in text
+
+
+def _check_logic(c: Condition) -> None:
+    if not c.conditions:
+        raise _bad("conditions", c.conditions, f"conditions for {c.op.value!r}")
+    if c.op is Op.NOT and len(c.conditions) != 1:
+        raise _bad("conditions", c.conditions, "exactly one condition for 'not'")
+
+
+def _check_value(c: Condition) -> None:
+    if not isinstance(c.value, str):
+        raise _bad("value", c.value, f"a string for {c.op.value!r}")
+
+
+def _check_values(c: Condition) -> None:
+    if not c.values:
+        raise _bad("values", c.values, "one or more strings for 'in'")
+
+
+def _check_range(c: Condition) -> None:
+    if c.low is None and c.high is None:
+        raise _bad("low", None, "low or high (or both) for 'range'")
+    if c.low is not None and c.high is not None and c.low > c.high:
+        raise _bad("high", c.high, f"a bound >= low ({c.low})")
+
+
+def _check_pattern(c: Condition) -> None:
+    if not isinstance(c.pattern, str) or len(c.pattern) > MAX_PATTERN_LENGTH:
+        raise _bad("pattern", c.pattern, f"a regular expression of <= {MAX_PATTERN_LENGTH} chars")
+    try:
+        _compile(c.pattern)
+    except re.error as err:
+        raise _bad("pattern", c.pattern, f"a valid regular expression ({err})") from None
+
+
+def _check_on(c: Condition) -> None:
+    if c.on is None:
+        raise _bad("on", None, f"a date for {c.op.value!r}")
+
+
+def _check_days(c: Condition) -> None:
+    if c.days is None:
+        raise _bad("days", None, "a number of days for 'within_days'")
+
+
+def _check_event(c: Condition) -> None:
+    if not isinstance(c.event, str) or not c.event.strip():
+        raise _bad("event", c.event, "an event kind for 'has_event'")
+    if not isinstance(c.min_count, int) or isinstance(c.min_count, bool) or c.min_count < 1:
+        raise _bad("min_count", c.min_count, "an int >= 1")
+
+
+_OPERANDS = {
+    Op.ALL: _check_logic,
+    Op.ANY: _check_logic,
+    Op.NOT: _check_logic,
+    Op.EQUALS: _check_value,
+    Op.CONTAINS: _check_value,
+    Op.IN: _check_values,
+    Op.RANGE: _check_range,
+    Op.MATCHES: _check_pattern,
+    Op.BEFORE: _check_on,
+    Op.AFTER: _check_on,
+    Op.WITHIN_DAYS: _check_days,
+    Op.HAS_EVENT: _check_event,
+}
+"""The operand check of each operator (run after the attrs validators)."""
+
 
 def _need_now(now: datetime | None, rule: str) -> datetime:
     if now is None:
@@ -434,6 +473,9 @@ def _need_now(now: datetime | None, rule: str) -> datetime:
 
 def field_value(lead: LeadLike, name: str, *, rule: str = "condition") -> object:
     """The value of field ``name`` on ``lead``; ``None`` when empty.
+
+    Empty means ``None``, a blank string or NaN (also pandas' ``NA``/``NaT``);
+    numpy scalars come back as the Python values they hold.
 
     On a :class:`~crmcore.models.Lead`, ``name`` is an attribute or
     ``custom.<key>`` (a missing custom key is empty). On a mapping (a CSV
@@ -448,9 +490,10 @@ def field_value(lead: LeadLike, name: str, *, rule: str = "condition") -> object
     """
     if type(lead) is dict and name in lead:  # fast path: a plain row
         cell: object = lead[name]
-        if cell is None or (type(cell) is str and not cell.strip()):
-            return None
-        return cell
+        if type(cell) is str:
+            return cell if cell.strip() else None
+        cell = check.plain_scalar(cell)  # numpy scalars, NaN
+        return None if isinstance(cell, str) and not cell.strip() else cell
     if isinstance(lead, Lead):
         if name.startswith("custom."):
             value: object = lead.custom.get(name[7:])
@@ -474,6 +517,7 @@ def field_value(lead: LeadLike, name: str, *, rule: str = "condition") -> object
                 value=dict(lead),
                 expected=f"a field of the lead (known: {known})",
             ) from None
+    value = check.plain_scalar(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return value

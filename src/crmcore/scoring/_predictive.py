@@ -16,15 +16,16 @@ from typing import Any
 import attrs
 
 from crmcore import _checks as check
+from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import InsufficientDataError, ScoringError, ValidationError
-from crmcore.models import FrozenMap
-from crmcore.models._base import to_frozen_map
+from crmcore.models import FrozenMap, to_frozen_map
 from crmcore.scoring import evaluation
 
 __all__ = [
     "AttributeInsight",
     "ClosedLead",
     "GradeBuckets",
+    "LeadPrediction",
     "LogisticModel",
     "NaiveBayesModel",
     "NumericScale",
@@ -33,6 +34,9 @@ __all__ = [
     "attribute_insights",
     "choose_model",
     "evaluate_model",
+    "model_fields",
+    "predict",
+    "predict_leads",
     "should_promote",
     "split_history",
     "train_logistic",
@@ -51,9 +55,10 @@ def _text_map(value: Mapping[str, Any] | None) -> FrozenMap[str, str]:
             raise ValidationError(
                 obj="ClosedLead", field="features", value=key, expected="string field names"
             )
-        if item is None:
+        plain = check.plain_scalar(item)
+        if plain is None:
             continue
-        text = item if isinstance(item, str) else str(item)
+        text = plain if isinstance(plain, str) else str(plain)
         if text.strip():
             out[key] = text.strip()
     return FrozenMap(out)
@@ -63,18 +68,20 @@ def _text_map(value: Mapping[str, Any] | None) -> FrozenMap[str, str]:
 class ClosedLead:
     """One closed lead of the training history: its field values and outcome.
 
-    Empty and ``None`` feature values are dropped (unknown, not a category).
+    Empty, ``None`` and NaN feature values are dropped (unknown, not a
+    category); numpy scalars are accepted as their Python values.
     """
 
     features: FrozenMap[str, str] = attrs.field(converter=_text_map)
-    won: bool = attrs.field(validator=check.instance_of(bool))
+    won: bool = attrs.field(converter=check.plain_scalar, validator=check.instance_of(bool))
     team: str | None = attrs.field(default=None, validator=check.text(optional=True))
     stage: str | None = attrs.field(default=None, validator=check.text(optional=True))
     """The stage the lead reached (lost leads) — used by "reached at least" counting."""
     closed_at: datetime | None = attrs.field(default=None, validator=check.optional_aware())
 
 
-def _prob(value: object) -> float:
+def _prob(raw: object) -> float:
+    value = check.plain_scalar(raw)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(
             obj="GradeBuckets", field="threshold", value=value, expected="a number 0-100"
@@ -120,10 +127,12 @@ class GradeBuckets:
 def _check_history(
     history: Sequence[ClosedLead], min_won: int, min_lost: int, obj: str
 ) -> tuple[int, int]:
-    if not all(isinstance(h, ClosedLead) for h in history):
-        raise ScoringError(obj=obj, field="history", expected="ClosedLead records")
+    check.require_items(history, ClosedLead, obj=obj, field="history")
     won = sum(1 for h in history if h.won)
-    lost = len(history) - won
+    return _check_counts(won, len(history) - won, min_won, min_lost, obj)
+
+
+def _check_counts(won: int, lost: int, min_won: int, min_lost: int, obj: str) -> tuple[int, int]:
     min_won, min_lost = max(1, min_won), max(1, min_lost)  # one of each class, always
     if won < min_won or lost < min_lost:
         raise InsufficientDataError(
@@ -244,7 +253,7 @@ class NaiveBayesModel:
     def _factors(
         self, table: ValueCounts, features: Mapping[str, object], stage: str | None
     ) -> list[tuple[str, float]]:
-        values = {k: str(v).strip() for k, v in features.items() if v is not None}
+        values = _texts(features)
         pairs = [(f, values.get(f)) for f in self.fields]
         if self.stages and stage is not None:
             pairs.append((STAGE, stage))
@@ -414,7 +423,7 @@ def _encoder(
     def encode(features: Mapping[str, object]) -> list[float]:
         row = [0.0] * (width + len(scales))
         for field in categorical:
-            raw = features.get(field)
+            raw = check.plain_scalar(features.get(field))
             if raw is not None:
                 index = slots.get((field, str(raw).strip()))
                 if index is not None:
@@ -427,7 +436,17 @@ def _encoder(
     return encode
 
 
-def _number(raw: object, field: str) -> float | None:
+def _texts(features: Mapping[str, object]) -> dict[str, str]:
+    out = {}
+    for key, value in features.items():
+        plain = check.plain_scalar(value)
+        if plain is not None:
+            out[key] = str(plain).strip()
+    return out
+
+
+def _number(value: object, field: str) -> float | None:
+    raw = check.plain_scalar(value)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     try:
@@ -472,33 +491,41 @@ def _objective(
     return c * loss + 0.5 * math.fsum(v * v for v in w[1:])
 
 
+def _gradient_hessian(
+    rows: Sequence[Sequence[float]], y: Sequence[float], w: Sequence[float], c: float
+) -> tuple[list[float], list[list[float]]]:
+    """Gradient and Hessian of :func:`_objective` at ``w`` (rows are sparse one-hot)."""
+    d = len(w)
+    grad = [0.0] * d
+    hess = [[0.0] * d for _ in range(d)]
+    for row, target in zip(rows, y, strict=True):
+        p = _sigmoid(math.fsum(a * b for a, b in zip(row, w, strict=True)))
+        residual = c * (p - target)
+        weight = c * p * (1.0 - p)
+        for i, xi in enumerate(row):
+            if xi:
+                grad[i] += residual * xi
+                hrow = hess[i]
+                wx = weight * xi
+                for j in range(i, d):
+                    if row[j]:
+                        hrow[j] += wx * row[j]
+    for i in range(d):
+        for j in range(i):
+            hess[i][j] = hess[j][i]
+        if i:  # the intercept (column 0) is not penalised
+            grad[i] += w[i]
+            hess[i][i] += 1.0
+    return grad, hess
+
+
 def _newton_python(
     rows: Sequence[Sequence[float]], y: Sequence[float], c: float, max_iter: int, tol: float
 ) -> list[float]:
-    d = len(rows[0])
-    w = [0.0] * d
+    w = [0.0] * len(rows[0])
     current = _objective(rows, y, w, c)
     for _ in range(max_iter):
-        grad = [0.0] * d
-        hess = [[0.0] * d for _ in range(d)]
-        for row, target in zip(rows, y, strict=True):
-            p = _sigmoid(math.fsum(a * b for a, b in zip(row, w, strict=True)))
-            residual = c * (p - target)
-            weight = c * p * (1.0 - p)
-            for i, xi in enumerate(row):
-                if xi:
-                    grad[i] += residual * xi
-                    hrow = hess[i]
-                    wx = weight * xi
-                    for j in range(i, d):
-                        if row[j]:
-                            hrow[j] += wx * row[j]
-        for i in range(d):
-            for j in range(i):
-                hess[i][j] = hess[j][i]
-            if i:  # the intercept (column 0) is not penalised
-                grad[i] += w[i]
-                hess[i][i] += 1.0
+        grad, hess = _gradient_hessian(rows, y, w, c)
         step = _solve(hess, grad)
         scale = 1.0
         while True:
@@ -562,7 +589,7 @@ def train_logistic(
     c: float = 1.0,
     min_won: int = 40,
     min_lost: int = 40,
-    backend: str = "auto",
+    backend: Backend = "auto",
     max_iter: int = 100,
     tol: float = 1e-10,
     buckets: GradeBuckets | None = None,
@@ -598,19 +625,8 @@ def train_logistic(
     encode = _encoder(levels, scales)
     rows = [[1.0, *encode(h.features)] for h in history]
     y = [1.0 if h.won else 0.0 for h in history]
-    use_numpy = backend == "numpy"
-    if backend == "auto":
-        try:
-            import numpy  # noqa: F401, PLC0415 - probing for the optional accelerator
-        except ImportError:
-            use_numpy = False
-        else:
-            use_numpy = True
-    elif backend not in ("python", "numpy"):
-        raise ValidationError(
-            obj="train_logistic", field="backend", value=backend, expected="auto, python or numpy"
-        )
-    fit = _newton_numpy if use_numpy else _newton_python
+    numpy = resolve_backend(backend, obj="train_logistic") == "numpy"
+    fit = _newton_numpy if numpy else _newton_python
     weights = fit(rows, y, float(c), max_iter, tol)
     return LogisticModel(
         categorical=FrozenMap(levels),
@@ -720,21 +736,160 @@ def split_history(
     return [history[i] for i in order[:cut]], [history[i] for i in order[cut:]]
 
 
-def evaluate_model(model: Any, history: Sequence[ClosedLead]) -> evaluation.Evaluation:
+def evaluate_model(
+    model: NaiveBayesModel | LogisticModel, history: Sequence[ClosedLead]
+) -> evaluation.Evaluation:
     """Metrics of ``model`` (naive Bayes or logistic) on held-out closed leads."""
     labels = [h.won for h in history]
-    probabilities = [_predict(model, h) / 100.0 for h in history]
+    probabilities = [
+        _probability(model, h.features, team=h.team, stage=h.stage, obj="evaluate_model") / 100.0
+        for h in history
+    ]
     return evaluation.evaluate(labels, probabilities)
 
 
-def _predict(model: Any, lead: ClosedLead) -> float:
+# -- prediction with any model ----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class LeadPrediction:
+    """A predictive model's answer for one lead: probability, grade and top factors."""
+
+    probability: float
+    """Won probability 0-100."""
+    grade: str
+    """The A-D grade of the probability (the model's :class:`GradeBuckets`)."""
+    factors: tuple[str, ...]
+    """The ``field=value`` columns that move the log-odds most, with their weight."""
+
+    def explain(self) -> tuple[str, ...]:
+        """One line per top factor, strongest first, e.g. ``"source=fair +0.812"``."""
+        return self.factors
+
+
+def model_fields(model: NaiveBayesModel | LogisticModel) -> tuple[str, ...]:
+    """The lead fields ``model`` reads (its features, in training order).
+
+    >>> model_fields(LogisticModel(categorical={"source": ("web",)}, numeric={},
+    ...                            coefficients=(0.5,), intercept=0.0))
+    ('source',)
+    """
     if isinstance(model, NaiveBayesModel):
-        return model.probability(lead.features, team=lead.team, stage=lead.stage)
+        return model.fields
     if isinstance(model, LogisticModel):
-        return model.probability(lead.features, team=lead.team)
+        return (*model.categorical, *model.numeric)
     raise ScoringError(
-        obj="evaluate_model",
-        field="model",
-        value=model,
-        expected="NaiveBayesModel or LogisticModel",
+        obj="predict", field="model", value=model, expected="NaiveBayesModel or LogisticModel"
     )
+
+
+def _probability(
+    model: NaiveBayesModel | LogisticModel,
+    features: Mapping[str, object],
+    *,
+    team: str | None,
+    stage: str | None,
+    obj: str,
+) -> float:
+    if isinstance(model, NaiveBayesModel):
+        return model.probability(features, team=team, stage=stage)
+    if isinstance(model, LogisticModel):
+        return model.probability(features, team=team)
+    raise ScoringError(
+        obj=obj, field="model", value=model, expected="NaiveBayesModel or LogisticModel"
+    )
+
+
+def _missing_fields(fields: Sequence[str], features: Mapping[str, object]) -> None:
+    missing = [f for f in fields if f not in features]
+    if missing:
+        raise ScoringError(
+            obj="predict",
+            field=", ".join(missing),
+            value=sorted(str(k) for k in features)[:20],
+            expected=(
+                "the model's fields among the lead's fields (missing: "
+                + ", ".join(missing)
+                + "; pass allow_missing=True to treat absent fields as unknown)"
+            ),
+        )
+
+
+def predict(
+    model: NaiveBayesModel | LogisticModel,
+    features: Mapping[str, object],
+    *,
+    team: str | None = None,
+    stage: str | None = None,
+    factors: int = 3,
+    allow_missing: bool = False,
+) -> LeadPrediction:
+    """The prediction of any predictive model for one lead.
+
+    A field the model reads must be a key of ``features`` (an empty, ``None``
+    or NaN value is an unknown value); an absent field raises
+    :class:`~crmcore.errors.ScoringError` naming the missing fields, unless
+    ``allow_missing`` (then absent fields are unknown too, so a model whose
+    fields are all absent answers its base rate). ``stage`` is used by naive
+    Bayes models trained with stages; logistic models ignore ``team`` and
+    ``stage``.
+
+    >>> model = LogisticModel(categorical={"source": ("fair", "web")}, numeric={},
+    ...                       coefficients=(1.0, -1.0), intercept=0.0)
+    >>> p = predict(model, {"source": "fair"})
+    >>> round(p.probability, 2), p.grade, p.explain()
+    (73.11, 'B', ('source=fair +1.000',))
+    >>> predict(model, {"origin": "fair"})
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ScoringError: predict.source: got ['origin'] (list); expected the model's fields among the lead's fields (missing: source; pass allow_missing=True to treat absent fields as unknown)
+    """
+    if not allow_missing:
+        _missing_fields(model_fields(model), features)
+    probability = _probability(model, features, team=team, stage=stage, obj="predict")
+    if isinstance(model, NaiveBayesModel):
+        top = model.top_factors(features, factors, team=team, stage=stage)
+    else:
+        top = model.top_factors(features, factors)
+    return LeadPrediction(
+        probability=probability, grade=model.buckets.grade(probability), factors=top
+    )
+
+
+def predict_leads(
+    model: NaiveBayesModel | LogisticModel,
+    leads: Iterable[Mapping[str, object]],
+    *,
+    team_field: str | None = None,
+    stage_field: str | None = None,
+    factors: int = 3,
+    allow_missing: bool = False,
+) -> tuple[LeadPrediction, ...]:
+    """:func:`predict` for many leads (e.g. CSV rows), in order.
+
+    ``team_field`` and ``stage_field`` name the fields holding each lead's
+    sales team and current stage; an empty value there means none.
+    """
+    out = []
+    for lead in leads:
+        team = _optional_text(lead, team_field)
+        stage = _optional_text(lead, stage_field)
+        out.append(
+            predict(
+                model,
+                lead,
+                team=team,
+                stage=stage,
+                factors=factors,
+                allow_missing=allow_missing,
+            )
+        )
+    return tuple(out)
+
+
+def _optional_text(lead: Mapping[str, object], field: str | None) -> str | None:
+    if field is None:
+        return None
+    value = check.plain_scalar(lead.get(field))
+    text = "" if value is None else str(value).strip()
+    return text or None

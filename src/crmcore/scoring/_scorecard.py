@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -12,8 +13,7 @@ import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import ScoringError, ValidationError
-from crmcore.models import FrozenMap, Lead
-from crmcore.models._base import to_frozen_map
+from crmcore.models import FrozenMap, Lead, to_frozen_map
 from crmcore.money import to_decimal
 from crmcore.scoring._conditions import (
     Condition,
@@ -44,6 +44,7 @@ __all__ = [
     "Scorecard",
     "account_scores",
     "diff_scores",
+    "group_events",
     "priority_cell",
     "rank",
     "roll_up",
@@ -70,57 +71,6 @@ GRADE_LETTERS: tuple[str, ...] = (
 """Grades from worst to best, one third of a letter apart (Pardot's scale)."""
 
 
-def _required(value: object, owner: str, field: str) -> Decimal:
-    return to_decimal(value, obj=owner, field=field)
-
-
-def _optional(value: object, owner: str, field: str) -> Decimal | None:
-    return None if value is None else to_decimal(value, obj=owner, field=field)
-
-
-def _step_factor(value: object) -> Decimal:
-    return _required(value, "DecayStep", "factor")
-
-
-def _half_life(value: object) -> Decimal | None:
-    return _optional(value, "Decay", "half_life_days")
-
-
-def _map_default(value: object) -> Decimal:
-    return _required(value, "CategoryMap", "default")
-
-
-def _rule_points(value: object) -> Decimal:
-    return _required(value, "Rule", "points")
-
-
-def _cap(value: object, owner: str, field: str) -> Decimal | None:
-    cap = _optional(value, owner, field)
-    if cap is not None and cap < 0:
-        raise ValidationError(obj=owner, field=field, value=cap, expected="a cap >= 0 or None")
-    return cap
-
-
-def _group_cap(value: object) -> Decimal | None:
-    return _cap(value, "RuleGroup", "cap")
-
-
-def _band_low(value: object) -> Decimal | None:
-    return _optional(value, "RatingBand", "low")
-
-
-def _band_high(value: object) -> Decimal | None:
-    return _optional(value, "RatingBand", "high")
-
-
-def _total_cap(value: object) -> Decimal | None:
-    return _cap(value, "Scorecard", "total_cap")
-
-
-def _sales_ready(value: object) -> Decimal | None:
-    return _optional(value, "Scorecard", "sales_ready_at")
-
-
 def _steps(value: Iterable[DecayStep]) -> tuple[DecayStep, ...]:
     return tuple(value)
 
@@ -129,11 +79,11 @@ def _rules(value: Iterable[Rule]) -> tuple[Rule, ...]:
     return tuple(value)
 
 
-def _groups(value: Iterable[RuleGroup]) -> tuple[RuleGroup, ...]:
+def _criteria(value: Iterable[GradeCriterion]) -> tuple[GradeCriterion, ...]:
     return tuple(value)
 
 
-def _criteria(value: Iterable[GradeCriterion]) -> tuple[GradeCriterion, ...]:
+def _groups(value: Iterable[RuleGroup]) -> tuple[RuleGroup, ...]:
     return tuple(value)
 
 
@@ -171,7 +121,7 @@ class DecayStep:
     """From ``after_days`` of age on, points are multiplied by ``factor``."""
 
     after_days: int = attrs.field(validator=check.non_negative_int())
-    factor: Decimal = attrs.field(converter=_step_factor)
+    factor: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
 
     def __attrs_post_init__(self) -> None:
         if not Decimal(0) <= self.factor <= Decimal(1):
@@ -196,8 +146,10 @@ class Decay:
     """
 
     kind: DecayKind = attrs.field(converter=DecayKind)
-    half_life_days: Decimal | None = attrs.field(default=None, converter=_half_life)
-    steps: tuple[DecayStep, ...] = attrs.field(default=(), converter=_steps)
+    half_life_days: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
+    steps: tuple[DecayStep, ...] = attrs.field(
+        default=(), converter=_steps, validator=check.items_of(DecayStep)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.kind is DecayKind.HALF_LIFE:
@@ -258,7 +210,7 @@ class CategoryMap:
 
     field: str = attrs.field(validator=check.text())
     points: FrozenMap[str, Decimal] = attrs.field(converter=to_frozen_map)
-    default: Decimal = attrs.field(default=Decimal(0), converter=_map_default)
+    default: Decimal = attrs.field(default=Decimal(0), converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     ignore_case: bool = True
 
     def __attrs_post_init__(self) -> None:
@@ -300,7 +252,7 @@ class Rule:
     """
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    points: Decimal = attrs.field(default=Decimal(0), converter=_rule_points)
+    points: Decimal = attrs.field(default=Decimal(0), converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     when: Condition | None = None
     event: EventFilter | None = None
     frequency: Frequency = attrs.field(default=Frequency.EACH, converter=Frequency)
@@ -356,8 +308,12 @@ class RuleGroup:
     """Rules whose total is capped at ``cap`` (HubSpot's score groups)."""
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    rules: tuple[Rule, ...] = attrs.field(converter=_rules)
-    cap: Decimal | None = attrs.field(default=None, converter=_group_cap)
+    rules: tuple[Rule, ...] = attrs.field(converter=_rules, validator=check.items_of(Rule))
+    cap: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, optional=True),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -382,7 +338,9 @@ class Grading:
     F, D-, D, D+, C-, C, C+, B-, B, B+, A-, A, A+ (clamped at both ends).
     """
 
-    criteria: tuple[GradeCriterion, ...] = attrs.field(converter=_criteria)
+    criteria: tuple[GradeCriterion, ...] = attrs.field(
+        converter=_criteria, validator=check.items_of(GradeCriterion)
+    )
     start: str = attrs.field(default="D")
 
     def __attrs_post_init__(self) -> None:
@@ -410,8 +368,8 @@ class RatingBand:
     """A named score band ``[low, high)``; ``None`` is unbounded on that side."""
 
     name: str = attrs.field(validator=check.text(max_length=100))
-    low: Decimal | None = attrs.field(default=None, converter=_band_low)
-    high: Decimal | None = attrs.field(default=None, converter=_band_high)
+    low: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
+    high: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
 
     def __attrs_post_init__(self) -> None:
         if self.low is not None and self.high is not None and self.low >= self.high:
@@ -455,12 +413,20 @@ class Scorecard:
     """
 
     name: str = attrs.field(validator=check.text(max_length=200))
-    groups: tuple[RuleGroup, ...] = attrs.field(converter=_groups)
-    total_cap: Decimal | None = attrs.field(default=None, converter=_total_cap)
+    groups: tuple[RuleGroup, ...] = attrs.field(
+        converter=_groups, validator=check.items_of(RuleGroup)
+    )
+    total_cap: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, optional=True),
+    )
     decay: Decay | None = None
     grading: Grading | None = None
-    bands: tuple[RatingBand, ...] = attrs.field(default=(), converter=_bands)
-    sales_ready_at: Decimal | None = attrs.field(default=None, converter=_sales_ready)
+    bands: tuple[RatingBand, ...] = attrs.field(
+        default=(), converter=_bands, validator=check.items_of(RatingBand)
+    )
+    sales_ready_at: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     places: int = attrs.field(default=2, validator=check.in_range(0, 10))
 
     def __attrs_post_init__(self) -> None:
@@ -484,6 +450,11 @@ class Scorecard:
 
     def fields(self) -> frozenset[str]:
         """Every field the scorecard reads (rules and grade criteria)."""
+        return self._field_names
+
+    @functools.cached_property
+    def _field_names(self) -> frozenset[str]:
+        # computed once per scorecard: score_lead checks a lead's fields on every call
         names: frozenset[str] = frozenset()
         for rule in self.rules:
             names |= rule.fields()
@@ -538,18 +509,24 @@ class ScoreResult:
     sales_ready: bool
     lines: tuple[ScoreLine, ...]
 
-    def explain(self) -> str:
-        """A compact one-line explanation, e.g. ``"web visits x3 +2.75 (of 3); cap -1"``."""
-        parts = []
-        for line in self.lines:
-            text = line.rule + (f" x{line.occurrences}" if line.occurrences > 1 else "")
-            text += f" {_signed(line.decayed)}"
-            if line.decayed != line.points:
-                text += f" (of {_signed(line.points)})"
-            if line.cap_effect:
-                text += f" cap {line.cap_effect}"
-            parts.append(text)
-        return "; ".join(parts)
+    def explain(self) -> tuple[str, ...]:
+        """One line per fired rule, e.g. ``"web visits x3 +2.75 (of 3) cap -1"``.
+
+        A line names the rule, its occurrences (when more than one), the
+        decayed points, the undecayed points when decay changed them and what
+        a cap took away. Join with ``"; "`` for a one-line explanation.
+        """
+        return tuple(_explain_line(line) for line in self.lines)
+
+
+def _explain_line(line: ScoreLine) -> str:
+    text = line.rule + (f" x{line.occurrences}" if line.occurrences > 1 else "")
+    text += f" {_signed(line.decayed)}"
+    if line.decayed != line.points:
+        text += f" (of {_signed(line.points)})"
+    if line.cap_effect:
+        text += f" cap {line.cap_effect}"
+    return text
 
 
 def priority_cell(
@@ -594,7 +571,7 @@ def _signed(value: Decimal) -> str:
 def _lead_id(lead: LeadLike) -> str | None:
     if isinstance(lead, Lead):
         return str(lead.id)
-    raw = lead.get("id")
+    raw = check.plain_scalar(lead.get("id"))
     return None if raw is None or raw == "" else str(raw)
 
 
@@ -619,6 +596,7 @@ def score_lead(
     events: Sequence[EngagementEvent] = (),
     *,
     now: datetime,
+    allow_missing: bool = False,
 ) -> ScoreResult:
     """Score ``lead`` with ``card`` at ``now``: a pure function of its arguments.
 
@@ -626,43 +604,113 @@ def score_lead(
     fired rules first (rules are counted in the order listed). Rescoring after
     a scorecard change is simply calling this again (see :func:`diff_scores`).
 
+    A lead given as a mapping (a CSV row, a DataFrame record) must have every
+    field the scorecard reads; absent fields raise
+    :class:`~crmcore.errors.ScoringError` naming all of them, unless
+    ``allow_missing`` (then they are empty). Empty strings, ``None`` and NaN
+    are empty values; numpy scalars count as the Python values they hold.
+
     >>> from datetime import UTC
     >>> card = Scorecard(name="demo", groups=[RuleGroup(name="fit", rules=[
     ...     Rule(name="retail", points=10, when=Condition.equals("industry", "retail"))])])
     >>> score_lead(card, {"industry": "retail"}, now=datetime(2026, 1, 1, tzinfo=UTC)).score
     Decimal('10')
+    >>> score_lead(card, {"sector": "retail"}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ScoringError: rule 'retail'.industry: got ['sector'] (list); expected every field the scorecard reads (missing: industry, read by retail; pass allow_missing=True to score absent fields as empty)
     """
     check.require_aware(now, obj="score_lead", field="now")
+    complete = (
+        lead
+        if isinstance(lead, Lead)
+        else _complete(card, lead, card.fields(), allow_missing=allow_missing)
+    )
+    return _score(card, complete, events, now)
+
+
+def _missing_error(card: Scorecard, missing: Sequence[str], have: Iterable[str]) -> ScoringError:
+    """The error for fields the scorecard reads but the input lacks (names every one)."""
+    readers: dict[str, list[str]] = {name: [] for name in missing}
+    for rule in card.rules:
+        for name in rule.fields() & readers.keys():
+            readers[name].append(rule.name)
+    for criterion in card.grading.criteria if card.grading else ():
+        for name in criterion.when.fields() & readers.keys():
+            readers[name].append(criterion.name)
+    listed = "; ".join(f"{name}, read by {', '.join(readers[name])}" for name in missing)
+    first = readers[missing[0]][0] if readers[missing[0]] else card.name
+    return ScoringError(
+        obj=f"rule {first!r}",
+        field=", ".join(missing),
+        value=sorted(str(k) for k in have)[:20],
+        expected=(
+            f"every field the scorecard reads (missing: {listed}; "
+            "pass allow_missing=True to score absent fields as empty)"
+        ),
+    )
+
+
+def _complete(
+    card: Scorecard, lead: LeadLike, fields: frozenset[str], *, allow_missing: bool
+) -> LeadLike:
+    """``lead`` with every field ``card`` reads (absent ones empty if allowed), or raise."""
+    if isinstance(lead, Lead) or all(name in lead for name in fields):
+        return lead
+    missing = sorted(name for name in fields if name not in lead)
+    if allow_missing:
+        return {**lead, **dict.fromkeys(missing)}
+    raise _missing_error(card, missing, lead)
+
+
+class _Fired:
+    """One rule that fired, before caps (a named row on the hot path)."""
+
+    __slots__ = ("count", "decayed", "group", "points", "rule")
+
+    def __init__(
+        self, rule: Rule, group: str, count: int, points: Decimal, decayed: Decimal
+    ) -> None:
+        self.rule = rule
+        self.group = group
+        self.count = count
+        self.points = points
+        self.decayed = decayed
+
+
+def _score(
+    card: Scorecard, lead: LeadLike, events: Sequence[EngagementEvent], now: datetime
+) -> ScoreResult:
     quantum = Decimal(1).scaleb(-card.places)
-    rows: list[tuple[Rule, str, int, Decimal, Decimal]] = []
+    fired: list[_Fired] = []
     group_rows: list[list[int]] = []
     for group in card.groups:
         indexes: list[int] = []
         for rule in group.rules:
-            fired = _apply(rule, lead, events=events, now=now, decay=card.decay, quantum=quantum)
-            if fired is not None:
-                indexes.append(len(rows))
-                rows.append((rule, group.name, *fired))
+            hit = _apply(rule, lead, events=events, now=now, decay=card.decay, quantum=quantum)
+            if hit is not None:
+                indexes.append(len(fired))
+                fired.append(_Fired(rule, group.name, *hit))
         group_rows.append(indexes)
-    amounts = [row[4] for row in rows]
-    effects = [Decimal(0)] * len(rows)
+    amounts = [row.decayed for row in fired]
+    effects = [Decimal(0)] * len(fired)
     for group, indexes in zip(card.groups, group_rows, strict=True):
         if group.cap is not None:
             _cut(amounts, effects, indexes, group.cap)
     if card.total_cap is not None:
-        _cut(amounts, effects, range(len(rows)), card.total_cap)
+        _cut(amounts, effects, range(len(fired)), card.total_cap)
     lines = tuple(
         ScoreLine(
-            rule=rule.name,
-            group=group_name,
-            kind=rule.kind,
-            occurrences=count,
-            points=points,
-            decayed=decayed,
+            rule=row.rule.name,
+            group=row.group,
+            kind=row.rule.kind,
+            occurrences=row.count,
+            points=row.points,
+            decayed=row.decayed,
             cap_effect=effect,
-            value=decayed + effect,
+            value=row.decayed + effect,
         )
-        for (rule, group_name, count, points, decayed), effect in zip(rows, effects, strict=True)
+        for row, effect in zip(fired, effects, strict=True)
     )
     score = sum((line.value for line in lines), Decimal(0))
     fit = sum((line.value for line in lines if line.kind is RuleKind.FIT), Decimal(0))
@@ -721,12 +769,51 @@ def score_leads(
     events: Mapping[str, Sequence[EngagementEvent]] | None = None,
     *,
     now: datetime,
+    allow_missing: bool = False,
 ) -> tuple[ScoreResult, ...]:
-    """Score many leads; ``events`` maps a lead id to its events."""
+    """Score many leads; ``events`` maps a lead id to its events (see :func:`group_events`).
+
+    ``allow_missing`` as in :func:`score_lead`. A lead's events are found by
+    its ``id`` field (empty: no events).
+    """
+    check.require_aware(now, obj="score_leads", field="now")
     by_lead = events or {}
+    fields = card.fields()
     return tuple(
-        score_lead(card, lead, by_lead.get(_lead_id(lead) or "", ()), now=now) for lead in leads
+        _score(
+            card,
+            _complete(card, lead, fields, allow_missing=allow_missing),
+            by_lead.get(_lead_id(lead) or "", ()),
+            now,
+        )
+        for lead in leads
     )
+
+
+def group_events(
+    events: Iterable[EngagementEvent],
+) -> FrozenMap[str, tuple[EngagementEvent, ...]]:
+    """Events by their ``lead_id``, each lead's in the order given (for :func:`score_leads`).
+
+    An event without a ``lead_id`` belongs to no lead and is refused.
+
+    >>> from datetime import UTC
+    >>> at = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> grouped = group_events([EngagementEvent(kind="call", at=at, lead_id="L1")])
+    >>> [(lead, len(found)) for lead, found in grouped.items()]
+    [('L1', 1)]
+    """
+    grouped: dict[str, list[EngagementEvent]] = {}
+    for index, event in enumerate(events):
+        if not isinstance(event, EngagementEvent) or event.lead_id is None:
+            raise ScoringError(
+                obj="group_events",
+                field=f"events[{index}]",
+                value=event,
+                expected="an EngagementEvent with a lead_id",
+            )
+        grouped.setdefault(event.lead_id, []).append(event)
+    return FrozenMap({lead: tuple(found) for lead, found in grouped.items()})
 
 
 def score_cards(

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar
 
+import attrs
+
 from crmcore.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -62,6 +64,15 @@ def _repo(uow: UnitOfWork, sample: Sample) -> Any:
 
 def _ids(entities: list[Any]) -> list[str]:
     return [str(e.id) for e in entities]
+
+
+def _key(value: object) -> str:
+    """A key to collect distinct values that may not be hashable."""
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _bumped(entity: Any) -> Any:
+    return attrs.evolve(entity, version=3)
 
 
 class RepositoryContract(abc.ABC):
@@ -395,6 +406,83 @@ class RepositoryContract(abc.ABC):
                     ]
                     for index, (got, want) in enumerate(cases):
                         _check(got == want, f"{sample.name}: page {index} gave {_ids(got)}")
+
+    def test_list_by_any_field(self) -> None:
+        """Every field is a criterion, indexed or not, and selects what equality selects."""
+        with self._store() as store:
+            stored = self._seed(store, 6)
+            with store.unit_of_work() as uow:
+                for sample in SAMPLES:
+                    repo = _repo(uow, sample)
+                    rows = stored[sample.name]
+                    for field in attrs.fields(type(rows[0])):
+                        for value in {
+                            _key(getattr(r, field.name)): getattr(r, field.name) for r in rows[:3]
+                        }.values():
+                            want = [r for r in rows if getattr(r, field.name) == value]
+                            got = repo.list(**{field.name: value})
+                            _check(
+                                got == want,
+                                f"{sample.name}: {field.name}={value!r} selected {_ids(got)}, "
+                                f"expected {_ids(want)}",
+                            )
+                            page = repo.list(limit=1, offset=1, **{field.name: value})
+                            _check(page == want[1:2], f"{sample.name}: {field.name} page 2 of 1")
+
+    def test_list_pages_by_key(self) -> None:
+        """``after=`` returns the records after an id, whether or not that id exists."""
+        with self._store() as store:
+            stored = self._seed(store, 7)
+            with store.unit_of_work() as uow:
+                for sample in SAMPLES:
+                    repo = _repo(uow, sample)
+                    rows = stored[sample.name]
+                    pages: list[Any] = []
+                    after = None
+                    for _ in range(len(rows)):  # bounded: a store that ignores after must not hang
+                        page = repo.list(limit=2, after=after)
+                        if not page:
+                            break
+                        pages.extend(page)
+                        after = page[-1].id
+                    _check(pages == rows, f"{sample.name}: key pages gave {_ids(pages)}")
+                    between = str(rows[2].id) + "~"  # sorts after rows[2], before rows[3]
+                    got = repo.list(after=between)
+                    _check(got == rows[3:], f"{sample.name}: after a missing id gave {_ids(got)}")
+                    got = repo.list(after=rows[0].id, offset=1, limit=2)
+                    _check(got == rows[2:4], f"{sample.name}: after + offset gave {_ids(got)}")
+                    got = repo.list(after=rows[0].id, **{sample.criterion: sample.odd_value})
+                    _check(got == rows[2::2], f"{sample.name}: after + criterion gave {_ids(got)}")
+                    _check(repo.list(after=rows[-1].id) == [], f"{sample.name}: after the last")
+                    with _raises(ValidationError, f"{sample.name}: after=5") as caught:
+                        repo.list(after=5)
+                    _check("after" in str(caught[0]), "the error does not name after")
+
+    def test_add_many_stores_all_or_none(self) -> None:
+        """``add_many`` stores a batch at version 1, or refuses it whole."""
+        with self._store() as store:
+            with store.unit_of_work() as uow:
+                for sample in SAMPLES:
+                    repo = _repo(uow, sample)
+                    added = repo.add_many(sample.make(n) for n in (3, 1, 2))
+                    _check(
+                        [e.version for e in added] == [1, 1, 1],
+                        f"{sample.name}: add_many versions {[e.version for e in added]}",
+                    )
+                    _check(repo.list() == sorted(added, key=lambda e: str(e.id)), "not stored")
+                    for bad, kind in (
+                        ([sample.make(4), sample.make(2)], DuplicateError),
+                        ([sample.make(5), sample.make(5)], DuplicateError),
+                        ([sample.make(6), _bumped(sample.make(7))], ValidationError),
+                    ):
+                        with _raises(kind, f"{sample.name}: bad batch"):
+                            repo.add_many(bad)
+                        got = _ids(repo.list())
+                        want = _ids(sorted(added, key=lambda e: str(e.id)))
+                        _check(got == want, f"{sample.name}: a refused batch left {got}")
+            with store.unit_of_work() as uow:
+                for sample in SAMPLES:
+                    _check(len(_repo(uow, sample).list()) == 3, f"{sample.name}: not committed")
 
     def test_list_refuses_unknown_criteria(self) -> None:
         """An unknown field or a negative page is a ``ValidationError`` naming it."""

@@ -1,0 +1,206 @@
+"""The ``crmcore report`` subcommand: one self-contained HTML page per input (private).
+
+- ``report roi PLAN.json``: the plan's ROI report (plan format of ``roi plan``).
+- ``report clv SUMMARY.csv``: columns ``customer_id,frequency,recency,age[,monetary_value]``
+  (or the lifetimes names ``ID,x,t_x,T[,zbar]``).
+- ``report scoring SCORED.csv``: columns ``won`` (1/0, true/false) and ``probability``.
+- ``report sla EVALUATIONS.json``: a list of what ``crmcore sla evaluate`` prints.
+
+``-o report.html`` writes through a temporary file renamed into place, so a
+failed run never leaves half a page; ``-`` (the default) is standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from crmcore.cli._common import CliError, Subparsers, read_csv, read_json
+from crmcore.cli._roi import plan_from_json
+from crmcore.clv import CustomerSummary
+from crmcore.errors import ValidationError
+from crmcore.report import clv_report_page, roi_report_page, scoring_report_page, sla_report_page
+from crmcore.serialization import from_dict
+from crmcore.sla import SlaEvaluation
+
+__all__ = ["register"]
+
+_LIFETIMES_COLUMNS = {
+    "ID": "customer_id",
+    "x": "frequency",
+    "t_x": "recency",
+    "T": "age",
+    "zbar": "monetary_value",
+}
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``report roi|clv|scoring|sla`` to the ``crmcore`` parser."""
+    report = subparsers.add_parser(
+        "report",
+        help="one self-contained HTML report page (charts as SVG beside tables)",
+        description="Write one self-contained HTML page. Example: crmcore report roi plan.json "
+        "-o roi.html --locale fa_IR",
+    )
+    commands = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    for name, help_text, handler in (
+        ("roi", "ROI report of a plan JSON file (format of `crmcore roi plan`)", _roi),
+        ("clv", "CLV report of a customer summary CSV", _clv),
+        ("scoring", "evaluation of scored leads (CSV with won,probability)", _scoring),
+        ("sla", "SLA compliance of evaluations (JSON list from `crmcore sla evaluate`)", _sla),
+    ):
+        p = commands.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("input", help="input file, or - for standard input")
+        p.add_argument(
+            "-o", "--output", default="-", help="HTML file to write (default: standard output)"
+        )
+        p.add_argument(
+            "--locale",
+            default="en_US",
+            help="en_US (default) or fa_IR for a Persian, right-to-left page",
+        )
+        p.set_defaults(handler=handler)
+        _options(name, p)
+
+
+def _options(name: str, p: argparse.ArgumentParser) -> None:
+    if name == "clv":
+        p.add_argument("--currency", default="USD", help="currency of the spend (default USD)")
+        p.add_argument("--horizon", type=int, default=12, help="discounting steps (default 12)")
+        p.add_argument("--step", type=float, default=1.0, help="time units per step (default 1)")
+        p.add_argument("--discount-rate", default="0", help="discount rate per step (default 0)")
+        p.add_argument("--margin", default="1", help="profit margin on spend (default 1)")
+        p.add_argument("--top", type=int, default=20, help="customers listed (default 20)")
+    elif name == "scoring":
+        p.add_argument("--bins", type=int, default=10, help="calibration bins (default 10)")
+    elif name == "sla":
+        p.add_argument("--grain", choices=["day", "month", "jalali_month"], default="month")
+        p.add_argument("--kpi", help="only the KPIs of this name (e.g. resolve)")
+
+
+def _write(args: argparse.Namespace, html: str) -> int:
+    if args.output == "-":
+        sys.stdout.write(html)
+        return 0
+    target = Path(args.output)
+    directory = target.parent if str(target.parent) else Path()
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(html)
+        mask = os.umask(0)
+        os.umask(mask)
+        Path(temporary).chmod(0o666 & ~mask)  # mkstemp creates 0600; a page is for sharing
+        Path(temporary).replace(target)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            Path(temporary).unlink()
+        raise CliError(f"cannot write {args.output}: {err.strerror or err}") from None
+    return 0
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    if args.output == "-" or args.input == "-":
+        return
+    same = Path(args.output).resolve() == Path(args.input).resolve()
+    if same:
+        raise CliError(
+            f"-o {args.output}: the output would overwrite the input; choose another file"
+        )
+    if not Path(args.output).resolve().parent.is_dir():
+        raise CliError(f"-o {args.output}: no such directory")
+
+
+def _roi(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    report = plan_from_json(read_json(args.input)).report()
+    return _write(args, roi_report_page(report, locale=args.locale))
+
+
+def _cell(path: str, line: int, row: Mapping[str, str], column: str, kind: type[Any]) -> Any:
+    text = (row.get(column) or "").strip()
+    try:
+        if kind is bool:
+            return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}[
+                text.lower()
+            ]
+        return kind(text)
+    except (KeyError, ValueError):
+        expected = {bool: "1/0, true/false or yes/no", int: "an integer", float: "a number"}[kind]
+        raise ValidationError(
+            obj=f"{path} row {line}", field=column, value=text, expected=expected
+        ) from None
+
+
+def _clv(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    rows = [
+        {_LIFETIMES_COLUMNS.get(k, k): v for k, v in row.items()} for row in read_csv(args.input)
+    ]
+    needed = {"customer_id", "frequency", "recency", "age"}
+    if not rows or not needed <= set(rows[0]):
+        raise CliError(
+            f"{args.input}: needs the columns customer_id,frequency,recency,age[,monetary_value] "
+            "(or ID,x,t_x,T[,zbar]) and at least one row"
+        )
+    customers = [
+        CustomerSummary(
+            row["customer_id"],
+            frequency=_cell(args.input, line, row, "frequency", int),
+            recency=_cell(args.input, line, row, "recency", float),
+            age=_cell(args.input, line, row, "age", float),
+            monetary_value=row.get("monetary_value") or "0",
+        )
+        for line, row in enumerate(rows, start=2)
+    ]
+    page = clv_report_page(
+        customers,
+        currency=args.currency,
+        horizon=args.horizon,
+        step=args.step,
+        discount_rate=args.discount_rate,
+        margin=args.margin,
+        top=args.top,
+        locale=args.locale,
+    )
+    return _write(args, page)
+
+
+def _scoring(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    rows = read_csv(args.input)
+    if not rows or not {"won", "probability"} <= set(rows[0]):
+        raise CliError(
+            f"{args.input}: needs a header with the columns won,probability and at least one row"
+        )
+    labels = [_cell(args.input, n, row, "won", bool) for n, row in enumerate(rows, start=2)]
+    probabilities = [
+        _cell(args.input, n, row, "probability", float) for n, row in enumerate(rows, start=2)
+    ]
+    return _write(
+        args, scoring_report_page(labels, probabilities, bins=args.bins, locale=args.locale)
+    )
+
+
+def _plain(data: Any) -> Any:
+    # `sla evaluate` adds *_jalali display fields beside each datetime: not part of the type
+    if isinstance(data, Mapping):
+        return {k: _plain(v) for k, v in data.items() if not str(k).endswith("_jalali")}
+    if isinstance(data, list):
+        return [_plain(item) for item in data]
+    return data
+
+
+def _sla(args: argparse.Namespace) -> int:
+    _check_paths(args)
+    data = read_json(args.input)
+    items = data if isinstance(data, list) else [data]
+    evaluations = from_dict(_plain(items), list[SlaEvaluation])
+    page = sla_report_page(evaluations, grain=args.grain, kpi=args.kpi, locale=args.locale)
+    return _write(args, page)

@@ -1,0 +1,353 @@
+"""The ``crmcore service`` subcommands (private).
+
+``csat``, ``nps``, ``csi`` and ``contact-centre`` read CSV rows
+(:func:`crmcore.serialization.from_rows`); ``staffing`` reads arguments or a
+forecast CSV; ``queue`` and ``bill`` read one JSON document. Output is JSON
+(default), CSV or a table (``--format``). Columns: ``docs/service.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from crmcore.cli._common import (
+    CliError,
+    Subparsers,
+    read_csv,
+    read_json,
+    table,
+    write_csv,
+    write_json,
+)
+from crmcore.cli._sla import calendar_from_json
+from crmcore.errors import ValidationError
+from crmcore.models import Case
+from crmcore.pricing import Catalog, PriceList
+from crmcore.serialization import from_rows, make_converter
+from crmcore.service import (
+    BillingTerms,
+    CustomerValue,
+    InteractionEvent,
+    QueuePolicy,
+    RatingScale,
+    Staffing,
+    SurveyResponse,
+    TimeEntry,
+    bill_support,
+    contact_centre_metrics,
+    csi,
+    rank_open_cases,
+    required_agents,
+    staffing_plan,
+    summarize,
+)
+from crmcore.sla import Entitlement, SlaPolicy
+
+
+def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
+    """Typed records from a CSV file; integer columns parsed here (CSV cells are text)."""
+    raw = read_csv(path)
+    for row in raw:
+        for name in ints:
+            cell = (row.get(name) or "").strip()
+            if cell.lstrip("-").isdigit():
+                row[name] = int(cell)  # type: ignore[assignment]
+    return list(from_rows(raw, cl))
+
+
+def _emit(rows: list[dict[str, Any]], fmt: str) -> int:
+    if fmt == "json":
+        write_json(rows)
+    elif rows and fmt == "csv":
+        write_csv(rows, list(rows[0]))
+    elif rows:
+        print(table([[_cell(v) for v in r.values()] for r in rows], list(rows[0])))
+    return 0
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return "" if value is None else str(value)
+
+
+def _plain(result: object, skip: Iterable[str] = ("steps", "settings")) -> dict[str, Any]:
+    data = attrs.asdict(result, recurse=False)  # type: ignore[arg-type]
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in skip:
+            out[key] = _jsonable(value)
+    return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, tuple):
+        return "; ".join(map(str, value))
+    return value
+
+
+def _seconds(value: float, field: str) -> timedelta:
+    """A duration from a number of seconds given on the command line."""
+    if not math.isfinite(value) or abs(value) > 10**9:
+        raise ValidationError(
+            obj="service", field=field, value=value, expected="a finite number of seconds"
+        )
+    return timedelta(seconds=value)
+
+
+def _field(conv: Any, data: Mapping[str, Any], key: str, cl: Any, default: Any = None) -> Any:
+    """``data[key]`` structured as ``cl``; an error names the key."""
+    try:
+        return conv.structure(data.get(key, default), cl)
+    except ValidationError as err:
+        problems = "; ".join(e.message for e in err.errors) or err.message
+        raise ValidationError(
+            f"input.{key}: {problems}", obj="input", field=key, errors=err.errors
+        ) from None
+
+
+def _number(text: str, field: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValidationError(
+            obj="forecast", field=field, value=text, expected="a number"
+        ) from None
+
+
+def _scale(args: argparse.Namespace) -> RatingScale | None:
+    if args.scale is None:
+        return None
+    low, _, high = args.scale.partition("-")
+    if not (low.isdigit() and high.isdigit()):
+        raise CliError(f"--scale: expected LOW-HIGH such as 1-5, got {args.scale!r}")
+    return RatingScale(int(low), int(high), args.satisfied_from)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """``crmcore service csat|nps|ces``."""
+    responses = _rows(args.input, SurveyResponse, ints=("score",))
+    result = summarize(
+        responses, metric=args.metric, by=args.by, period=args.period, jalali=args.jalali,
+        scale=_scale(args), confidence=args.confidence,
+    )  # fmt: skip
+    return _emit([{"group": k, **_plain(r)} for k, r in result.items()], args.format)
+
+
+def run_csi(args: argparse.Namespace) -> int:
+    """``crmcore service csi``."""
+    responses = _rows(args.input, SurveyResponse, ints=("score",))
+    importance = (
+        _rows(args.importance, SurveyResponse, ints=("score",)) if args.importance else None
+    )
+    weights = read_json(args.weights) if args.weights else None
+    if weights is not None and not isinstance(weights, Mapping):
+        raise CliError(f"{args.weights}: expected a JSON object criterion -> weight")
+    result = csi(
+        responses, scale=_scale(args) or RatingScale(), weights=weights, importance=importance
+    )
+    if args.format == "json":
+        write_json({"index": result.index, "weights_from": result.weights_from,
+                    "criteria": [_plain(c) for c in result.criteria], "explain": list(result.explain())})  # fmt: skip
+        return 0
+    return _emit([_plain(c) for c in result.criteria], args.format)
+
+
+def run_contact_centre(args: argparse.Namespace) -> int:
+    """``crmcore service contact-centre``."""
+    events = _rows(args.input, InteractionEvent)
+    result = contact_centre_metrics(
+        events, by=args.by, answer_within=timedelta(seconds=args.answer_within),
+        abandon_treatment=args.abandon_treatment, short_abandon=timedelta(seconds=args.short_abandon),
+        percentile=args.percentile, interval=timedelta(minutes=args.interval),
+        timezone=args.timezone, fcr_days=args.fcr_days,
+    )  # fmt: skip
+    return _emit([_plain(m) for m in result], args.format)
+
+
+def run_staffing(args: argparse.Namespace) -> int:
+    """``crmcore service staffing``."""
+    asa_only = args.asa is not None and args.service_level is None
+    targets: dict[str, Any] = {
+        "interval": timedelta(minutes=args.interval),
+        "aht": _seconds(args.aht, "aht"),
+        "service_level": None
+        if asa_only
+        else (0.8 if args.service_level is None else args.service_level),
+        "answer_within": _seconds(args.answer_within, "answer_within"),
+        "asa": None if args.asa is None else _seconds(args.asa, "asa"),
+        "shrinkage": args.shrinkage,
+        "max_occupancy": args.max_occupancy,
+    }
+    if args.input is None:
+        if args.calls is None:
+            raise CliError("give --calls N or --input forecast.csv")
+        return _emit([_plain(required_agents(args.calls, **targets))], args.format)
+    conv = make_converter()
+    forecast: dict[datetime, float] = {}
+    for index, row in enumerate(read_csv(args.input), start=2):
+        if "start" not in row or "calls" not in row:
+            raise CliError(f"{args.input}: row {index} needs columns start,calls")
+        forecast[conv.structure(row["start"], datetime)] = _number(
+            row["calls"], f"row {index}.calls"
+        )
+    calendar = calendar_from_json(read_json(args.calendar), conv) if args.calendar else None
+    plan = staffing_plan(forecast, calendar=calendar, **targets)
+    rows = []
+    for item in plan:
+        staff = _plain(item.staffing) if item.staffing else dict.fromkeys(_STAFFING_COLUMNS)
+        staff.update(calls=item.calls, agents=staff["agents"] or 0, scheduled=item.scheduled)
+        rows.append(
+            {
+                "start": item.start.isoformat(),
+                "open_seconds": item.open_time.total_seconds(),
+                **staff,
+            }
+        )
+    return _emit(rows, args.format)
+
+
+_STAFFING_COLUMNS = tuple(f.name for f in attrs.fields(Staffing) if f.name != "steps")
+
+
+def run_queue(args: argparse.Namespace) -> int:
+    """``crmcore service queue``."""
+    data = read_json(args.input)
+    if not isinstance(data, Mapping):
+        raise CliError(f"{args.input}: expected a JSON object")
+    conv = make_converter()
+    ranked = rank_open_cases(
+        _field(conv, data, "cases", list[Case], []),
+        _field(conv, data, "policies", list[SlaPolicy], []),
+        now=_field(conv, data, "now", datetime),
+        calendars={
+            k: calendar_from_json(v, conv) for k, v in (data.get("calendars") or {}).items()
+        },
+        entitlements=_field(conv, data, "entitlements", list[Entitlement], []),
+        policy=_field(conv, data, "queue_policy", QueuePolicy, {}),
+        values=_field(conv, data, "values", dict[str, CustomerValue], {}),
+    )
+    rows = [{**_plain(r, skip=("steps",)), "explain": " | ".join(r.explain())} for r in ranked]
+    return _emit(rows, args.format)
+
+
+def run_bill(args: argparse.Namespace) -> int:
+    """``crmcore service bill``."""
+    data = read_json(args.input)
+    if not isinstance(data, Mapping):
+        raise CliError(f"{args.input}: expected a JSON object")
+    conv = make_converter()
+    result = bill_support(
+        _field(conv, data, "cases", list[Case], []),
+        _field(conv, data, "entries", list[TimeEntry], []),
+        entitlements=_field(conv, data, "entitlements", list[Entitlement], []),
+        terms=_field(conv, data, "terms", BillingTerms),
+        catalog=_field(conv, data, "catalog", Catalog),
+        price_list=_field(conv, data, "price_list", PriceList),
+        run_id=_field(conv, data, "run_id", str),
+        now=_field(conv, data, "now", datetime),
+    )
+    lines = [{**_plain(x, skip=("steps", "entries")), "amount": str(x.amount.amount),
+              "currency": x.amount.currency} for x in result.lines]  # fmt: skip
+    if args.format != "json":
+        return _emit(lines, args.format)
+    write_json({
+        "run_id": result.run_id, "lines": lines,
+        "invoices": [{"id": i.document.id, "total": str(i.total_amount.amount), "currency": i.currency}
+                     for i in result.invoices],
+        "entries": conv.unstructure(list(result.entries)), "explain": list(result.explain()),
+    })  # fmt: skip
+    return 0
+
+
+def _format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
+
+
+def _survey(commands: Any, name: str, help_text: str) -> None:
+    parser = commands.add_parser(name, help=help_text)
+    parser.add_argument(
+        "--input", required=True, help="CSV: score,at[,agent,team,channel,case_id,...]"
+    )
+    parser.add_argument(
+        "--by", choices=("agent", "team", "channel", "account", "criterion", "period")
+    )
+    parser.add_argument("--period", choices=("day", "month", "quarter", "year"), default="month")
+    parser.add_argument("--jalali", action="store_true", help="Jalali periods")
+    parser.add_argument("--scale", help="LOW-HIGH, e.g. 1-5 (default: the metric's own)")
+    parser.add_argument("--satisfied-from", type=int, help="CSAT: lowest satisfied answer")
+    parser.add_argument("--confidence", type=float, default=0.95)
+    _format(parser)
+    parser.set_defaults(handler=run_summary, metric=name)
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``crmcore service ...``."""
+    service = subparsers.add_parser(
+        "service", help="satisfaction, contact centre, staffing, queue, billing"
+    )
+    commands = service.add_subparsers(dest="service_command", metavar="COMMAND")
+    _survey(commands, "csat", "CSAT with a Wilson interval, per group")
+    _survey(commands, "nps", "NPS with its standard error, per group")
+    _survey(commands, "ces", "customer effort score, per group")
+    index = commands.add_parser("csi", help="customer satisfaction index over weighted criteria")
+    index.add_argument("--input", required=True, help="CSV: criterion,score,at")
+    index.add_argument("--weights", help="JSON: criterion -> weight")
+    index.add_argument("--importance", help="CSV: criterion,score,at importance ratings")
+    index.add_argument("--scale", help="LOW-HIGH (default 1-5)")
+    index.add_argument("--satisfied-from", type=int)
+    _format(index)
+    index.set_defaults(handler=run_csi)
+    cc = commands.add_parser("contact-centre", help="service level, ASA, abandons, AHT, FCR")
+    cc.add_argument(
+        "--input", required=True, help="CSV event log: interaction_id,kind,at,queue,agent,..."
+    )
+    cc.add_argument(
+        "--by", choices=("all", "queue", "agent", "channel", "day", "interval"), default="all"
+    )
+    cc.add_argument("--answer-within", type=float, default=20.0, help="seconds (T)")
+    cc.add_argument("--short-abandon", type=float, default=0.0, help="seconds")
+    cc.add_argument(
+        "--abandon-treatment",
+        choices=("failed", "ignored", "excluded_within_threshold"),
+        default="failed",
+    )
+    cc.add_argument("--percentile", type=float, default=0.9)
+    cc.add_argument("--interval", type=int, choices=(15, 30, 60), default=30, help="minutes")
+    cc.add_argument("--timezone", default="UTC")
+    cc.add_argument("--fcr-days", type=int, help="first-contact resolution window (days)")
+    _format(cc)
+    cc.set_defaults(handler=run_contact_centre)
+    staff = commands.add_parser("staffing", help="Erlang C agents for a target")
+    staff.add_argument("--calls", type=float, help="calls in one interval")
+    staff.add_argument("--input", help="CSV forecast: start,calls")
+    staff.add_argument("--calendar", help='calendar JSON (e.g. {"preset": "iran"})')
+    staff.add_argument("--interval", type=int, default=30, help="minutes")
+    staff.add_argument("--aht", type=float, required=True, help="average handle time, seconds")
+    staff.add_argument("--service-level", type=float)
+    staff.add_argument("--answer-within", type=float, default=20.0, help="seconds")
+    staff.add_argument("--asa", type=float, help="target average speed of answer, seconds")
+    staff.add_argument("--shrinkage", type=float, default=0.0)
+    staff.add_argument("--max-occupancy", type=float, default=1.0)
+    _format(staff)
+    staff.set_defaults(handler=run_staffing)
+    queue = commands.add_parser("queue", help="rank open cases by breach risk, value, priority")
+    queue.add_argument(
+        "--input", required=True, help="JSON: cases, policies, calendars, values, queue_policy, now"
+    )
+    _format(queue)
+    queue.set_defaults(handler=run_queue)
+    bill = commands.add_parser("bill", help="invoice support beyond the contract")
+    bill.add_argument(
+        "--input", required=True, help="JSON: cases, entries, entitlements, terms, catalog, ..."
+    )
+    _format(bill)
+    bill.set_defaults(handler=run_bill)

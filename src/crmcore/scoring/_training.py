@@ -1,0 +1,292 @@
+"""Training pipeline: closed leads from table rows, train-validate-refit (private).
+
+See ``crmcore.scoring``. These functions hold the rules the ``crmcore score
+train`` command follows, so a notebook or a service gets the same model as
+the command line from the same rows.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import attrs
+
+from crmcore import _checks as check
+from crmcore._backend import Backend
+from crmcore.errors import InsufficientDataError, ValidationError
+from crmcore.scoring import evaluation
+from crmcore.scoring._predictive import (
+    ClosedLead,
+    LogisticModel,
+    NaiveBayesModel,
+    evaluate_model,
+    split_history,
+    train_logistic,
+    train_naive_bayes,
+)
+
+__all__ = [
+    "WON_WORDS",
+    "ModelKind",
+    "TrainedModel",
+    "TrainingSet",
+    "history_from_rows",
+    "train_model",
+]
+
+WON_WORDS: Mapping[str, bool] = {
+    **dict.fromkeys(("1", "true", "yes", "y", "won", "t"), True),
+    **dict.fromkeys(("0", "false", "no", "n", "lost", "f"), False),
+}
+"""Target cell texts (compared case-insensitively) and the outcome each means."""
+
+
+class ModelKind(enum.StrEnum):
+    """Which predictive model :func:`train_model` fits."""
+
+    NAIVE_BAYES = "naive_bayes"
+    """Odoo's frequency model (:func:`~crmcore.scoring.train_naive_bayes`)."""
+    LOGISTIC = "logistic"
+    """L2 logistic regression (:func:`~crmcore.scoring.train_logistic`)."""
+
+
+def _leads(value: Iterable[ClosedLead]) -> tuple[ClosedLead, ...]:
+    return tuple(value)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class TrainingSet:
+    """Closed leads and the features a model is trained on."""
+
+    history: tuple[ClosedLead, ...] = attrs.field(
+        converter=_leads, validator=check.items_of(ClosedLead)
+    )
+    categorical: tuple[str, ...] = attrs.field(converter=_names, validator=check.items_of(str))
+    """Fields whose values are categories (every model)."""
+    numeric: tuple[str, ...] = attrs.field(
+        default=(), converter=_names, validator=check.items_of(str)
+    )
+    """Fields whose values are numbers (logistic models; naive Bayes ignores them)."""
+
+
+@attrs.frozen(kw_only=True)
+class TrainedModel:
+    """A model fitted on the whole history, with its held-out evaluation."""
+
+    model: NaiveBayesModel | LogisticModel
+    """Fitted on every closed lead; ``validation_auc`` set from :attr:`validation`."""
+    validation: evaluation.Evaluation
+    """Metrics of the refit on the training part, on the held-out part."""
+    train_size: int
+    """Number of leads the validation refit was trained on."""
+
+
+def _column_error(column: str, first: Mapping[str, object]) -> ValidationError:
+    have = ", ".join(str(k) for k in first)
+    return ValidationError(
+        obj="history_from_rows",
+        field=column,
+        value=column,
+        expected=f"a column of the rows (have: {have})",
+    )
+
+
+def _won(value: object, row: int, column: str) -> bool:
+    plain = check.plain_scalar(value)
+    if isinstance(plain, bool):
+        return plain
+    text = "" if plain is None else str(plain).strip().casefold()
+    if text in WON_WORDS:
+        return WON_WORDS[text]
+    raise ValidationError(
+        obj=f"row {row}",
+        field=column,
+        value=value,
+        expected="won or lost: " + "/".join(WON_WORDS),
+    )
+
+
+def _text(value: object) -> str | None:
+    plain = check.plain_scalar(value)
+    text = "" if plain is None else str(plain).strip()
+    return text or None
+
+
+def _closed_at(value: object, row: int, column: str) -> datetime | None:
+    plain = check.plain_scalar(value)
+    if plain is None or (isinstance(plain, str) and not plain.strip()):
+        return None
+    moment = plain
+    if isinstance(plain, str):
+        try:
+            moment = datetime.fromisoformat(plain.strip())
+        except ValueError:
+            moment = plain
+    if isinstance(moment, datetime) and moment.utcoffset() is not None:
+        return moment
+    raise ValidationError(
+        obj=f"row {row}",
+        field=column,
+        value=value,
+        expected="an ISO 8601 datetime with a UTC offset, or empty",
+    )
+
+
+def _features(
+    first: Mapping[str, object],
+    fields: Sequence[str],
+    numeric: Sequence[str],
+    special: Sequence[str | None],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    for column in [*special, *fields, *numeric]:
+        if column is not None and column not in first:
+            raise _column_error(column, first)
+    skip = {*special, "id", *numeric}
+    chosen = list(fields) or [str(c) for c in first if c not in skip]
+    return tuple(f for f in chosen if f not in numeric), tuple(numeric)
+
+
+def history_from_rows(
+    rows: Iterable[Mapping[str, object]],
+    *,
+    target: str,
+    fields: Sequence[str] = (),
+    numeric: Sequence[str] = (),
+    team_field: str | None = None,
+    stage_field: str | None = None,
+    closed_field: str | None = None,
+    start: int = 2,
+) -> TrainingSet:
+    """Closed leads built from table rows (a CSV export, DataFrame records), one per row.
+
+    Column rules:
+
+    - ``target`` holds the outcome: a bool, or a text
+      (``1/true/yes/y/won/t`` won, ``0/false/no/n/lost/f`` lost, any case);
+      anything else, an empty cell included, is refused.
+    - ``fields`` are the categorical features; when none are named, every
+      column except the target, team, stage and close columns, ``id`` and the
+      ``numeric`` columns.
+    - ``numeric`` are number features (used by logistic models).
+    - ``team_field`` and ``stage_field`` hold the sales team and the stage
+      reached; ``closed_field`` the close datetime (ISO 8601 with offset),
+      which lets :func:`train_model` validate on the newest leads.
+    - An empty cell, ``None`` or NaN is unknown; numpy scalars are accepted.
+      Every named column must exist; errors name the row (the header is row
+      1, so the first row is ``start`` = 2).
+
+    >>> rows = [{"id": "1", "source": "web", "won": "yes"}, {"id": "2", "source": "", "won": "0"}]
+    >>> data = history_from_rows(rows, target="won")
+    >>> data.categorical, [(dict(h.features), h.won) for h in data.history]
+    (('source',), [({'source': 'web'}, True), ({}, False)])
+    """
+    table = list(rows)
+    if not table:
+        raise InsufficientDataError(
+            obj="history_from_rows", field="rows", value=0, expected="one or more closed leads"
+        )
+    categorical, numbers = _features(
+        table[0], fields, numeric, (target, team_field, stage_field, closed_field)
+    )
+    read = [*categorical, *numbers]
+    history = [
+        ClosedLead(
+            features={k: row.get(k) for k in read},
+            won=_won(row.get(target), number, target),
+            team=_text(row.get(team_field)) if team_field else None,
+            stage=_text(row.get(stage_field)) if stage_field else None,
+            closed_at=_closed_at(row.get(closed_field), number, closed_field)
+            if closed_field
+            else None,
+        )
+        for number, row in enumerate(table, start=start)
+    ]
+    return TrainingSet(history=history, categorical=categorical, numeric=numbers)
+
+
+def _fit(
+    data: TrainingSet,
+    history: Sequence[ClosedLead],
+    kind: ModelKind,
+    *,
+    stages: Sequence[str],
+    c: float,
+    min_won: int,
+    min_lost: int,
+    backend: Backend,
+) -> NaiveBayesModel | LogisticModel:
+    if kind is ModelKind.LOGISTIC:
+        return train_logistic(
+            history,
+            categorical=data.categorical,
+            numeric=data.numeric,
+            c=c,
+            min_won=min_won,
+            min_lost=min_lost,
+            backend=backend,
+        )
+    return train_naive_bayes(
+        history, data.categorical, stages=stages, min_won=min_won, min_lost=min_lost
+    )
+
+
+def _kind(value: ModelKind | str) -> ModelKind:
+    try:
+        return ModelKind(value)
+    except ValueError:
+        raise ValidationError(
+            obj="train_model",
+            field="kind",
+            value=value,
+            expected="one of " + ", ".join(repr(k.value) for k in ModelKind),
+        ) from None
+
+
+def train_model(
+    data: TrainingSet,
+    *,
+    kind: ModelKind | str = ModelKind.NAIVE_BAYES,
+    stages: Sequence[str] = (),
+    c: float = 1.0,
+    min_won: int = 40,
+    min_lost: int = 40,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    backend: Backend = "auto",
+) -> TrainedModel:
+    """Train a model of ``kind`` on every closed lead and validate it honestly.
+
+    The model returned is fitted on the whole history, and the minimum-data
+    checks (``min_won``, ``min_lost``; Dynamics 365's 40 and 40) apply to it.
+    Its ``validation_auc`` comes from a refit on the training part of
+    :func:`~crmcore.scoring.split_history` (the older leads when every lead
+    has ``closed_at``, else a shuffle seeded with ``seed``) scored on the
+    held-out ``test_fraction``; the refit needs only one won and one lost
+    lead. ``stages`` (naive Bayes) and ``c``/``backend`` (logistic) are passed
+    to the trainer.
+    """
+    which = _kind(kind)
+    model = _fit(
+        data,
+        data.history,
+        which,
+        stages=stages,
+        c=c,
+        min_won=min_won,
+        min_lost=min_lost,
+        backend=backend,
+    )
+    train, test = split_history(list(data.history), test_fraction=test_fraction, seed=seed)
+    refit = _fit(data, train, which, stages=stages, c=c, min_won=1, min_lost=1, backend=backend)
+    validation = evaluate_model(refit, test)
+    return TrainedModel(
+        model=attrs.evolve(model, validation_auc=validation.roc_auc),
+        validation=validation,
+        train_size=len(train),
+    )
