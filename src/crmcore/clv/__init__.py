@@ -25,7 +25,7 @@
 
 from crmcore.clv._bgnbd import BetaGeoFit, BetaGeoModel
 from crmcore.clv._clv import (
-    CustomerValue,
+    CustomerLifetimeValue,
     MarginTiming,
     customer_lifetime_values,
     customer_npv,
@@ -60,8 +60,8 @@ __all__ = [
     "CalibrationHoldout",
     "ClvFit",
     "ClvPrediction",
+    "CustomerLifetimeValue",
     "CustomerSummary",
-    "CustomerValue",
     "GammaGammaFit",
     "GammaGammaModel",
     "MarginTiming",

@@ -23,7 +23,7 @@ from crmcore.money import Money, to_decimal
 from crmcore.roi import Amount, Rate, xnpv
 
 __all__ = [
-    "CustomerValue",
+    "CustomerLifetimeValue",
     "MarginTiming",
     "customer_lifetime_values",
     "customer_npv",
@@ -205,7 +205,7 @@ def customer_npv(
 
 
 @attrs.frozen
-class CustomerValue:
+class CustomerLifetimeValue:
     """One customer's predicted value from the fitted models (floats are model output)."""
 
     customer_id: str
@@ -252,7 +252,7 @@ def customer_lifetime_values(
     margin: Rate = Decimal(1),
     step: float = 1.0,
     backend: Backend = "auto",
-) -> tuple[CustomerValue, ...]:
+) -> tuple[CustomerLifetimeValue, ...]:
     """Discounted CLV per customer from BG/NBD (or Pareto/NBD) + Gamma-Gamma, highest first.
 
     CLV = margin × E[spend | x, m̄] × Σₖ₌₁..horizon (E[Y(k·step)] − E[Y((k−1)·step)]) / (1 + d)ᵏ,
@@ -289,7 +289,7 @@ def customer_lifetime_values(
             Decimal(repr(value * discounted)) if math.isfinite(value * discounted) else Decimal(0)
         )
         result.append(
-            CustomerValue(
+            CustomerLifetimeValue(
                 customer_id=customer.customer_id,
                 probability_alive=p_alive,
                 expected_transactions=previous,

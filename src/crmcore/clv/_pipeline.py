@@ -20,7 +20,7 @@ import attrs
 from crmcore import _checks as check
 from crmcore._backend import Backend
 from crmcore.clv._bgnbd import BetaGeoFit, BetaGeoModel
-from crmcore.clv._clv import CustomerValue, customer_lifetime_values
+from crmcore.clv._clv import CustomerLifetimeValue, customer_lifetime_values
 from crmcore.clv._gammagamma import GammaGammaFit, GammaGammaModel
 from crmcore.clv._pareto import ParetoNbdFit, ParetoNbdModel
 from crmcore.clv._summary import CustomerSummary
@@ -153,7 +153,7 @@ class ClvPrediction:
     """The models of a CLV run and the customers they value, most valuable first."""
 
     fit: ClvFit
-    values: tuple[CustomerValue, ...]
+    values: tuple[CustomerLifetimeValue, ...]
 
 
 def predict_clv(

@@ -7,8 +7,8 @@ from typing import Any
 from crmcore.cli._common import table
 from crmcore.clv import (
     BetaGeoModel,
+    CustomerLifetimeValue,
     CustomerSummary,
-    CustomerValue,
     GammaGammaModel,
     customer_lifetime_values,
 )
@@ -27,7 +27,7 @@ def demo_customers() -> list[CustomerSummary]:
     ]
 
 
-def demo_values() -> tuple[CustomerValue, ...]:
+def demo_values() -> tuple[CustomerLifetimeValue, ...]:
     """The next 12 months' value of :func:`demo_customers` under the CDNOW models."""
     # The published CDNOW estimates: BG/NBD (FHL 2005), Gamma-Gamma (Fader & Hardie 2013).
     purchases = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
