@@ -44,11 +44,13 @@ from crmcore.calendars._jalali import (
     parse_jalali,
     to_jalali,
 )
+from crmcore.calendars._periods import CalendarPeriod, PeriodUnit, period_grid, period_of
 from crmcore.calendars._presets import from_country, iran, iran_solar_holidays
 from crmcore.calendars._schedule import ScheduleChange, TimeSpan, WeeklySchedule
 
 __all__ = [
     "BusinessCalendar",
+    "CalendarPeriod",
     "CountryHolidays",
     "DayOverride",
     "ExplicitHolidays",
@@ -56,6 +58,7 @@ __all__ = [
     "Holiday",
     "HolidaySource",
     "JalaliHoliday",
+    "PeriodUnit",
     "RRuleHoliday",
     "ScheduleChange",
     "TimeSpan",
@@ -71,5 +74,7 @@ __all__ = [
     "jalali_month_range",
     "merge_holidays",
     "parse_jalali",
+    "period_grid",
+    "period_of",
     "to_jalali",
 ]

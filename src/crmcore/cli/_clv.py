@@ -13,13 +13,10 @@ file) or ``customer_id,frequency,recency,T[,monetary_value]``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
-
-import cattrs
 
 from crmcore.cli._common import CliError, Subparsers, read_csv, write_csv, write_json
 from crmcore.clv import (
@@ -35,7 +32,7 @@ from crmcore.clv import (
     rfm_segments,
     summarize_transactions,
 )
-from crmcore.serialization import from_rows, make_converter
+from crmcore.serialization import from_rows
 
 __all__ = ["register"]
 
@@ -104,29 +101,6 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _csv_converter() -> cattrs.Converter:
-    # CSV cells are text: numbers of a summary are read from their digits.
-    conv = make_converter()
-    base_int = conv.get_structure_hook(int)
-    base_float = conv.get_structure_hook(float)
-
-    def as_int(value: Any, cl: type[Any]) -> Any:
-        text = value.strip() if isinstance(value, str) else value
-        if isinstance(text, str) and text.lstrip("-").isdigit():
-            text = int(text)
-        return base_int(text, cl)
-
-    def as_float(value: Any, cl: type[Any]) -> Any:
-        if isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                value = float(value)
-        return base_float(value, cl)
-
-    conv.register_structure_hook(int, as_int)
-    conv.register_structure_hook(float, as_float)
-    return conv
-
-
 def _day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
@@ -182,7 +156,7 @@ def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
         if not rows:
             raise CliError(f"{args.summary}: no rows")
         summaries = _summary_rows(args.summary, rows)
-        return list(from_rows(summaries, CustomerSummary, converter=_csv_converter()))
+        return list(from_rows(summaries, CustomerSummary))
     purchases = read_purchases(args.transactions, args.currency)
     as_of = _day(args.as_of, "--as-of")
     return list(summarize_transactions(purchases, as_of=as_of, unit=args.period))
