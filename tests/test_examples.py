@@ -93,6 +93,34 @@ def test_flows(capsys: pytest.CaptureFixture[str]) -> None:
     assert abs(xirr - Decimal("0.373362534")) < Decimal("1e-9")  # Microsoft's XIRR documentation
 
 
+def test_rfm(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run(capsys, "segment", "rfm", str(EXAMPLES / "purchases.csv"))
+    rows = {row["customer_id"]: row for row in csv.DictReader(io.StringIO(out))}
+    # Cut-off 2026-03-19 (A's last purchase). Recency days: A 0, B 18, C 108 (Dec 31 +
+    # Jan 31 + Feb 28 + 18), D 199 (2025-09-01: 181 days to 1 March + 18), E 363.
+    # With 5 customers a score is 1 + the number of customers with a worse value:
+    # R: A 5, B 4, C 3, D 2, E 1; F (3, 2, 1, 4, 1): A 4, B 3, C 1, D 5, E 1 (ties equal);
+    # M (12M, 3.5M, 20M, 2M, 0.7M): A 4, B 3, C 5, D 2, E 1.
+    assert {c: r["rfm"] for c, r in rows.items()} == {
+        "A": "544",
+        "B": "433",
+        "C": "315",
+        "D": "252",
+        "E": "111",
+    }
+    assert [rows[c]["recency_days"] for c in "ABCDE"] == ["0", "18", "108", "199", "363"]
+    # the grid (RfmSegment): R5 F4 champions, R4 F3 potential loyalist, R3 F1 about to
+    # sleep, R2 F5 cannot lose, R1 F1 hibernating
+    assert [rows[c]["segment"] for c in "ABCDE"] == [
+        "champions",
+        "potential_loyalist",
+        "about_to_sleep",
+        "cannot_lose",
+        "hibernating",
+    ]
+    assert rows["A"]["monetary"] == "12000000"
+
+
 def test_calendar(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(
         run(
@@ -116,7 +144,7 @@ def test_calendar(capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_readme_command_is_tested() -> None:
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     commands = [line for line in readme.splitlines() if line.startswith("crmcore ")]
-    assert len(commands) == 7
+    assert len(commands) == 8
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

@@ -667,6 +667,9 @@ def test_from_rows_reads_numbers_and_flags_from_text_cells() -> None:
     ]
     got = [lead.employees for lead in from_rows(rows, Lead)]
     assert got == [1200, 34, None]
+    # "1" and "0" in a number column are numbers (they also spell flags in a bool column)
+    ones = [{"id": "L-6", "last_name": "Y", "employees": cell} for cell in ("1", "0", "۱")]
+    assert [lead.employees for lead in from_rows(ones, Lead)] == [1, 0, 1]
     with pytest.raises(ValidationError) as caught:
         list(from_rows([{"id": "L-4", "last_name": "X", "employees": "yes"}], Lead))
     assert caught.value.obj == "row 2"

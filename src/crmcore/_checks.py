@@ -37,6 +37,21 @@ def require_aware(value: object, *, obj: str, field: str) -> datetime:
     return value
 
 
+def require_rate(value: object, *, obj: str, field: str) -> Decimal:
+    """A rate (per period) as Decimal > -1; floats go through their shortest repr."""
+    from crmcore.money import to_decimal  # noqa: PLC0415  (money imports this module)
+
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(obj=obj, field=field, value=value, expected="a finite rate")
+        rate = Decimal(repr(value))
+    else:
+        rate = to_decimal(value, obj=obj, field=field)
+    if rate <= -1:
+        raise ValidationError(obj=obj, field=field, value=value, expected="a rate > -1")
+    return rate
+
+
 def require_date(value: object, *, obj: str, field: str) -> date:
     """Return ``value`` if it is a ``date`` (and not a ``datetime``), else raise."""
     if not isinstance(value, date) or isinstance(value, datetime):
@@ -247,6 +262,15 @@ def require_items(
     return result
 
 
+def required_date() -> Check:
+    """attrs validator: a date (not a datetime)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
 def plain_scalar(value: object) -> object:
     """``value`` as a plain Python scalar, with missing values as ``None``.
 
@@ -270,15 +294,6 @@ def plain_scalar(value: object) -> object:
     if module.startswith("pandas.") and kind.__name__ in {"NAType", "NaTType"}:
         return None
     return value
-
-
-def required_date() -> Check:
-    """attrs validator: a date (not a datetime)."""
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        require_date(value, obj=_owner(instance), field=attribute.name)
-
-    return check
 
 
 def positive_timedelta(*, optional: bool = False) -> Check:

@@ -159,13 +159,16 @@ _TRUE = frozenset({"true", "yes", "1", "t", "y"})
 _FALSE = frozenset({"false", "no", "0", "f", "n"})
 
 
-def _cell(value: Any) -> Any:
-    """A CSV cell as the number or flag it spells, digits of any script accepted."""
+def _cell(value: Any, *, flags: bool = True) -> Any:
+    """A CSV cell as the number or flag it spells, digits of any script accepted.
+
+    With ``flags=False`` (an int or float field) "1" and "0" are numbers, not flags.
+    """
     if not isinstance(value, str):
         return value
     text = value.strip().translate(_DIGITS).replace(",", "").replace("_", "")
     lowered = text.lower()
-    if lowered in _TRUE or lowered in _FALSE:
+    if flags and (lowered in _TRUE or lowered in _FALSE):
         return lowered in _TRUE
     try:
         return int(text)
@@ -178,12 +181,12 @@ def _cell(value: Any) -> Any:
 
 
 def _text_int(value: Any, cl: type[Any]) -> Any:
-    cell = _cell(value)
+    cell = _cell(value, flags=False)
     return _structure_int(value if isinstance(cell, bool) else cell, cl)
 
 
 def _text_float(value: Any, cl: type[Any]) -> float:
-    cell = _cell(value)
+    cell = _cell(value, flags=False)
     return _structure_float(value if isinstance(cell, bool) else cell, cl)
 
 

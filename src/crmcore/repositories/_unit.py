@@ -7,8 +7,6 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
-
 from crmcore.errors import (
     ConcurrencyError,
     DuplicateError,

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli import _pricing, _roi
+from crmcore.cli import _pricing
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import clv, roi
 from crmcore.cli._demo import sales as _sales_demo
 from crmcore.cli._demo import scoring as _scoring
 from crmcore.cli._demo import service as _service
@@ -38,7 +39,7 @@ def register(subparsers: Subparsers) -> None:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla_demo, _scoring, _roi, _sales_demo, _service):
+    for module in (_pricing, _sla_demo, _scoring, roi, clv, _sales_demo, _service):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())

@@ -6,7 +6,7 @@ runs in its own environment::
     python3 -m venv /tmp/lifetimes-venv
     /tmp/lifetimes-venv/bin/pip install lifetimes==0.11.3 "pandas<2" "numpy<1.27" "scipy<1.12" \\
         attrs cattrs babel jdatetime holidays python-dateutil
-    /tmp/lifetimes-venv/bin/python benchmarks/roi_lifetimes.py
+    /tmp/lifetimes-venv/bin/python benchmarks/clv_lifetimes.py
 
 crmcore is imported from ``src/`` of this checkout.
 """
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
 
-from crmcore.roi import BetaGeoModel, CustomerSummary, GammaGammaModel, ParetoNbdModel
+from crmcore.clv import BetaGeoModel, CustomerSummary, GammaGammaModel, ParetoNbdModel
 
 SUMMARY = Path("/work/shared/data/cdnow/cdnow_customers_summary_with_transactions.csv")
 

@@ -1,4 +1,4 @@
-"""Transactions summarised per customer into (x, t_x, T, mean spend) (private)."""
+"""Purchases, and purchases summarised per customer into (x, t_x, T, mean spend) (private)."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from typing import Any
 
 import attrs
 
-from crmcore._checks import require_date
-from crmcore.errors import ValidationError
+from crmcore import _checks as check
+from crmcore.errors import InsufficientDataError, ValidationError
 from crmcore.money import Money, to_decimal
 
 __all__ = [
     "CalibrationHoldout",
     "CustomerSummary",
+    "Purchase",
     "TimeUnit",
-    "Transaction",
     "calibration_holdout",
+    "last_purchase_day",
     "summarize_transactions",
 ]
 
@@ -93,6 +94,23 @@ def _mean_spend(value: object) -> Decimal:
 
 
 @attrs.frozen
+class Purchase:
+    """One purchase: who, on which (local) day, for how much.
+
+    The one purchase record of crmcore: RFM segmentation, transaction
+    summaries and CLV all read it.
+
+    >>> from crmcore.money import Money
+    >>> Purchase("c1", date(2026, 3, 21), Money("1500000", "IRR"))
+    Purchase(customer_id='c1', on=datetime.date(2026, 3, 21), amount=Money('1500000', 'IRR'))
+    """
+
+    customer_id: str = attrs.field(validator=check.text(max_length=200))
+    on: date = attrs.field(validator=check.required_date())
+    amount: Money = attrs.field(validator=check.money())
+
+
+@attrs.frozen
 class CustomerSummary:
     """One customer's purchase history reduced to the BG/NBD inputs.
 
@@ -112,20 +130,13 @@ class CustomerSummary:
     crmcore.errors.ValidationError: CustomerSummary.recency: got 40.0 (float); expected a recency <= age (38.0)
     """
 
-    customer_id: str
+    customer_id: str = attrs.field(validator=check.text(max_length=200))
     frequency: int = attrs.field(validator=_check_frequency)
     recency: float = attrs.field(converter=_recency)
     age: float = attrs.field(converter=_age)
     monetary_value: Decimal = attrs.field(default=Decimal(0), converter=_mean_spend)
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.customer_id, str) or not self.customer_id:
-            raise ValidationError(
-                obj="CustomerSummary",
-                field="customer_id",
-                value=self.customer_id,
-                expected="a non-empty string",
-            )
         if self.recency > self.age:
             raise ValidationError(
                 obj="CustomerSummary",
@@ -143,31 +154,6 @@ class CustomerSummary:
 
 
 @attrs.frozen
-class Transaction:
-    """One purchase: who, on which (local) day, for how much."""
-
-    customer_id: str = attrs.field()
-    on: date = attrs.field()
-    amount: Money = attrs.field()
-
-    @customer_id.validator
-    def _check_customer(self, _attribute: object, value: object) -> None:
-        if not isinstance(value, str) or not value:
-            raise ValidationError(
-                obj="Transaction", field="customer_id", value=value, expected="a non-empty string"
-            )
-
-    @on.validator
-    def _check_on(self, _attribute: object, value: object) -> None:
-        require_date(value, obj="Transaction", field="on")
-
-    @amount.validator
-    def _check_amount(self, _attribute: object, value: object) -> None:
-        if not isinstance(value, Money):
-            raise ValidationError(obj="Transaction", field="amount", value=value, expected="Money")
-
-
-@attrs.frozen
 class CalibrationHoldout:
     """A customer's calibration summary and what they did in the holdout period."""
 
@@ -181,24 +167,21 @@ class CalibrationHoldout:
 
 
 def _days_by_customer(
-    transactions: Iterable[Transaction], end: date
+    purchases: Iterable[Purchase], end: date, obj: str
 ) -> dict[str, dict[date, Decimal]]:
     days: dict[str, dict[date, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     currency: str | None = None
-    for index, tx in enumerate(transactions):
-        if not isinstance(tx, Transaction):
+    for index, tx in enumerate(purchases):
+        if not isinstance(tx, Purchase):
             raise ValidationError(
-                obj="summarize_transactions",
-                field=f"transactions[{index}]",
-                value=tx,
-                expected="a Transaction",
+                obj=obj, field=f"purchases[{index}]", value=tx, expected="a Purchase"
             )
         if currency is None:
             currency = tx.amount.currency
         elif tx.amount.currency != currency:
             raise ValidationError(
-                obj="summarize_transactions",
-                field=f"transactions[{index}].amount",
+                obj=obj,
+                field=f"purchases[{index}].amount",
                 value=tx.amount,
                 expected=f"an amount in {currency} like the others",
             )
@@ -236,70 +219,94 @@ def _unit(unit: TimeUnit | str) -> TimeUnit:
         ) from None
 
 
+def last_purchase_day(purchases: Iterable[Purchase]) -> date:
+    """The day of the latest purchase: the default cut-off (``as_of``) of a purchase history.
+
+    >>> from crmcore.money import Money
+    >>> last_purchase_day([Purchase("a", date(2026, 1, 5), Money(1, "USD")),
+    ...                    Purchase("b", date(2026, 2, 1), Money(2, "USD"))])
+    datetime.date(2026, 2, 1)
+    """
+    items = check.require_items(purchases, Purchase, obj="last_purchase_day", field="purchases")
+    if not items:
+        raise InsufficientDataError(
+            obj="last_purchase_day", field="purchases", value=0, expected="one or more purchases"
+        )
+    return max(p.on for p in items)
+
+
 def summarize_transactions(
-    transactions: Iterable[Transaction],
+    purchases: Iterable[Purchase],
     *,
-    observation_end: date,
+    as_of: date | None = None,
     unit: TimeUnit | str = TimeUnit.WEEK,
 ) -> tuple[CustomerSummary, ...]:
-    """Summarise transactions up to ``observation_end`` (inclusive), one row per customer.
+    """Summarise purchases up to ``as_of`` (inclusive), one row per customer.
 
+    ``as_of`` is the end of observation: purchases after it are not seen;
+    left out, it is the day of the last purchase (:func:`last_purchase_day`).
     Times are fractional units (days / 7 for weeks): rounding to whole
     periods changes the fitted parameters. Purchases on the same day count
     once, with their amounts added. Rows are sorted by customer id.
 
     >>> from datetime import date
     >>> from crmcore.money import Money
-    >>> txs = [Transaction("a", date(1997, 1, 1), Money("29.33", "USD")),
-    ...        Transaction("a", date(1997, 1, 18), Money("29.73", "USD")),
-    ...        Transaction("a", date(1997, 8, 2), Money("14.96", "USD")),
-    ...        Transaction("a", date(1997, 8, 2), Money("1.00", "USD"))]
-    >>> s, = summarize_transactions(txs, observation_end=date(1997, 9, 30))
+    >>> txs = [Purchase("a", date(1997, 1, 1), Money("29.33", "USD")),
+    ...        Purchase("a", date(1997, 1, 18), Money("29.73", "USD")),
+    ...        Purchase("a", date(1997, 8, 2), Money("14.96", "USD")),
+    ...        Purchase("a", date(1997, 8, 2), Money("1.00", "USD"))]
+    >>> s, = summarize_transactions(txs, as_of=date(1997, 9, 30))
     >>> s.frequency, round(s.recency, 2), round(s.age, 2), s.monetary_value
     (2, 30.43, 38.86, Decimal('22.845'))
     """
-    require_date(observation_end, obj="summarize_transactions", field="observation_end")
+    obj = "summarize_transactions"
+    items = check.require_items(purchases, Purchase, obj=obj, field="purchases")
+    if as_of is None:
+        end = last_purchase_day(items)
+    else:
+        end = check.require_date(as_of, obj=obj, field="as_of")
     width = _unit(unit).days
-    days = _days_by_customer(transactions, observation_end)
-    return tuple(_summary(c, days[c], observation_end, width) for c in sorted(days))
+    days = _days_by_customer(items, end, obj)
+    return tuple(_summary(c, days[c], end, width) for c in sorted(days))
 
 
 def calibration_holdout(
-    transactions: Iterable[Transaction],
+    purchases: Iterable[Purchase],
     *,
     calibration_end: date,
-    observation_end: date,
+    as_of: date,
     unit: TimeUnit | str = TimeUnit.WEEK,
 ) -> tuple[CalibrationHoldout, ...]:
-    """Split transactions into a calibration summary and holdout counts per customer.
+    """Split purchases into a calibration summary and holdout counts per customer.
 
     Customers whose first purchase falls after ``calibration_end`` are left
     out (the model knows nothing of them). Holdout purchases are counted as
-    purchase days in (calibration_end, observation_end].
+    purchase days in (calibration_end, as_of]; nothing after ``as_of`` is seen.
     """
-    require_date(calibration_end, obj="calibration_holdout", field="calibration_end")
-    require_date(observation_end, obj="calibration_holdout", field="observation_end")
-    if observation_end <= calibration_end:
+    obj = "calibration_holdout"
+    check.require_date(calibration_end, obj=obj, field="calibration_end")
+    check.require_date(as_of, obj=obj, field="as_of")
+    if as_of <= calibration_end:
         raise ValidationError(
-            obj="calibration_holdout",
-            field="observation_end",
-            value=observation_end,
+            obj=obj,
+            field="as_of",
+            value=as_of,
             expected=f"a date after calibration_end ({calibration_end})",
         )
     width = _unit(unit).days
-    everything = _days_by_customer(transactions, observation_end)
+    everything = _days_by_customer(purchases, as_of, obj)
     result = []
     for customer in sorted(everything):
-        purchases = everything[customer]
-        before = {d: v for d, v in purchases.items() if d <= calibration_end}
+        purchases_of = everything[customer]
+        before = {d: v for d, v in purchases_of.items() if d <= calibration_end}
         if not before:
             continue
-        after = [v for d, v in purchases.items() if d > calibration_end]
+        after = [v for d, v in purchases_of.items() if d > calibration_end]
         result.append(
             CalibrationHoldout(
                 calibration=_summary(customer, before, calibration_end, width),
                 holdout_frequency=len(after),
-                holdout_duration=(observation_end - calibration_end).days / width,
+                holdout_duration=(as_of - calibration_end).days / width,
                 holdout_monetary_value=sum(after, Decimal(0)) / len(after) if after else Decimal(0),
             )
         )

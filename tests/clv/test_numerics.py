@@ -1,19 +1,17 @@
-"""The private numerical kernels: special functions, BFGS and the root isolator."""
+"""The private numerical kernels of the models: special functions and BFGS."""
 
 from __future__ import annotations
 
 import decimal
-import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
+from crmcore.clv._optimize import minimize_bfgs
+from crmcore.clv._special import digamma, hyp2f1
 from crmcore.errors import ValidationError
-from crmcore.roi._optimize import minimize_bfgs
-from crmcore.roi._roots import exponential_sum_roots, sign_changes
-from crmcore.roi._special import digamma, hyp2f1
 
 
 @settings(max_examples=100, deadline=None)
@@ -28,8 +26,10 @@ def test_hyp2f1_matches_scipy(a: float, b: float, c: float, z: float) -> None:
     # The oracle is the A&S 15.1.1 series summed in 50-digit decimals (exact inputs: every
     # float is a finite decimal). scipy's own hyp2f1 is off by ~2e-9 relative at some points,
     # e.g. 2F1(1, 26; 13; 0.75) = 1628.08995481030 (exact rational sum), scipy 1628.0899582906.
+    # scipy drifts further elsewhere: 2F1(30, 0.5; 15; 0.75) is 323.95066661263 (50-digit
+    # series), scipy 323.95061168075 (1.7e-7 off); the peer is held to 1e-6, the exact sum to 1e-9.
     assert hyp2f1(a, b, c, z) == pytest.approx(_hyp2f1_decimal(a, b, c, z), rel=1e-9)
-    assert hyp2f1(a, b, c, z) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-7)
+    assert hyp2f1(a, b, c, z) == pytest.approx(special.hyp2f1(a, b, c, z), rel=1e-6)
 
 
 def test_hyp2f1_where_scipy_is_inexact() -> None:
@@ -73,14 +73,3 @@ def test_bfgs_solves_rosenbrock() -> None:
 def test_bfgs_reports_non_convergence() -> None:
     result = minimize_bfgs(lambda x: (x[0], [1.0]), [0.0], max_iterations=5)  # unbounded below
     assert not result.converged
-
-
-def test_sign_changes() -> None:
-    assert sign_changes([1, 0, -1, -2, 0, 3]) == 2
-    assert sign_changes([0, 0]) == 0
-
-
-def test_roots_of_a_product_of_exponential_factors() -> None:
-    # (e^u − 2)(e^u − 3)(e^u − 5) = e^{3u} − 10e^{2u} + 31e^u − 30: roots ln 2, ln 3, ln 5
-    roots = exponential_sum_roots([(-30.0, 0.0), (31.0, 1.0), (-10.0, 2.0), (1.0, 3.0)])
-    assert roots == pytest.approx([math.log(2), math.log(3), math.log(5)], rel=1e-12)

@@ -1,4 +1,4 @@
-"""RFM segmentation: recency, frequency and monetary quintiles (private; see ``crmcore.scoring``)."""
+"""RFM segmentation: recency, frequency and monetary quintiles (private; see ``crmcore.clv``)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,11 @@ from decimal import Decimal
 import attrs
 
 from crmcore import _checks as check
+from crmcore.clv._summary import Purchase, last_purchase_day
 from crmcore.errors import InsufficientDataError, ValidationError
 from crmcore.money import Money
 
-__all__ = ["Purchase", "RfmScore", "RfmSegment", "quantile_scores", "rfm_segments", "segment_of"]
-
-
-@attrs.frozen
-class Purchase:
-    """One transaction: a customer, the (local) day and the amount paid."""
-
-    customer_id: str = attrs.field(validator=check.text(max_length=200))
-    on: date = attrs.field(validator=check.instance_of(date))
-    amount: Money = attrs.field(validator=check.instance_of(Money))
+__all__ = ["RfmScore", "RfmSegment", "quantile_scores", "rfm_segments", "segment_of"]
 
 
 class RfmSegment(enum.StrEnum):
@@ -114,21 +106,23 @@ class RfmScore:
         return f"{self.r}{self.f}{self.m}"
 
 
-def rfm_segments(purchases: Iterable[Purchase], *, as_of: date) -> tuple[RfmScore, ...]:
+def rfm_segments(
+    purchases: Iterable[Purchase], *, as_of: date | None = None
+) -> tuple[RfmScore, ...]:
     """RFM scores of every customer at ``as_of`` (no purchase may be later), by customer id.
 
     Recency scores 5 for the most recent fifth of customers; frequency and
     monetary 5 for the top fifth. All amounts must share one currency.
+    Left out, ``as_of`` is the day of the last purchase (:func:`last_purchase_day`).
     """
+    items = check.require_items(purchases, Purchase, obj="rfm_segments", field="purchases")
+    if as_of is None:
+        as_of = last_purchase_day(items)
     check.require_date(as_of, obj="rfm_segments", field="as_of")
     last: dict[str, date] = {}
     count: dict[str, int] = {}
     spent: dict[str, Money] = {}
-    for purchase in purchases:
-        if not isinstance(purchase, Purchase):
-            raise ValidationError(
-                obj="rfm_segments", field="purchases", value=purchase, expected="Purchase records"
-            )
+    for purchase in items:
         if purchase.on > as_of:
             raise ValidationError(
                 obj="rfm_segments",

@@ -7,8 +7,8 @@ import math
 import pytest
 from scipy import integrate, special
 
+from crmcore.clv import CustomerSummary, ParetoNbdFit, ParetoNbdModel
 from crmcore.errors import ValidationError
-from crmcore.roi import CustomerSummary, ParetoNbdFit, ParetoNbdModel
 
 # Fader, Hardie & Lee (2005), "Counting your customers the easy way", Table 1
 # (Pareto/NBD on the CDNOW sample, weeks): r = 0.553, α = 10.578, s = 0.606, β = 11.669,
@@ -92,8 +92,8 @@ def test_likelihood_matches_two_independent_computations(
 
 
 def test_python_and_numpy_backends_agree(cdnow_summary: list[CustomerSummary]) -> None:
-    from crmcore.roi._bgnbd import Triples
-    from crmcore.roi._pareto import _numpy_value, _python_value
+    from crmcore.clv._bgnbd import Triples
+    from crmcore.clv._pareto import _numpy_value, _python_value
 
     data = Triples.from_customers(cdnow_summary, "t")
     for params in [(0.553, 10.578, 0.606, 11.669), (2.0, 3.0, 0.2, 40.0)]:

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from crmcore.clv._bgnbd import _positive
+from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._special import digamma
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi._bgnbd import _positive
-from crmcore.roi._optimize import Objective, minimize_bfgs
-from crmcore.roi._rfm import CustomerSummary
-from crmcore.roi._special import digamma
 
 __all__ = ["GammaGammaFit", "GammaGammaModel"]
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import optimize, special
 
+from crmcore.clv import CustomerSummary, GammaGammaFit, GammaGammaModel
 from crmcore.errors import ValidationError
-from crmcore.roi import CustomerSummary, GammaGammaFit, GammaGammaModel
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_bad_input_is_refused() -> None:
 def test_analytic_gradient_matches_finite_differences(cdnow_summary: list[CustomerSummary]) -> None:
     import math
 
-    from crmcore.roi._gammagamma import _objective, _pairs
+    from crmcore.clv._gammagamma import _objective, _pairs
 
     keys, weights = _pairs(cdnow_summary, "t")
     objective = _objective(keys, weights)

@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
+from crmcore._backend import Backend, Engine, resolve_backend
+from crmcore.clv._bgnbd import Triples, _positive
+from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi._bgnbd import Triples, _positive, resolve_backend
-from crmcore.roi._optimize import Objective, minimize_bfgs
-from crmcore.roi._rfm import CustomerSummary
 
 __all__ = ["ParetoNbdFit", "ParetoNbdModel"]
 
@@ -108,7 +109,7 @@ class ParetoNbdModel:
         cls,
         customers: Iterable[CustomerSummary],
         *,
-        backend: str = "auto",
+        backend: Backend = "auto",
         max_iterations: int = 300,
         strict: bool = False,
     ) -> ParetoNbdFit:
@@ -118,7 +119,34 @@ class ParetoNbdModel:
         count; ``backend="numpy"`` sums the series of all triples at once.
         """
         data = Triples.from_customers(customers, "ParetoNbdModel.fit")
-        engine = resolve_backend(backend, "ParetoNbdModel.fit")
+        return cls._fit(data, "ParetoNbdModel.fit", backend, max_iterations, strict=strict)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        frequency: Sequence[int],
+        recency: Sequence[float],
+        age: Sequence[float],
+        weight: Sequence[int],
+        *,
+        backend: Backend = "auto",
+        max_iterations: int = 300,
+        strict: bool = False,
+    ) -> ParetoNbdFit:
+        """:meth:`fit` on (x, t_x, T) rows with their customer counts, as columns.
+
+        The same input as :meth:`BetaGeoModel.fit_counts`: what a
+        distributed ``GROUP BY x, t_x, T`` with a count hands over.
+        """
+        obj = "ParetoNbdModel.fit_counts"
+        data = Triples.from_columns((frequency, recency, age, weight), obj)
+        return cls._fit(data, obj, backend, max_iterations, strict=strict)
+
+    @classmethod
+    def _fit(
+        cls, data: Triples, obj: str, backend: Backend, max_iterations: int, *, strict: bool
+    ) -> ParetoNbdFit:
+        engine = resolve_backend(backend, obj=obj)
         total = sum(data.weight)
         value = _numpy_value(data) if engine == "numpy" else _python_value(data)
         objective = _with_gradient(lambda theta: -value(theta) / total)
@@ -136,9 +164,7 @@ class ParetoNbdModel:
             message=result.message,
         )
         if strict and not fit.converged:
-            raise ConvergenceError(
-                obj="ParetoNbdModel.fit", field="converged", value=False, expected=result.message
-            )
+            raise ConvergenceError(obj=obj, field="converged", value=False, expected=result.message)
         return fit
 
     def log_likelihood(self, customers: Iterable[CustomerSummary]) -> float:
@@ -184,7 +210,8 @@ class ParetoNbdFit:
     iterations: int
     converged: bool
     n_customers: int
-    backend: str
+    backend: Engine
+    """The backend that ran the fit: ``"python"`` or ``"numpy"``."""
     message: str
 
 

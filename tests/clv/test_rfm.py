@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmcore.clv import Purchase, RfmSegment, quantile_scores, rfm_segments, segment_of
 from crmcore.errors import CurrencyMismatchError, InsufficientDataError, ValidationError
 from crmcore.money import Money
-from crmcore.scoring import Purchase, RfmSegment, quantile_scores, rfm_segments, segment_of
 
 AS_OF = date(2026, 3, 20)
 

@@ -7,10 +7,11 @@ both are small enough to write here rather than pull in scipy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from crmcore.errors import ConvergenceError, ValidationError
 
-__all__ = ["digamma", "hyp2f1", "log_beta"]
+__all__ = ["digamma", "hyp2f1", "hyp2f1_tail", "log_beta", "series_sum"]
 
 # Asymptotic-series coefficients of digamma: B_2k / (2k) for k = 1..7
 # (Abramowitz & Stegun 6.3.18).
@@ -78,4 +79,34 @@ def hyp2f1(a: float, b: float, c: float, z: float, *, max_terms: int = 1_000_000
             return total
     raise ConvergenceError(
         obj="hyp2f1", field="z", value=z, expected=f"a series that converges in {max_terms} terms"
+    )
+
+
+def hyp2f1_tail(a: float, b: float, c: float, z: float, *, max_terms: int = 1_000_000) -> float:
+    """₂F₁(a, b; c; z) − 1, summed without the leading 1 so that a small tail keeps its digits.
+
+    The terms of :func:`hyp2f1` from n = 1, summed until one no longer
+    changes the sum; ``c`` must not be 0 (the terms divide by (c)ₙ).
+
+    >>> z = 1e-9   # ₂F₁(1, 1; 2; z) − 1 = −ln(1−z)/z − 1 = z/2 + z²/3 + …
+    >>> math.isclose(hyp2f1_tail(1.0, 1.0, 2.0, z), z / 2 + z * z / 3, rel_tol=1e-15)
+    True
+    """
+    if not 0.0 <= z < 1.0:
+        raise ValidationError(obj="hyp2f1", field="z", value=z, expected="0 <= z < 1")
+    return series_sum(lambda n: (a + n) * (b + n) / ((c + n) * (n + 1)) * z, max_terms=max_terms)
+
+
+def series_sum(ratio: Callable[[int], float], *, max_terms: int = 1_000_000) -> float:
+    """Σₙ≥₁ tₙ with t₀ = 1 and tₙ₊₁ = tₙ · ratio(n), until a term no longer changes the sum."""
+    term = 1.0
+    total = 0.0
+    for n in range(max_terms):
+        term *= ratio(n)
+        previous = total
+        total += term
+        if total == previous:
+            return total
+    raise ConvergenceError(
+        obj="series_sum", field="terms", value=max_terms, expected="a series that converges"
     )

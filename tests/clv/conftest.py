@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from crmcore.clv import BetaGeoFit, BetaGeoModel, CustomerSummary, Purchase
 from crmcore.money import Money
-from crmcore.roi import BetaGeoFit, BetaGeoModel, CustomerSummary, Transaction
 
 CDNOW = Path("/work/shared/data/cdnow")
 SUMMARY = CDNOW / "cdnow_customers_summary_with_transactions.csv"
@@ -32,13 +32,13 @@ def load_summary() -> list[CustomerSummary]:
         ]
 
 
-def load_sample_transactions() -> list[Transaction]:
+def load_sample_transactions() -> list[Purchase]:
     result = []
     with SAMPLE.open(encoding="utf-8") as handle:
         for line in handle:
             _master, sample_id, day, _cds, dollars = line.split()
             result.append(
-                Transaction(
+                Purchase(
                     str(int(sample_id)),
                     date(int(day[:4]), int(day[4:6]), int(day[6:])),
                     Money(dollars, "USD"),

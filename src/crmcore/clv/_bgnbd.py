@@ -8,35 +8,27 @@ Equation numbers below refer to that paper.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
 
+from crmcore._backend import Backend, Engine, resolve_backend
+from crmcore.clv._columns import (
+    alive_columns,
+    alive_one,
+    expected_columns,
+    expected_one,
+    numerator_one,
+)
+from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._special import digamma, log_beta
+from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi._optimize import Objective, minimize_bfgs
-from crmcore.roi._rfm import CustomerSummary
-from crmcore.roi._special import digamma, hyp2f1, log_beta
 
-__all__ = ["BetaGeoFit", "BetaGeoModel", "Triples", "resolve_backend"]
-
-_BACKENDS = ("auto", "python", "numpy")
-
-
-def resolve_backend(backend: str, obj: str) -> str:
-    """``auto`` becomes ``numpy`` when numpy imports, else ``python``."""
-    if backend not in _BACKENDS:
-        raise ValidationError(
-            obj=obj, field="backend", value=backend, expected="'auto', 'python' or 'numpy'"
-        )
-    if backend != "auto":
-        return backend
-    try:
-        import numpy  # noqa: F401, PLC0415  (optional accelerator, imported lazily)
-    except ImportError:
-        return "python"
-    return "numpy"
+__all__ = ["BetaGeoFit", "BetaGeoModel", "Triples"]
 
 
 @attrs.frozen
@@ -65,6 +57,37 @@ class Triples:
             raise ValidationError(
                 obj=obj, field="customers", value=[], expected="at least one customer"
             )
+        return cls._of(counts)
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: tuple[Sequence[Any], Sequence[Any], Sequence[Any], Sequence[Any]],
+        obj: str,
+    ) -> Triples:
+        """Add up the weights of (x, t_x, T) rows given as four equal-length columns."""
+        names = ("frequency", "recency", "age", "weight")
+        lengths = {len(column) for column in columns}
+        if len(lengths) != 1:
+            raise ValidationError(
+                obj=obj,
+                field="columns",
+                value=dict(zip(names, (len(c) for c in columns), strict=True)),
+                expected="four columns of one length",
+            )
+        counts: Counter[tuple[int, float, float]] = Counter()
+        for index, values in enumerate(zip(*columns, strict=True)):
+            row = _count_row(values, obj, index)
+            if row[3]:
+                counts[row[:3]] += row[3]
+        if not counts:
+            raise ValidationError(
+                obj=obj, field="weight", value=0, expected="at least one customer (weight > 0)"
+            )
+        return cls._of(counts)
+
+    @classmethod
+    def _of(cls, counts: Counter[tuple[int, float, float]]) -> Triples:
         keys = sorted(counts)
         return cls(
             tuple(k[0] for k in keys),
@@ -72,6 +95,47 @@ class Triples:
             tuple(k[2] for k in keys),
             tuple(counts[k] for k in keys),
         )
+
+
+def _count(value: object, obj: str, field: str) -> int:
+    try:
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        number = -1
+    if isinstance(value, bool) or number < 0:
+        raise ValidationError(obj=obj, field=field, value=value, expected="an int >= 0")
+    return number
+
+
+def _time(value: object, obj: str, field: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, (bool, str)) or not math.isfinite(number) or number < 0:
+        raise ValidationError(obj=obj, field=field, value=value, expected="a time >= 0")
+    return number
+
+
+def _count_row(
+    values: tuple[object, object, object, object], obj: str, index: int
+) -> tuple[int, float, float, int]:
+    """One checked row of :meth:`Triples.from_columns` (numpy scalars welcome)."""
+    x, t_x, age, weight = values
+    row = (
+        _count(x, obj, f"frequency[{index}]"),
+        _time(t_x, obj, f"recency[{index}]"),
+        _time(age, obj, f"age[{index}]"),
+        _count(weight, obj, f"weight[{index}]"),
+    )
+    if row[1] > row[2] or (row[0] == 0 and row[1] != 0):
+        raise ValidationError(
+            obj=obj,
+            field=f"recency[{index}]",
+            value=t_x,
+            expected=f"a recency <= age ({row[2]}), and 0 when frequency is 0",
+        )
+    return row
 
 
 def _positive(name: str) -> Any:
@@ -114,7 +178,7 @@ class BetaGeoModel:
         cls,
         customers: Iterable[CustomerSummary],
         *,
-        backend: str = "auto",
+        backend: Backend = "auto",
         max_iterations: int = 500,
         strict: bool = False,
     ) -> BetaGeoFit:
@@ -129,7 +193,42 @@ class BetaGeoModel:
         :attr:`BetaGeoFit.converged`.
         """
         data = Triples.from_customers(customers, "BetaGeoModel.fit")
-        engine = resolve_backend(backend, "BetaGeoModel.fit")
+        return cls._fit(data, "BetaGeoModel.fit", backend, max_iterations, strict=strict)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        frequency: Sequence[int],
+        recency: Sequence[float],
+        age: Sequence[float],
+        weight: Sequence[int],
+        *,
+        backend: Backend = "auto",
+        max_iterations: int = 500,
+        strict: bool = False,
+    ) -> BetaGeoFit:
+        """Maximum-likelihood fit on (x, t_x, T) rows with their customer counts, as columns.
+
+        The likelihood needs only the distinct (x, t_x, T) and how many
+        customers share each, so a distributed group-by (Dask, Spark, SQL
+        ``GROUP BY x, t_x, T``) can feed it without sending the customers.
+        Rows may repeat (their weights add up) and may be numpy arrays; a
+        weight of 0 drops a row. Otherwise exactly :meth:`fit`.
+
+        >>> fit = BetaGeoModel.fit_counts([0, 1, 2], [0.0, 10.0, 30.0], [39.0, 39.0, 38.0],
+        ...                               [60, 25, 15], backend="python")
+        >>> fit.n_customers, fit.n_unique
+        (100, 3)
+        """
+        obj = "BetaGeoModel.fit_counts"
+        data = Triples.from_columns((frequency, recency, age, weight), obj)
+        return cls._fit(data, obj, backend, max_iterations, strict=strict)
+
+    @classmethod
+    def _fit(
+        cls, data: Triples, obj: str, backend: Backend, max_iterations: int, *, strict: bool
+    ) -> BetaGeoFit:
+        engine = resolve_backend(backend, obj=obj)
         total = sum(data.weight)
         objective = _numpy_objective(data) if engine == "numpy" else _python_objective(data)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
@@ -152,9 +251,7 @@ class BetaGeoModel:
             message=result.message,
         )
         if strict and not fit.converged:
-            raise ConvergenceError(
-                obj="BetaGeoModel.fit", field="converged", value=False, expected=result.message
-            )
+            raise ConvergenceError(obj=obj, field="converged", value=False, expected=result.message)
         return fit
 
     def log_likelihood(self, customers: Iterable[CustomerSummary]) -> float:
@@ -168,40 +265,62 @@ class BetaGeoModel:
     def expected_transactions(self, t: float) -> float:
         """E[X(t)], expected purchases of a new customer in (0, t] (eq. 9)."""
         _check_time(t, "t")
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + t)
-        tail = math.exp(r * math.log(alpha / (alpha + t))) * hyp2f1(r, b, a + b - 1.0, z)
-        return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)
+        return numerator_one((self.r, self.alpha, self.a, self.b), 0, 0.0, t)
 
     def probability_alive(self, customer: CustomerSummary) -> float:
         """P(still active | x, t_x, T) (Fader, Hardie & Lee 2008 note, eq. 2)."""
-        x, t_x, age = customer.frequency, customer.recency, customer.age
-        if x == 0:
-            return 1.0
-        log_ratio = (self.r + x) * (
-            math.log(self.alpha + age) - math.log(self.alpha + t_x)
-        ) + math.log(self.a / (self.b + x - 1.0))
-        if log_ratio > 700:
-            return 0.0
-        return 1.0 / (1.0 + math.exp(log_ratio))
+        params = (self.r, self.alpha, self.a, self.b)
+        return alive_one(params, customer.frequency, customer.recency, customer.age)
 
     def conditional_expected_transactions(self, customer: CustomerSummary, t: float) -> float:
         """E[Y(t) | x, t_x, T], expected purchases in the next ``t`` (eq. 10)."""
         _check_time(t, "t")
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        x, t_x, age = customer.frequency, customer.recency, customer.age
-        z = t / (alpha + age + t)
-        head = (a + b + x - 1.0) / (a - 1.0)
-        power = math.exp((r + x) * (math.log(alpha + age) - math.log(alpha + age + t)))
-        numerator = head * (1.0 - power * hyp2f1(r + x, b + x, a + b + x - 1.0, z))
-        if x == 0:
-            return numerator
-        log_odds = (r + x) * (math.log(alpha + age) - math.log(alpha + t_x)) + math.log(
-            a / (b + x - 1.0)
+        return self._expected(customer.frequency, customer.recency, customer.age, t)
+
+    def _expected(self, x: int, t_x: float, age: float, t: float) -> float:
+        return expected_one((self.r, self.alpha, self.a, self.b), x, t_x, age, t)
+
+    # -- predictions over columns (the batch path) --------------------------------------------
+
+    def probability_alive_columns(
+        self,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`probability_alive` of every customer given as columns (lists or numpy arrays).
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> [round(p, 3) for p in m.probability_alive_columns([0, 2], [0.0, 30.43], [38.0, 38.86])]
+        [1.0, 0.727]
+        """
+        params = (self.r, self.alpha, self.a, self.b)
+        obj = "BetaGeoModel.probability_alive_columns"
+        return alive_columns(params, (frequency, recency, age), backend=backend, obj=obj)
+
+    def conditional_expected_transactions_columns(
+        self,
+        t: float,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`conditional_expected_transactions` in the next ``t`` of every customer (columns).
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> [round(e, 3) for e in m.conditional_expected_transactions_columns(39, [2], [30.43], [38.86])]
+        [1.226]
+        """
+        _check_time(t, "t")
+        params = (self.r, self.alpha, self.a, self.b)
+        obj = "BetaGeoModel.conditional_expected_transactions_columns"
+        return expected_columns(
+            params, float(t), (frequency, recency, age), backend=backend, obj=obj
         )
-        if log_odds > 700:
-            return 0.0
-        return numerator / (1.0 + math.exp(log_odds))
 
     def probability_of_purchases(self, n: int, t: float) -> float:
         """P(X(t) = n) for a new customer (eq. 8)."""
@@ -252,7 +371,8 @@ class BetaGeoFit:
     n_customers: int
     n_unique: int
     """Distinct (x, t_x, T) triples the likelihood was summed over."""
-    backend: str
+    backend: Engine
+    """The backend that ran the fit: ``"python"`` or ``"numpy"``."""
     message: str
 
 

@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.errors import ValidationError
-from crmcore.money import Money
-from crmcore.roi import (
+from crmcore.clv import (
     BetaGeoModel,
     CustomerSummary,
     GammaGammaModel,
@@ -21,6 +19,8 @@ from crmcore.roi import (
     retention_clv,
     simple_clv,
 )
+from crmcore.errors import ValidationError
+from crmcore.money import Money
 
 
 def usd(amount: str | int) -> Money:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import optimize, special
 
+from crmcore.clv import BetaGeoFit, BetaGeoModel, CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
-from crmcore.roi import BetaGeoFit, BetaGeoModel, CustomerSummary
-from tests.strategies.roi import customer_summaries
+from tests.strategies.clv import customer_summaries
 
 # Fader, Hardie & Lee (2005), table/section 4 (reference doc roi.md): CDNOW, weeks.
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -86,7 +86,7 @@ def test_numpy_backend_gives_the_same_fit(
 
 
 def test_analytic_gradient_matches_finite_differences(cdnow_summary: list[CustomerSummary]) -> None:
-    from crmcore.roi._bgnbd import Triples, _python_objective
+    from crmcore.clv._bgnbd import Triples, _python_objective
 
     objective = _python_objective(Triples.from_customers(cdnow_summary, "t"))
     theta = [math.log(0.3), math.log(5.0), math.log(0.7), math.log(2.0)]
@@ -180,7 +180,7 @@ def test_bad_input_is_refused() -> None:
     st.tuples(*[st.floats(-2.0, 2.0)] * 4),
 )
 def test_python_and_numpy_likelihoods_are_equal(customers, theta) -> None:
-    from crmcore.roi._bgnbd import Triples, _numpy_objective, _python_objective
+    from crmcore.clv._bgnbd import Triples, _numpy_objective, _python_objective
 
     data = Triples.from_customers(customers, "t")
     value_py, grad_py = _python_objective(data)(list(theta))
@@ -202,14 +202,49 @@ def test_predictions_are_sane_for_any_customer(customer: CustomerSummary, t: flo
 def test_works_without_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from crmcore.roi._bgnbd import resolve_backend
+    from crmcore._backend import numpy_available, resolve_backend
 
     monkeypatch.setitem(sys.modules, "numpy", None)  # import numpy now raises ImportError
-    assert resolve_backend("auto", "t") == "python"
-    customers = [
-        CustomerSummary(str(i), frequency=i % 4, recency=float(i % 4) * 3, age=20.0 + i % 7)
-        for i in range(60)
-    ]
-    fit = BetaGeoModel.fit(customers)
-    assert fit.backend == "python"
-    assert math.isfinite(fit.log_likelihood)
+    numpy_available.cache_clear()  # the probe is cached: look again without numpy
+    try:
+        assert resolve_backend("auto", obj="t") == "python"
+        customers = [
+            CustomerSummary(str(i), frequency=i % 4, recency=float(i % 4) * 3, age=20.0 + i % 7)
+            for i in range(60)
+        ]
+        fit = BetaGeoModel.fit(customers)
+        assert fit.backend == "python"
+        assert math.isfinite(fit.log_likelihood)
+    finally:
+        numpy_available.cache_clear()  # probed again, with numpy back, by the next caller
+
+
+@pytest.mark.parametrize("t", [0.5, 39.0])
+def test_a_equal_to_one_is_the_limit_not_a_division_by_zero(t: float) -> None:
+    # E[Y(t)] has (a − 1) in a denominator and a bracket that vanishes with it: the value
+    # at a = 1 is the limit, so it lies between its neighbours a = 1 ∓ 1e-7.
+    c = CustomerSummary("c", frequency=2, recency=30.43, age=38.86)
+    params = {"r": 0.243, "alpha": 4.414, "b": 2.426}
+    at_one = BetaGeoModel(a=1.0, **params)
+    below, above = (BetaGeoModel(a=1.0 + d, **params) for d in (-1e-7, 1e-7))
+    for f in (
+        lambda m: m.conditional_expected_transactions(c, t),
+        lambda m: m.expected_transactions(t),
+    ):
+        low, high = sorted((f(below), f(above)))
+        assert low - 1e-6 * high <= f(at_one) <= high + 1e-6 * high
+
+
+def test_a_plus_b_equal_to_one_is_the_limit() -> None:
+    # x = 0 and a + b = 1 make c = a + b + x − 1 = 0 in ₂F₁(·; c; z): again a limit
+    model = BetaGeoModel(r=0.5, alpha=3.0, a=0.4, b=0.6)
+    near = (BetaGeoModel(r=0.5, alpha=3.0, a=0.4, b=0.6 + d) for d in (-1e-7, 1e-7))
+    low, high = sorted(m.expected_transactions(10.0) for m in near)
+    assert low - 1e-6 * high <= model.expected_transactions(10.0) <= high + 1e-6 * high
+
+
+def test_short_horizons_keep_their_digits() -> None:
+    # Everyone is alive at the start and buys at rate λ with E[λ] = r/α, so
+    # E[X(t)] = (r/α)·t + O(t²): at t = 1e-9 weeks the first-order term is the answer.
+    model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    assert model.expected_transactions(1e-9) == pytest.approx(0.243 / 4.414 * 1e-9, rel=1e-8, abs=0)
