@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crmcore.cli import main
-from crmcore.cli._pricing import demo_catalog, demo_section
+from crmcore.cli._demo.pricing import demo_catalog, demo_section
 from crmcore.serialization import make_converter
 
 
@@ -128,6 +128,13 @@ def test_price_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = run(capsys, "price", "quote", str(wrong))
     assert code == 1
     assert "document.kind" in err
+    hostile = tmp_path / "hostile.json"
+    for document, default in (([1, 2], None), (_QUOTE, ["a", "list"])):
+        data = {**_catalog_json(), "document": document, "default_price_list": default}
+        hostile.write_text(json.dumps(data), encoding="utf-8")
+        code, _, err = run(capsys, "price", "quote", str(hostile))
+        assert code == 1
+        assert "Traceback" not in err
 
 
 def test_demo_section_shows_the_whole_flow() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import attrs
@@ -32,6 +33,7 @@ from crmcore.pricing import (
     Unit,
     UnitGroup,
     price_document,
+    price_from_lists,
 )
 from tests.strategies.pricing import CATALOG, PRICE_LIST, documents, pricing_options
 
@@ -345,3 +347,67 @@ def test_a_line_without_price_list_or_lock_is_a_pricing_error() -> None:
     # An overridden price needs no price list.
     overridden = _doc(LineItem("P", 2, price_override=Money(3, USD)))
     assert price_document(overridden, _CATALOG, None).total_amount == Money("6.00", USD)
+
+
+# -- issue 9: plain numbers, shared validators, list choice out of the CLI --------------------
+
+
+def test_explanations_print_decimals_plainly() -> None:
+    # 2,400,000 / (1 − 40 %) = 4,000,000 exactly; Decimal division gives 4.00000E+6,
+    # which must read as 4000000 in every explanation.
+    service = UnitGroup("service", "hour", (Unit("day", 8, "hour"),))
+    support = Product("S", "Support", service, "hour", current_cost=Money(2_400_000, "IRR"))
+    item = PriceListItem("S", "day", "margin_current_cost", percentage=40)
+    plist = PriceList("irr", "IRR", (item,))
+    doc = SalesDocument("Q", "quote", "IRR", (LineItem("S", Decimal("1E+1"), unit="day"),))
+    priced = price_document(doc, Catalog((support,)), plist)
+    text = "\n".join(priced.explain())
+    assert "E+" not in text
+    assert "e+" not in text
+    assert "price = current cost 2400000 / (1 − 40 %) = 4000000" in text
+    # 10 days × 4,000,000 = 40,000,000 rials.
+    assert "gross = 10 × 4000000.00 = 40000000 IRR" in text
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Catalog(5), "products"),  # type: ignore[arg-type]
+        (lambda: SalesDocument("Q", "quote", USD, 5), "lines"),  # type: ignore[arg-type]
+        (lambda: UnitGroup("g", "each", "box"), "units"),
+        (lambda: PriceList("p", USD, None), "items"),  # type: ignore[arg-type]
+        (lambda: FlatRateTax(10, exempt=3), "exempt"),  # type: ignore[arg-type]
+        (lambda: FlatRateTax(101), "rate"),
+        (lambda: LineItem("P", 1.5), "quantity"),  # type: ignore[arg-type]
+        (lambda: LineItem("P", 1, manual_discount=Money(-1, USD)), "manual_discount"),
+        (lambda: _doc(header_discount_percent=Decimal(101)), "header_discount_percent"),
+    ],
+)
+def test_hostile_fields_raise_validation_errors_naming_class_and_field(
+    make: object, field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.field == field
+
+
+def test_price_from_lists_chooses_like_select_price_list() -> None:
+    def priced_at(price: str, name: str, **kw: object) -> PriceList:
+        return attrs.evolve(_list(price), name=name, **kw)
+
+    old = priced_at("9", "2025", valid_to=date(2025, 12, 31))
+    new = priced_at("10", "2026", valid_from=date(2026, 1, 1))
+    doc = _doc(LineItem("P", 3))
+    # A single list, no name, no day: used as it is (3 × 9 = 27).
+    assert price_from_lists(doc, _CATALOG, [old]).total_amount == Money("27.00", USD)
+    # The day comes from issued_on: 2026-02-01 picks "2026" (3 × 10 = 30) ...
+    issued = attrs.evolve(doc, issued_on=date(2026, 2, 1))
+    assert price_from_lists(issued, _CATALOG, [old, new]).price_list == "2026"
+    # ... unless `on` is given: 2025-06-01 picks "2025".
+    assert price_from_lists(issued, _CATALOG, [old, new], on=date(2025, 6, 1)).price_list == "2025"
+    # No lists: only overridden lines can be priced.
+    with pytest.raises(PricingError):
+        price_from_lists(doc, _CATALOG, [])
+    with pytest.raises(ValidationError) as info:
+        price_from_lists(doc, _CATALOG, ["2026"])  # type: ignore[list-item]
+    assert info.value.field == "price_lists[0]"

@@ -47,6 +47,7 @@ from crmcore.pricing._documents import (
     RoundingPoint,
     SalesDocument,
     price_document,
+    price_from_lists,
 )
 from crmcore.pricing._lifecycle import (
     TRANSITIONS,
@@ -107,6 +108,7 @@ __all__ = [
     "invoice_from_order",
     "order_from_quote",
     "price_document",
+    "price_from_lists",
     "revise_quote",
     "round_price",
     "select_price_list",

@@ -21,26 +21,21 @@ _MAX_MARKUP = Decimal("99999.99")
 _MAX_MARGIN = Decimal("99.99")
 
 
-def _units(value: Iterable[Unit]) -> tuple[Unit, ...]:
-    return tuple(value)
+def as_tuple(value: object) -> object:
+    """Converter: any iterable (not a string) as a tuple; anything else unchanged.
+
+    Paired with :func:`crmcore._checks.items_of`, which then refuses a
+    non-tuple naming the class and field, rather than ``tuple()`` raising a
+    bare TypeError on hostile input.
+    """
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return tuple(value)
+    return value
 
 
-def _bands(value: Iterable[DiscountBand]) -> tuple[DiscountBand, ...]:
-    return tuple(value)
-
-
-def _items(value: Iterable[PriceListItem]) -> tuple[PriceListItem, ...]:
-    return tuple(value)
-
-
-def _products(value: Iterable[Product]) -> tuple[Product, ...]:
-    products = tuple(value)
-    for index, product in enumerate(products):
-        if not isinstance(product, Product):
-            raise ValidationError(
-                obj="Catalog", field=f"products[{index}]", value=product, expected="a Product"
-            )
-    return products
+def plain(value: Decimal) -> str:
+    """``value`` in plain notation, never with an exponent (``4.00000E+6`` → ``4000000``)."""
+    return f"{value:f}"
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -60,26 +55,6 @@ def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) 
         )
 
 
-def _opt_discountband_end(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, obj="DiscountBand", field="end")
-
-
-def _unit_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="Unit", field="quantity")
-
-
-def _discountband_begin(value: object) -> Decimal:
-    return to_decimal(value, obj="DiscountBand", field="begin")
-
-
-def _discountband_discount(value: object) -> Decimal:
-    return to_decimal(value, obj="DiscountBand", field="discount")
-
-
-def _pricelistitem_rounding_amount(value: object) -> Decimal:
-    return to_decimal(value, obj="PriceListItem", field="rounding_amount")
-
-
 # -- units ------------------------------------------------------------------------------------
 
 
@@ -93,7 +68,7 @@ class Unit:
 
     name: str = attrs.field(validator=check.text(max_length=100))
     """The unit's name, unique in its group."""
-    quantity: Decimal = attrs.field(converter=_unit_quantity, validator=_positive)
+    quantity: Decimal = attrs.field(converter=check.decimal(), validator=_positive)  # type: ignore[misc]  # attrs plugin: factory converter
     """How many of :attr:`of` make one of this unit (> 0)."""
     of: str = attrs.field(validator=check.text(max_length=100))
     """The unit this one is defined in (the base unit or another unit of the group)."""
@@ -118,17 +93,15 @@ class UnitGroup:
     """The group's name."""
     base_unit: str = attrs.field(validator=check.text(max_length=100))
     """The unit every other unit resolves to."""
-    units: tuple[Unit, ...] = attrs.field(default=(), converter=_units)
+    units: tuple[Unit, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(Unit)
+    )
     """Further units (the base unit is implied)."""
     _factors: dict[str, Decimal] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         defined: dict[str, Unit] = {}
         for unit in self.units:
-            if not isinstance(unit, Unit):
-                raise ValidationError(
-                    obj="UnitGroup", field="units", value=unit, expected="Unit values"
-                )
             if unit.name in defined or unit.name == self.base_unit:
                 raise ValidationError(
                     obj=f"UnitGroup {self.name!r}",
@@ -205,18 +178,6 @@ class QuantitySellingOption(enum.StrEnum):
     """Whole numbers and fractions."""
 
 
-def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Money) or value.amount < 0:
-        raise ValidationError(
-            obj=type(instance).__name__,
-            field=attribute.name,
-            value=value,
-            expected="a non-negative Money or None",
-        )
-
-
 @attrs.frozen
 class Product:
     """A sellable product: its unit group, default unit, list price and costs.
@@ -234,11 +195,17 @@ class Product:
     """The units it is sold in."""
     default_unit: str = attrs.field(validator=check.text(max_length=100))
     """Unit used when a line names none; must belong to :attr:`unit_group`."""
-    list_price: Money | None = attrs.field(default=None, validator=_optional_money)
+    list_price: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """List price, the base of *percent of list*."""
-    standard_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    standard_cost: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Standard cost, the base of the standard-cost methods."""
-    current_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    current_cost: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Current cost, the base of the current-cost methods."""
     price_decimals: int = attrs.field(default=2, validator=check.in_range(0, 4))
     """Pricing decimal precision (0-4) of unit prices computed by a percentage method."""
@@ -374,11 +341,11 @@ class DiscountType(enum.StrEnum):
 class DiscountBand:
     """A quantity band ``[begin, end]`` (``end`` None: no upper bound) and its discount."""
 
-    begin: Decimal = attrs.field(converter=_discountband_begin)
+    begin: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """First quantity of the band (> 0)."""
-    end: Decimal | None = attrs.field(converter=_opt_discountband_end)
+    end: Decimal | None = attrs.field(converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Last quantity of the band, inclusive; None for open-ended."""
-    discount: Decimal = attrs.field(converter=_discountband_discount)
+    discount: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Percentage (0-100) or amount per unit (>= 0)."""
 
     def __attrs_post_init__(self) -> None:
@@ -416,7 +383,9 @@ class DiscountList:
     """The list's name (items refer to it by name)."""
     type: DiscountType = attrs.field(converter=DiscountType)
     """Percentage or amount."""
-    bands: tuple[DiscountBand, ...] = attrs.field(converter=_bands)
+    bands: tuple[DiscountBand, ...] = attrs.field(
+        converter=as_tuple, validator=check.items_of(DiscountBand)
+    )
     """Quantity bands, stored sorted by ``begin``."""
     currency: str | None = attrs.field(default=None)
     """Currency of an :attr:`DiscountType.AMOUNT` list (required for it)."""
@@ -502,10 +471,6 @@ class DiscountList:
         return min(band.discount, price)
 
 
-def _item_percentage(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, obj="PriceListItem", field="percentage")
-
-
 # -- price lists --------------------------------------------------------------------------------
 
 
@@ -530,12 +495,11 @@ class PriceListItem:
         default=PricingMethod.CURRENCY_AMOUNT, converter=PricingMethod
     )
     """How the price per unit is computed."""
-    amount: Money | None = attrs.field(default=None, validator=_optional_money)
-    """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
-    percentage: Decimal | None = attrs.field(
-        default=None,
-        converter=_item_percentage,
+    amount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
     )
+    """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
+    percentage: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Percent of list, markup or margin."""
     rounding_policy: RoundingPolicy = attrs.field(
         default=RoundingPolicy.NONE, converter=RoundingPolicy
@@ -545,10 +509,7 @@ class PriceListItem:
         default=RoundingOption.MULTIPLE_OF, converter=RoundingOption
     )
     """Ends in or multiple of."""
-    rounding_amount: Decimal = attrs.field(
-        default=Decimal(1),
-        converter=_pricelistitem_rounding_amount,
-    )
+    rounding_amount: Decimal = attrs.field(default=Decimal(1), converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The ending or the multiple."""
     discount_list: DiscountList | None = attrs.field(
         default=None, validator=check.instance_of(DiscountList, optional=True)
@@ -604,7 +565,9 @@ class PriceListItem:
                     value=None if self.amount is None else self.amount.currency,
                     expected=f"the price list's currency {currency}",
                 )
-            return self.amount.amount, (f"price per unit = currency amount {self.amount.amount}",)
+            return self.amount.amount, (
+                f"price per unit = currency amount {plain(self.amount.amount)}",
+            )
         pct = self.percentage
         if pct is None:  # refused in __attrs_post_init__; keeps mypy informed
             raise PricingError(obj="PriceListItem", field="percentage", value=None)
@@ -633,13 +596,13 @@ class PriceListItem:
         cost = base.amount
         if self.method is PricingMethod.PERCENT_OF_LIST:
             raw = cost * pct / _HUNDRED
-            step = f"price = list price {cost} × {pct} % = {raw}"
+            step = f"price = list price {plain(cost)} × {plain(pct)} % = {plain(raw)}"
         elif self.method in (PricingMethod.MARKUP_CURRENT_COST, PricingMethod.MARKUP_STANDARD_COST):
             raw = cost * (1 + pct / _HUNDRED)
-            step = f"price = {base_name} {cost} × (1 + {pct} %) = {raw}"
+            step = f"price = {base_name} {plain(cost)} × (1 + {plain(pct)} %) = {plain(raw)}"
         else:
             raw = cost / (1 - pct / _HUNDRED)
-            step = f"price = {base_name} {cost} / (1 − {pct} %) = {raw}"
+            step = f"price = {base_name} {plain(cost)} / (1 − {plain(pct)} %) = {plain(raw)}"
         steps = [step]
         price = raw
         if self.rounding_policy is not RoundingPolicy.NONE:
@@ -648,7 +611,7 @@ class PriceListItem:
             )
             steps.append(
                 f"rounded {self.rounding_policy} to {self.rounding_option} "
-                f"{self.rounding_amount}: {price}"
+                f"{plain(self.rounding_amount)}: {plain(price)}"
             )
         exponent = Decimal(1).scaleb(-product.price_decimals)
         # The precision step keeps the policy's direction, so "up" never lowers a price.
@@ -658,7 +621,7 @@ class PriceListItem:
         }.get(self.rounding_policy, RoundingMode.HALF_UP)
         quantized = price.quantize(exponent, rounding=mode.decimal_mode)
         if quantized != price:
-            steps.append(f"to pricing precision {product.price_decimals}: {quantized}")
+            steps.append(f"to pricing precision {product.price_decimals}: {plain(quantized)}")
         return quantized, tuple(steps)
 
 
@@ -679,7 +642,9 @@ class PriceList:
     """The list's name."""
     currency: str = attrs.field(validator=_currency)
     """Currency of every price on the list."""
-    items: tuple[PriceListItem, ...] = attrs.field(default=(), converter=_items)
+    items: tuple[PriceListItem, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(PriceListItem)
+    )
     """The items; one per (product, unit)."""
     valid_from: date | None = attrs.field(default=None, validator=check.optional_date())
     """First day the list applies (inclusive)."""
@@ -693,10 +658,6 @@ class PriceList:
         where = f"PriceList {self.name!r}"
         index: dict[tuple[str, str], PriceListItem] = {}
         for item in self.items:
-            if not isinstance(item, PriceListItem):
-                raise ValidationError(
-                    obj=where, field="items", value=item, expected="PriceListItem values"
-                )
             key = (item.product_id, item.unit)
             if key in index:
                 raise ValidationError(
@@ -808,7 +769,9 @@ class Catalog:
     'Pen'
     """
 
-    products: tuple[Product, ...] = attrs.field(default=(), converter=_products)
+    products: tuple[Product, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(Product)
+    )
     """Every product."""
     _by_id: dict[str, Product] = attrs.field(init=False, repr=False, eq=False, hash=False)
 

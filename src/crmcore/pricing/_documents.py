@@ -6,15 +6,23 @@ import enum
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from crmcore import _checks as check
 from crmcore._allocation import allocate_units
 from crmcore.errors import PricingError, ValidationError
-from crmcore.money import Money, RoundingMode, currency_places, is_currency, to_decimal
-from crmcore.pricing._catalog import Catalog, PriceList, Product, QuantitySellingOption
+from crmcore.money import Money, RoundingMode, currency_places, is_currency
+from crmcore.pricing._catalog import (
+    Catalog,
+    DiscountList,
+    PriceList,
+    Product,
+    QuantitySellingOption,
+    as_tuple,
+    plain,
+    select_price_list,
+)
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
 _ZERO = Decimal(0)
@@ -86,51 +94,15 @@ class RoundingPoint(enum.StrEnum):
     """``quantity × round(price − volume discount per unit)``, then rounded."""
 
 
-def _lines(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
-    lines = tuple(value)
-    for index, line in enumerate(lines):
-        if not isinstance(line, LineItem):
-            raise ValidationError(
-                obj="SalesDocument", field=f"lines[{index}]", value=line, expected="a LineItem"
-            )
-    return lines
-
-
-def _money_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, Money) or value.amount < 0):
-        raise ValidationError(
-            obj=type(instance).__name__,
-            field=attribute.name,
-            value=value,
-            expected="a non-negative Money or None",
-        )
-
-
-def _lockedprice_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="quantity")
-
-
-def _lockedprice_price_per_unit(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="price_per_unit")
-
-
-def _lockedprice_amount(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="amount")
-
-
-def _lineitem_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="LineItem", field="quantity")
-
-
 @attrs.frozen
 class LockedPrice:
     """Figures frozen when a document was converted with prices locked."""
 
-    quantity: Decimal = attrs.field(converter=_lockedprice_quantity)
+    quantity: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The quantity the figures were priced for."""
-    price_per_unit: Decimal = attrs.field(converter=_lockedprice_price_per_unit)
+    price_per_unit: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Price per unit as priced on the source document."""
-    amount: Decimal = attrs.field(converter=_lockedprice_amount)
+    amount: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The line amount (after volume discount, rounded) as priced on the source document."""
 
 
@@ -146,17 +118,23 @@ class LineItem:
 
     product_id: str = attrs.field(validator=check.text(max_length=100))
     """The product sold."""
-    quantity: Decimal = attrs.field(converter=_lineitem_quantity)
+    quantity: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Quantity in :attr:`unit` (> 0)."""
     unit: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=100)
     )
     """Unit; None means the product's default unit."""
-    price_override: Money | None = attrs.field(default=None, validator=_money_or_none)
+    price_override: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Manual price per unit, replacing the price list (and its volume discount)."""
-    manual_discount: Money | None = attrs.field(default=None, validator=_money_or_none)
+    manual_discount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Manual discount (per line or per unit, see :class:`ManualDiscountMethod`)."""
-    tax_override: Money | None = attrs.field(default=None, validator=_money_or_none)
+    tax_override: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """A tax amount entered by hand, replacing the tax policy for this line."""
     locked: LockedPrice | None = attrs.field(
         default=None, validator=check.instance_of(LockedPrice, optional=True)
@@ -192,17 +170,6 @@ class PricingOptions:
     """Mode of every rounding to the currency's minor unit."""
     tax_policy: TaxPolicy = attrs.field(factory=NoTax)
     """Computes each line's tax."""
-
-
-def _header_percent(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    pct = to_decimal(value, obj="SalesDocument", field="header_discount_percent")
-    if not _ZERO <= pct <= _HUNDRED:
-        raise ValidationError(
-            obj="SalesDocument", field="header_discount_percent", value=pct, expected="0 to 100"
-        )
-    return pct
 
 
 _STATES: dict[DocumentKind, tuple[DocumentStatus, ...]] = {
@@ -247,7 +214,9 @@ class SalesDocument:
     """Opportunity, quote, order or invoice."""
     currency: str = attrs.field()
     """Currency of every amount; equals the price list's."""
-    lines: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
+    lines: tuple[LineItem, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(LineItem)
+    )
     """The product lines."""
     price_list: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
@@ -264,11 +233,19 @@ class SalesDocument:
         default=None, validator=check.text(optional=True, max_length=200)
     )
     """Document number (see :class:`~crmcore.pricing.NumberFormat`)."""
-    header_discount_percent: Decimal | None = attrs.field(default=None, converter=_header_percent)
+    header_discount_percent: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100, optional=True),
+    )
     """Header discount as a percentage of the detail amount."""
-    header_discount_amount: Money | None = attrs.field(default=None, validator=_money_or_none)
+    header_discount_amount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Header discount as an amount."""
-    freight: Money | None = attrs.field(default=None, validator=_money_or_none)
+    freight: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Freight amount."""
     source_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
@@ -369,24 +346,27 @@ class PricedLine:
     def explain(self) -> tuple[str, ...]:
         """The derivation of every figure of the line, one step per string."""
         c = self.price_per_unit.currency
-        steps = [f"line {self.number}: {self.quantity} {self.unit} of {self.product_id}"]
+        gross = plain(self.gross_amount.amount)
+        volume = plain(self.volume_discount.amount)
+        amount = plain(self.amount.amount)
+        manual = plain(self.manual_discount.amount)
+        tax = plain(self.tax.amount)
+        steps = [f"line {self.number}: {plain(self.quantity)} {self.unit} of {self.product_id}"]
         steps.append(f"price per unit from {self.price_source}")
         steps.extend(f"  {s}" for s in self.price_steps)
         steps.append(
-            f"gross = {self.quantity} × {self.price_per_unit.amount} = {self.gross_amount.amount} {c}"
+            f"gross = {plain(self.quantity)} × {plain(self.price_per_unit.amount)} = {gross} {c}"
         )
-        steps.append(f"volume discount = {self.volume_discount.amount} {c}")
-        steps.append(
-            f"amount = {self.gross_amount.amount} − {self.volume_discount.amount} = "
-            f"{self.amount.amount} {c}"
-        )
-        steps.append(f"manual discount = {self.manual_discount.amount} {c}")
+        steps.append(f"volume discount = {volume} {c}")
+        steps.append(f"amount = {gross} − {volume} = {amount} {c}")
+        steps.append(f"manual discount = {manual} {c}")
         if self.header_discount_share:
-            steps.append(f"share of header discount = {self.header_discount_share.amount} {c}")
-        steps.append(f"tax ({self.tax_label}) on {self.tax_base.amount} = {self.tax.amount} {c}")
+            steps.append(
+                f"share of header discount = {plain(self.header_discount_share.amount)} {c}"
+            )
+        steps.append(f"tax ({self.tax_label}) on {plain(self.tax_base.amount)} = {tax} {c}")
         steps.append(
-            f"extended = {self.amount.amount} − {self.manual_discount.amount} + "
-            f"{self.tax.amount} = {self.extended_amount.amount} {c}"
+            f"extended = {amount} − {manual} + {tax} = {plain(self.extended_amount.amount)} {c}"
         )
         return tuple(steps)
 
@@ -428,64 +408,351 @@ class PricedDocument:
     def explain(self, *, lines: bool = True) -> tuple[str, ...]:
         """Every line's derivation (unless ``lines=False``), then how the totals follow."""
         c = self.currency
+        detail = plain(self.detail_amount.amount)
+        header = plain(self.header_discount.amount)
+        pre_freight = plain(self.pre_freight_amount.amount)
+        tax = plain(self.total_tax.amount)
         steps: list[str] = []
         if lines:
             for line in self.lines:
                 steps.extend(line.explain())
-        steps.append(
-            f"detail amount = Σ (amount − manual discount) = {self.detail_amount.amount} {c}"
-        )
+        steps.append(f"detail amount = Σ (amount − manual discount) = {detail} {c}")
         pct = self.document.header_discount_percent
-        how = f"{pct} % of {self.detail_amount.amount}" if pct is not None else "as entered"
-        steps.append(f"header discount ({how}) = {self.header_discount.amount} {c}")
-        steps.append(
-            f"pre-freight amount = {self.detail_amount.amount} − {self.header_discount.amount} = "
-            f"{self.pre_freight_amount.amount} {c}"
-        )
+        how = f"{plain(pct)} % of {detail}" if pct is not None else "as entered"
+        steps.append(f"header discount ({how}) = {header} {c}")
+        steps.append(f"pre-freight amount = {detail} − {header} = {pre_freight} {c}")
         when = "after" if self.options.tax_after_header_discount else "before"
+        steps.append(f"total tax (lines taxed {when} the header discount) = {tax} {c}")
         steps.append(
-            f"total tax (lines taxed {when} the header discount) = {self.total_tax.amount} {c}"
-        )
-        steps.append(
-            f"total = {self.pre_freight_amount.amount} + freight {self.freight.amount} + tax "
-            f"{self.total_tax.amount} = {self.total_amount.amount} {c}"
+            f"total = {pre_freight} + freight {plain(self.freight.amount)} + tax {tax} = "
+            f"{plain(self.total_amount.amount)} {c}"
         )
         return tuple(steps)
 
 
-class _ItemCache:
-    """Per-(product, unit) data computed once per pricing run."""
+class _Entry:
+    """A (product, unit)'s price-list figures, computed once per pricing run."""
 
-    __slots__ = ("catalog", "currency", "entries", "price_list")
+    __slots__ = ("discount_list", "price", "steps")
 
-    def __init__(self, catalog: Catalog, price_list: PriceList | None, currency: str) -> None:
+    def __init__(
+        self, discount_list: DiscountList | None, price: Decimal, steps: tuple[str, ...]
+    ) -> None:
+        self.discount_list = discount_list
+        self.price = price
+        self.steps = steps
+
+
+class _Row:
+    """One line's figures before tax: the named row of the first pass."""
+
+    __slots__ = (
+        "amount",
+        "gross",
+        "index",
+        "line",
+        "manual",
+        "price",
+        "product",
+        "source",
+        "steps",
+        "unit",
+    )
+
+    def __init__(  # noqa: PLR0917 - positional: one row per line on the hot path
+        self,
+        index: int,
+        line: LineItem,
+        product: Product,
+        unit: str,
+        price: Decimal,
+        source: str,
+        steps: tuple[str, ...],
+        gross: Decimal,
+        amount: Decimal,
+    ) -> None:
+        self.index = index
+        self.line = line
+        self.product = product
+        self.unit = unit
+        self.price = price
+        self.source = source
+        self.steps = steps
+        self.gross = gross
+        self.amount = amount
+        self.manual = _ZERO
+
+
+class _Pricer:
+    """The settings and caches of one :func:`price_document` run."""
+
+    __slots__ = (
+        "at_unit",
+        "catalog",
+        "currency",
+        "document",
+        "entries",
+        "exponent",
+        "labels",
+        "list_source",
+        "money",
+        "options",
+        "per_unit_discount",
+        "places",
+        "price_list",
+        "prices",
+        "resolved",
+        "rounding",
+        "tax_after",
+        "tax_policy",
+        "zero",
+    )
+
+    def __init__(
+        self,
+        document: SalesDocument,
+        catalog: Catalog,
+        price_list: PriceList | None,
+        options: PricingOptions,
+    ) -> None:
+        self.document = document
         self.catalog = catalog
         self.price_list = price_list
-        self.currency = currency
-        self.entries: dict[tuple[str, str], tuple[Product, Any, Decimal, tuple[str, ...]]] = {}
+        self.options = options
+        self.currency = document.currency
+        self.places = currency_places(self.currency)
+        self.exponent = Decimal(1).scaleb(-self.places)
+        self.rounding = options.rounding_mode.decimal_mode
+        self.per_unit_discount = options.manual_discount_method is ManualDiscountMethod.PER_UNIT
+        self.at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
+        self.tax_after = options.tax_after_header_discount
+        self.tax_policy = options.tax_policy
+        self.list_source = "" if price_list is None else f"price list {price_list.name!r}"
+        self.entries: dict[tuple[str, str], _Entry] = {}
+        self.resolved: dict[tuple[str, str | None], tuple[Product, str]] = {}
+        self.labels: dict[str, str] = {}
+        self.prices: dict[Decimal, Money] = {}
+        # Every figure is a Decimal computed from validated inputs in a validated
+        # currency: the unchecked constructor skips checks that would only repeat.
+        self.money = Money.of_decimal
+        self.zero = Money.of_decimal(self.rnd(_ZERO), self.currency)
 
-    def product(self, product_id: str) -> Product:
-        return self.catalog.product(product_id)
+    def rnd(self, value: Decimal) -> Decimal:
+        return value.quantize(self.exponent, rounding=self.rounding)
 
-    def priced(self, product: Product, unit: str) -> tuple[Product, Any, Decimal, tuple[str, ...]]:
-        key = (product.id, unit)
-        found = self.entries.get(key)
+    def where(self) -> str:
+        return f"SalesDocument {self.document.id!r}"
+
+    # -- first pass: amounts before tax ------------------------------------------------------
+
+    def row(self, index: int, line: LineItem) -> _Row:
+        """The line's price, gross amount, amount after volume discount and manual discount."""
+        found = self.resolved.get((line.product_id, line.unit))
         if found is None:
-            if self.price_list is None:
-                raise PricingError(
-                    obj="price_document",
-                    field="price_list",
-                    value=None,
-                    expected=f"a price list to price {product.id}/{unit}",
-                )
-            item = self.price_list.item(product.id, unit)
-            price, steps = item.unit_price(product, self.currency)
-            found = (product, item.discount_list, price, steps)
-            self.entries[key] = found
+            found = self._resolve(line)
+        product, unit = found
+        quantity = line.quantity
+        if product.selling_option is QuantitySellingOption.WHOLE:
+            product.check_quantity(quantity)
+        if line.locked is not None or line.price_override is not None or self.at_unit:
+            row = self._special_row(index, line, product, unit)
+        else:
+            # The hot path: a price-list price, the line total rounded once.
+            entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
+            price = entry.price
+            gross = (quantity * price).quantize(self.exponent, self.rounding)
+            amount = gross
+            if entry.discount_list is not None:
+                volume = entry.discount_list.discount_total(price, quantity)
+                if volume:
+                    amount = (quantity * price - volume).quantize(self.exponent, self.rounding)
+            row = _Row(
+                index, line, product, unit, price, self.list_source, entry.steps, gross, amount
+            )
+        if line.manual_discount is not None:
+            row.manual = self._manual(row, line.manual_discount)
+        return row
+
+    def _resolve(self, line: LineItem) -> tuple[Product, str]:
+        product = self.catalog.product(line.product_id)
+        unit = line.unit or product.default_unit
+        product.unit_group.base_quantity(unit)
+        found = self.resolved[(line.product_id, line.unit)] = (product, unit)
         return found
 
+    def _entry(self, product: Product, unit: str) -> _Entry:
+        if self.price_list is None:
+            raise PricingError(
+                obj="price_document",
+                field="price_list",
+                value=None,
+                expected=f"a price list to price {product.id}/{unit}",
+            )
+        item = self.price_list.item(product.id, unit)
+        price, steps = item.unit_price(product, self.currency)
+        entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, price, steps)
+        return entry
 
-def price_document(  # noqa: PLR0915 - one pass over the lines, kept together for speed
+    def _special_row(self, index: int, line: LineItem, product: Product, unit: str) -> _Row:
+        """A locked line, a price override or rounding at the unit price (the less common paths)."""
+        quantity = line.quantity
+        rnd = self.rnd
+        locked = line.locked
+        if locked is not None:
+            if locked.quantity != quantity:
+                raise ValidationError(
+                    obj=self.where(),
+                    field=f"lines[{index - 1}].quantity",
+                    value=quantity,
+                    expected=f"the locked quantity {plain(locked.quantity)} (unlock to reprice)",
+                )
+            price = locked.price_per_unit
+            steps: tuple[str, ...] = (f"locked at {plain(price)}, amount {plain(locked.amount)}",)
+            source = f"source document {self.document.source_id!r} (locked)"
+            gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+            return _Row(index, line, product, unit, price, source, steps, gross, locked.amount)
+        if line.price_override is not None:
+            self._same(line.price_override, index, "price_override")
+            price = line.price_override.amount
+            steps = (f"override {plain(price)}",)
+            gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+            return _Row(index, line, product, unit, price, "manual override", steps, gross, gross)
+        entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
+        price = entry.price
+        gross = rnd(quantity * rnd(price))
+        amount = gross
+        if entry.discount_list is not None:
+            segments = entry.discount_list.segments(price, quantity)
+            amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
+        return _Row(index, line, product, unit, price, self.list_source, entry.steps, gross, amount)
+
+    def _manual(self, row: _Row, discount: Money) -> Decimal:
+        self._same(discount, row.index, "manual_discount")
+        given = discount.amount
+        quantity = row.line.quantity
+        manual = (quantity * given if self.per_unit_discount else given).quantize(
+            self.exponent, self.rounding
+        )
+        if manual > row.amount:
+            raise ValidationError(
+                obj=self.where(),
+                field=f"lines[{row.index - 1}].manual_discount",
+                value=discount,
+                expected=f"at most the line amount {plain(row.amount)} {self.currency}",
+            )
+        return manual
+
+    def _same(self, money: Money, index: int, field: str) -> None:
+        if money.currency != self.currency:
+            raise ValidationError(
+                obj=self.where(),
+                field=f"lines[{index - 1}].{field}.currency",
+                value=money.currency,
+                expected=self.currency,
+            )
+
+    # -- header discount -----------------------------------------------------------------------
+
+    def header(self, rows: list[_Row]) -> tuple[Decimal, Decimal]:
+        """The detail amount and the header discount, both rounded."""
+        document = self.document
+        detail = sum((row.amount - row.manual for row in rows), _ZERO)
+        if document.header_discount_percent is not None:
+            header = self.rnd(detail * document.header_discount_percent / _HUNDRED)
+        elif document.header_discount_amount is not None:
+            header = self.rnd(document.header_discount_amount.amount)
+        else:
+            header = self.rnd(_ZERO)
+        detail = self.rnd(detail)
+        if header > detail:
+            raise ValidationError(
+                obj=self.where(),
+                field="header_discount_amount",
+                value=document.header_discount_amount,
+                expected=f"at most the detail amount {plain(detail)} {self.currency}",
+            )
+        return detail, header
+
+    def shares(self, rows: list[_Row], header: Decimal) -> list[Decimal]:
+        """Each line's share of the header discount (largest remainder, in minor units)."""
+        if not header:
+            return [_ZERO] * len(rows)
+        places = self.places
+        weights = [int((row.amount - row.manual).scaleb(places)) for row in rows]
+        units = allocate_units(int(header.scaleb(places)), weights)
+        return [Decimal(u).scaleb(-places) for u in units]
+
+    # -- second pass: tax and the priced line ---------------------------------------------------
+
+    def priced_line(self, row: _Row, share: Decimal) -> PricedLine:
+        """Tax the row and build its :class:`PricedLine`."""
+        money = self.money
+        currency = self.currency
+        line = row.line
+        product_id = row.product.id
+        tax_after = self.tax_after
+        net = row.amount - row.manual
+        if line.tax_override is not None:
+            self._same(line.tax_override, row.index, "tax_override")
+            tax = self.rnd(line.tax_override.amount)
+            label = "entered by hand"
+        else:
+            policy = self.tax_policy
+            base = net - share if tax_after else net
+            tax = policy.line_tax(product_id, base).quantize(self.exponent, self.rounding)
+            label = self.labels.get(product_id) or self.labels.setdefault(
+                product_id, policy.describe(product_id)
+            )
+        price = self.prices.get(row.price) or self.prices.setdefault(
+            row.price, money(row.price, currency)
+        )
+        zero = self.zero
+        return PricedLine(
+            number=row.index,
+            product_id=product_id,
+            unit=row.unit,
+            quantity=line.quantity,
+            price_per_unit=price,
+            price_source=row.source,
+            price_steps=row.steps,
+            volume_discount=money(row.gross - row.amount, currency)
+            if row.gross != row.amount
+            else zero,
+            amount=money(row.amount, currency),
+            manual_discount=money(row.manual, currency) if row.manual else zero,
+            header_discount_share=money(share, currency) if share else zero,
+            tax=money(tax, currency),
+            tax_label=label,
+            extended_amount=money(net + tax, currency),
+            taxed_after_header_discount=tax_after,
+        )
+
+    def priced_document(self, rows: list[_Row]) -> PricedDocument:
+        """The priced lines and the document totals."""
+        detail, header = self.header(rows)
+        shares = self.shares(rows, header)
+        priced_line = self.priced_line
+        lines = tuple([priced_line(row, share) for row, share in zip(rows, shares, strict=True)])
+        total_tax = sum([line.tax.amount for line in lines], _ZERO)
+        freight = self.rnd(self.document.freight.amount if self.document.freight else _ZERO)
+        pre_freight = detail - header
+        money = self.money
+        currency = self.currency
+        return PricedDocument(
+            document=self.document,
+            price_list=None if self.price_list is None else self.price_list.name,
+            options=self.options,
+            lines=lines,
+            detail_amount=money(detail, currency),
+            header_discount=money(header, currency),
+            pre_freight_amount=money(pre_freight, currency),
+            freight=money(freight, currency),
+            total_tax=money(total_tax, currency),
+            total_amount=money(pre_freight + freight + total_tax, currency),
+        )
+
+
+def price_document(
     document: SalesDocument,
     catalog: Catalog,
     price_list: PriceList | None,
@@ -512,192 +779,51 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
     (Money('11385.00', 'USD'), Money('11385.00', 'USD'))
     """
     options = options or PricingOptions()
-    currency = document.currency
-    if price_list is not None and price_list.currency != currency:
+    if price_list is not None and price_list.currency != document.currency:
         raise ValidationError(
             obj=f"SalesDocument {document.id!r}",
             field="currency",
-            value=currency,
+            value=document.currency,
             expected=f"the price list's currency {price_list.currency}",
         )
-    places = currency_places(currency)
-    exponent = Decimal(1).scaleb(-places)
-    rounding = options.rounding_mode.decimal_mode
-    per_unit_discount = options.manual_discount_method is ManualDiscountMethod.PER_UNIT
-    at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
-    tax_policy = options.tax_policy
-    cache = _ItemCache(catalog, price_list, currency)
-    list_name = None if price_list is None else f"price list {price_list.name!r}"
-
-    def rnd(value: Decimal) -> Decimal:
-        return value.quantize(exponent, rounding=rounding)
-
-    # First pass: amounts before tax.
-    rows: list[tuple[Any, ...]] = []
-    resolved: dict[tuple[str, str | None], tuple[Product, str]] = {}
-    for index, line in enumerate(document.lines, start=1):
-        found = resolved.get((line.product_id, line.unit))
-        if found is None:
-            product = cache.product(line.product_id)
-            unit = line.unit or product.default_unit
-            product.unit_group.base_quantity(unit)
-            found = resolved[(line.product_id, line.unit)] = (product, unit)
-        product, unit = found
-        quantity = line.quantity
-        if product.selling_option is QuantitySellingOption.WHOLE:
-            product.check_quantity(quantity)
-        discount_list = None
-        locked = line.locked
-        if locked is not None:
-            if locked.quantity != quantity:
-                raise ValidationError(
-                    obj=f"SalesDocument {document.id!r}",
-                    field=f"lines[{index - 1}].quantity",
-                    value=quantity,
-                    expected=f"the locked quantity {locked.quantity} (unlock to reprice)",
-                )
-            price = locked.price_per_unit
-            steps: tuple[str, ...] = (f"locked at {price}, amount {locked.amount}",)
-            source = f"source document {document.source_id!r} (locked)"
-            volume = _ZERO
-        elif line.price_override is not None:
-            _same(line.price_override, currency, document.id, index, "price_override")
-            price = line.price_override.amount
-            steps = (f"override {price}",)
-            source = "manual override"
-            volume = _ZERO
-        else:
-            _, discount_list, price, steps = cache.priced(product, unit)
-            source = list_name or ""
-            volume = (
-                _ZERO
-                if discount_list is None or at_unit
-                else discount_list.discount_total(price, quantity)
-            )
-        if locked is not None:
-            gross = rnd(quantity * (rnd(price) if at_unit else price))
-            amount = locked.amount
-        elif at_unit:
-            gross = rnd(quantity * rnd(price))
-            if discount_list is None:
-                amount = gross
-            else:
-                amount = rnd(
-                    sum(
-                        (
-                            u * rnd(price - off)
-                            for u, off in discount_list.segments(price, quantity)
-                        ),
-                        _ZERO,
-                    )
-                )
-        else:
-            # Hot path: quantize inline rather than through rnd().
-            gross = (quantity * price).quantize(exponent, rounding)
-            amount = (quantity * price - volume).quantize(exponent, rounding) if volume else gross
-        manual = _ZERO
-        if line.manual_discount is not None:
-            if line.manual_discount.currency != currency:
-                _same(line.manual_discount, currency, document.id, index, "manual_discount")
-            given = line.manual_discount.amount
-            manual = (quantity * given if per_unit_discount else given).quantize(exponent, rounding)
-            if manual > amount:
-                raise ValidationError(
-                    obj=f"SalesDocument {document.id!r}",
-                    field=f"lines[{index - 1}].manual_discount",
-                    value=line.manual_discount,
-                    expected=f"at most the line amount {amount} {currency}",
-                )
-        rows.append(
-            (index, line, product, unit, quantity, price, source, steps, gross, amount, manual)
-        )
-
-    detail = sum((row[9] - row[10] for row in rows), _ZERO)
-    if document.header_discount_percent is not None:
-        header = rnd(detail * document.header_discount_percent / _HUNDRED)
-    elif document.header_discount_amount is not None:
-        header = rnd(document.header_discount_amount.amount)
-    else:
-        header = rnd(_ZERO)
-    detail = rnd(detail)
-    if header > detail:
-        raise ValidationError(
-            obj=f"SalesDocument {document.id!r}",
-            field="header_discount_amount",
-            value=document.header_discount_amount,
-            expected=f"at most the detail amount {detail} {currency}",
-        )
-    if header:
-        weights = [int((row[9] - row[10]).scaleb(places)) for row in rows]
-        units = allocate_units(int(header.scaleb(places)), weights)
-        shares = [Decimal(u).scaleb(-places) for u in units]
-    else:
-        shares = [_ZERO] * len(rows)
-
-    # Every amount below is a Decimal computed from validated inputs in a
-    # validated currency, so the checks of Money.__init__ would only repeat.
-    money = Money._make
-    zero = money(rnd(_ZERO), currency)
-    tax_after = options.tax_after_header_discount
-    priced: list[PricedLine] = []
-    labels: dict[str, str] = {}
-    prices: dict[Decimal, Money] = {}
-    total_tax = _ZERO
-    for row, share in zip(rows, shares, strict=True):
-        index, line, product, unit, quantity, price, source, steps, gross, amount, manual = row
-        net = amount - manual
-        base = net - share if tax_after else net
-        if line.tax_override is not None:
-            _same(line.tax_override, currency, document.id, index, "tax_override")
-            tax = rnd(line.tax_override.amount)
-            label = "entered by hand"
-        else:
-            tax = tax_policy.line_tax(product.id, base).quantize(exponent, rounding)
-            label = labels.get(product.id) or labels.setdefault(
-                product.id, tax_policy.describe(product.id)
-            )
-        total_tax += tax
-        priced.append(
-            PricedLine(
-                number=index,
-                product_id=product.id,
-                unit=unit,
-                quantity=quantity,
-                price_per_unit=prices.get(price)
-                or prices.setdefault(price, money(price, currency)),
-                price_source=source,
-                price_steps=steps,
-                volume_discount=money(gross - amount, currency) if gross != amount else zero,
-                amount=money(amount, currency),
-                manual_discount=money(manual, currency) if manual else zero,
-                header_discount_share=money(share, currency) if share else zero,
-                tax=money(tax, currency),
-                tax_label=label,
-                extended_amount=money(net + tax, currency),
-                taxed_after_header_discount=tax_after,
-            )
-        )
-    freight = rnd(document.freight.amount if document.freight is not None else _ZERO)
-    pre_freight = detail - header
-    return PricedDocument(
-        document=document,
-        price_list=None if price_list is None else price_list.name,
-        options=options,
-        lines=tuple(priced),
-        detail_amount=money(detail, currency),
-        header_discount=money(header, currency),
-        pre_freight_amount=money(pre_freight, currency),
-        freight=money(freight, currency),
-        total_tax=money(total_tax, currency),
-        total_amount=money(pre_freight + freight + total_tax, currency),
-    )
+    pricer = _Pricer(document, catalog, price_list, options)
+    rows = [pricer.row(index, line) for index, line in enumerate(document.lines, start=1)]
+    return pricer.priced_document(rows)
 
 
-def _same(money: Money, currency: str, doc_id: str, index: int, field: str) -> None:
-    if money.currency != currency:
-        raise ValidationError(
-            obj=f"SalesDocument {doc_id!r}",
-            field=f"lines[{index - 1}].{field}.currency",
-            value=money.currency,
-            expected=currency,
-        )
+def price_from_lists(
+    document: SalesDocument,
+    catalog: Catalog,
+    price_lists: Iterable[PriceList],
+    options: PricingOptions | None = None,
+    *,
+    on: date | None = None,
+    default: str | None = None,
+) -> PricedDocument:
+    """Choose the document's price list among ``price_lists``, then price it.
+
+    The day of the choice is ``on``, else the document's ``issued_on``. With
+    no lists every line must be overridden or locked; a single list with no
+    name and no day given is used as it is; otherwise
+    :func:`~crmcore.pricing.select_price_list` chooses by the document's
+    ``price_list`` name, the day, then ``default``.
+
+    >>> from crmcore.pricing import PriceListItem, UnitGroup
+    >>> catalog = Catalog((Product("P1", "Widget", UnitGroup("each", "each"), "each"),))
+    >>> old = PriceList("2025", "USD", (PriceListItem("P1", "each", amount=Money(9, "USD")),),
+    ...                 valid_to=date(2025, 12, 31))
+    >>> new = PriceList("2026", "USD", (PriceListItem("P1", "each", amount=Money(10, "USD")),),
+    ...                 valid_from=date(2026, 1, 1))
+    >>> quote = SalesDocument("Q1", "quote", "USD", (LineItem("P1", 2),), issued_on=date(2026, 2, 1))
+    >>> priced = price_from_lists(quote, catalog, [old, new])
+    >>> priced.price_list, priced.total_amount
+    ('2026', Money('20.00', 'USD'))
+    """
+    lists = check.require_items(price_lists, PriceList, obj="price_from_lists", field="price_lists")
+    day = document.issued_on if on is None else on
+    chosen: PriceList | None = None
+    if len(lists) == 1 and document.price_list is None and day is None:
+        chosen = lists[0]
+    elif lists:
+        chosen = select_price_list(lists, on=day, name=document.price_list, default=default)
+    return price_document(document, catalog, chosen, options)

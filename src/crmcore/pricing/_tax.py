@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import ValidationError
-from crmcore.money import to_decimal
+from crmcore.pricing._catalog import as_tuple
 
 _HUNDRED = Decimal(100)
 
@@ -29,17 +29,6 @@ class TaxPolicy(Protocol):
     def describe(self, product_id: str) -> str:
         """A short label for the explanation, such as ``"VAT 10 %"``."""
         ...
-
-
-def _rate(value: object) -> Decimal:
-    rate = to_decimal(value, obj="TaxPolicy", field="rate")
-    if not Decimal(0) <= rate <= _HUNDRED:
-        raise ValidationError(obj="TaxPolicy", field="rate", value=rate, expected="0 to 100 %")
-    return rate
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    return tuple(value)
 
 
 @attrs.frozen
@@ -69,11 +58,13 @@ class FlatRateTax:
     Decimal('1335')
     """
 
-    rate: Decimal = attrs.field(converter=_rate)
+    rate: Decimal = attrs.field(converter=check.decimal(), validator=check.in_range(0, 100))  # type: ignore[misc]  # attrs plugin: factory converter
     """Percentage, 0-100."""
     name: str = attrs.field(default="tax", validator=check.text(max_length=100))
     """Label in explanations."""
-    exempt: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    exempt: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
     """Product ids that carry no tax."""
 
     def line_tax(self, product_id: str, taxable: Decimal) -> Decimal:
@@ -103,9 +94,15 @@ class IranianVat:
     (Decimal('10'), Decimal('100000'))
     """
 
-    rate: Decimal = attrs.field(default=Decimal(10), converter=_rate)
+    rate: Decimal = attrs.field(
+        default=Decimal(10),
+        converter=check.decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100),
+    )
     """Percentage (10 from 1403)."""
-    exempt: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    exempt: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
     """Product ids exempt from VAT."""
 
     @classmethod

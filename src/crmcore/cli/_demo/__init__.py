@@ -18,8 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.calendars import format_jalali
-from crmcore.cli import _pricing, _roi, _scoring, _sla
+from crmcore.cli import _roi, _scoring, _sla
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import pricing as _pricing
 from crmcore.models import (
     Account,
     AccountId,
