@@ -545,33 +545,39 @@ class _Pricer:
 
     # -- first pass: amounts before tax ------------------------------------------------------
 
-    def row(self, index: int, line: LineItem) -> _Row:
-        """The line's price, gross amount, amount after volume discount and manual discount."""
-        found = self.resolved.get((line.product_id, line.unit))
-        if found is None:
-            found = self._resolve(line)
-        product, unit = found
-        quantity = line.quantity
-        if product.selling_option is QuantitySellingOption.WHOLE:
-            product.check_quantity(quantity)
-        if line.locked is not None or line.price_override is not None or self.at_unit:
-            row = self._special_row(index, line, product, unit)
-        else:
-            # The hot path: a price-list price, the line total rounded once.
-            entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
-            price = entry.price
-            gross = (quantity * price).quantize(self.exponent, self.rounding)
-            amount = gross
-            if entry.discount_list is not None:
-                volume = entry.discount_list.discount_total(price, quantity)
-                if volume:
-                    amount = (quantity * price - volume).quantize(self.exponent, self.rounding)
-            row = _Row(
-                index, line, product, unit, price, self.list_source, entry.steps, gross, amount
-            )
-        if line.manual_discount is not None:
-            row.manual = self._manual(row, line.manual_discount)
-        return row
+    def rows(self, lines: tuple[LineItem, ...]) -> list[_Row]:
+        """Each line's price, gross amount, amount after volume discount and manual discount."""
+        # Locals, not attributes, inside the loop: this is the hot path.
+        resolved = self.resolved
+        entries = self.entries
+        exponent = self.exponent
+        rounding = self.rounding
+        source = self.list_source
+        simple = not self.at_unit
+        whole = QuantitySellingOption.WHOLE
+        rows: list[_Row] = []
+        for index, line in enumerate(lines, start=1):
+            product, unit = resolved.get((line.product_id, line.unit)) or self._resolve(line)
+            quantity = line.quantity
+            if product.selling_option is whole:
+                product.check_quantity(quantity)
+            if simple and line.locked is None and line.price_override is None:
+                # A price-list price, the line total rounded once.
+                entry = entries.get((product.id, unit)) or self._entry(product, unit)
+                price = entry.price
+                gross = (quantity * price).quantize(exponent, rounding)
+                amount = gross
+                if entry.discount_list is not None:
+                    volume = entry.discount_list.discount_total(price, quantity)
+                    if volume:
+                        amount = (quantity * price - volume).quantize(exponent, rounding)
+                row = _Row(index, line, product, unit, price, source, entry.steps, gross, amount)
+            else:
+                row = self._special_row(index, line, product, unit)
+            if line.manual_discount is not None:
+                row.manual = self._manual(row, line.manual_discount)
+            rows.append(row)
+        return rows
 
     def _resolve(self, line: LineItem) -> tuple[Product, str]:
         product = self.catalog.product(line.product_id)
@@ -684,55 +690,66 @@ class _Pricer:
 
     # -- second pass: tax and the priced line ---------------------------------------------------
 
-    def priced_line(self, row: _Row, share: Decimal) -> PricedLine:
-        """Tax the row and build its :class:`PricedLine`."""
+    def priced_lines(self, rows: list[_Row], shares: list[Decimal]) -> tuple[PricedLine, ...]:
+        """Tax each row and build its :class:`PricedLine`."""
         money = self.money
         currency = self.currency
-        line = row.line
-        product_id = row.product.id
+        exponent = self.exponent
+        rounding = self.rounding
         tax_after = self.tax_after
-        net = row.amount - row.manual
-        if line.tax_override is not None:
-            self._same(line.tax_override, row.index, "tax_override")
-            tax = self.rnd(line.tax_override.amount)
-            label = "entered by hand"
-        else:
-            policy = self.tax_policy
-            base = net - share if tax_after else net
-            tax = policy.line_tax(product_id, base).quantize(self.exponent, self.rounding)
-            label = self.labels.get(product_id) or self.labels.setdefault(
-                product_id, policy.describe(product_id)
-            )
-        price = self.prices.get(row.price) or self.prices.setdefault(
-            row.price, money(row.price, currency)
-        )
+        policy = self.tax_policy
+        labels = self.labels
+        prices = self.prices
         zero = self.zero
-        return PricedLine(
-            number=row.index,
-            product_id=product_id,
-            unit=row.unit,
-            quantity=line.quantity,
-            price_per_unit=price,
-            price_source=row.source,
-            price_steps=row.steps,
-            volume_discount=money(row.gross - row.amount, currency)
-            if row.gross != row.amount
-            else zero,
-            amount=money(row.amount, currency),
-            manual_discount=money(row.manual, currency) if row.manual else zero,
-            header_discount_share=money(share, currency) if share else zero,
-            tax=money(tax, currency),
-            tax_label=label,
-            extended_amount=money(net + tax, currency),
-            taxed_after_header_discount=tax_after,
-        )
+        priced: list[PricedLine] = []
+        for row, share in zip(rows, shares, strict=True):
+            product_id = row.product.id
+            net = row.amount - row.manual
+            if row.line.tax_override is None:
+                tax = policy.line_tax(product_id, net - share if tax_after else net)
+                tax = tax.quantize(exponent, rounding)
+                label = labels.get(product_id) or labels.setdefault(
+                    product_id, policy.describe(product_id)
+                )
+            else:
+                tax, label = self._tax_override(row)
+            price = prices.get(row.price) or prices.setdefault(
+                row.price, money(row.price, currency)
+            )
+            volume = row.gross - row.amount
+            priced.append(
+                PricedLine(
+                    number=row.index,
+                    product_id=product_id,
+                    unit=row.unit,
+                    quantity=row.line.quantity,
+                    price_per_unit=price,
+                    price_source=row.source,
+                    price_steps=row.steps,
+                    volume_discount=money(volume, currency) if volume else zero,
+                    amount=money(row.amount, currency),
+                    manual_discount=money(row.manual, currency) if row.manual else zero,
+                    header_discount_share=money(share, currency) if share else zero,
+                    tax=money(tax, currency),
+                    tax_label=label,
+                    extended_amount=money(net + tax, currency),
+                    taxed_after_header_discount=tax_after,
+                )
+            )
+        return tuple(priced)
+
+    def _tax_override(self, row: _Row) -> tuple[Decimal, str]:
+        override = row.line.tax_override
+        if override is None:  # the caller checked; keeps mypy informed
+            raise PricingError(obj="price_document", field="tax_override", value=None)
+        self._same(override, row.index, "tax_override")
+        return self.rnd(override.amount), "entered by hand"
 
     def priced_document(self, rows: list[_Row]) -> PricedDocument:
         """The priced lines and the document totals."""
         detail, header = self.header(rows)
         shares = self.shares(rows, header)
-        priced_line = self.priced_line
-        lines = tuple([priced_line(row, share) for row, share in zip(rows, shares, strict=True)])
+        lines = self.priced_lines(rows, shares)
         total_tax = sum([line.tax.amount for line in lines], _ZERO)
         freight = self.rnd(self.document.freight.amount if self.document.freight else _ZERO)
         pre_freight = detail - header
@@ -787,8 +804,7 @@ def price_document(
             expected=f"the price list's currency {price_list.currency}",
         )
     pricer = _Pricer(document, catalog, price_list, options)
-    rows = [pricer.row(index, line) for index, line in enumerate(document.lines, start=1)]
-    return pricer.priced_document(rows)
+    return pricer.priced_document(pricer.rows(document.lines))
 
 
 def price_from_lists(
