@@ -55,11 +55,17 @@ def test_price_quote_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     # Line 1: 95,000 × 11 = 1,045,000 → up to a multiple of 10,000 = 1,050,000;
     # 20 × 1,050,000 = 21,000,000 less 5 % band discount 1,050,000 = 19,950,000.
     # Line 2: 2,400,000 / 0.6 = 4,000,000 per day × 2 = 8,000,000.
-    # Detail 27,950,000 − 50,000 = 27,900,000; VAT 10 % per line before the
-    # header discount: 1,995,000 + 800,000 = 2,795,000; total 30,695,000.
+    # Detail 27,950,000 − 50,000 = 27,900,000. IranianVat taxes after the header
+    # discount: its 50,000 split in proportion 19,950,000 : 8,000,000 is
+    # 35,688.73… : 14,311.27… → 35,688 + 14,311 = 49,999, the last rial to the
+    # larger remainder → 35,689 and 14,311. VAT 10 % of 19,914,311 = 1,991,431.1
+    # → 1,991,431, of 7,985,689 = 798,568.9 → 798,569; total tax 2,790,000
+    # (10 % of 27,900,000); total 30,690,000.
     assert data["lines"][0]["amount"] == {"amount": "19950000", "currency": "IRR"}
-    assert data["totals"]["total_tax"]["amount"] == "2795000"
-    assert data["totals"]["total_amount"]["amount"] == "30695000"
+    assert data["lines"][0]["header_discount_share"]["amount"] == "35689"
+    assert data["lines"][0]["tax"]["amount"] == "1991431"
+    assert data["totals"]["total_tax"]["amount"] == "2790000"
+    assert data["totals"]["total_amount"]["amount"] == "30690000"
     assert data["price_list"] == "tehran-1405"
     assert any("rounded up" in s for s in data["lines"][0]["explanation"])
     assert data["explanation"][-1].startswith("total = 27900000")

@@ -98,7 +98,8 @@ def test_example_volume_and_manual_discount_with_tax(
     options = PricingOptions(manual_discount_method=method, tax_policy=FlatRateTax(15))
     line = price_document(doc, _CATALOG, _list("1000", volume), options).lines[0]
     assert line.amount == Money(9000, USD)  # 10 × (1000 − 100)
-    assert line.volume_discount == Money(1000, USD)
+    assert line.volume_discount_total == Money(1000, USD)
+    assert line.volume_discount_per_unit == Money(100, USD)  # the reference's "volume discount 100"
     assert line.net_amount == Money(amount_after_discount, USD)
     assert line.tax == Money(tax, USD)
     assert line.extended_amount == Money(extended, USD)
@@ -142,14 +143,17 @@ def test_header_totals_by_hand() -> None:
     assert after.total_amount == Money("63.87", USD) + Money("4.50", USD) + Money("9.59", USD)
 
 
+_FINE = Catalog((Product("P", "Widget", _EACH, "each", price_decimals=3),))
+
+
 def test_rounding_point_unit_price_vs_line_total() -> None:
-    # Price 0.333 (3 decimals on an amount item), 3 units:
+    # Price 0.333 (an amount item of a product priced to 3 decimals), 3 units:
     # line total: round(3 × 0.333) = round(0.999) = 1.00; unit price: 3 × round(0.333) = 0.99.
     doc = _doc(LineItem("P", 3))
     plist = _list("0.333")
-    line_total = price_document(doc, _CATALOG, plist)
+    line_total = price_document(doc, _FINE, plist)
     unit_first = price_document(
-        doc, _CATALOG, plist, PricingOptions(rounding_point=RoundingPoint.UNIT_PRICE)
+        doc, _FINE, plist, PricingOptions(rounding_point=RoundingPoint.UNIT_PRICE)
     )
     assert line_total.total_amount == Money("1.00", USD)
     assert unit_first.total_amount == Money("0.99", USD)
@@ -159,9 +163,9 @@ def test_rounding_mode_is_used() -> None:
     # 1 × 0.125 half-up → 0.13; half-even → 0.12.
     doc = _doc(LineItem("P", 1))
     plist = _list("0.125")
-    assert price_document(doc, _CATALOG, plist).total_amount == Money("0.13", USD)
+    assert price_document(doc, _FINE, plist).total_amount == Money("0.13", USD)
     even = PricingOptions(rounding_mode=RoundingMode.HALF_EVEN)
-    assert price_document(doc, _CATALOG, plist, even).total_amount == Money("0.12", USD)
+    assert price_document(doc, _FINE, plist, even).total_amount == Money("0.12", USD)
 
 
 def test_iranian_vat_in_rials() -> None:
@@ -238,8 +242,8 @@ def test_explanation_lists_every_step() -> None:
     text = "\n".join(priced.explain())
     for fragment in (
         "price per unit from price list 'pl'",
-        "gross = 10 × 1000 = 10000.00 USD",
-        "volume discount = 1000.00 USD",
+        "gross = 10 × 1000.00 = 10000.00 USD",
+        "volume discount = 1000.00 USD (100.00 USD per unit)",
         "amount = 10000.00 − 1000.00 = 9000.00 USD",
         "tax (tax 15 %) on 8900.00 = 1335.00 USD",
         "extended = 9000.00 − 100.00 + 1335.00 = 10235.00 USD",
@@ -259,11 +263,12 @@ def _check_conservation(priced: PricedDocument) -> None:
     assert priced.total_tax == sum((line.tax for line in lines), zero)
     extended = sum((line.extended_amount for line in lines), zero)
     assert priced.total_amount == extended + priced.freight - priced.header_discount
-    if priced.options.tax_after_header_discount:
+    if priced.options.taxes_after_header_discount:
         shares = sum((line.header_discount_share for line in lines), zero)
         assert shares == priced.header_discount
     for line in lines:
-        assert line.amount == line.gross_amount - line.volume_discount
+        assert line.amount == line.gross_amount - line.volume_discount_total
+        assert line.price_per_unit.amount >= 0
         for money in (line.amount, line.tax, line.extended_amount):
             assert money.round() == money  # every figure is in whole minor units
 

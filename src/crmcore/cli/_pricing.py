@@ -188,7 +188,7 @@ def render_table(
             num(line.quantity),
             line.unit,
             _fmt(line.price_per_unit, locale, persian),
-            _fmt(line.volume_discount, locale, persian),
+            _fmt(line.volume_discount_total, locale, persian),
             _fmt(line.amount, locale, persian),
             _fmt(line.manual_discount, locale, persian),
             _fmt(line.tax, locale, persian),

@@ -465,10 +465,56 @@ class DiscountList:
             pairs.append((quantity - covered, _ZERO))
         return tuple(pairs)
 
+    def caps_at(self, price: Decimal, quantity: Decimal) -> bool:
+        """Whether an amount band reached by ``quantity`` is larger than ``price`` (and capped).
+
+        >>> bulk = DiscountList("b", DiscountType.AMOUNT, (DiscountBand(10, None, 5),), currency="USD")
+        >>> bulk.caps_at(Decimal(3), Decimal(12)), bulk.caps_at(Decimal(3), Decimal(2))
+        (True, False)
+        """
+        if self.type is not DiscountType.AMOUNT:
+            return False
+        if self.tiered:
+            return any(b.begin <= quantity and b.discount > price for b in self.bands)
+        band = self.band_for(quantity)
+        return band is not None and band.discount > price
+
     def _per_unit(self, band: DiscountBand, price: Decimal) -> Decimal:
         if self.type is DiscountType.PERCENTAGE:
             return price * band.discount / _HUNDRED
         return min(band.discount, price)
+
+
+class NegativePrice(enum.StrEnum):
+    """What happens when a rounding would take a price below zero."""
+
+    REFUSE = "refuse"
+    """Raise :class:`~crmcore.errors.PricingError` naming the product, the list and the rounding."""
+    CLAMP = "clamp"
+    """Use 0 and report :attr:`PriceWarning.CLAMPED_AT_ZERO` on the line."""
+
+
+class PriceWarning(enum.StrEnum):
+    """Something a priced line reports rather than hides."""
+
+    ROUNDED_TO_ZERO = "rounded_to_zero"
+    """A positive computed price became 0 through rounding or pricing precision."""
+    CLAMPED_AT_ZERO = "clamped_at_zero"
+    """The rounding went below zero and the price was clamped at 0."""
+    DISCOUNT_CAPPED = "discount_capped"
+    """An amount discount band was larger than the price and was capped at it."""
+
+
+@attrs.frozen
+class UnitPrice:
+    """A price list item's price per unit with its derivation and warnings."""
+
+    amount: Decimal
+    """Price per unit, at the product's pricing precision."""
+    steps: tuple[str, ...]
+    """How it was computed, one step per string."""
+    warnings: tuple[PriceWarning, ...] = ()
+    """What the line should report (a price rounded to zero or clamped)."""
 
 
 # -- price lists --------------------------------------------------------------------------------
@@ -556,18 +602,104 @@ class PriceListItem:
             )
 
     def unit_price(self, product: Product, currency: str) -> tuple[Decimal, tuple[str, ...]]:
-        """The price per unit in ``currency`` and the steps that produce it."""
+        """The price per unit in ``currency`` and the steps that produce it (see :meth:`price`)."""
+        priced = self.price(product, currency)
+        return priced.amount, priced.steps
+
+    def price(
+        self,
+        product: Product,
+        currency: str,
+        *,
+        negative_price: NegativePrice = NegativePrice.REFUSE,
+        price_list: str | None = None,
+    ) -> UnitPrice:
+        """The price per unit in ``currency``, the steps that produce it and any warnings.
+
+        Every method ends at the product's pricing precision (half-up for a
+        currency amount; in the rounding policy's direction otherwise). A
+        rounding that would take the price below zero is refused naming the
+        product, the list (``price_list``) and the rounding, or clamped at
+        zero with ``negative_price=NegativePrice.CLAMP`` (warning
+        ``CLAMPED_AT_ZERO``); a positive price rounded to zero carries the
+        warning ``ROUNDED_TO_ZERO``.
+
+        >>> cheap = Product("C", "Clip", UnitGroup("each", "each"), "each",
+        ...                 list_price=Money("0.50", "USD"))
+        >>> item = PriceListItem("C", "each", PricingMethod.PERCENT_OF_LIST, percentage=100,
+        ...                      rounding_policy="down", rounding_option="ends_in",
+        ...                      rounding_amount=Decimal("0.99"))
+        >>> item.price(cheap, "USD", price_list="retail")
+        Traceback (most recent call last):
+        ...
+        crmcore.errors.PricingError: price list 'retail', product 'C'/'each'.rounding_policy: got 'down to ends_in 0.99 turns 0.50 into -0.01'; expected a rounding that keeps the price >= 0 (round up or nearest, or PricingOptions(negative_price='clamp'))
+        >>> item.price(cheap, "USD", negative_price=NegativePrice.CLAMP).amount
+        Decimal('0.00')
+        """
         if self.method is PricingMethod.CURRENCY_AMOUNT:
-            if self.amount is None or self.amount.currency != currency:
-                raise ValidationError(
-                    obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
-                    field="amount.currency",
-                    value=None if self.amount is None else self.amount.currency,
-                    expected=f"the price list's currency {currency}",
-                )
-            return self.amount.amount, (
-                f"price per unit = currency amount {plain(self.amount.amount)}",
+            raw, steps = self._amount(currency)
+        else:
+            raw, steps = self._computed(product, currency)
+        price = raw
+        if self.rounding_policy is not RoundingPolicy.NONE and self.method is not (
+            PricingMethod.CURRENCY_AMOUNT
+        ):
+            price = round_price(
+                raw, self.rounding_policy, self.rounding_option, self.rounding_amount
             )
+            steps.append(
+                f"rounded {self.rounding_policy} to {self.rounding_option} "
+                f"{plain(self.rounding_amount)}: {plain(price)}"
+            )
+        warnings: tuple[PriceWarning, ...] = ()
+        if price < 0:
+            if negative_price is not NegativePrice.CLAMP:
+                where = f"product {self.product_id!r}/{self.unit!r}"
+                raise PricingError(
+                    obj=where if price_list is None else f"price list {price_list!r}, {where}",
+                    field="rounding_policy",
+                    value=(
+                        f"{self.rounding_policy} to {self.rounding_option} "
+                        f"{plain(self.rounding_amount)} turns {plain(raw)} into {plain(price)}"
+                    ),
+                    expected=(
+                        "a rounding that keeps the price >= 0 (round up or nearest, or "
+                        "PricingOptions(negative_price='clamp'))"
+                    ),
+                )
+            price = _ZERO
+            warnings = (PriceWarning.CLAMPED_AT_ZERO,)
+            steps.append("clamped at 0 (the rounding went below zero)")
+        quantized = price.quantize(
+            Decimal(1).scaleb(-product.price_decimals), rounding=self._precision_mode()
+        )
+        if quantized != price:
+            steps.append(f"to pricing precision {product.price_decimals}: {plain(quantized)}")
+        if raw > 0 and quantized == 0 and not warnings:
+            warnings = (PriceWarning.ROUNDED_TO_ZERO,)
+            steps.append(f"warning: the price {plain(raw)} was rounded to zero")
+        return UnitPrice(quantized, tuple(steps), warnings)
+
+    def _precision_mode(self) -> str:
+        # The precision step keeps the policy's direction, so "up" never lowers a price.
+        if self.method is PricingMethod.CURRENCY_AMOUNT:
+            return RoundingMode.HALF_UP.decimal_mode
+        return {
+            RoundingPolicy.UP: RoundingMode.CEILING,
+            RoundingPolicy.DOWN: RoundingMode.FLOOR,
+        }.get(self.rounding_policy, RoundingMode.HALF_UP).decimal_mode
+
+    def _amount(self, currency: str) -> tuple[Decimal, list[str]]:
+        if self.amount is None or self.amount.currency != currency:
+            raise ValidationError(
+                obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
+                field="amount.currency",
+                value=None if self.amount is None else self.amount.currency,
+                expected=f"the price list's currency {currency}",
+            )
+        return self.amount.amount, [f"price per unit = currency amount {plain(self.amount.amount)}"]
+
+    def _computed(self, product: Product, currency: str) -> tuple[Decimal, list[str]]:
         pct = self.percentage
         if pct is None:  # refused in __attrs_post_init__; keeps mypy informed
             raise PricingError(obj="PriceListItem", field="percentage", value=None)
@@ -603,26 +735,7 @@ class PriceListItem:
         else:
             raw = cost / (1 - pct / _HUNDRED)
             step = f"price = {base_name} {plain(cost)} / (1 − {plain(pct)} %) = {plain(raw)}"
-        steps = [step]
-        price = raw
-        if self.rounding_policy is not RoundingPolicy.NONE:
-            price = round_price(
-                raw, self.rounding_policy, self.rounding_option, self.rounding_amount
-            )
-            steps.append(
-                f"rounded {self.rounding_policy} to {self.rounding_option} "
-                f"{plain(self.rounding_amount)}: {plain(price)}"
-            )
-        exponent = Decimal(1).scaleb(-product.price_decimals)
-        # The precision step keeps the policy's direction, so "up" never lowers a price.
-        mode = {
-            RoundingPolicy.UP: RoundingMode.CEILING,
-            RoundingPolicy.DOWN: RoundingMode.FLOOR,
-        }.get(self.rounding_policy, RoundingMode.HALF_UP)
-        quantized = price.quantize(exponent, rounding=mode.decimal_mode)
-        if quantized != price:
-            steps.append(f"to pricing precision {product.price_decimals}: {plain(quantized)}")
-        return quantized, tuple(steps)
+        return raw, [step]
 
 
 @attrs.frozen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
@@ -16,9 +16,13 @@ from crmcore.money import Money, RoundingMode, currency_places, is_currency
 from crmcore.pricing._catalog import (
     Catalog,
     DiscountList,
+    DiscountType,
+    NegativePrice,
     PriceList,
+    PriceWarning,
     Product,
     QuantitySellingOption,
+    UnitPrice,
     as_tuple,
     plain,
     select_price_list,
@@ -27,6 +31,12 @@ from crmcore.pricing._tax import NoTax, TaxPolicy
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_PRECISION = tuple(Decimal(1).scaleb(-places) for places in range(5))  # pricing precision 0-4
+_WARNINGS = {
+    PriceWarning.ROUNDED_TO_ZERO: "the price per unit was rounded to zero",
+    PriceWarning.CLAMPED_AT_ZERO: "the rounding went below zero; the price was clamped at 0",
+    PriceWarning.DISCOUNT_CAPPED: "an amount discount band exceeded the price and was capped at it",
+}
 
 
 class DocumentKind(enum.StrEnum):
@@ -153,7 +163,19 @@ class PricingOptions:
     """Choices that change how lines and totals are computed.
 
     The defaults are Dynamics 365's: manual discount per line item, round
-    the line total, tax on the line before the header discount, half-up.
+    the line total, half-up. Whether lines are taxed after the header
+    discount is, unless set here, the tax policy's own rule
+    (:attr:`taxes_after_header_discount`): before it for Dynamics'
+    :class:`~crmcore.pricing.FlatRateTax`, after it for
+    :class:`~crmcore.pricing.IranianVat` (Iranian VAT is charged on the
+    price after discounts). A rounding that would make a price negative is
+    refused unless ``negative_price`` is ``"clamp"``.
+
+    >>> from crmcore.pricing import FlatRateTax, IranianVat
+    >>> PricingOptions(tax_policy=IranianVat()).taxes_after_header_discount
+    True
+    >>> PricingOptions(tax_policy=FlatRateTax(15)).taxes_after_header_discount
+    False
     """
 
     manual_discount_method: ManualDiscountMethod = attrs.field(
@@ -164,12 +186,25 @@ class PricingOptions:
         default=RoundingPoint.LINE_TOTAL, converter=RoundingPoint
     )
     """Round the unit price before multiplying, or the line total."""
-    tax_after_header_discount: bool = attrs.field(default=False, validator=check.instance_of(bool))
-    """Tax each line on its amount less its share of the header discount."""
+    tax_after_header_discount: bool | None = attrs.field(
+        default=None, validator=check.instance_of(bool, optional=True)
+    )
+    """Tax each line on its amount less its share of the header discount; None: the policy's rule."""
     rounding_mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=RoundingMode)
     """Mode of every rounding to the currency's minor unit."""
     tax_policy: TaxPolicy = attrs.field(factory=NoTax)
     """Computes each line's tax."""
+    negative_price: NegativePrice = attrs.field(
+        default=NegativePrice.REFUSE, converter=NegativePrice
+    )
+    """Refuse (default) or clamp at zero a price that a rounding takes below zero."""
+
+    @property
+    def taxes_after_header_discount(self) -> bool:
+        """:attr:`tax_after_header_discount` if set, else the tax policy's ``after_header_discount``."""
+        if self.tax_after_header_discount is not None:
+            return self.tax_after_header_discount
+        return bool(getattr(self.tax_policy, "after_header_discount", False))
 
 
 _STATES: dict[DocumentKind, tuple[DocumentStatus, ...]] = {
@@ -309,8 +344,11 @@ class PricedLine:
     """Where the price came from: the price list, an override or a lock."""
     price_steps: tuple[str, ...]
     """How the price per unit was computed."""
-    volume_discount: Money
-    """Discount-list discount on the line: ``gross_amount − amount``."""
+    volume_discount_total: Money
+    """Discount-list discount on the whole line: ``gross_amount − amount``."""
+    volume_discount_per_unit: Money
+    """Discount-list discount per unit (Dynamics' *Volume Discount*), at the product's pricing
+    precision; for a tiered list, the average over the line's units."""
     amount: Money
     """``quantity × (price − volume discount per unit)``, rounded."""
     manual_discount: Money
@@ -325,11 +363,14 @@ class PricedLine:
     """``amount − manual discount + tax``."""
     taxed_after_header_discount: bool = False
     """Whether the tax base excludes :attr:`header_discount_share`."""
+    warnings: tuple[PriceWarning, ...] = ()
+    """What the line reports rather than hides: a price rounded to zero or clamped, a capped
+    amount discount."""
 
     @property
     def gross_amount(self) -> Money:
-        """``quantity × price_per_unit``, rounded: ``amount + volume_discount``."""
-        return self.amount + self.volume_discount
+        """``quantity × price_per_unit``, rounded: ``amount + volume_discount_total``."""
+        return self.amount + self.volume_discount_total
 
     @property
     def tax_base(self) -> Money:
@@ -347,7 +388,7 @@ class PricedLine:
         """The derivation of every figure of the line, one step per string."""
         c = self.price_per_unit.currency
         gross = plain(self.gross_amount.amount)
-        volume = plain(self.volume_discount.amount)
+        volume = plain(self.volume_discount_total.amount)
         amount = plain(self.amount.amount)
         manual = plain(self.manual_discount.amount)
         tax = plain(self.tax.amount)
@@ -357,7 +398,11 @@ class PricedLine:
         steps.append(
             f"gross = {plain(self.quantity)} × {plain(self.price_per_unit.amount)} = {gross} {c}"
         )
-        steps.append(f"volume discount = {volume} {c}")
+        if self.volume_discount_total:
+            per_unit = plain(self.volume_discount_per_unit.amount)
+            steps.append(f"volume discount = {volume} {c} ({per_unit} {c} per unit)")
+        else:
+            steps.append(f"volume discount = {volume} {c}")
         steps.append(f"amount = {gross} − {volume} = {amount} {c}")
         steps.append(f"manual discount = {manual} {c}")
         if self.header_discount_share:
@@ -368,6 +413,7 @@ class PricedLine:
         steps.append(
             f"extended = {amount} − {manual} + {tax} = {plain(self.extended_amount.amount)} {c}"
         )
+        steps.extend(f"warning: {_WARNINGS[w]}" for w in self.warnings)
         return tuple(steps)
 
 
@@ -421,7 +467,7 @@ class PricedDocument:
         how = f"{plain(pct)} % of {detail}" if pct is not None else "as entered"
         steps.append(f"header discount ({how}) = {header} {c}")
         steps.append(f"pre-freight amount = {detail} − {header} = {pre_freight} {c}")
-        when = "after" if self.options.tax_after_header_discount else "before"
+        when = "after" if self.options.taxes_after_header_discount else "before"
         steps.append(f"total tax (lines taxed {when} the header discount) = {tax} {c}")
         steps.append(
             f"total = {pre_freight} + freight {plain(self.freight.amount)} + tax {tax} = "
@@ -433,14 +479,19 @@ class PricedDocument:
 class _Entry:
     """A (product, unit)'s price-list figures, computed once per pricing run."""
 
-    __slots__ = ("discount_list", "price", "steps")
+    __slots__ = ("caps", "discount_list", "price", "steps", "warnings")
 
-    def __init__(
-        self, discount_list: DiscountList | None, price: Decimal, steps: tuple[str, ...]
-    ) -> None:
+    def __init__(self, discount_list: DiscountList | None, priced: UnitPrice) -> None:
         self.discount_list = discount_list
-        self.price = price
-        self.steps = steps
+        self.price = priced.amount
+        self.steps = priced.steps
+        self.warnings = priced.warnings
+        # Whether some amount band is larger than the price (then a line may be capped).
+        self.caps = (
+            discount_list is not None
+            and discount_list.type is DiscountType.AMOUNT
+            and any(band.discount > priced.amount for band in discount_list.bands)
+        )
 
 
 class _Row:
@@ -457,6 +508,8 @@ class _Row:
         "source",
         "steps",
         "unit",
+        "volume",
+        "warnings",
     )
 
     def __init__(  # noqa: PLR0917 - positional: one row per line on the hot path
@@ -481,6 +534,8 @@ class _Row:
         self.gross = gross
         self.amount = amount
         self.manual = _ZERO
+        self.volume = _ZERO  # the exact volume discount on the line, before rounding
+        self.warnings: tuple[PriceWarning, ...] = ()
 
 
 class _Pricer:
@@ -525,7 +580,7 @@ class _Pricer:
         self.rounding = options.rounding_mode.decimal_mode
         self.per_unit_discount = options.manual_discount_method is ManualDiscountMethod.PER_UNIT
         self.at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
-        self.tax_after = options.tax_after_header_discount
+        self.tax_after = options.taxes_after_header_discount
         self.tax_policy = options.tax_policy
         self.list_source = "" if price_list is None else f"price list {price_list.name!r}"
         self.entries: dict[tuple[str, str], _Entry] = {}
@@ -567,11 +622,15 @@ class _Pricer:
                 price = entry.price
                 gross = (quantity * price).quantize(exponent, rounding)
                 amount = gross
+                volume = _ZERO
                 if entry.discount_list is not None:
                     volume = entry.discount_list.discount_total(price, quantity)
                     if volume:
                         amount = (quantity * price - volume).quantize(exponent, rounding)
                 row = _Row(index, line, product, unit, price, source, entry.steps, gross, amount)
+                row.volume = volume
+                if entry.warnings or entry.caps:
+                    row.warnings = self._warnings(entry, quantity)
             else:
                 row = self._special_row(index, line, product, unit)
             if line.manual_discount is not None:
@@ -595,9 +654,21 @@ class _Pricer:
                 expected=f"a price list to price {product.id}/{unit}",
             )
         item = self.price_list.item(product.id, unit)
-        price, steps = item.unit_price(product, self.currency)
-        entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, price, steps)
+        priced = item.price(
+            product,
+            self.currency,
+            negative_price=self.options.negative_price,
+            price_list=self.price_list.name,
+        )
+        entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, priced)
         return entry
+
+    @staticmethod
+    def _warnings(entry: _Entry, quantity: Decimal) -> tuple[PriceWarning, ...]:
+        dl = entry.discount_list
+        if entry.caps and dl is not None and dl.caps_at(entry.price, quantity):
+            return (*entry.warnings, PriceWarning.DISCOUNT_CAPPED)
+        return entry.warnings
 
     def _special_row(self, index: int, line: LineItem, product: Product, unit: str) -> _Row:
         """A locked line, a price override or rounding at the unit price (the less common paths)."""
@@ -616,7 +687,9 @@ class _Pricer:
             steps: tuple[str, ...] = (f"locked at {plain(price)}, amount {plain(locked.amount)}",)
             source = f"source document {self.document.source_id!r} (locked)"
             gross = rnd(quantity * (rnd(price) if self.at_unit else price))
-            return _Row(index, line, product, unit, price, source, steps, gross, locked.amount)
+            row = _Row(index, line, product, unit, price, source, steps, gross, locked.amount)
+            row.volume = gross - locked.amount
+            return row
         if line.price_override is not None:
             self._same(line.price_override, index, "price_override")
             price = line.price_override.amount
@@ -626,11 +699,13 @@ class _Pricer:
         entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
         price = entry.price
         gross = rnd(quantity * rnd(price))
-        amount = gross
+        row = _Row(index, line, product, unit, price, self.list_source, entry.steps, gross, gross)
         if entry.discount_list is not None:
             segments = entry.discount_list.segments(price, quantity)
-            amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
-        return _Row(index, line, product, unit, price, self.list_source, entry.steps, gross, amount)
+            row.amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
+            row.volume = sum((units * off for units, off in segments), _ZERO)
+        row.warnings = self._warnings(entry, quantity)
+        return row
 
     def _manual(self, row: _Row, discount: Money) -> Decimal:
         self._same(discount, row.index, "manual_discount")
@@ -717,6 +792,14 @@ class _Pricer:
                 row.price, money(row.price, currency)
             )
             volume = row.gross - row.amount
+            per_unit = zero
+            if row.volume:
+                per_unit = money(
+                    (row.volume / row.line.quantity).quantize(
+                        _PRECISION[row.product.price_decimals], ROUND_HALF_UP
+                    ),
+                    currency,
+                )
             priced.append(
                 PricedLine(
                     number=row.index,
@@ -726,7 +809,8 @@ class _Pricer:
                     price_per_unit=price,
                     price_source=row.source,
                     price_steps=row.steps,
-                    volume_discount=money(volume, currency) if volume else zero,
+                    volume_discount_total=money(volume, currency) if volume else zero,
+                    volume_discount_per_unit=per_unit,
                     amount=money(row.amount, currency),
                     manual_discount=money(row.manual, currency) if row.manual else zero,
                     header_discount_share=money(share, currency) if share else zero,
@@ -734,6 +818,7 @@ class _Pricer:
                     tax_label=label,
                     extended_amount=money(net + tax, currency),
                     taxed_after_header_discount=tax_after,
+                    warnings=row.warnings,
                 )
             )
         return tuple(priced)

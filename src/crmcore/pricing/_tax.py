@@ -19,7 +19,10 @@ class TaxPolicy(Protocol):
     """Computes a line's tax (exact, unrounded) and names it.
 
     The pricing engine rounds the result to the currency's minor unit. Any
-    attrs class with these two methods can be passed as a policy.
+    attrs class with these two methods can be passed as a policy. A policy
+    may also carry a bool ``after_header_discount`` (read with ``getattr``,
+    False when absent): whether lines are taxed after the header discount
+    when :class:`~crmcore.pricing.PricingOptions` leaves it unset.
     """
 
     def line_tax(self, product_id: str, taxable: Decimal) -> Decimal:
@@ -66,6 +69,9 @@ class FlatRateTax:
         default=(), converter=as_tuple, validator=check.items_of(str)
     )
     """Product ids that carry no tax."""
+    after_header_discount: bool = attrs.field(default=False, validator=check.instance_of(bool))
+    """Tax lines after the header discount unless the pricing options say otherwise
+    (Dynamics: before)."""
 
     def line_tax(self, product_id: str, taxable: Decimal) -> Decimal:
         """``taxable × rate / 100``, zero for exempt products."""
@@ -104,6 +110,9 @@ class IranianVat:
         default=(), converter=as_tuple, validator=check.items_of(str)
     )
     """Product ids exempt from VAT."""
+    after_header_discount: bool = attrs.field(default=True, validator=check.instance_of(bool))
+    """Tax lines after the header discount (the default: the VAT law taxes the price after
+    granted discounts, see ``docs/pricing.md``), unless the pricing options say otherwise."""
 
     @classmethod
     def for_year(cls, jalali_year: int, exempt: tuple[str, ...] = ()) -> IranianVat:
