@@ -34,7 +34,6 @@ from crmcore.pricing._catalog import (
     UnitGroup,
     UnitPrice,
     round_price,
-    select_price_list,
 )
 from crmcore.pricing._currency import BaseAmounts, ExchangeRates, FixedRates, base_amounts
 from crmcore.pricing._documents import (
@@ -65,6 +64,14 @@ from crmcore.pricing._lifecycle import (
     win_quote,
 )
 from crmcore.pricing._numbering import FIELDS, NumberFormat, NumberSequence
+from crmcore.pricing._selection import (
+    PriceListCandidate,
+    PriceListChoice,
+    PricingContext,
+    choose_price_list,
+    select_price_list,
+    why_not,
+)
 from crmcore.pricing._tax import FlatRateTax, IranianVat, NoTax, TaxPolicy
 
 __all__ = [
@@ -90,10 +97,13 @@ __all__ = [
     "NumberFormat",
     "NumberSequence",
     "PriceList",
+    "PriceListCandidate",
+    "PriceListChoice",
     "PriceListItem",
     "PriceWarning",
     "PricedDocument",
     "PricedLine",
+    "PricingContext",
     "PricingMethod",
     "PricingOptions",
     "Product",
@@ -108,6 +118,7 @@ __all__ = [
     "UnitPrice",
     "activate_quote",
     "base_amounts",
+    "choose_price_list",
     "close_quote",
     "edit_document",
     "estimated_revenue",
@@ -119,5 +130,6 @@ __all__ = [
     "round_price",
     "select_price_list",
     "transition",
+    "why_not",
     "win_quote",
 ]

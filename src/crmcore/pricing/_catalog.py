@@ -763,6 +763,28 @@ class PriceList:
     """First day the list applies (inclusive)."""
     valid_to: date | None = attrs.field(default=None, validator=check.optional_date())
     """Last day the list applies (inclusive)."""
+    customers: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Customer ids the list is for; empty: any customer."""
+    customer_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Customer groups or segments the list is for; empty: any."""
+    territories: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Territories the list is for; empty: any."""
+    channels: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Sales channels the list is for; empty: any."""
+    campaigns: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Campaigns the list is for; empty: any (a campaign list gives its campaign to its lines)."""
+    priority: int = attrs.field(default=0, validator=check.in_range(-1000, 1000))
+    """Among lists that apply, the highest priority wins (see ``choose_price_list``)."""
     _index: dict[tuple[str, str], PriceListItem] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
@@ -798,6 +820,13 @@ class PriceList:
             )
         object.__setattr__(self, "_index", index)
 
+    @property
+    def specificity(self) -> int:
+        """How many conditions the list sets (validity dates count as one)."""
+        dated = self.valid_from is not None or self.valid_to is not None
+        named = (self.customers, self.customer_groups, self.territories, self.channels)
+        return int(dated) + sum(1 for n in (*named, self.campaigns) if n)
+
     def applies_on(self, day: date) -> bool:
         """Whether ``day`` is within the validity dates."""
         return (self.valid_from is None or self.valid_from <= day) and (
@@ -815,62 +844,6 @@ class PriceList:
                 expected="a price list item for that product and unit",
             )
         return found
-
-
-def select_price_list(
-    price_lists: Iterable[PriceList],
-    *,
-    on: date | None,
-    name: str | None = None,
-    default: str | None = None,
-) -> PriceList:
-    """Pick the price list: by ``name`` if given, else the first valid ``on`` the day, else ``default``.
-
-    A list chosen by name must be valid ``on`` the day (when a day is given).
-
-    >>> a = PriceList("2025", "USD", valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
-    >>> b = PriceList("base", "USD")
-    >>> select_price_list([a, b], on=date(2025, 6, 1)).name
-    '2025'
-    >>> select_price_list([a], on=date(2026, 1, 1), default="base")
-    Traceback (most recent call last):
-    ...
-    crmcore.errors.PricingError: price_list.name: got 'base'; expected one of: '2025'
-    """
-    if on is not None:
-        check.require_date(on, obj="select_price_list", field="on")
-    lists = tuple(price_lists)
-    by_name = {pl.name: pl for pl in lists}
-    wanted = name
-    if wanted is None and on is not None:
-        for candidate in lists:
-            if candidate.applies_on(on):
-                return candidate
-    if wanted is None:
-        wanted = default
-    if wanted is None:
-        raise PricingError(
-            obj="price_list",
-            field="on",
-            value=on,
-            expected="a price list valid on that day, a price list name or a default price list",
-        )
-    found = by_name.get(wanted)
-    if found is None:
-        raise PricingError(
-            obj="price_list",
-            field="name",
-            value=wanted,
-            expected="one of: " + ", ".join(repr(n) for n in by_name),
-        )
-    if name is not None and on is not None and not found.applies_on(on):
-        raise PricingError(
-            obj=f"PriceList {wanted!r}",
-            field="valid_to",
-            value=on,
-            expected="a day the list applies",
-        )
-    return found
 
 
 @attrs.frozen

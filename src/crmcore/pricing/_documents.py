@@ -25,8 +25,8 @@ from crmcore.pricing._catalog import (
     UnitPrice,
     as_tuple,
     plain,
-    select_price_list,
 )
+from crmcore.pricing._selection import PriceListChoice, PricingContext, choose_price_list
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
 _ZERO = Decimal(0)
@@ -292,6 +292,10 @@ class SalesDocument:
     """Why a quote was closed."""
     issued_on: date | None = attrs.field(default=None, validator=check.optional_date())
     """Date of issue (numbering uses it)."""
+    pricing_context: PricingContext | None = attrs.field(
+        default=None, validator=check.instance_of(PricingContext, optional=True)
+    )
+    """Customer, group, territory, channel and campaign: what price lists are matched against."""
 
     def __attrs_post_init__(self) -> None:
         if self.status not in _STATES[self.kind]:
@@ -366,6 +370,8 @@ class PricedLine:
     warnings: tuple[PriceWarning, ...] = ()
     """What the line reports rather than hides: a price rounded to zero or clamped, a capped
     amount discount."""
+    campaign: str | None = None
+    """The campaign that gave the price (a campaign price list), for campaign attribution."""
 
     @property
     def gross_amount(self) -> Money:
@@ -394,6 +400,8 @@ class PricedLine:
         tax = plain(self.tax.amount)
         steps = [f"line {self.number}: {plain(self.quantity)} {self.unit} of {self.product_id}"]
         steps.append(f"price per unit from {self.price_source}")
+        if self.campaign is not None:
+            steps.append(f"  campaign {self.campaign!r}")
         steps.extend(f"  {s}" for s in self.price_steps)
         steps.append(
             f"gross = {plain(self.quantity)} × {plain(self.price_per_unit.amount)} = {gross} {c}"
@@ -445,6 +453,9 @@ class PricedDocument:
     """``Σ line tax``."""
     total_amount: Money
     """``pre_freight_amount + freight + total_tax``."""
+    price_list_choice: PriceListChoice | None = None
+    """Why :attr:`price_list` was chosen and which other lists matched and lost (when chosen
+    by :func:`~crmcore.pricing.price_from_lists`)."""
 
     @property
     def currency(self) -> str:
@@ -459,6 +470,8 @@ class PricedDocument:
         pre_freight = plain(self.pre_freight_amount.amount)
         tax = plain(self.total_tax.amount)
         steps: list[str] = []
+        if self.price_list_choice is not None:
+            steps.extend(self.price_list_choice.explain())
         if lines:
             for line in self.lines:
                 steps.extend(line.explain())
@@ -499,6 +512,7 @@ class _Row:
 
     __slots__ = (
         "amount",
+        "campaign",
         "gross",
         "index",
         "line",
@@ -534,6 +548,7 @@ class _Row:
         self.gross = gross
         self.amount = amount
         self.manual = _ZERO
+        self.campaign: str | None = None
         self.volume = _ZERO  # the exact volume discount on the line, before rounding
         self.warnings: tuple[PriceWarning, ...] = ()
 
@@ -543,7 +558,9 @@ class _Pricer:
 
     __slots__ = (
         "at_unit",
+        "campaign",
         "catalog",
+        "choice",
         "currency",
         "document",
         "entries",
@@ -569,8 +586,11 @@ class _Pricer:
         catalog: Catalog,
         price_list: PriceList | None,
         options: PricingOptions,
+        choice: PriceListChoice | None = None,
     ) -> None:
         self.document = document
+        self.choice = choice
+        self.campaign = _campaign(document, price_list)
         self.catalog = catalog
         self.price_list = price_list
         self.options = options
@@ -629,6 +649,7 @@ class _Pricer:
                         amount = (quantity * price - volume).quantize(exponent, rounding)
                 row = _Row(index, line, product, unit, price, source, entry.steps, gross, amount)
                 row.volume = volume
+                row.campaign = self.campaign
                 if entry.warnings or entry.caps:
                     row.warnings = self._warnings(entry, quantity)
             else:
@@ -700,6 +721,7 @@ class _Pricer:
         price = entry.price
         gross = rnd(quantity * rnd(price))
         row = _Row(index, line, product, unit, price, self.list_source, entry.steps, gross, gross)
+        row.campaign = self.campaign
         if entry.discount_list is not None:
             segments = entry.discount_list.segments(price, quantity)
             row.amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
@@ -819,6 +841,7 @@ class _Pricer:
                     extended_amount=money(net + tax, currency),
                     taxed_after_header_discount=tax_after,
                     warnings=row.warnings,
+                    campaign=row.campaign,
                 )
             )
         return tuple(priced)
@@ -851,6 +874,7 @@ class _Pricer:
             freight=money(freight, currency),
             total_tax=money(total_tax, currency),
             total_amount=money(pre_freight + freight + total_tax, currency),
+            price_list_choice=self.choice,
         )
 
 
@@ -881,15 +905,17 @@ def price_document(
     (Money('11385.00', 'USD'), Money('11385.00', 'USD'))
     """
     options = options or PricingOptions()
-    if price_list is not None and price_list.currency != document.currency:
-        raise ValidationError(
-            obj=f"SalesDocument {document.id!r}",
-            field="currency",
-            value=document.currency,
-            expected=f"the price list's currency {price_list.currency}",
-        )
+    _check_currency(document, price_list)
     pricer = _Pricer(document, catalog, price_list, options)
     return pricer.priced_document(pricer.rows(document.lines))
+
+
+def _campaign(document: SalesDocument, price_list: PriceList | None) -> str | None:
+    """The campaign a campaign price list gives its lines (the document's, when it matched)."""
+    context = document.pricing_context
+    if price_list is None or not price_list.campaigns or context is None:
+        return None
+    return context.campaign if context.campaign in price_list.campaigns else None
 
 
 def price_from_lists(
@@ -903,11 +929,13 @@ def price_from_lists(
 ) -> PricedDocument:
     """Choose the document's price list among ``price_lists``, then price it.
 
-    The day of the choice is ``on``, else the document's ``issued_on``. With
-    no lists every line must be overridden or locked; a single list with no
-    name and no day given is used as it is; otherwise
-    :func:`~crmcore.pricing.select_price_list` chooses by the document's
-    ``price_list`` name, the day, then ``default``.
+    The choice is :func:`~crmcore.pricing.choose_price_list`'s: the
+    document's ``price_list`` name, else the list that applies to the
+    document's :class:`~crmcore.pricing.PricingContext` on the day (``on``,
+    else the document's ``issued_on``) with the highest priority, the most
+    conditions, the first name; else ``default``. The result's
+    ``price_list_choice`` says why, and which other lists matched and lost.
+    With no lists every line must be overridden or locked.
 
     >>> from crmcore.pricing import PriceListItem, UnitGroup
     >>> catalog = Catalog((Product("P1", "Widget", UnitGroup("each", "each"), "each"),))
@@ -919,12 +947,31 @@ def price_from_lists(
     >>> priced = price_from_lists(quote, catalog, [old, new])
     >>> priced.price_list, priced.total_amount
     ('2026', Money('20.00', 'USD'))
+    >>> priced.price_list_choice.explain()[1]
+    "  '2025' does not apply: not valid on 2026-02-01 (valid … to 2025-12-31)"
     """
     lists = check.require_items(price_lists, PriceList, obj="price_from_lists", field="price_lists")
-    day = document.issued_on if on is None else on
-    chosen: PriceList | None = None
-    if len(lists) == 1 and document.price_list is None and day is None:
-        chosen = lists[0]
-    elif lists:
-        chosen = select_price_list(lists, on=day, name=document.price_list, default=default)
-    return price_document(document, catalog, chosen, options)
+    options = options or PricingOptions()
+    choice = None
+    if lists:
+        choice = choose_price_list(
+            lists,
+            on=document.issued_on if on is None else on,
+            name=document.price_list,
+            default=default,
+            context=document.pricing_context,
+        )
+    chosen = None if choice is None else choice.price_list
+    _check_currency(document, chosen)
+    pricer = _Pricer(document, catalog, chosen, options, choice)
+    return pricer.priced_document(pricer.rows(document.lines))
+
+
+def _check_currency(document: SalesDocument, price_list: PriceList | None) -> None:
+    if price_list is not None and price_list.currency != document.currency:
+        raise ValidationError(
+            obj=f"SalesDocument {document.id!r}",
+            field="currency",
+            value=document.currency,
+            expected=f"the price list's currency {price_list.currency}",
+        )

@@ -218,6 +218,7 @@ def _convert(
         freight=source.freight,
         source_id=source.id,
         issued_on=source.issued_on,
+        pricing_context=source.pricing_context,
     )
 
 
