@@ -213,6 +213,14 @@ class Product:
         default=QuantitySellingOption.NO_CONTROL, converter=QuantitySellingOption
     )
     """Which quantities may be sold."""
+    group: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The product group (a :class:`ProductGroup` of the catalog); pricing rules target it."""
+    brand: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The brand; pricing rules may target it."""
 
     def __attrs_post_init__(self) -> None:
         self.unit_group.base_quantity(self.default_unit)
@@ -502,7 +510,9 @@ class PriceWarning(enum.StrEnum):
     CLAMPED_AT_ZERO = "clamped_at_zero"
     """The rounding went below zero and the price was clamped at 0."""
     DISCOUNT_CAPPED = "discount_capped"
-    """An amount discount band was larger than the price and was capped at it."""
+    """An amount discount (band or rule) was larger than the price and was capped at it."""
+    DISCOUNT_LIMITED = "discount_limited"
+    """Pricing rules would have gone past the largest discount allowed on a line."""
 
 
 @attrs.frozen
@@ -833,6 +843,10 @@ class PriceList:
             self.valid_to is None or day <= self.valid_to
         )
 
+    def has_item(self, product_id: str, unit: str) -> bool:
+        """Whether the list prices ``product_id`` in ``unit``."""
+        return (product_id, unit) in self._index
+
     def item(self, product_id: str, unit: str) -> PriceListItem:
         """The item for (product, unit); :class:`~crmcore.errors.PricingError` when none."""
         found = self._index.get((product_id, unit))
@@ -844,6 +858,18 @@ class PriceList:
                 expected="a price list item for that product and unit",
             )
         return found
+
+
+@attrs.frozen
+class ProductGroup:
+    """A node of the product-group tree: a name and its parent group (None for a root)."""
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    """The group's name, unique in the catalog."""
+    parent: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The enclosing group."""
 
 
 @attrs.frozen
@@ -859,7 +885,12 @@ class Catalog:
         default=(), converter=as_tuple, validator=check.items_of(Product)
     )
     """Every product."""
+    groups: tuple[ProductGroup, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(ProductGroup)
+    )
+    """The product-group tree (each group names its parent)."""
     _by_id: dict[str, Product] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _paths: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Product] = {}
@@ -870,6 +901,42 @@ class Catalog:
                 )
             index[product.id] = product
         object.__setattr__(self, "_by_id", index)
+        paths = _group_paths(self.groups)
+        object.__setattr__(self, "_paths", paths)
+        for product in self.products:
+            if product.group is not None and product.group not in paths:
+                raise ValidationError(
+                    obj=f"Product {product.id!r}",
+                    field="group",
+                    value=product.group,
+                    expected="a group of the catalog: " + (", ".join(paths) or "none defined"),
+                )
+
+    def group_path(self, group: str) -> tuple[str, ...]:
+        """``group``, its parent, its grandparent, … up to the root.
+
+        >>> tree = Catalog(groups=(ProductGroup("drinks"), ProductGroup("dairy", "drinks"),
+        ...                        ProductGroup("doogh", "dairy")))
+        >>> tree.group_path("doogh")
+        ('doogh', 'dairy', 'drinks')
+        """
+        found = self._paths.get(group)
+        if found is None:
+            raise PricingError(
+                obj="Catalog",
+                field="groups",
+                value=group,
+                expected="a group of the catalog: " + (", ".join(self._paths) or "none defined"),
+            )
+        return found
+
+    def has_group(self, group: str) -> bool:
+        """Whether ``group`` is a group of the catalog."""
+        return group in self._paths
+
+    def has_product(self, product_id: str) -> bool:
+        """Whether ``product_id`` is a product of the catalog."""
+        return product_id in self._by_id
 
     def product(self, product_id: str) -> Product:
         """The product with ``product_id``; PricingError when unknown."""
@@ -882,3 +949,37 @@ class Catalog:
                 expected="a product of the catalog",
             )
         return found
+
+
+def _group_paths(groups: tuple[ProductGroup, ...]) -> dict[str, tuple[str, ...]]:
+    """Each group's path to its root; a repeated name, unknown parent or cycle is refused."""
+    parents: dict[str, str | None] = {}
+    for group in groups:
+        if group.name in parents:
+            raise ValidationError(
+                obj="Catalog", field="groups", value=group.name, expected="unique group names"
+            )
+        parents[group.name] = group.parent
+    paths: dict[str, tuple[str, ...]] = {}
+    for name, first in parents.items():
+        path = [name]
+        parent = first
+        while parent is not None:
+            if parent not in parents:
+                raise ValidationError(
+                    obj=f"ProductGroup {path[-1]!r}",
+                    field="parent",
+                    value=parent,
+                    expected="a group of the catalog: " + ", ".join(parents),
+                )
+            if parent in path:
+                raise ValidationError(
+                    obj="Catalog",
+                    field="groups",
+                    value=" -> ".join([*path, parent]),
+                    expected="a product-group tree without a cycle",
+                )
+            path.append(parent)
+            parent = parents[parent]
+        paths[name] = tuple(path)
+    return paths

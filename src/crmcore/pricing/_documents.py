@@ -26,6 +26,7 @@ from crmcore.pricing._catalog import (
     as_tuple,
     plain,
 )
+from crmcore.pricing._rules import PricingRule, PricingRules, RuleOutcome, apply_rules
 from crmcore.pricing._selection import PriceListChoice, PricingContext, choose_price_list
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
@@ -35,7 +36,8 @@ _PRECISION = tuple(Decimal(1).scaleb(-places) for places in range(5))  # pricing
 _WARNINGS = {
     PriceWarning.ROUNDED_TO_ZERO: "the price per unit was rounded to zero",
     PriceWarning.CLAMPED_AT_ZERO: "the rounding went below zero; the price was clamped at 0",
-    PriceWarning.DISCOUNT_CAPPED: "an amount discount band exceeded the price and was capped at it",
+    PriceWarning.DISCOUNT_CAPPED: "an amount discount exceeded the price and was capped at it",
+    PriceWarning.DISCOUNT_LIMITED: "the rules' discount was limited to the largest allowed",
 }
 
 
@@ -150,6 +152,8 @@ class LineItem:
         default=None, validator=check.instance_of(LockedPrice, optional=True)
     )
     """Price and volume discount copied from a source document (prices locked)."""
+    free_for: int | None = attrs.field(default=None, validator=check.in_range(1, optional=True))
+    """Free goods copied from a source document: the number of the line that earned them."""
 
     def __attrs_post_init__(self) -> None:
         if self.quantity <= 0:
@@ -371,7 +375,9 @@ class PricedLine:
     """What the line reports rather than hides: a price rounded to zero or clamped, a capped
     amount discount."""
     campaign: str | None = None
-    """The campaign that gave the price (a campaign price list), for campaign attribution."""
+    """The campaign that gave the price (a campaign price list or rule), for attribution."""
+    free_for: int | None = None
+    """For free goods: the number of the line that earned them."""
 
     @property
     def gross_amount(self) -> Money:
@@ -492,13 +498,14 @@ class PricedDocument:
 class _Entry:
     """A (product, unit)'s price-list figures, computed once per pricing run."""
 
-    __slots__ = ("caps", "discount_list", "price", "steps", "warnings")
+    __slots__ = ("caps", "discount_list", "price", "rules", "steps", "warnings")
 
     def __init__(self, discount_list: DiscountList | None, priced: UnitPrice) -> None:
         self.discount_list = discount_list
         self.price = priced.amount
         self.steps = priced.steps
         self.warnings = priced.warnings
+        self.rules: tuple[PricingRule, ...] = ()
         # Whether some amount band is larger than the price (then a line may be capped).
         self.caps = (
             discount_list is not None
@@ -513,6 +520,7 @@ class _Row:
     __slots__ = (
         "amount",
         "campaign",
+        "free_for",
         "gross",
         "index",
         "line",
@@ -549,6 +557,7 @@ class _Row:
         self.amount = amount
         self.manual = _ZERO
         self.campaign: str | None = None
+        self.free_for: int | None = None
         self.volume = _ZERO  # the exact volume discount on the line, before rounding
         self.warnings: tuple[PriceWarning, ...] = ()
 
@@ -562,19 +571,24 @@ class _Pricer:
         "catalog",
         "choice",
         "currency",
+        "day",
         "document",
         "entries",
         "exponent",
+        "free",
         "labels",
         "list_source",
+        "max_discount",
         "money",
         "options",
+        "outcomes",
         "per_unit_discount",
         "places",
         "price_list",
         "prices",
         "resolved",
         "rounding",
+        "rules",
         "tax_after",
         "tax_policy",
         "zero",
@@ -586,10 +600,19 @@ class _Pricer:
         catalog: Catalog,
         price_list: PriceList | None,
         options: PricingOptions,
+        *,
         choice: PriceListChoice | None = None,
+        rules: PricingRules | None = None,
     ) -> None:
         self.document = document
         self.choice = choice
+        self.rules = rules if rules is not None and rules.rules else None
+        if self.rules is not None:
+            self.rules.check(catalog)
+        self.max_discount = None if rules is None else rules.max_line_discount_percent
+        self.day = document.issued_on
+        self.free: list[tuple[int, str, PricingRule, str, Decimal]] = []
+        self.outcomes: dict[tuple[str, str, Decimal], RuleOutcome] = {}
         self.campaign = _campaign(document, price_list)
         self.catalog = catalog
         self.price_list = price_list
@@ -628,7 +651,7 @@ class _Pricer:
         exponent = self.exponent
         rounding = self.rounding
         source = self.list_source
-        simple = not self.at_unit
+        simple = not self.at_unit and self.rules is None
         whole = QuantitySellingOption.WHOLE
         rows: list[_Row] = []
         for index, line in enumerate(lines, start=1):
@@ -657,6 +680,8 @@ class _Pricer:
             if line.manual_discount is not None:
                 row.manual = self._manual(row, line.manual_discount)
             rows.append(row)
+        if self.free:
+            rows.extend(self.free_rows(len(rows) + 1))
         return rows
 
     def _resolve(self, line: LineItem) -> tuple[Product, str]:
@@ -682,12 +707,20 @@ class _Pricer:
             price_list=self.price_list.name,
         )
         entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, priced)
+        if self.rules is not None:
+            entry.rules = self.rules.candidates(
+                product, self.catalog, self.document.pricing_context, self.day
+            )
         return entry
 
     @staticmethod
-    def _warnings(entry: _Entry, quantity: Decimal) -> tuple[PriceWarning, ...]:
+    def _warnings(
+        entry: _Entry, quantity: Decimal, price: Decimal | None = None
+    ) -> tuple[PriceWarning, ...]:
         dl = entry.discount_list
-        if entry.caps and dl is not None and dl.caps_at(entry.price, quantity):
+        at = entry.price if price is None else price
+        may_cap = entry.caps or (price is not None and dl is not None)
+        if may_cap and dl is not None and dl.caps_at(at, quantity):
             return (*entry.warnings, PriceWarning.DISCOUNT_CAPPED)
         return entry.warnings
 
@@ -710,6 +743,7 @@ class _Pricer:
             gross = rnd(quantity * (rnd(price) if self.at_unit else price))
             row = _Row(index, line, product, unit, price, source, steps, gross, locked.amount)
             row.volume = gross - locked.amount
+            row.free_for = line.free_for
             return row
         if line.price_override is not None:
             self._same(line.price_override, index, "price_override")
@@ -717,17 +751,80 @@ class _Pricer:
             steps = (f"override {plain(price)}",)
             gross = rnd(quantity * (rnd(price) if self.at_unit else price))
             return _Row(index, line, product, unit, price, "manual override", steps, gross, gross)
+        return self._list_row(index, line, product, unit)
+
+    def _list_row(self, index: int, line: LineItem, product: Product, unit: str) -> _Row:
+        """A price-list line with pricing rules, or rounded at the unit price."""
+        quantity = line.quantity
         entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
-        price = entry.price
-        gross = rnd(quantity * rnd(price))
-        row = _Row(index, line, product, unit, price, self.list_source, entry.steps, gross, gross)
-        row.campaign = self.campaign
-        if entry.discount_list is not None:
-            segments = entry.discount_list.segments(price, quantity)
-            row.amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
-            row.volume = sum((units * off for units, off in segments), _ZERO)
-        row.warnings = self._warnings(entry, quantity)
+        price, steps, campaign = entry.price, entry.steps, self.campaign
+        extra: tuple[PriceWarning, ...] = ()
+        if entry.rules:
+            outcome = self._outcome(entry, product, unit, quantity)
+            price, steps = outcome.price, (*steps, *outcome.steps)
+            extra, campaign = outcome.warnings, outcome.campaign or campaign
+            self.free.extend((index, unit, *free) for free in outcome.free)
+        row = _Row(index, line, product, unit, price, self.list_source, steps, _ZERO, _ZERO)
+        self._amounts(row, entry.discount_list)
+        row.campaign = campaign
+        row.warnings = (*self._warnings(entry, quantity, price), *extra)
         return row
+
+    def _amounts(self, row: _Row, discount_list: DiscountList | None) -> None:
+        """Gross amount, amount after the volume discount and the exact volume discount."""
+        rnd, price, quantity = self.rnd, row.price, row.line.quantity
+        row.gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+        row.amount = row.gross
+        if discount_list is None:
+            return
+        segments = discount_list.segments(price, quantity)
+        row.volume = sum((units * off for units, off in segments), _ZERO)
+        if self.at_unit:
+            row.amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
+        elif row.volume:
+            row.amount = rnd(quantity * price - row.volume)
+
+    def _outcome(
+        self, entry: _Entry, product: Product, unit: str, quantity: Decimal
+    ) -> RuleOutcome:
+        key = (product.id, unit, quantity)
+        found = self.outcomes.get(key)
+        if found is None:
+            found = self.outcomes[key] = apply_rules(
+                entry.rules,
+                entry.price,
+                quantity,
+                product_id=product.id,
+                exponent=_PRECISION[product.price_decimals],
+                context=self.document.pricing_context,
+                max_discount_percent=self.max_discount,
+            )
+        return found
+
+    def free_rows(self, first: int) -> list[_Row]:
+        """A row at price 0 for each free-goods award, numbered from ``first``."""
+        rows: list[_Row] = []
+        for number, (earned_by, line_unit, rule, product_id, quantity) in enumerate(
+            self.free, first
+        ):
+            product = self.catalog.product(product_id)
+            unit = line_unit if rule.free_product is None else product.default_unit
+            if self.price_list is None or not self.price_list.has_item(product_id, unit):
+                raise PricingError(
+                    obj=f"PricingRule {rule.name!r}",
+                    field="free_product",
+                    value=f"{product_id}/{unit}",
+                    expected="a product with a price on the price list (free goods show their price)",
+                )
+            item = self.price_list.item(product_id, unit)
+            listed = item.price(product, self.currency, negative_price=self.options.negative_price)
+            line = LineItem(product_id, quantity, unit=unit)
+            steps = (f"free under rule {rule.name!r} (list price {plain(listed.amount)})",)
+            source = f"rule {rule.name!r}: free goods for line {earned_by}"
+            row = _Row(number, line, product, unit, _ZERO, source, steps, _ZERO, _ZERO)
+            row.free_for = earned_by
+            rows.append(row)
+        return rows
 
     def _manual(self, row: _Row, discount: Money) -> Decimal:
         self._same(discount, row.index, "manual_discount")
@@ -842,6 +939,7 @@ class _Pricer:
                     taxed_after_header_discount=tax_after,
                     warnings=row.warnings,
                     campaign=row.campaign,
+                    free_for=row.free_for,
                 )
             )
         return tuple(priced)
@@ -883,8 +981,13 @@ def price_document(
     catalog: Catalog,
     price_list: PriceList | None,
     options: PricingOptions | None = None,
+    rules: PricingRules | None = None,
 ) -> PricedDocument:
     """Price every line and total of ``document`` (pure; no I/O).
+
+    ``rules`` (promotions, see :class:`~crmcore.pricing.PricingRules`) change
+    the price-list price of the lines they apply to, before the volume
+    discount; free goods follow the document's lines at price 0.
 
     Formulas (Dynamics 365 Sales, reference ``pricing.md``):
     ``amount = quantity × (price − volume discount per unit)``;
@@ -906,7 +1009,7 @@ def price_document(
     """
     options = options or PricingOptions()
     _check_currency(document, price_list)
-    pricer = _Pricer(document, catalog, price_list, options)
+    pricer = _Pricer(document, catalog, price_list, options, rules=rules)
     return pricer.priced_document(pricer.rows(document.lines))
 
 
@@ -926,8 +1029,9 @@ def price_from_lists(
     *,
     on: date | None = None,
     default: str | None = None,
+    rules: PricingRules | None = None,
 ) -> PricedDocument:
-    """Choose the document's price list among ``price_lists``, then price it.
+    """Choose the document's price list among ``price_lists``, then price it (with ``rules``).
 
     The choice is :func:`~crmcore.pricing.choose_price_list`'s: the
     document's ``price_list`` name, else the list that applies to the
@@ -963,7 +1067,7 @@ def price_from_lists(
         )
     chosen = None if choice is None else choice.price_list
     _check_currency(document, chosen)
-    pricer = _Pricer(document, catalog, chosen, options, choice)
+    pricer = _Pricer(document, catalog, chosen, options, choice=choice, rules=rules)
     return pricer.priced_document(pricer.rows(document.lines))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Protocol
 
 import attrs
 
@@ -42,6 +43,21 @@ class PricingContext:
     """The marketing campaign the document answers."""
 
 
+class Applicable(Protocol):
+    """What :func:`why_not` reads: a price list or a pricing rule."""
+
+    @property
+    def valid_from(self) -> date | None:
+        """First day (inclusive)."""
+
+    @property
+    def valid_to(self) -> date | None:
+        """Last day (inclusive)."""
+
+    def applies_on(self, day: date) -> bool:
+        """Whether ``day`` is within the validity dates."""
+
+
 _DIMENSIONS = (
     ("customers", "customer", "customer"),
     ("customer_groups", "customer_group", "customer group"),
@@ -51,8 +67,8 @@ _DIMENSIONS = (
 )
 
 
-def why_not(price_list: PriceList, context: PricingContext | None, on: date | None) -> str | None:
-    """Why ``price_list`` does not apply to ``context`` on ``on``; None when it applies.
+def why_not(price_list: Applicable, context: PricingContext | None, on: date | None) -> str | None:
+    """Why ``price_list`` (or a pricing rule) does not apply to ``context`` on ``on``; None if it does.
 
     A list applies when it is valid on the day (not checked without a day)
     and, for each of customers, customer groups, territories, channels and

@@ -1,0 +1,416 @@
+"""Pricing rules and promotions: discounts, fixed prices and free goods (private)."""
+
+from __future__ import annotations
+
+import enum
+import itertools
+from collections.abc import Iterable
+from datetime import date
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+import attrs
+
+from crmcore import _checks as check
+from crmcore.errors import PricingError, ValidationError
+from crmcore.money import Money
+from crmcore.pricing._catalog import Catalog, PriceWarning, Product, as_tuple, plain
+from crmcore.pricing._selection import PricingContext, why_not
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+_BRAND = 1_000  # closeness of a brand target (a product is 0, a group 1 + its distance)
+_ANY = 2_000  # closeness of a rule on every product
+
+
+class RuleAction(enum.StrEnum):
+    """What a pricing rule does to a line."""
+
+    PERCENT_OFF = "percent_off"
+    """``price × (1 − percent / 100)``."""
+    AMOUNT_OFF = "amount_off"
+    """``price − amount`` per unit, capped at the price (reported as ``DISCOUNT_CAPPED``)."""
+    FIXED_PRICE = "fixed_price"
+    """The price per unit is ``amount``."""
+    FREE_QUANTITY = "free_quantity"
+    """Buy ``buy``, get ``free_quantity`` of the same or ``free_product`` free, per full ``buy``."""
+
+
+class Stacking(enum.StrEnum):
+    """How a rule combines with the other rules that apply to the same line."""
+
+    BEST_PRICE = "best_price"
+    """Competes with the other best-price rules: the lowest price wins."""
+    FIRST = "first"
+    """Applies alone if it is the highest-priority exclusive rule."""
+    CUMULATIVE = "cumulative"
+    """Applies on top of the result, in priority order."""
+
+
+@attrs.frozen
+class PricingRule:
+    """A promotion: an action, the products it targets and when and for whom it applies.
+
+    Targets: ``products``, ``product_groups`` (a group's sub-groups included,
+    unless a rule on a closer group or on the product applies) and
+    ``brands``; none of them: every product. Conditions, all of which must
+    hold: the document's customer, group, territory, channel and campaign
+    (as for price lists), validity dates, and quantity and amount bands
+    (``min``/``max`` inclusive; the amount is quantity × list price).
+
+    >>> PricingRule("nowruz", RuleAction.PERCENT_OFF, percent=15, campaigns=("nowruz-1405",))
+    ... # doctest: +ELLIPSIS
+    PricingRule(name='nowruz', action=<RuleAction.PERCENT_OFF: 'percent_off'>, percent=Decimal('15'), ...)
+    >>> PricingRule("bad", RuleAction.FREE_QUANTITY, free_quantity=1)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: PricingRule 'bad'.buy: got None; expected a quantity > 0 to buy for each free_quantity
+    """
+
+    name: str = attrs.field(validator=check.text(max_length=200))
+    """The rule's name, unique in its :class:`PricingRules`."""
+    action: RuleAction = attrs.field(converter=RuleAction)
+    """What it does."""
+    percent: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100, optional=True),
+    )
+    """Percentage off (``PERCENT_OFF``)."""
+    amount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
+    """Amount off per unit (``AMOUNT_OFF``) or the fixed price (``FIXED_PRICE``)."""
+    free_quantity: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Units given free per full ``buy`` (``FREE_QUANTITY``)."""
+    buy: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Units to buy for each ``free_quantity`` (``FREE_QUANTITY``)."""
+    free_product: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=100)
+    )
+    """The product given free; None: the product bought."""
+    priority: int = attrs.field(default=0, validator=check.in_range(-1000, 1000))
+    """Higher first; equal priorities with different stacking are refused when both apply."""
+    stacking: Stacking = attrs.field(default=Stacking.BEST_PRICE, converter=Stacking)
+    """How it combines with other rules."""
+    products: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Product ids targeted."""
+    product_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Product groups targeted (with their sub-groups)."""
+    brands: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Brands targeted."""
+    customers: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Customer ids; empty: any."""
+    customer_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Customer groups; empty: any."""
+    territories: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Territories; empty: any."""
+    channels: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Channels; empty: any."""
+    campaigns: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
+    """Campaigns; empty: any. A campaign rule gives its campaign to the lines it prices."""
+    min_quantity: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Smallest line quantity (inclusive)."""
+    max_quantity: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Largest line quantity (inclusive)."""
+    min_amount: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Smallest line amount at list price (inclusive, document currency)."""
+    max_amount: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+    )
+    """Largest line amount at list price (inclusive, document currency)."""
+    valid_from: date | None = attrs.field(default=None, validator=check.optional_date())
+    """First day (inclusive)."""
+    valid_to: date | None = attrs.field(default=None, validator=check.optional_date())
+    """Last day (inclusive)."""
+
+    def __attrs_post_init__(self) -> None:
+        where = f"PricingRule {self.name!r}"
+        needs = {
+            RuleAction.PERCENT_OFF: ("percent", "a percentage 0-100"),
+            RuleAction.AMOUNT_OFF: ("amount", "a Money amount off per unit"),
+            RuleAction.FIXED_PRICE: ("amount", "a Money price per unit"),
+            RuleAction.FREE_QUANTITY: ("free_quantity", "a quantity > 0 given free"),
+        }
+        field, expected = needs[self.action]
+        value = getattr(self, field)
+        if value is None or (field == "free_quantity" and value <= 0):
+            raise ValidationError(obj=where, field=field, value=value, expected=expected)
+        if self.action is RuleAction.FREE_QUANTITY and (self.buy is None or self.buy <= 0):
+            raise ValidationError(
+                obj=where,
+                field="buy",
+                value=self.buy,
+                expected="a quantity > 0 to buy for each free_quantity",
+            )
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError(
+                obj=where, field="valid_to", value=self.valid_to, expected=">= valid_from"
+            )
+
+    def applies_on(self, day: date) -> bool:
+        """Whether ``day`` is within the validity dates."""
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def closeness(self, product: Product, catalog: Catalog) -> int | None:
+        """How closely the rule targets ``product`` (0: by id; 1 + distance: by group), or None."""
+        if not (self.products or self.product_groups or self.brands):
+            return _ANY
+        if product.id in self.products:
+            return 0
+        if product.group is not None and self.product_groups:
+            for distance, group in enumerate(catalog.group_path(product.group)):
+                if group in self.product_groups:
+                    return 1 + distance
+        if product.brand is not None and product.brand in self.brands:
+            return _BRAND
+        return None
+
+    def fits(self, quantity: Decimal, amount: Decimal) -> bool:
+        """Whether the line's quantity and amount (at list price) are within the bands."""
+        return (
+            (self.min_quantity is None or quantity >= self.min_quantity)
+            and (self.max_quantity is None or quantity <= self.max_quantity)
+            and (self.min_amount is None or amount >= self.min_amount)
+            and (self.max_amount is None or amount <= self.max_amount)
+        )
+
+    def new_price(self, price: Decimal) -> tuple[Decimal, str, bool]:
+        """The price after this rule, the step that says so and whether it was capped."""
+        if self.action is RuleAction.PERCENT_OFF and self.percent is not None:
+            result = price * (1 - self.percent / _HUNDRED)
+            return result, f"{plain(price)} − {plain(self.percent)} % = {plain(result)}", False
+        amount = _ZERO if self.amount is None else self.amount.amount
+        if self.action is RuleAction.FIXED_PRICE:
+            return amount, f"fixed price {plain(amount)}", False
+        capped = amount > price
+        result = _ZERO if capped else price - amount
+        note = " (capped at the price)" if capped else ""
+        return result, f"{plain(price)} − {plain(amount)} = {plain(result)}{note}", capped
+
+
+@attrs.frozen
+class PricingRules:
+    """The promotions in force, and a guard: the largest discount a line may get from them.
+
+    >>> rules = PricingRules((PricingRule("a", "percent_off", percent=10),
+    ...                       PricingRule("a", "percent_off", percent=5)))
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: PricingRules.rules: got 'a'; expected unique rule names
+    """
+
+    rules: tuple[PricingRule, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(PricingRule)
+    )
+    """The rules."""
+    max_line_discount_percent: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100, optional=True),
+    )
+    """At most this percentage off the list price from rules (``DISCOUNT_LIMITED`` when hit)."""
+
+    def __attrs_post_init__(self) -> None:
+        seen: set[str] = set()
+        for rule in self.rules:
+            if rule.name in seen:
+                raise ValidationError(
+                    obj="PricingRules", field="rules", value=rule.name, expected="unique rule names"
+                )
+            seen.add(rule.name)
+
+    def check(self, catalog: Catalog) -> None:
+        """Refuse a rule naming a product or group the catalog does not have."""
+        for rule in self.rules:
+            where = f"PricingRule {rule.name!r}"
+            for field, known in (
+                ("products", catalog.has_product),
+                ("product_groups", catalog.has_group),
+            ):
+                for value in getattr(rule, field):
+                    if not known(value):
+                        raise ValidationError(
+                            obj=where, field=field, value=value, expected="one of the catalog's"
+                        )
+            if rule.free_product is not None and not catalog.has_product(rule.free_product):
+                raise ValidationError(
+                    obj=where,
+                    field="free_product",
+                    value=rule.free_product,
+                    expected="a product of the catalog",
+                )
+
+    def candidates(
+        self,
+        product: Product,
+        catalog: Catalog,
+        context: PricingContext | None,
+        on: date | None,
+    ) -> tuple[PricingRule, ...]:
+        """The rules that may apply to ``product`` for ``context`` on ``on``, in priority order.
+
+        A group rule is dropped when a rule on the product or on a closer
+        group applies. The order is by priority (highest first), then name.
+        """
+        found: list[tuple[int, PricingRule]] = []
+        for rule in self.rules:
+            closeness = rule.closeness(product, catalog)
+            if closeness is not None and why_not(rule, context, on) is None:
+                found.append((closeness, rule))
+        targeted = [c for c, _ in found if c < _BRAND]
+        closest = min(targeted) if targeted else None
+        kept = [r for c, r in found if c >= _BRAND or c == closest]
+        return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
+
+
+@attrs.frozen
+class RuleOutcome:
+    """What the rules did to one line: the price, the steps, warnings, campaign and free goods."""
+
+    price: Decimal
+    """Price per unit after the rules (pricing precision)."""
+    steps: tuple[str, ...]
+    """One step per rule applied."""
+    warnings: tuple[PriceWarning, ...] = ()
+    """``DISCOUNT_CAPPED`` or ``DISCOUNT_LIMITED`` when they happened."""
+    campaign: str | None = None
+    """The campaign of a campaign rule that applied."""
+    free: tuple[tuple[PricingRule, str, Decimal], ...] = ()
+    """(rule, product id, quantity) of free goods earned."""
+
+
+def apply_rules(
+    candidates: Iterable[PricingRule],
+    price: Decimal,
+    quantity: Decimal,
+    *,
+    product_id: str,
+    exponent: Decimal,
+    context: PricingContext | None = None,
+    max_discount_percent: Decimal | None = None,
+) -> RuleOutcome:
+    """Apply the rules that fit ``quantity`` to a list ``price`` (rules in priority order).
+
+    The first exclusive rule (``FIRST`` or ``BEST_PRICE``) in priority order
+    decides: a ``FIRST`` rule applies alone; a ``BEST_PRICE`` rule gives the
+    lowest price of every best-price rule that fits. ``CUMULATIVE`` rules
+    then apply on top, in order. Free-goods rules always add their goods.
+    Two rules that fit with equal priority and different stacking are
+    refused. The result is taken to the pricing precision (``exponent``,
+    half-up) and never below ``max_discount_percent`` off the list price.
+    """
+    fitting = [r for r in candidates if r.fits(quantity, quantity * price)]
+    _refuse_conflicts(fitting, product_id)
+    pricing = [r for r in fitting if r.action is not RuleAction.FREE_QUANTITY]
+    steps: list[str] = []
+    warnings: list[PriceWarning] = []
+    result = _exclusive(pricing, price, steps, warnings)
+    for rule in pricing:
+        if rule.stacking is Stacking.CUMULATIVE:
+            result, step, capped = rule.new_price(result)
+            steps.append(f"rule {rule.name!r} (cumulative): {step}")
+            if capped:
+                warnings.append(PriceWarning.DISCOUNT_CAPPED)
+    if max_discount_percent is not None:
+        floor = price * (1 - max_discount_percent / _HUNDRED)
+        if result < floor:
+            result = floor
+            warnings.append(PriceWarning.DISCOUNT_LIMITED)
+            steps.append(f"limited to {plain(max_discount_percent)} % off: {plain(floor)}")
+    final = result.quantize(exponent, ROUND_HALF_UP)
+    if final != result:
+        steps.append(f"to pricing precision: {plain(final)}")
+    free = tuple(
+        _free_goods(r, product_id, quantity, steps) for r in fitting if _earns(r, quantity)
+    )
+    applied = [r for r in fitting if r.campaigns]
+    campaign = context.campaign if applied and context is not None else None
+    return RuleOutcome(final, tuple(steps), tuple(warnings), campaign, free)
+
+
+def _refuse_conflicts(fitting: list[PricingRule], product_id: str) -> None:
+    for first, second in itertools.pairwise(fitting):
+        if first.priority == second.priority and first.stacking is not second.stacking:
+            raise PricingError(
+                obj=f"PricingRule {second.name!r}",
+                field="stacking",
+                value=str(second.stacking),
+                expected=(
+                    f"the stacking of {first.name!r} ({first.stacking}), which has the same "
+                    f"priority {first.priority} and also applies to {product_id!r}; "
+                    "give them different priorities or the same stacking"
+                ),
+            )
+
+
+def _exclusive(
+    pricing: list[PricingRule], price: Decimal, steps: list[str], warnings: list[PriceWarning]
+) -> Decimal:
+    lead = next((r for r in pricing if r.stacking is not Stacking.CUMULATIVE), None)
+    if lead is None:
+        return price
+    if lead.stacking is Stacking.FIRST:
+        result, step, capped = lead.new_price(price)
+        steps.append(f"rule {lead.name!r} (first by priority): {step}")
+    else:
+        offers = [(r, *r.new_price(price)) for r in pricing if r.stacking is Stacking.BEST_PRICE]
+        best = min(offers, key=lambda offer: offer[1])  # min keeps the first of equal prices
+        rule, result, step, capped = best
+        listed = ", ".join(f"{o[0].name!r} {plain(o[1])}" for o in offers)
+        steps.append(f"rule {rule.name!r} (best price of {listed}): {step}")
+    if capped:
+        warnings.append(PriceWarning.DISCOUNT_CAPPED)
+    return result
+
+
+def _earns(rule: PricingRule, quantity: Decimal) -> bool:
+    return rule.action is RuleAction.FREE_QUANTITY and rule.buy is not None and quantity >= rule.buy
+
+
+def _free_goods(
+    rule: PricingRule, product_id: str, quantity: Decimal, steps: list[str]
+) -> tuple[PricingRule, str, Decimal]:
+    buy = rule.buy or Decimal(1)
+    per = rule.free_quantity or _ZERO
+    lots = (quantity / buy).to_integral_value(rounding=ROUND_FLOOR)
+    free = lots * per
+    target = rule.free_product or product_id
+    steps.append(
+        f"rule {rule.name!r}: buy {plain(buy)} get {plain(per)} {target} free: "
+        f"{plain(lots)} × {plain(per)} = {plain(free)} free"
+    )
+    return rule, target, free
