@@ -50,6 +50,26 @@ def test_quote(capsys: pytest.CaptureFixture[str]) -> None:
     assert "۳۰٬۶۹۰٬۰۰۰ ریال" in table
 
 
+def test_quote_with_promotions(capsys: pytest.CaptureFixture[str]) -> None:
+    quote, rules = str(EXAMPLES / "quote.json"), str(EXAMPLES / "promotions.json")
+    data = json.loads(run(capsys, "price", "quote", quote, "--rules", rules))
+    # Support, 10 % off in spring 1405: 4,000,000 × 0.9 = 3,600,000 a day × 2 = 7,200,000.
+    # 20 12-packs of doogh earn floor(20 / 10) × 1 = 2 free 12-packs (line 3, amount 0).
+    # Detail 19,950,000 + 7,200,000 = 27,150,000 − 50,000 = 27,100,000. Header shares
+    # 36,740.33… and 13,259.67… → 36,740 + 13,259 = 49,999, the last rial to the larger
+    # remainder: 36,740 and 13,260. VAT 10 % after them: 1,991,326 + 718,674 = 2,710,000;
+    # total 27,100,000 + 2,710,000 = 29,810,000.
+    lines = data["lines"]
+    assert lines[1]["price_per_unit"]["amount"] == "3600000"
+    assert (lines[2]["product_id"], lines[2]["quantity"], lines[2]["free_for"]) == (
+        "DOOGH-330",
+        "2",
+        1,
+    )
+    assert [line["tax"]["amount"] for line in lines] == ["1991326", "718674", "0"]
+    assert data["totals"]["total_amount"] == {"amount": "29810000", "currency": "IRR"}
+
+
 def test_scorecard(capsys: pytest.CaptureFixture[str]) -> None:
     out = run(
         capsys,
@@ -120,7 +140,7 @@ def test_calendar(capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_readme_command_is_tested() -> None:
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     commands = [line for line in readme.splitlines() if line.startswith("crmcore ")]
-    assert len(commands) == 7
+    assert len(commands) == 8
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

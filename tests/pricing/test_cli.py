@@ -152,3 +152,32 @@ def test_demo_section_shows_the_whole_flow() -> None:
     assert section["data"]["quote"]["totals"]["total_amount"]["amount"] == "36632020"
     assert "INV-1405-000001" in section["text"]
     json.dumps(section["data"])  # JSON-able
+
+
+def test_price_reads_rules_from_the_input_or_a_rules_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Line 2 (support, 4,000,000 a day) with a 25 % rule: 3,000,000 a day × 2 = 6,000,000.
+    rule = {"name": "support-25", "action": "percent_off", "percent": "25", "products": ["SUPPORT"]}
+    path = tmp_path / "q.json"
+    path.write_text(
+        json.dumps({**_catalog_json(), "document": _QUOTE, "rules": {"rules": [rule]}}),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "price", "quote", str(path))
+    assert code == 0
+    assert json.loads(out)["lines"][1]["amount"]["amount"] == "6000000"
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps([rule]), encoding="utf-8")  # a bare list works too
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({**_catalog_json(), "document": _QUOTE}), encoding="utf-8")
+    code, out, _ = run(capsys, "price", "quote", str(plain), "--rules", str(rules))
+    assert code == 0
+    assert json.loads(out)["lines"][1]["amount"]["amount"] == "6000000"
+    # A rule naming an unknown product is refused naming the field and value.
+    rules.write_text(json.dumps([{**rule, "products": ["TEA"]}]), encoding="utf-8")
+    code, _, err = run(capsys, "price", "quote", str(plain), "--rules", str(rules))
+    assert code == 1
+    assert "products" in err
+    assert "TEA" in err
+    assert "Traceback" not in err

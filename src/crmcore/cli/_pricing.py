@@ -8,11 +8,13 @@ Input is JSON parsed with :func:`crmcore.serialization.make_converter`::
       "default_price_list": "base",              # optional
       "on": "2026-05-05",                        # optional: the day for list selection
       "options": {...},                          # optional PricingOptions
+      "rules": {"rules": [...]},                 # optional PricingRules (promotions)
       "document": {...}                          # a SalesDocument
     }
 
 ``--catalog FILE`` supplies the catalog/price-list/options keys from a second
-file, so one catalog can price many documents.
+file, so one catalog can price many documents; ``--rules FILE`` supplies the
+``rules`` (a PricingRules object, or a list of PricingRule objects).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from crmcore.pricing import (
     PricedDocument,
     PriceList,
     PricingOptions,
+    PricingRules,
     SalesDocument,
     price_from_lists,
 )
@@ -60,6 +63,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--document", help="the document JSON file (instead of FILE)")
     parser.add_argument("--catalog", help="JSON file with catalog, price_lists and options")
+    parser.add_argument("--rules", help="JSON file with pricing rules (promotions)")
     parser.add_argument("--format", choices=["json", "table"], default="json", help="output format")
     parser.add_argument("--locale", default="en_US", help="locale of the table (en_US, fa_IR, ...)")
     parser.add_argument("--persian-digits", action="store_true", help="Persian digits in the table")
@@ -85,6 +89,9 @@ def _merge(args: argparse.Namespace) -> dict[str, Any]:
         data.update(given)
     else:
         data["document"] = given
+    if args.rules:
+        rules = read_json(args.rules)
+        data["rules"] = {"rules": rules} if isinstance(rules, list) else rules
     return data
 
 
@@ -101,6 +108,7 @@ def price_input(data: Mapping[str, Any], kind: str | None = None) -> PricedDocum
         "default_price_list",
         "on",
         "options",
+        "rules",
         "document",
     }
     if unknown:
@@ -125,7 +133,10 @@ def price_input(data: Mapping[str, Any], kind: str | None = None) -> PricedDocum
     default: str | None = _structure(
         conv, data.get("default_price_list"), str | None, "default_price_list"
     )
-    return price_from_lists(document, catalog, lists, options, on=day, default=default)
+    rules: PricingRules | None = None
+    if "rules" in data:
+        rules = _structure(conv, data["rules"], PricingRules, "rules")
+    return price_from_lists(document, catalog, lists, options, on=day, default=default, rules=rules)
 
 
 def _structure(conv: cattrs.Converter, value: Any, kind: Any, where: str) -> Any:
