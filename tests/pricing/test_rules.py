@@ -28,6 +28,7 @@ from crmcore.pricing import (
     Stacking,
     UnitGroup,
     activate_quote,
+    apply_rules,
     price_document,
     win_quote,
 )
@@ -303,3 +304,20 @@ def test_the_order_of_rules_with_distinct_priorities_does_not_matter(
     # Hand check at qty ≥ 10: 200,000 × 0.9 = 180,000 − 7,000 = 173,000 × 0.95 = 164,350.
     expected = 164_350 if qty >= 10 else 173_000
     assert _unit_price(*shuffled, qty=qty) == _unit_price(*rules, qty=qty) == expected
+
+
+@given(st.lists(st.integers(1, 40), min_size=1, max_size=25))
+@settings(max_examples=40)
+def test_one_document_prices_each_quantity_as_the_rules_say(quantities: list[int]) -> None:
+    # The engine caches a line's outcome by the band bounds its quantity passes; every
+    # line must still get what apply_rules gives for its own quantity.
+    rules = (
+        _rule("q", "percent_off", percent=5, min_quantity=10, max_quantity=19, priority=2),
+        _rule("a", "amount_off", amount=Money(3_000, IRR), min_amount=4_000_000, priority=1),
+        _rule("c", "percent_off", percent=1, max_quantity=7, stacking="cumulative"),
+    )
+    quote = SalesDocument("Q", "quote", IRR, tuple(LineItem("DOOGH", q) for q in quantities))
+    priced = price_document(quote, CATALOG, LIST, rules=PricingRules(rules))
+    for line, q in zip(priced.lines, quantities, strict=True):
+        alone = apply_rules(rules, D(200_000), D(q), product_id="DOOGH", exponent=D(1))
+        assert line.price_per_unit.amount == alone.price

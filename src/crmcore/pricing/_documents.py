@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable
 from datetime import date
@@ -26,7 +27,14 @@ from crmcore.pricing._catalog import (
     as_tuple,
     plain,
 )
-from crmcore.pricing._rules import PricingRule, PricingRules, RuleOutcome, apply_rules
+from crmcore.pricing._rules import (
+    PricingRule,
+    PricingRules,
+    RuleAction,
+    RuleOutcome,
+    apply_rules,
+    quantity_cuts,
+)
 from crmcore.pricing._selection import PriceListChoice, PricingContext, choose_price_list
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
@@ -498,7 +506,16 @@ class PricedDocument:
 class _Entry:
     """A (product, unit)'s price-list figures, computed once per pricing run."""
 
-    __slots__ = ("caps", "discount_list", "price", "rules", "steps", "warnings")
+    __slots__ = (
+        "caps",
+        "cuts",
+        "discount_list",
+        "gives_free",
+        "price",
+        "rules",
+        "steps",
+        "warnings",
+    )
 
     def __init__(self, discount_list: DiscountList | None, priced: UnitPrice) -> None:
         self.discount_list = discount_list
@@ -506,6 +523,8 @@ class _Entry:
         self.steps = priced.steps
         self.warnings = priced.warnings
         self.rules: tuple[PricingRule, ...] = ()
+        self.cuts: tuple[tuple[Decimal, ...], tuple[Decimal, ...]] = ((), ())
+        self.gives_free = False
         # Whether some amount band is larger than the price (then a line may be capped).
         self.caps = (
             discount_list is not None
@@ -612,7 +631,7 @@ class _Pricer:
         self.max_discount = None if rules is None else rules.max_line_discount_percent
         self.day = document.issued_on
         self.free: list[tuple[int, str, PricingRule, str, Decimal]] = []
-        self.outcomes: dict[tuple[str, str, Decimal], RuleOutcome] = {}
+        self.outcomes: dict[tuple[str, str, int, int, Decimal | None], RuleOutcome] = {}
         self.campaign = _campaign(document, price_list)
         self.catalog = catalog
         self.price_list = price_list
@@ -711,6 +730,8 @@ class _Pricer:
             entry.rules = self.rules.candidates(
                 product, self.catalog, self.document.pricing_context, self.day
             )
+            entry.cuts = quantity_cuts(entry.rules, entry.price)
+            entry.gives_free = any(r.action is RuleAction.FREE_QUANTITY for r in entry.rules)
         return entry
 
     @staticmethod
@@ -787,7 +808,15 @@ class _Pricer:
     def _outcome(
         self, entry: _Entry, product: Product, unit: str, quantity: Decimal
     ) -> RuleOutcome:
-        key = (product.id, unit, quantity)
+        # The rules that fit depend on the quantity only through the band bounds it passes.
+        lows, highs = entry.cuts
+        key = (
+            product.id,
+            unit,
+            bisect.bisect_right(lows, quantity),
+            bisect.bisect_left(highs, quantity),
+            quantity if entry.gives_free else None,
+        )
         found = self.outcomes.get(key)
         if found is None:
             found = self.outcomes[key] = apply_rules(

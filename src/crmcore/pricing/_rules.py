@@ -297,6 +297,33 @@ class PricingRules:
         return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
 
 
+_INFINITE = Decimal("Infinity")
+
+
+def quantity_cuts(
+    rules: Iterable[PricingRule], price: Decimal
+) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+    """Sorted lower and upper quantity bounds of ``rules`` at list ``price`` (amount bands too).
+
+    Which rules fit a quantity ``q`` depends only on how many lower bounds
+    are ``<= q`` and how many upper bounds are ``< q``: the pricing engine
+    caches a line's outcome under those two counts.
+    """
+    lows: list[Decimal] = []
+    highs: list[Decimal] = []
+    for rule in rules:
+        if rule.min_quantity is not None:
+            lows.append(rule.min_quantity)
+        if rule.max_quantity is not None:
+            highs.append(rule.max_quantity)
+        if rule.min_amount is not None:
+            reach = _INFINITE if rule.min_amount > 0 else _ZERO
+            lows.append(rule.min_amount / price if price else reach)
+        if rule.max_amount is not None:
+            highs.append(rule.max_amount / price if price else _INFINITE)
+    return tuple(sorted(lows)), tuple(sorted(highs))
+
+
 @attrs.frozen
 class RuleOutcome:
     """What the rules did to one line: the price, the steps, warnings, campaign and free goods."""
