@@ -511,6 +511,7 @@ class _Entry:
         "cuts",
         "discount_list",
         "gives_free",
+        "outcomes",
         "price",
         "rules",
         "steps",
@@ -525,12 +526,27 @@ class _Entry:
         self.rules: tuple[PricingRule, ...] = ()
         self.cuts: tuple[tuple[Decimal, ...], tuple[Decimal, ...]] = ((), ())
         self.gives_free = False
+        # The rules' outcome per (lower bounds passed, upper bounds passed, quantity if free).
+        self.outcomes: dict[tuple[int, int, Decimal | None], _Ruled] = {}
         # Whether some amount band is larger than the price (then a line may be capped).
         self.caps = (
             discount_list is not None
             and discount_list.type is DiscountType.AMOUNT
             and any(band.discount > priced.amount for band in discount_list.bands)
         )
+
+
+class _Ruled:
+    """A line's rule outcome with the price steps joined, cached per quantity band."""
+
+    __slots__ = ("notes", "outcome", "price", "steps")
+
+    def __init__(self, outcome: RuleOutcome, steps: tuple[str, ...]) -> None:
+        self.outcome = outcome
+        self.price = outcome.price
+        self.steps = steps
+        # Whether the line needs more than the price: warnings, a campaign or free goods.
+        self.notes = bool(outcome.warnings or outcome.campaign or outcome.free)
 
 
 class _Row:
@@ -600,7 +616,6 @@ class _Pricer:
         "max_discount",
         "money",
         "options",
-        "outcomes",
         "per_unit_discount",
         "places",
         "price_list",
@@ -631,7 +646,6 @@ class _Pricer:
         self.max_discount = None if rules is None else rules.max_line_discount_percent
         self.day = document.issued_on
         self.free: list[tuple[int, str, PricingRule, str, Decimal]] = []
-        self.outcomes: dict[tuple[str, str, int, int, Decimal | None], RuleOutcome] = {}
         self.campaign = _campaign(document, price_list)
         self.catalog = catalog
         self.price_list = price_list
@@ -670,7 +684,7 @@ class _Pricer:
         exponent = self.exponent
         rounding = self.rounding
         source = self.list_source
-        simple = not self.at_unit and self.rules is None
+        simple = not self.at_unit
         whole = QuantitySellingOption.WHOLE
         rows: list[_Row] = []
         for index, line in enumerate(lines, start=1):
@@ -681,7 +695,8 @@ class _Pricer:
             if simple and line.locked is None and line.price_override is None:
                 # A price-list price, the line total rounded once.
                 entry = entries.get((product.id, unit)) or self._entry(product, unit)
-                price = entry.price
+                ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
+                price = entry.price if ruled is None else ruled.price
                 gross = (quantity * price).quantize(exponent, rounding)
                 amount = gross
                 volume = _ZERO
@@ -689,11 +704,12 @@ class _Pricer:
                     volume = entry.discount_list.discount_total(price, quantity)
                     if volume:
                         amount = (quantity * price - volume).quantize(exponent, rounding)
-                row = _Row(index, line, product, unit, price, source, entry.steps, gross, amount)
+                steps = entry.steps if ruled is None else ruled.steps
+                row = _Row(index, line, product, unit, price, source, steps, gross, amount)
                 row.volume = volume
                 row.campaign = self.campaign
-                if entry.warnings or entry.caps:
-                    row.warnings = self._warnings(entry, quantity)
+                if entry.warnings or entry.caps or (ruled is not None and ruled.notes):
+                    self._annotate(row, entry, ruled)
             else:
                 row = self._special_row(index, line, product, unit)
             if line.manual_discount is not None:
@@ -731,6 +747,9 @@ class _Pricer:
                 product, self.catalog, self.document.pricing_context, self.day
             )
             entry.cuts = quantity_cuts(entry.rules, entry.price)
+            # A rule may lower the price below an amount band: check caps on every line.
+            dl = entry.discount_list
+            entry.caps = entry.caps or (dl is not None and dl.type is DiscountType.AMOUNT)
             entry.gives_free = any(r.action is RuleAction.FREE_QUANTITY for r in entry.rules)
         return entry
 
@@ -778,18 +797,24 @@ class _Pricer:
         """A price-list line with pricing rules, or rounded at the unit price."""
         quantity = line.quantity
         entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
-        price, steps, campaign = entry.price, entry.steps, self.campaign
-        extra: tuple[PriceWarning, ...] = ()
-        if entry.rules:
-            outcome = self._outcome(entry, product, unit, quantity)
-            price, steps = outcome.price, (*steps, *outcome.steps)
-            extra, campaign = outcome.warnings, outcome.campaign or campaign
-            self.free.extend((index, unit, *free) for free in outcome.free)
+        ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
+        price = entry.price if ruled is None else ruled.price
+        steps = entry.steps if ruled is None else ruled.steps
         row = _Row(index, line, product, unit, price, self.list_source, steps, _ZERO, _ZERO)
         self._amounts(row, entry.discount_list)
-        row.campaign = campaign
-        row.warnings = (*self._warnings(entry, quantity, price), *extra)
+        row.campaign = self.campaign
+        self._annotate(row, entry, ruled)
         return row
+
+    def _annotate(self, row: _Row, entry: _Entry, ruled: _Ruled | None) -> None:
+        """The row's warnings, the campaign of a campaign rule, and free goods earned."""
+        row.warnings = self._warnings(entry, row.line.quantity, row.price)
+        if ruled is None:
+            return
+        row.warnings = (*row.warnings, *ruled.outcome.warnings)
+        row.campaign = ruled.outcome.campaign or row.campaign
+        if ruled.outcome.free:
+            self.free.extend((row.index, row.unit, *free) for free in ruled.outcome.free)
 
     def _amounts(self, row: _Row, discount_list: DiscountList | None) -> None:
         """Gross amount, amount after the volume discount and the exact volume discount."""
@@ -805,21 +830,18 @@ class _Pricer:
         elif row.volume:
             row.amount = rnd(quantity * price - row.volume)
 
-    def _outcome(
-        self, entry: _Entry, product: Product, unit: str, quantity: Decimal
-    ) -> RuleOutcome:
+    def _ruled(self, entry: _Entry, product: Product, unit: str, quantity: Decimal) -> _Ruled:
+        """The rules' outcome for the line, with the price steps joined (cached)."""
         # The rules that fit depend on the quantity only through the band bounds it passes.
         lows, highs = entry.cuts
         key = (
-            product.id,
-            unit,
             bisect.bisect_right(lows, quantity),
             bisect.bisect_left(highs, quantity),
             quantity if entry.gives_free else None,
         )
-        found = self.outcomes.get(key)
+        found = entry.outcomes.get(key)
         if found is None:
-            found = self.outcomes[key] = apply_rules(
+            outcome = apply_rules(
                 entry.rules,
                 entry.price,
                 quantity,
@@ -828,6 +850,7 @@ class _Pricer:
                 context=self.document.pricing_context,
                 max_discount_percent=self.max_discount,
             )
+            found = entry.outcomes[key] = _Ruled(outcome, (*entry.steps, *outcome.steps))
         return found
 
     def free_rows(self, first: int) -> list[_Row]:

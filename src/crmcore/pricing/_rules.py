@@ -243,15 +243,39 @@ class PricingRules:
         validator=check.in_range(0, 100, optional=True),
     )
     """At most this percentage off the list price from rules (``DISCOUNT_LIMITED`` when hit)."""
+    _index: dict[tuple[str, str], tuple[PricingRule, ...]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
+        index: dict[tuple[str, str], list[PricingRule]] = {}
         for rule in self.rules:
             if rule.name in seen:
                 raise ValidationError(
                     obj="PricingRules", field="rules", value=rule.name, expected="unique rule names"
                 )
             seen.add(rule.name)
+            # Index each rule under every target it names, so a product looks up only its own.
+            keys = [("product", p) for p in rule.products]
+            keys += [("group", g) for g in rule.product_groups]
+            keys += [("brand", b) for b in rule.brands]
+            for key in keys or [("any", "")]:
+                index.setdefault(key, []).append(rule)
+        object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+
+    def targeting(self, product: Product, catalog: Catalog) -> tuple[PricingRule, ...]:
+        """The rules that name ``product``, one of its groups or its brand, or every product."""
+        keys = [("product", product.id), ("any", "")]
+        if product.group is not None:
+            keys += [("group", g) for g in catalog.group_path(product.group)]
+        if product.brand is not None:
+            keys.append(("brand", product.brand))
+        found: dict[str, PricingRule] = {}
+        for key in keys:
+            for rule in self._index.get(key, ()):
+                found[rule.name] = rule
+        return tuple(found.values())
 
     def check(self, catalog: Catalog) -> None:
         """Refuse a rule naming a product or group the catalog does not have."""
@@ -287,7 +311,7 @@ class PricingRules:
         group applies. The order is by priority (highest first), then name.
         """
         found: list[tuple[int, PricingRule]] = []
-        for rule in self.rules:
+        for rule in self.targeting(product, catalog):
             closeness = rule.closeness(product, catalog)
             if closeness is not None and why_not(rule, context, on) is None:
                 found.append((closeness, rule))

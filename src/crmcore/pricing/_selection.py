@@ -43,6 +43,9 @@ class PricingContext:
     """The marketing campaign the document answers."""
 
 
+_NOBODY = PricingContext()
+
+
 class Applicable(Protocol):
     """What :func:`why_not` reads: a price list or a pricing rule."""
 
@@ -84,7 +87,7 @@ def why_not(price_list: Applicable, context: PricingContext | None, on: date | N
         start = price_list.valid_from.isoformat() if price_list.valid_from else "…"
         end = price_list.valid_to.isoformat() if price_list.valid_to else "…"
         return f"not valid on {on.isoformat()} (valid {start} to {end})"
-    ctx = context or PricingContext()
+    ctx = context or _NOBODY
     for list_field, ctx_field, label in _DIMENSIONS:
         wanted: tuple[str, ...] = getattr(price_list, list_field)
         if wanted:
