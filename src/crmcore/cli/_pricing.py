@@ -154,6 +154,7 @@ def priced_to_json(priced: PricedDocument) -> dict[str, Any]:
     lines = []
     for line in priced.lines:
         item = conv.unstructure(line)
+        item["volume_discount_per_unit"] = conv.unstructure(line.volume_discount_per_unit)
         item["explanation"] = list(line.explain())
         lines.append(item)
     totals = {

@@ -362,9 +362,6 @@ class PricedLine:
     """How the price per unit was computed."""
     volume_discount_total: Money
     """Discount-list discount on the whole line: ``gross_amount − amount``."""
-    volume_discount_per_unit: Money
-    """Discount-list discount per unit (Dynamics' *Volume Discount*), at the product's pricing
-    precision; for a tiered list, the average over the line's units."""
     amount: Money
     """``quantity × (price − volume discount per unit)``, rounded."""
     manual_discount: Money
@@ -379,6 +376,8 @@ class PricedLine:
     """``amount − manual discount + tax``."""
     taxed_after_header_discount: bool = False
     """Whether the tax base excludes :attr:`header_discount_share`."""
+    volume_discount_exact: Decimal = _ZERO
+    """The discount-list discount on the line before rounding (the base of the per-unit figure)."""
     warnings: tuple[PriceWarning, ...] = ()
     """What the line reports rather than hides: a price rounded to zero or clamped, a capped
     amount discount."""
@@ -386,6 +385,21 @@ class PricedLine:
     """The campaign that gave the price (a campaign price list or rule), for attribution."""
     free_for: int | None = None
     """For free goods: the number of the line that earned them."""
+
+    @property
+    def volume_discount_per_unit(self) -> Money:
+        """Discount-list discount per unit (Dynamics' *Volume Discount*) at the pricing precision.
+
+        ``volume_discount_exact / quantity``, half-up to the precision of
+        :attr:`price_per_unit` (the product's pricing precision); for a tiered
+        list, the average over the line's units.
+        """
+        exact = self.volume_discount_exact
+        if not exact:
+            return Money.zero(self.price_per_unit.currency)
+        places = min(0, int(self.price_per_unit.amount.as_tuple().exponent))
+        per_unit = (exact / self.quantity).quantize(Decimal(1).scaleb(places), ROUND_HALF_UP)
+        return Money.of_decimal(per_unit, self.price_per_unit.currency)
 
     @property
     def gross_amount(self) -> Money:
@@ -963,14 +977,6 @@ class _Pricer:
                 row.price, money(row.price, currency)
             )
             volume = row.gross - row.amount
-            per_unit = zero
-            if row.volume:
-                per_unit = money(
-                    (row.volume / row.line.quantity).quantize(
-                        _PRECISION[row.product.price_decimals], ROUND_HALF_UP
-                    ),
-                    currency,
-                )
             priced.append(
                 PricedLine(
                     number=row.index,
@@ -981,7 +987,6 @@ class _Pricer:
                     price_source=row.source,
                     price_steps=row.steps,
                     volume_discount_total=money(volume, currency) if volume else zero,
-                    volume_discount_per_unit=per_unit,
                     amount=money(row.amount, currency),
                     manual_discount=money(row.manual, currency) if row.manual else zero,
                     header_discount_share=money(share, currency) if share else zero,
@@ -992,6 +997,7 @@ class _Pricer:
                     warnings=row.warnings,
                     campaign=row.campaign,
                     free_for=row.free_for,
+                    volume_discount_exact=row.volume,
                 )
             )
         return tuple(priced)
