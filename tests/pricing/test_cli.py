@@ -146,10 +146,16 @@ def test_price_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_demo_section_shows_the_whole_flow() -> None:
     section = demo_section()
     assert set(section) == {"title", "text", "data"}
-    # Worked by hand in docs/pricing.md: total 36,632,020 IRR.
+    # Worked by hand in docs/pricing.md ("The demo quote, by hand"): the gold list wins
+    # on specificity, the Ordibehesht promotion takes 10 % off doogh, VAT is charged
+    # after the 2 % header discount: total 33,363,443 IRR.
     assert section["data"]["invoice_number"] == "INV-1405-000001"
-    assert section["data"]["invoice_total"] == {"amount": "36632020", "currency": "IRR"}
-    assert section["data"]["quote"]["totals"]["total_amount"]["amount"] == "36632020"
+    assert section["data"]["invoice_total"] == {"amount": "33363443", "currency": "IRR"}
+    quote = section["data"]["quote"]
+    assert quote["totals"]["total_amount"]["amount"] == "33363443"
+    assert quote["price_list"] == "tehran-1405-gold"
+    assert [line["campaign"] for line in quote["lines"]] == ["ordibehesht-1405"] * 2 + [None]
+    assert [line["tax"]["amount"] for line in quote["lines"]] == ["1759590", "100548", "1036539"]
     assert "INV-1405-000001" in section["text"]
     json.dumps(section["data"])  # JSON-able
 

@@ -1,7 +1,8 @@
-"""The pricing section of ``crmcore demo``: a quote in rials with VAT (private).
+"""The pricing section of ``crmcore demo``: a campaign quote in rials with VAT (private).
 
-The quote becomes an order with prices locked and a Jalali-numbered invoice;
-``docs/pricing.md`` checks the figures by hand.
+A gold customer answering the Ordibehesht campaign gets the gold price list
+and a 10 % doogh promotion; the quote becomes an order with prices locked
+and a Jalali-numbered invoice. ``docs/pricing.md`` checks the figures by hand.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from crmcore.pricing import (
     NumberFormat,
     PriceList,
     PriceListItem,
+    PricingContext,
     PricingMethod,
     PricingOptions,
+    PricingRule,
+    PricingRules,
     Product,
     QuantitySellingOption,
     RoundingOption,
@@ -37,6 +41,7 @@ from crmcore.pricing import (
     activate_quote,
     invoice_from_order,
     price_document,
+    price_from_lists,
     win_quote,
 )
 from crmcore.repositories import SqliteStore
@@ -105,11 +110,47 @@ def demo_catalog() -> tuple[Catalog, PriceList]:
     return catalog, price_list
 
 
+def demo_gold_list(base: PriceList) -> PriceList:
+    """The gold customers' list: the base items, support at a 35 % margin instead of 40 %."""
+    support = PriceListItem(
+        "SUPPORT",
+        "day",
+        PricingMethod.MARGIN_CURRENT_COST,
+        percentage=Decimal(35),
+        rounding_policy=RoundingPolicy.NEAREST,
+        rounding_option=RoundingOption.ENDS_IN,
+        rounding_amount=Decimal(0),
+    )
+    items = (*(i for i in base.items if i.product_id != "SUPPORT"), support)
+    return attrs.evolve(base, name="tehran-1405-gold", items=items, customer_groups=("gold",))
+
+
+def demo_promotions() -> PricingRules:
+    """The Ordibehesht 1405 campaign: 10 % off doogh, 21 April to 21 May 2026."""
+    return PricingRules(
+        (
+            PricingRule(
+                "ordibehesht-doogh",
+                "percent_off",
+                percent=10,
+                products=("DOOGH-330",),
+                campaigns=("ordibehesht-1405",),
+                valid_from=date(2026, 4, 21),  # 1 Ordibehesht 1405
+                valid_to=date(2026, 5, 21),  # 31 Ordibehesht 1405
+            ),
+        ),
+        max_line_discount_percent=Decimal(25),
+    )
+
+
 def demo_section() -> dict[str, Any]:
-    """A priced quote in rials with Iranian VAT that becomes an order and a Jalali-numbered invoice."""
+    """A gold customer's campaign quote in rials with VAT, then an order and a Jalali invoice.
+
+    Worked by hand in docs/pricing.md ("The demo quote, by hand"): total 33,363,443 IRR.
+    """
     catalog, price_list = demo_catalog()
     day = date(2026, 5, 5)  # 15 Ordibehesht 1405
-    options = PricingOptions(tax_policy=IranianVat.for_year(1405), tax_after_header_discount=True)
+    options = PricingOptions(tax_policy=IranianVat.for_year(1405))  # VAT after the header discount
     quote = SalesDocument(
         "Q-demo",
         DocumentKind.QUOTE,
@@ -119,16 +160,19 @@ def demo_section() -> dict[str, Any]:
             LineItem("DOOGH-330", 6),
             LineItem("SUPPORT", 3, unit="day", manual_discount=Money(500_000, "IRR")),
         ),
-        price_list=price_list.name,
         header_discount_percent=Decimal(2),
         freight=Money(1_500_000, "IRR"),
         issued_on=day,
+        pricing_context=PricingContext(
+            customer="ACC-0001", customer_group="gold", campaign="ordibehesht-1405"
+        ),
     )
     with SqliteStore() as store, store.unit_of_work() as uow:
         quote_no = NumberFormat("Q-{jyear}{jmonth:02}-{seq:04}").next_number(uow.sequences, day)
         invoice_no = NumberFormat("INV-{jyear}-{seq:06}").next_number(uow.sequences, day)
     quote = activate_quote(attrs.evolve(quote, number=quote_no))
-    priced_quote = price_document(quote, catalog, price_list, options)
+    lists = [price_list, demo_gold_list(price_list)]
+    priced_quote = price_from_lists(quote, catalog, lists, options, rules=demo_promotions())
     won, order = win_quote(quote, order_id="O-demo", priced=priced_quote)
     priced_order = price_document(order, catalog, None, options)
     invoice = invoice_from_order(order, invoice_id="I-demo", priced=priced_order)
@@ -138,6 +182,8 @@ def demo_section() -> dict[str, Any]:
         [
             render_table(priced_quote, "en_US"),
             "",
+            *priced_quote.explain(lines=False)[:2],
+            "",
             "How line 1 was priced:",
             *(f"  {step}" for step in priced_quote.lines[0].explain()),
             "",
@@ -146,7 +192,10 @@ def demo_section() -> dict[str, Any]:
         ]
     )
     return {
-        "title": "Pricing: a quote in rials with VAT becomes an order and a Jalali-numbered invoice",
+        "title": (
+            "Pricing: a gold customer's campaign quote in rials with VAT becomes an order and a "
+            "Jalali-numbered invoice"
+        ),
         "text": text,
         "data": {
             "quote": priced_to_json(priced_quote),
