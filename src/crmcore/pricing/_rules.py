@@ -407,7 +407,8 @@ def apply_rules(
     refused. The result is taken to the pricing precision (``exponent``,
     half-up) and never below ``max_discount_percent`` off the list price.
     """
-    fitting = [r for r in candidates if r.fits(quantity, quantity * price)]
+    amount = quantity * price
+    fitting = [r for r in candidates if r.fits(quantity, amount)]
     _refuse_conflicts(fitting, product_id)
     pricing = [r for r in fitting if r.action is not RuleAction.FREE_QUANTITY]
     steps: list[str] = []
@@ -429,7 +430,9 @@ def apply_rules(
     if final != result:
         steps.append(f"to pricing precision: {plain(final)}")
     free = tuple(
-        _free_goods(r, product_id, quantity, steps) for r in fitting if _earns(r, quantity)
+        _free_goods(r, product_id, quantity, steps)
+        for r in fitting
+        if r.action is RuleAction.FREE_QUANTITY and _earns(r, quantity)
     )
     applied = [r for r in fitting if r.campaigns]
     campaign = context.campaign if applied and context is not None else None
@@ -462,10 +465,16 @@ def _exclusive(
         steps.append(f"rule {lead.name!r} (first by priority): {step}")
     else:
         offers = [(r, *r.price_after(price)) for r in pricing if r.stacking is Stacking.BEST_PRICE]
-        rule, result, capped = min(offers, key=lambda offer: offer[1])  # first of equal prices
+        best = min(range(len(offers)), key=lambda i: offers[i][1])  # first of equal prices
+        rule, result, capped = offers[best]
         step = rule._step(price, result, capped)
-        listed = ", ".join(f"{o[0].name!r} {plain(o[1])}" for o in offers)
-        steps.append(f"rule {rule.name!r} (best price of {listed}): {step}")
+        why = "best price"
+        if len(offers) > 1:
+            # The runner-up says why this rule won (one name, not every offer: speed).
+            others = offers[:best] + offers[best + 1 :]
+            runner, second, _ = min(others, key=lambda offer: offer[1])
+            why = f"best price of {len(offers)}; next {runner.name!r} {plain(second)}"
+        steps.append(f"rule {rule.name!r} ({why}): {step}")
     if capped:
         warnings.append(PriceWarning.DISCOUNT_CAPPED)
     return result
