@@ -699,6 +699,7 @@ class _Pricer:
         rounding = self.rounding
         source = self.list_source
         simple = not self.at_unit
+        campaign = self.campaign
         whole = QuantitySellingOption.WHOLE
         rows: list[_Row] = []
         for index, line in enumerate(lines, start=1):
@@ -721,7 +722,7 @@ class _Pricer:
                 steps = entry.steps if ruled is None else ruled.steps
                 row = _Row(index, line, product, unit, price, source, steps, gross, amount)
                 row.volume = volume
-                row.campaign = self.campaign
+                row.campaign = campaign
                 if entry.warnings or entry.caps or (ruled is not None and ruled.notes):
                     self._annotate(row, entry, ruled)
             else:
