@@ -17,6 +17,7 @@ Money('19990.00', 'USD')
 """
 
 from crmcore.pricing._catalog import (
+    Audience,
     Catalog,
     DiscountBand,
     DiscountList,
@@ -88,6 +89,7 @@ __all__ = [
     "FIELDS",
     "TRANSITIONS",
     "Applicable",
+    "Audience",
     "BaseAmounts",
     "Catalog",
     "CloseReason",

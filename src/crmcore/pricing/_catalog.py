@@ -749,7 +749,37 @@ class PriceListItem:
 
 
 @attrs.frozen
-class PriceList:
+class Audience:
+    """Whom a price list or a pricing rule is for; an empty tuple means anyone.
+
+    A document's :class:`~crmcore.pricing.PricingContext` is matched against
+    these (keyword-only) fields.
+    """
+
+    customers: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Customer ids."""
+    customer_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Customer groups or segments."""
+    territories: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Sales territories."""
+    channels: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Sales channels."""
+    campaigns: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Campaigns; a campaign list or rule gives its campaign to the lines it prices."""
+
+
+@attrs.frozen
+class PriceList(Audience):
     """Prices in one currency, valid from/to optional dates, keyed by (product, unit).
 
     >>> pens = PriceList("retail", "USD", (PriceListItem("P1", "pen", amount=Money(5, "USD")),))
@@ -773,26 +803,6 @@ class PriceList:
     """First day the list applies (inclusive)."""
     valid_to: date | None = attrs.field(default=None, validator=check.optional_date())
     """Last day the list applies (inclusive)."""
-    customers: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Customer ids the list is for; empty: any customer."""
-    customer_groups: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Customer groups or segments the list is for; empty: any."""
-    territories: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Territories the list is for; empty: any."""
-    channels: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Sales channels the list is for; empty: any."""
-    campaigns: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Campaigns the list is for; empty: any (a campaign list gives its campaign to its lines)."""
     priority: int = attrs.field(default=0, validator=check.in_range(-1000, 1000))
     """Among lists that apply, the highest priority wins (see ``choose_price_list``)."""
     _index: dict[tuple[str, str], PriceListItem] = attrs.field(

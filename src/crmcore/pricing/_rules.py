@@ -13,7 +13,7 @@ import attrs
 from crmcore import _checks as check
 from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money
-from crmcore.pricing._catalog import Catalog, PriceWarning, Product, as_tuple, plain
+from crmcore.pricing._catalog import Audience, Catalog, PriceWarning, Product, as_tuple, plain
 from crmcore.pricing._selection import PricingContext, why_not
 
 _ZERO = Decimal(0)
@@ -47,7 +47,7 @@ class Stacking(enum.StrEnum):
 
 
 @attrs.frozen
-class PricingRule:
+class PricingRule(Audience):
     """A promotion: an action, the products it targets and when and for whom it applies.
 
     Targets: ``products``, ``product_groups`` (a group's sub-groups included,
@@ -57,9 +57,9 @@ class PricingRule:
     (as for price lists), validity dates, and quantity and amount bands
     (``min``/``max`` inclusive; the amount is quantity × list price).
 
-    >>> PricingRule("nowruz", RuleAction.PERCENT_OFF, percent=15, campaigns=("nowruz-1405",))
-    ... # doctest: +ELLIPSIS
-    PricingRule(name='nowruz', action=<RuleAction.PERCENT_OFF: 'percent_off'>, percent=Decimal('15'), ...)
+    >>> rule = PricingRule("nowruz", RuleAction.PERCENT_OFF, percent=15, campaigns=("nowruz-1405",))
+    >>> rule.percent, rule.campaigns, rule.stacking
+    (Decimal('15'), ('nowruz-1405',), <Stacking.BEST_PRICE: 'best_price'>)
     >>> PricingRule("bad", RuleAction.FREE_QUANTITY, free_quantity=1)
     Traceback (most recent call last):
     ...
@@ -110,26 +110,6 @@ class PricingRule:
         default=(), converter=as_tuple, validator=check.items_of(str)
     )
     """Brands targeted."""
-    customers: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Customer ids; empty: any."""
-    customer_groups: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Customer groups; empty: any."""
-    territories: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Territories; empty: any."""
-    channels: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Channels; empty: any."""
-    campaigns: tuple[str, ...] = attrs.field(
-        default=(), converter=as_tuple, validator=check.items_of(str)
-    )
-    """Campaigns; empty: any. A campaign rule gives its campaign to the lines it prices."""
     min_quantity: Decimal | None = attrs.field(
         default=None,
         converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter

@@ -215,9 +215,7 @@ def choose_price_list(
     return _fallback(by_name, default, on, tuple(others))
 
 
-def _named(
-    by_name: dict[str, PriceList], name: str, on: date | None, context: PricingContext | None
-) -> PriceListChoice:
+def _known(by_name: dict[str, PriceList], name: str) -> PriceList:
     found = by_name.get(name)
     if found is None:
         raise PricingError(
@@ -226,6 +224,13 @@ def _named(
             value=name,
             expected="one of: " + ", ".join(repr(n) for n in by_name),
         )
+    return found
+
+
+def _named(
+    by_name: dict[str, PriceList], name: str, on: date | None, context: PricingContext | None
+) -> PriceListChoice:
+    found = _known(by_name, name)
     reason = why_not(found, context, on)
     if reason is not None:
         raise PricingError(
@@ -259,14 +264,7 @@ def _fallback(
                 f"(none applies: {why})"
             ),
         )
-    found = by_name.get(default)
-    if found is None:
-        raise PricingError(
-            obj="price_list",
-            field="name",
-            value=default,
-            expected="one of: " + ", ".join(repr(n) for n in by_name),
-        )
+    found = _known(by_name, default)
     rest = tuple(o for o in others if o.name != default)
     return PriceListChoice(found, "no list applies: the default", rest)
 
