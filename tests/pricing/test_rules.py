@@ -323,3 +323,15 @@ def test_one_document_prices_each_quantity_as_the_rules_say(quantities: list[int
     for line, q in zip(priced.lines, quantities, strict=True):
         alone = apply_rules(rules, D(200_000), D(q), product_id="DOOGH", exponent=D(1))
         assert line.price_per_unit.amount == alone.price
+
+
+def test_equal_priorities_are_resolved_by_name() -> None:
+    # Documented rule: equal priorities go in name order. Two "first" rules: 'a' applies.
+    a = _rule("a", "percent_off", percent=10, stacking="first")
+    b = _rule("b", "percent_off", percent=20, stacking="first")
+    assert _unit_price(b, a) == 180_000  # 200,000 × 0.9, whatever the order given
+    # Cumulative rules of equal priority in name order: 'a' 10 % then 'b' 10,000 off:
+    # 200,000 × 0.9 = 180,000 − 10,000 = 170,000 (the other order would give 171,000).
+    ca = _rule("a", "percent_off", percent=10, stacking="cumulative")
+    cb = _rule("b", "amount_off", amount=Money(10_000, IRR), stacking="cumulative")
+    assert _unit_price(cb, ca) == _unit_price(ca, cb) == 170_000
