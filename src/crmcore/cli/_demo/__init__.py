@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli import _pricing
 from crmcore.cli._common import Subparsers, write_json
 from crmcore.cli._demo import clv, roi
+from crmcore.cli._demo import pricing as _pricing
 from crmcore.cli._demo import sales as _sales_demo
 from crmcore.cli._demo import scoring as _scoring
 from crmcore.cli._demo import service as _service
