@@ -180,6 +180,8 @@ def test_tuples_become_lists_and_ids_plain_strings() -> None:
         "status": None,
         "priority": None,
         "note": None,
+        "score": None,
+        "criterion": None,
     }
     assert type(plain["account_id"]) is str
     assert type(from_dict(plain, Case).account_id) is AccountId

@@ -389,7 +389,7 @@ def activities(draw: st.DrawFn) -> m.Activity:
     return activity
 
 
-_CASE_ACTIONS = ("status", "respond", "priority", "resolve", "cancel", "reopen")
+_CASE_ACTIONS = ("status", "respond", "priority", "resolve", "cancel", "reopen", "survey")
 
 
 @st.composite
@@ -429,6 +429,9 @@ def cases(draw: st.DrawFn, max_events: int = 8) -> m.Case:
                 case = case.resolve(t)
             elif action == "cancel":
                 case = case.cancel(t)
+            elif action == "survey":
+                criterion = draw(st.sampled_from([None, "speed", "courtesy"]))
+                case = case.record_satisfaction(draw(st.integers(0, 10)), t, criterion=criterion)
             else:
                 case = case.reopen(t)
         except InvalidTransitionError:

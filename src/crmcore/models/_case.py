@@ -79,6 +79,8 @@ class CaseEventKind(StrChoice):
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CANCELLED = "cancelled"
+    SURVEYED = "surveyed"
+    """The customer rated the service (``score``, and ``criterion`` for a CSI question)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -87,7 +89,9 @@ class CaseEvent:
 
     ``status`` is the status after the event (set on every event that
     changes it: created, status changed, resolved, reopened, cancelled);
-    ``priority`` is set on created and priority-changed events.
+    ``priority`` is set on created and priority-changed events; ``score``
+    (and optionally ``criterion``) on surveyed events, which change nothing
+    else and may come at any time, after resolution too.
     """
 
     at: datetime = attrs.field(validator=check.aware())
@@ -101,8 +105,22 @@ class CaseEvent:
     note: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=10_000)
     )
+    score: int | None = attrs.field(default=None, validator=check.in_range(0, optional=True))
+    """The answer of a surveyed event, on the survey's own scale (checked when summarised)."""
+    criterion: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The question of a surveyed event for a CSI (``"speed"``); ``None`` for one question."""
 
     def __attrs_post_init__(self) -> None:
+        surveyed = self.kind is CaseEventKind.SURVEYED
+        if surveyed != (self.score is not None) or (self.criterion is not None and not surveyed):
+            raise ValidationError(
+                obj="CaseEvent",
+                field="score" if surveyed or self.score is not None else "criterion",
+                value=self.score if surveyed or self.score is not None else self.criterion,
+                expected=f"{'a score' if surveyed else 'None'} for a {self.kind.value} event",
+            )
         needs_status = self.kind in _STATUS_EVENTS
         if needs_status != (self.status is not None):
             raise ValidationError(
@@ -431,6 +449,19 @@ class Case(_DerivedState):
             at=at, kind=CaseEventKind.REOPENED, status=CaseStatus.IN_PROGRESS, note=note
         )
         return self._append(event, "reopen")
+
+    def record_satisfaction(
+        self, score: int, at: datetime, *, criterion: str | None = None, note: str | None = None
+    ) -> Case:
+        """Record the customer's rating as a surveyed event (any status; status unchanged).
+
+        ``crmcore.service.survey_responses`` turns these events into survey
+        responses for CSAT, NPS, CES and CSI.
+        """
+        event = CaseEvent(
+            at=at, kind=CaseEventKind.SURVEYED, score=score, criterion=criterion, note=note
+        )
+        return self._append(event, "record satisfaction")
 
     def edit(self, **changes: Any) -> Case:
         """A copy with descriptive fields changed; the history changes only by events."""

@@ -83,6 +83,7 @@ from crmcore.service._satisfaction import (
     nps,
     period_key,
     summarize,
+    survey_responses,
     wilson_interval,
 )
 
@@ -132,5 +133,6 @@ __all__ = [
     "speed_of_answer",
     "staffing_plan",
     "summarize",
+    "survey_responses",
     "wilson_interval",
 ]

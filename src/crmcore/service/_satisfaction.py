@@ -24,6 +24,7 @@ import attrs
 from crmcore import _checks as check
 from crmcore.calendars import to_jalali
 from crmcore.errors import ValidationError
+from crmcore.models import Case, CaseEventKind
 from crmcore.roi import ProportionComparison, compare_proportions
 
 __all__ = [
@@ -121,6 +122,43 @@ class SurveyResponse:
     team: str | None = attrs.field(default=None, validator=check.text(optional=True))
     channel: str | None = attrs.field(default=None, validator=check.text(optional=True))
     criterion: str | None = attrs.field(default=None, validator=check.text(optional=True))
+
+
+def survey_responses(
+    cases: Iterable[Case], *, team_of: Mapping[str, str] | None = None
+) -> list[SurveyResponse]:
+    """The surveyed events of ``cases`` as responses, in case and event order.
+
+    Each response carries the case, its account, its owner as the agent (and
+    the owner's team from ``team_of``), the case's channel, the time and the
+    criterion of the event.
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from crmcore.models import AccountId, Case, CaseId
+    >>> t0 = datetime(2026, 3, 21, 9, 0, tzinfo=timezone.utc)
+    >>> case = Case.open(id=CaseId("K-1"), title="Invoice wrong", account_id=AccountId("A-1"),
+    ...                  created_at=t0).resolve(t0 + timedelta(hours=2))
+    >>> case = case.record_satisfaction(4, t0 + timedelta(days=1))
+    >>> [(str(r.case_id), r.score, r.channel) for r in survey_responses([case])]
+    [('K-1', 4, 'email')]
+    """
+    checked = check.require_items(cases, Case, obj="survey_responses", field="cases")
+    teams = dict(team_of or {})
+    return [
+        SurveyResponse(
+            score=event.score,
+            at=event.at,
+            case_id=case.id,
+            account_id=case.account_id,
+            agent=case.owner,
+            team=teams.get(case.owner) if case.owner else None,
+            channel=case.channel.value,
+            criterion=event.criterion,
+        )
+        for case in checked
+        for event in case.events
+        if event.kind is CaseEventKind.SURVEYED and event.score is not None
+    ]
 
 
 def _responses(values: object, obj: str) -> tuple[SurveyResponse, ...]:
