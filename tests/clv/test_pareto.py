@@ -142,3 +142,69 @@ def test_expected_transactions_first_order() -> None:
     assert model.conditional_expected_transactions(fresh, t) == pytest.approx(
         t * rate * model.probability_alive(fresh), rel=1e-4
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.5, 1000.0, 0.3, 0.001),  # z = 999.999 / 1000.5 ≈ 0.9995: a million-term series before
+        (2.0, 0.002, 1.5, 800.0),
+        (0.8, 50.0, 4.0, 49.9),  # α ≈ β: z ≈ 0, the series path
+    ],
+)
+@pytest.mark.parametrize(("x", "t_x", "big_t"), [(0, 0.0, 40.0), (3, 0.5, 40.0), (25, 39.0, 40.0)])
+def test_likelihood_near_z_one_matches_quadrature_by_scipy(
+    params, x: int, t_x: float, big_t: float
+) -> None:
+    # Issue 17: where the hypergeometric series would need ~10^6 terms, the dropout
+    # integral is done by Gauss-Legendre in log space; scipy's adaptive quad is the oracle.
+    ours = ParetoNbdModel(*params).log_likelihood(
+        [CustomerSummary("c", frequency=x, recency=t_x, age=big_t)]
+    )
+    assert ours == pytest.approx(_integral_ll(params, x, t_x, big_t), rel=1e-9)
+
+
+def _degenerate_summaries(n: int = 60, seed: int = 3) -> list[CustomerSummary]:
+    # The issue's 60 "ordinary" customers: everyone bought recently relative to the
+    # 40-week window, so no customer looks dropped out and s, β drift up together.
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        x = rnd.randint(0, 30)
+        out.append(
+            CustomerSummary(f"c{i}", frequency=x, recency=rnd.uniform(0, 40) if x else 0, age=40)
+        )
+    return out
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_a_degenerate_fit_ends_and_says_why(backend: str) -> None:
+    from crmcore.errors import ConvergenceError
+
+    fit = ParetoNbdModel.fit(_degenerate_summaries(), backend=backend)  # type: ignore[arg-type]
+    assert not fit.converged
+    assert fit.model.s > 1_000
+    assert fit.model.beta > 100_000
+    assert fit.message in (
+        "parameter 3 grows without bound: the data do not identify the model",
+        "parameter 2 grows without bound: the data do not identify the model",
+        "line search found no decrease",
+    )
+    with pytest.raises(ConvergenceError):
+        ParetoNbdModel.fit(_degenerate_summaries(), backend=backend, strict=True)  # type: ignore[arg-type]
+
+
+def test_the_minimiser_stops_on_a_drifting_parameter() -> None:
+    from crmcore.clv._optimize import minimize_bfgs
+
+    # f(u, v) = exp(-u) + (v - 1)^2 decreases forever as u grows: no minimum.
+    def fun(x):
+        u, v = x
+        return math.exp(-u) + (v - 1) ** 2, [-math.exp(-u), 2 * (v - 1)]
+
+    result = minimize_bfgs(fun, [0.0, 0.0], gtol=1e-30, max_abs_x=15.0)
+    assert not result.converged
+    assert result.message.startswith("parameter 0 grows without bound")
+    assert abs(result.x[0]) > 15.0

@@ -163,8 +163,15 @@ def minimize_bfgs(
     *,
     gtol: float = 1e-9,
     max_iterations: int = 500,
+    max_abs_x: float = math.inf,
 ) -> OptimizeResult:
-    """Minimise ``fun`` from ``x0`` by BFGS; converged when max |gradient| < gtol."""
+    """Minimise ``fun`` from ``x0`` by BFGS; converged when max |gradient| < gtol.
+
+    Also converged when a step no longer changes the value beyond machine
+    precision while the gradient is small (below √gtol). A coordinate that
+    leaves [−max_abs_x, max_abs_x] stops the search unconverged: on
+    log-parameters that is a model the data do not identify (a degenerate fit).
+    """
     n = len(x0)
     x = list(x0)
     counter = [1]
@@ -207,6 +214,17 @@ def minimize_bfgs(
         previous = value
         value, gradient = new_value, new_gradient
         inverse, first = _bfgs_update(inverse, s, y, first=first)
+        drifting = [i for i, v in enumerate(x) if abs(v) > max_abs_x]
+        if drifting:
+            return OptimizeResult(
+                tuple(x),
+                value,
+                tuple(gradient),
+                iteration + 1,
+                counter[0],
+                False,
+                f"parameter {drifting[0]} grows without bound: the data do not identify the model",
+            )
         if abs(previous - value) <= 1e-15 * max(1.0, abs(value)) and max(
             abs(g) for g in gradient
         ) < math.sqrt(gtol):

@@ -28,12 +28,17 @@ import attrs
 from crmcore._backend import Backend, Engine, resolve_backend
 from crmcore.clv._bgnbd import Triples, _positive
 from crmcore.clv._optimize import Objective, minimize_bfgs
+from crmcore.clv._quadrature import log_integral
 from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ConvergenceError, ValidationError
 
 __all__ = ["ParetoNbdFit", "ParetoNbdModel"]
 
 _MAX_TERMS = 1_000_000
+
+_SERIES_MAX_Z = 0.5
+"""Above this z the series needs thousands of terms (its ratio tends to z): the dropout
+integral is then computed by quadrature instead, in bounded time."""
 
 
 def _log_series(a: float, b: float, z: float) -> float:
@@ -63,6 +68,42 @@ def _log_tail(params: Sequence[float], x: int, y: float) -> float:
     return (1.0 - b) * math.log1p(-z) + _log_series(a, b, z) - math.log(a) - a * math.log(c)
 
 
+def _series_z(params: Sequence[float], y: float) -> float:
+    """The z of the series at ``y`` (largest at the smallest y)."""
+    _r, alpha, _s, beta = params
+    return abs(alpha - beta) / (max(alpha, beta) + y)
+
+
+def _log_between(params: Sequence[float], x: int, low: float, high: float) -> float:
+    """ln ∫_low^high (α+τ)^−(r+x) (β+τ)^−(s+1) dτ by quadrature, for any parameters.
+
+    With c = min(α, β) and w = ln(c+τ) both factors are smooth in w, so a
+    composite Gauss–Legendre rule on [ln(c+low), ln(c+high)] in log space
+    is accurate to ~1e-14 with one panel per unit of w (at most 60).
+    """
+    r, alpha, s, beta = params
+    c = min(alpha, beta)
+    da, db = alpha - c, beta - c
+
+    def phi(w: float) -> float:
+        e = math.exp(w)
+        return w - (r + x) * math.log(da + e) - (s + 1.0) * math.log(db + e)
+
+    w0, w1 = math.log(c + low), math.log(c + high)
+    return log_integral(phi, w0, w1, min(60, max(2, math.ceil(w1 - w0))))
+
+
+def _log_dropped(params: Sequence[float], x: int, t_x: float, age: float) -> float:
+    """ln(s·(F(t_x) − F(T))): the series while it converges fast, else quadrature."""
+    s = params[2]
+    if _series_z(params, t_x) > _SERIES_MAX_Z:
+        return math.log(s) + _log_between(params, x, t_x, age)
+    upper = _log_tail(params, x, t_x)
+    lower = _log_tail(params, x, age)
+    # F(t_x) > F(T) > 0
+    return math.log(s) + upper + math.log1p(-math.exp(min(lower - upper, 0.0)))
+
+
 def _log_parts(
     params: Sequence[float], x: int, t_x: float, age: float
 ) -> tuple[float, float, float]:
@@ -72,11 +113,7 @@ def _log_parts(
     alive = -(r + x) * math.log(alpha + age) - s * math.log(beta + age)
     if t_x >= age:
         return alive, -math.inf, constant
-    upper = _log_tail(params, x, t_x)
-    lower = _log_tail(params, x, age)
-    # ln(s·(F(t_x) − F(T))) with F(t_x) > F(T) > 0
-    dropped = math.log(s) + upper + math.log1p(-math.exp(lower - upper))
-    return alive, dropped, constant
+    return alive, _log_dropped(params, x, t_x, age), constant
 
 
 def _log_likelihood_one(params: Sequence[float], x: int, t_x: float, age: float) -> float:
@@ -152,7 +189,11 @@ class ParetoNbdModel:
         objective = _with_gradient(lambda theta: -value(theta) / total)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
         start = [0.0, math.log(max(mean_age, 1e-6)), 0.0, math.log(max(mean_age, 1e-6))]
-        result = minimize_bfgs(objective, start, gtol=1e-7, max_iterations=max_iterations)
+        # e^15 ≈ 3.3e6: beyond that r, α, s or β only drift along a flat ridge (e.g. no
+        # customer looks dropped out, so s and β grow together): a degenerate fit.
+        result = minimize_bfgs(
+            objective, start, gtol=1e-7, max_iterations=max_iterations, max_abs_x=15.0
+        )
         r, alpha, s, beta = (math.exp(v) for v in result.x)
         fit = ParetoNbdFit(
             model=cls(r=r, alpha=alpha, s=s, beta=beta),
@@ -281,14 +322,20 @@ def _numpy_value(data: Triples) -> Callable[[Sequence[float]], float]:
         lg = np.array([math.lgamma(r + v) for v in distinct])[which]
         constant = lg - math.lgamma(r) + r * math.log(alpha) + s * math.log(beta)
         alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
-        upper = log_tail(r, alpha, s, beta, t_x)
-        lower = log_tail(r, alpha, s, beta, age)
+        # Rows whose series would converge slowly go through the scalar quadrature.
+        slow = abs(alpha - beta) / (max(alpha, beta) + t_x) > _SERIES_MAX_Z
+        # The series runs on a far point (z ≈ 0) for those rows; they are replaced below.
+        upper = log_tail(r, alpha, s, beta, np.where(slow, 1e12, t_x))
+        lower = log_tail(r, alpha, s, beta, np.where(slow, 2e12, age))
         with np.errstate(divide="ignore"):
             dropped = np.where(
                 open_,
                 math.log(s) + upper + np.log1p(-np.exp(np.minimum(lower - upper, 0.0))),
                 -np.inf,
             )
+        params = (r, alpha, s, beta)
+        for i in np.flatnonzero(slow & open_):
+            dropped[i] = math.log(s) + _log_between(params, int(x[i]), float(t_x[i]), float(age[i]))
         top = np.maximum(alive, dropped)
         total = constant + top + np.log(np.exp(alive - top) + np.exp(dropped - top))
         return float(np.dot(weight, total))
