@@ -248,3 +248,23 @@ def test_short_horizons_keep_their_digits() -> None:
     # E[X(t)] = (r/α)·t + O(t²): at t = 1e-9 weeks the first-order term is the answer.
     model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
     assert model.expected_transactions(1e-9) == pytest.approx(0.243 / 4.414 * 1e-9, rel=1e-8, abs=0)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+@pytest.mark.parametrize(
+    "customers",
+    [
+        # Issue 17: x = 5 with t_x = 0 once raised a bare "math domain error" (α underflowed).
+        [
+            CustomerSummary("a", frequency=5, recency=0, age=10),
+            CustomerSummary("b", frequency=0, recency=0, age=10),
+        ],
+        [CustomerSummary("a", frequency=1, recency=1, age=2)],  # one repeat customer
+    ],
+)
+def test_degenerate_data_ends_unconverged_with_a_reason(customers, backend: str) -> None:
+    fit = BetaGeoModel.fit(customers, backend=backend)
+    assert not fit.converged
+    assert "grows without bound" in fit.message or "no decrease" in fit.message
+    with pytest.raises(ConvergenceError):
+        BetaGeoModel.fit(customers, backend=backend, strict=True)

@@ -235,10 +235,15 @@ class BetaGeoModel:
         start = [0.0, math.log(max(mean_age, 1e-6)), 0.0, 0.0]
 
         def scaled(theta: Sequence[float]) -> tuple[float, list[float]]:
+            if max(abs(v) for v in theta) > _FAR:
+                return math.inf, [0.0] * len(theta)  # a trial step too far: no decrease
             value, gradient = objective(theta)
             return -value / total, [-g / total for g in gradient]
 
-        result = minimize_bfgs(scaled, start, gtol=1e-9, max_iterations=max_iterations)
+        # Beyond e^18 a parameter only drifts along a flat ridge (a degenerate fit).
+        result = minimize_bfgs(
+            scaled, start, gtol=1e-9, max_iterations=max_iterations, max_abs_x=18.0
+        )
         r, alpha, a, b = (math.exp(v) for v in result.x)
         fit = BetaGeoFit(
             model=cls(r=r, alpha=alpha, a=a, b=b),
@@ -374,6 +379,10 @@ class BetaGeoFit:
     backend: Engine
     """The backend that ran the fit: ``"python"`` or ``"numpy"``."""
     message: str
+
+
+_FAR = 50.0
+"""A log-parameter beyond ±50 (e^50 ≈ 5e21) is a step the line search must not take."""
 
 
 def _per_x(

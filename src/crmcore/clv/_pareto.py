@@ -186,7 +186,12 @@ class ParetoNbdModel:
         engine = resolve_backend(backend, obj=obj)
         total = sum(data.weight)
         value = _numpy_value(data) if engine == "numpy" else _python_value(data)
-        objective = _with_gradient(lambda theta: -value(theta) / total)
+
+        def bounded(theta: Sequence[float]) -> float:
+            # A trial step beyond e^±50 is refused as "no decrease" rather than overflowing.
+            return math.inf if max(abs(v) for v in theta) > 50.0 else -value(theta) / total
+
+        objective = _with_gradient(bounded)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
         start = [0.0, math.log(max(mean_age, 1e-6)), 0.0, math.log(max(mean_age, 1e-6))]
         # e^15 ≈ 3.3e6: beyond that r, α, s or β only drift along a flat ridge (e.g. no
