@@ -81,3 +81,10 @@ def test_sqlite_sequence_is_gap_free_and_unique_across_threads(tmp_path: Path) -
         for thread in threads:
             thread.join()
     assert sorted(found) == [f"INV-1405-{n:06}" for n in range(1, 41)]
+
+
+@pytest.mark.parametrize("pattern", ["INV-{seq:01000000000}", "INV-{jyear}-{seq:.99999}"])
+def test_a_huge_field_width_is_refused_before_formatting(pattern: str) -> None:
+    # Issue 17: a width of 10^9 allocated 1 GB inside the validator.
+    with pytest.raises(ValidationError, match="at most 32"):
+        NumberFormat(pattern)

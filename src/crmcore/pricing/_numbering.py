@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date
 from typing import Any, Final, Protocol
@@ -43,17 +44,40 @@ def _parts(day: date) -> dict[str, int]:
     }
 
 
+_MAX_PATTERN = 200
+"""Characters in a number pattern."""
+_MAX_WIDTH = 32
+"""Largest field width or precision in a number pattern."""
+
+
 def _check_pattern(instance: Any, attribute: attrs.Attribute[Any], pattern: object) -> None:
     where = type(instance).__name__
     if not isinstance(pattern, str):
         raise ValidationError(obj=where, field=attribute.name, value=pattern, expected="a str")
     expected = f"a format string with {{seq}} and only the fields {', '.join(FIELDS)}"
+    if len(pattern) > _MAX_PATTERN:
+        raise ValidationError(
+            obj=where,
+            field=attribute.name,
+            value=pattern,
+            expected=f"at most {_MAX_PATTERN} characters",
+        )
     try:
-        names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+        parsed = list(string.Formatter().parse(pattern))
     except ValueError:
         raise ValidationError(
             obj=where, field=attribute.name, value=pattern, expected=expected
         ) from None
+    # A width is checked before anything is formatted: {seq:01000000000} would allocate 1 GB.
+    widths = [int(w) for _, _, spec, _ in parsed for w in re.findall(r"\d+", spec or "")]
+    if any(w > _MAX_WIDTH for w in widths):
+        raise ValidationError(
+            obj=where,
+            field=attribute.name,
+            value=pattern,
+            expected=f"field widths and precisions of at most {_MAX_WIDTH}",
+        )
+    names = [f for _, f, _, _ in parsed if f is not None]
     unknown = [n for n in names if n not in FIELDS]
     if not unknown and "seq" in names:
         try:
