@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Final, TypeAlias
 
 from crmcore.errors import ValidationError
-from crmcore.serialization import check_nesting
+from crmcore.serialization import MAX_NESTING, check_nesting
 
 MAX_INPUT_BYTES: Final = 256 * 2**20
 """Largest input file the CLI reads (256 MiB)."""
@@ -125,8 +125,13 @@ def parse_json(text: str, path: str) -> Any:
         raise CliError(
             f"{path}: malformed JSON at line {err.lineno} column {err.colno}: {err.msg}"
         ) from None
-    except (ValueError, RecursionError) as err:
-        # an integer over sys.get_int_max_str_digits() digits, or nesting past the stack
+    except RecursionError:
+        raise CliError(
+            f"{path}: JSON nested deeper than {MAX_NESTING} levels "
+            "(crmcore.serialization.MAX_NESTING)",
+            code=REFUSED,
+        ) from None
+    except ValueError as err:  # an integer over sys.get_int_max_str_digits() digits
         raise CliError(f"{path}: JSON refused: {_short(err)}", code=REFUSED) from None
     try:
         check_nesting(data, obj=path)
