@@ -247,7 +247,7 @@ def test_the_harness_fails_on_a_bare_exception_and_on_a_hang() -> None:
     with pytest.raises(pytest.fail.Exception, match="ZeroDivisionError escaped"):
         check_contract(lambda: 1 / 0)
     release = threading.Event()
-    with pytest.raises(pytest.fail.Exception, match="did not return within 0.2 s"):
+    with pytest.raises(pytest.fail.Exception, match=r"did not return within 0\.2 s"):
         check_contract(lambda: release.wait(10), seconds=0.2)
     release.set()  # let the watchdog's thread finish
     assert check_contract(lambda: 7) == 7
