@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from crmcore.cli import build_parser
 from tests.fuzz._commands import COMMANDS, FILE, OWNED_ELSEWHERE, VALUE, example
-from tests.fuzz._harness import HOSTILE_TEXT, check_cli, run_cli, write_files
+from tests.fuzz._harness import EXIT_CODES, HOSTILE_TEXT, check_cli, run_cli, write_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -333,3 +333,12 @@ def test_run_cli_reports_escaping_exceptions() -> None:
     outcome = run_cli(["score", "--scorecard"])
     assert outcome.error is None
     assert outcome.code == 2
+
+
+def test_the_documented_exit_codes_are_the_checked_ones() -> None:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        int(line.split("|")[1]) for line in section.splitlines() if line[:3].strip("| ").isdigit()
+    }
+    assert documented == EXIT_CODES
