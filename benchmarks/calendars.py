@@ -85,9 +85,9 @@ def main() -> None:
     big = 200_000
     s_us = np.array([int(s.timestamp()) * 1_000_000 for s in starts] * (big // N), dtype=np.int64)
     d_us = np.full(big, 8 * 3600 * 1_000_000, dtype=np.int64)
-    batch_np = per_call(lambda: cal.add_epochs(s_us, d_us, use_numpy=True), big, repeat=3)
+    batch_np = per_call(lambda: cal.add_epochs(s_us, d_us, backend="numpy"), big, repeat=3)
     s_list, d_list = s_us.tolist(), d_us.tolist()
-    batch_py = per_call(lambda: cal.add_epochs(s_list, d_list, use_numpy=False), big, repeat=3)
+    batch_py = per_call(lambda: cal.add_epochs(s_list, d_list, backend="python"), big, repeat=3)
     index = pd.DatetimeIndex(naive)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns that the offset is applied elementwise

@@ -10,7 +10,12 @@ script reports time, lines per second, peak memory, the ratio, and how many
 lines' extended amounts differ from the exact figures by at least one
 minor unit (cent).
 
-Run: ``python benchmarks/pricing.py [--lines 10 1000 10000 100000]``
+With ``--rules`` it also prices the quotes with 1,000 active pricing rules
+over the 200 products (product, product-group, brand and catalog-wide
+rules with quantity and amount bands, three stacking policies) and reports
+that full-line rate (issue 16: at least 80,000 lines/s).
+
+Run: ``python benchmarks/pricing.py [--lines 10 1000 10000 100000] [--rules]``
 """
 
 from __future__ import annotations
@@ -45,10 +50,14 @@ from crmcore.pricing import (
     PriceListItem,
     PricingMethod,
     PricingOptions,
+    PricingRule,
+    PricingRules,
     Product,
+    ProductGroup,
     RoundingOption,
     RoundingPolicy,
     SalesDocument,
+    Stacking,
     UnitGroup,
     price_document,
 )
@@ -98,6 +107,58 @@ def build(n_lines: int, seed: int = 7) -> tuple[Catalog, PriceList, SalesDocumen
 
 
 OPTIONS = PricingOptions(tax_policy=FlatRateTax(Decimal(15)))
+
+
+N_RULES = 1_000
+GROUPS = tuple(
+    [ProductGroup(f"G{g}") for g in range(5)]
+    + [ProductGroup(f"G{g}", f"G{g % 5}") for g in range(5, 20)]
+)
+
+
+def with_groups(catalog: Catalog) -> Catalog:
+    """The same products, each in one of 20 groups (two levels) and one of 50 brands."""
+    products = tuple(
+        attrs.evolve(p, group=f"G{5 + i % 15}", brand=f"B{i % 50}")
+        for i, p in enumerate(catalog.products)
+    )
+    return Catalog(products, GROUPS)
+
+
+def build_rules(seed: int = 11) -> PricingRules:
+    """1,000 active rules: 40 % on products, 30 % on groups, 29 % on brands, 1 % on all."""
+    rng = random.Random(seed)
+    rules = []
+    for i in range(N_RULES):
+        priority = i % 7
+        # One stacking per priority, so that no two rules of a priority conflict.
+        stacking = (
+            Stacking.CUMULATIVE
+            if priority < 2
+            else (Stacking.FIRST if priority == 6 else Stacking.BEST_PRICE)
+        )
+        share = i % 100
+        target: dict[str, tuple[str, ...]] = {}
+        if share < 40:
+            target["products"] = (f"P{rng.randrange(N_PRODUCTS)}",)
+        elif share < 70:
+            target["product_groups"] = (f"G{rng.randrange(20)}",)
+        elif share < 99:
+            target["brands"] = (f"B{rng.randrange(50)}",)
+        low = rng.choice([None, 10, 25, 50, 100])
+        rules.append(
+            PricingRule(
+                f"R{i}",
+                "percent_off",
+                percent=Decimal(rng.randint(1, 300)) / 100,
+                priority=priority,
+                stacking=stacking,
+                min_quantity=low,
+                max_amount=rng.choice([None, Decimal(50_000)]),
+                **target,
+            )
+        )
+    return PricingRules(tuple(rules), max_line_discount_percent=Decimal(30))
 
 
 def crmcore_price(catalog: Catalog, plist: PriceList, doc: SalesDocument) -> PricedDocument:
@@ -156,6 +217,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, nargs="+", default=[10, 1_000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rules", action="store_true", help="also price with 1,000 rules")
     args = parser.parse_args()
     print(
         f"{'lines':>8} {'crmcore':>10} {'lines/s':>10} {'plain/s':>10} {'peak MiB':>9} "
@@ -186,6 +248,19 @@ def main() -> None:
             f"{n:>8} {ours * 1e3:>8.2f}ms {n / ours:>10,.0f} {n / plain:>10,.0f} {peak:>9.1f} "
             f"{theirs * 1e3:>8.2f}ms {ours / theirs:>6.1f}× {differ:>12,} {total_diff:>11.2f}"
         )
+    if args.rules:
+        rules = build_rules()
+        print(f"\n{'lines':>8} {'with 1,000 rules':>17} {'lines/s':>10}")
+        for n in args.lines:
+            catalog, plist, doc = build(n)
+            grouped = with_groups(catalog)
+            number = max(1, 2_000 // n)
+            ruled = _best(
+                partial(price_document, doc, grouped, plist, OPTIONS, rules),
+                number,
+                args.repeat,
+            )
+            print(f"{n:>8} {ruled * 1e3:>15.2f}ms {n / ruled:>10,.0f}")
     print("lines/s: full line (manual discount, 15 % tax, 3 % header discount);")
     print("plain/s: percentage method + rounding + discount list only (the issue's target).")
     print("ratio = crmcore time / pandas time (above 1: pandas is faster, in float).")

@@ -652,3 +652,27 @@ def test_a_subclass_where_its_base_is_declared_is_not_silently_cut() -> None:
     assert to_dict(_HoldsBase(_Base(1))) == {"item": {"a": 1}}
     with pytest.raises(TypeError, match="_Sub where _Base is declared"):
         to_dict(_HoldsBase(_Sub(1, 2)))
+
+
+def test_from_rows_reads_numbers_and_flags_from_text_cells() -> None:
+    # CSV cells are text: integers in Persian or Arabic-Indic digits with thousands
+    # separators, decimals and empty cells (defaults) are read; JSON stays strict.
+    from crmcore.models import Lead
+    from crmcore.serialization import from_rows
+
+    rows = [
+        {"id": "L-1", "last_name": "Moradi", "employees": "۱٬۲۰۰"},
+        {"id": "L-2", "last_name": "Rahimi", "employees": "٣٤"},
+        {"id": "L-3", "last_name": "Karimi", "employees": ""},
+    ]
+    got = [lead.employees for lead in from_rows(rows, Lead)]
+    assert got == [1200, 34, None]
+    # "1" and "0" in a number column are numbers (they also spell flags in a bool column)
+    ones = [{"id": "L-6", "last_name": "Y", "employees": cell} for cell in ("1", "0", "۱")]
+    assert [lead.employees for lead in from_rows(ones, Lead)] == [1, 0, 1]
+    with pytest.raises(ValidationError) as caught:
+        list(from_rows([{"id": "L-4", "last_name": "X", "employees": "yes"}], Lead))
+    assert caught.value.obj == "row 2"
+    assert caught.value.paths == ("employees",)
+    with pytest.raises(ValidationError):
+        from_dict({"id": "L-5", "last_name": "X", "employees": "12"}, Lead)

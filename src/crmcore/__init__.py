@@ -9,9 +9,26 @@ first-class Jalali (Solar Hijri) support.
 Money('13.25', 'USD')
 """
 
-from crmcore.errors import CrmError
-from crmcore.money import Money, RoundingMode
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crmcore.errors import CrmError
+    from crmcore.money import Money, RoundingMode
 
 __all__ = ["CrmError", "Money", "RoundingMode", "__version__"]
 
 __version__ = "0.1.0"
+
+# Loaded on first use, so that ``import crmcore`` (and ``crmcore --version``) stays light.
+_LAZY = {"CrmError": "crmcore.errors", "Money": "crmcore.money", "RoundingMode": "crmcore.money"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'crmcore' has no attribute {name!r}")

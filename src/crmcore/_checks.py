@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -35,6 +35,21 @@ def require_aware(value: object, *, obj: str, field: str) -> datetime:
             expected="a timezone-aware datetime (naive datetimes are ambiguous: attach a tzinfo)",
         )
     return value
+
+
+def require_rate(value: object, *, obj: str, field: str) -> Decimal:
+    """A rate (per period) as Decimal > -1; floats go through their shortest repr."""
+    from crmcore.money import to_decimal  # noqa: PLC0415  (money imports this module)
+
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationError(obj=obj, field=field, value=value, expected="a finite rate")
+        rate = Decimal(repr(value))
+    else:
+        rate = to_decimal(value, obj=obj, field=field)
+    if rate <= -1:
+        raise ValidationError(obj=obj, field=field, value=value, expected="a rate > -1")
+    return rate
 
 
 def require_date(value: object, *, obj: str, field: str) -> date:
@@ -247,6 +262,15 @@ def require_items(
     return result
 
 
+def required_date() -> Check:
+    """attrs validator: a date (not a datetime)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        require_date(value, obj=_owner(instance), field=attribute.name)
+
+    return check
+
+
 def plain_scalar(value: object) -> object:
     """``value`` as a plain Python scalar, with missing values as ``None``.
 
@@ -270,3 +294,20 @@ def plain_scalar(value: object) -> object:
     if module.startswith("pandas.") and kind.__name__ in {"NAType", "NaTType"}:
         return None
     return value
+
+
+def positive_timedelta(*, optional: bool = False) -> Check:
+    """attrs validator: a ``timedelta`` greater than zero (or ``None`` when optional)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            raise ValidationError(
+                obj=_owner(instance),
+                field=attribute.name,
+                value=value,
+                expected="a positive timedelta" + (" or None" if optional else ""),
+            )
+
+    return check

@@ -162,6 +162,55 @@ def _structure_bool(value: Any, _cl: type[Any]) -> bool:
     return value
 
 
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬", "01234567890123456789.,")
+"""Persian and Arabic-Indic digits (and the Arabic decimal and thousands signs) to ASCII."""
+
+_TRUE = frozenset({"true", "yes", "1", "t", "y"})
+_FALSE = frozenset({"false", "no", "0", "f", "n"})
+
+
+def _cell(value: Any, *, flags: bool = True) -> Any:
+    """A CSV cell as the number or flag it spells, digits of any script accepted.
+
+    With ``flags=False`` (an int or float field) "1" and "0" are numbers, not flags.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip().translate(_DIGITS).replace(",", "").replace("_", "")
+    lowered = text.lower()
+    if flags and (lowered in _TRUE or lowered in _FALSE):
+        return lowered in _TRUE
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return Decimal(text) if text.lower() not in ("nan", "inf", "-inf", "infinity") else value
+    except ArithmeticError:
+        return value
+
+
+def _text_int(value: Any, cl: type[Any]) -> Any:
+    cell = _cell(value, flags=False)
+    return _structure_int(value if isinstance(cell, bool) else cell, cl)
+
+
+def _text_float(value: Any, cl: type[Any]) -> float:
+    cell = _cell(value, flags=False)
+    return _structure_float(value if isinstance(cell, bool) else cell, cl)
+
+
+def _text_bool(value: Any, cl: type[Any]) -> bool:
+    cell = _cell(value)
+    return _structure_bool(cell if isinstance(cell, bool) else value, cl)
+
+
+def _text_decimal(value: Any, cl: type[Any]) -> Decimal:
+    if isinstance(value, str):
+        value = value.strip().translate(_DIGITS).replace(",", "").replace("_", "")
+    return _structure_decimal(value, cl)
+
+
 def _structure_decimal(value: Any, _cl: type[Any]) -> Decimal:
     if isinstance(value, float):
         raise _bad(value, "a decimal string such as '12.50' or an integer (floats are inexact)")
@@ -504,13 +553,16 @@ def _type_name(cl: Any) -> str:
     return getattr(cl, "__name__", None) or str(cl)
 
 
-def make_converter() -> cattrs.Converter:
+def make_converter(*, text_cells: bool = False) -> cattrs.Converter:
     """A new converter for every crmcore type (and attrs classes built from them).
 
     ``converter.unstructure(value)`` gives JSON-able data;
     ``converter.structure(data, Type)`` parses it and raises
     :class:`~crmcore.errors.ValidationError` naming every bad field's path.
     Each call returns an independent converter you may extend with hooks.
+    ``text_cells=True`` reads integers, numbers and flags written as text
+    (a CSV cell: ``"5"``, ``"۱۲"``, ``"yes"``), as :func:`from_rows` does;
+    JSON keeps its types strict.
 
     >>> from datetime import timedelta
     >>> conv = make_converter()
@@ -524,10 +576,10 @@ def make_converter() -> cattrs.Converter:
     # Scalars (singledispatch: subclasses follow their base unless more specific).
     conv.register_structure_hook(str, _structure_str)
     conv.register_unstructure_hook(str, _unstructure_str)
-    conv.register_structure_hook(int, _structure_int)
-    conv.register_structure_hook(float, _structure_float)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(int, _text_int if text_cells else _structure_int)
+    conv.register_structure_hook(float, _text_float if text_cells else _structure_float)
+    conv.register_structure_hook(bool, _text_bool if text_cells else _structure_bool)
+    conv.register_structure_hook(Decimal, _text_decimal if text_cells else _structure_decimal)
     conv.register_unstructure_hook(Decimal, str)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
@@ -887,6 +939,11 @@ def _shared() -> cattrs.Converter:
     return make_converter()
 
 
+@cache
+def _shared_cells() -> cattrs.Converter:
+    return make_converter(text_cells=True)
+
+
 def to_dict(value: Any, *, converter: cattrs.Converter | None = None) -> Any:
     """Plain JSON-able data (dicts, lists, strings, numbers) for ``value``.
 
@@ -962,9 +1019,14 @@ def from_rows(
 
     An empty cell means "not given" (the field's default applies); a dotted
     column name nests (``amount.amount`` and ``amount.currency`` build a
-    :class:`~crmcore.money.Money`). A bad row raises ValidationError whose
-    ``obj`` names the row (``row 6``, counting the header as row 1).
+    :class:`~crmcore.money.Money`); integers, numbers and flags are read
+    from their text, in any digit script (``"۱۲"`` is 12). A bad row raises
+    ValidationError whose ``obj`` names the row (``row 6``, counting the
+    header as row 1).
 
+    >>> from crmcore.pricing import Unit
+    >>> list(from_rows([{"name": "box", "quantity": "۱۲", "of": "piece"}], Unit))
+    [Unit(name='box', quantity=Decimal('12'), of='piece')]
     >>> rows = [{"amount": "12.50", "currency": "EUR"}, {"amount": "x", "currency": "EUR"}]
     >>> list(from_rows(rows[:1], Money))
     [Money('12.50', 'EUR')]
@@ -985,7 +1047,7 @@ def from_rows(
                 target = target.setdefault(part, {})
             target[leaf] = cell
         try:
-            yield from_dict(data, cl, converter=converter)
+            yield from_dict(data, cl, converter=converter or _shared_cells())
         except ValidationError as err:
             raise ValidationError(obj=f"row {number}", errors=err.errors or (err,)) from None
 

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
+from crmcore._backend import Backend
 from crmcore.calendars import (
     BusinessCalendar,
     ExplicitHolidays,
@@ -231,13 +233,28 @@ def test_zero_and_microseconds() -> None:
     assert OFFICE.add(ny(2025, 1, 6, 9), tiny) == ny(2025, 1, 6, 9) + tiny
 
 
-def test_batch_equals_scalar_with_and_without_numpy() -> None:
+@pytest.mark.parametrize("backend", ["auto", "python", "numpy"])
+def test_batch_equals_scalar_on_every_backend(backend: Backend) -> None:
     starts = [ny(2025, 1, 1) + timedelta(hours=7 * k) for k in range(200)]
     spans = [timedelta(minutes=37 * k - 3000) for k in range(200)]
     scalar = [OFFICE.add(s, d) for s, d in zip(starts, spans, strict=True)]
-    assert OFFICE.add_many(starts, spans, use_numpy=False) == scalar
-    assert OFFICE.add_many(starts, spans, use_numpy=True) == scalar
-    assert OFFICE.between_many(starts, scalar) == spans
+    assert OFFICE.add_many(starts, spans, backend=backend) == scalar
+    # between(s, add(s, d)) == d for every d (the documented round trip), batch too.
+    assert OFFICE.between_many(starts, scalar, backend=backend) == spans
+    assert OFFICE.between_many([], [], backend=backend) == []
+
+
+def test_a_bad_backend_is_a_validation_error_on_the_field_backend() -> None:
+    start = ny(2025, 1, 6, 9)
+    for call in (
+        lambda: OFFICE.add_many([start], [timedelta(hours=1)], backend="fast"),  # type: ignore[arg-type]
+        lambda: OFFICE.add_epochs([0], [1], backend=True),  # type: ignore[arg-type]
+        lambda: OFFICE.between_many([start], [start], backend="gpu"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert info.value.field == "backend"
+        assert "'auto', 'python' or 'numpy'" in str(info.value)
 
 
 def test_results_do_not_depend_on_query_order() -> None:
@@ -353,3 +370,85 @@ def test_add_many_rejects_non_sequences() -> None:
         cal.add_many([start], timedelta(hours=1))  # type: ignore[arg-type]
     assert info.value.field == "durations"
     assert cal.add_many([start], [timedelta(hours=1)]) == [start + timedelta(hours=1)]
+
+
+# -- issue 14: no quadratic paths; the shortcuts must give the answers of a fresh build -------
+
+NIGHTS = BusinessCalendar(
+    WeeklySchedule.from_mapping({"mon-sun": "22:00-06:00"}),  # overnight: spills into 1 Jan
+    timezone="America/New_York",
+)
+
+
+def _fresh(cal: BusinessCalendar) -> BusinessCalendar:
+    """The same calendar with an empty index (equal by value, nothing shared)."""
+    return BusinessCalendar(
+        cal.schedule,
+        holidays=cal.holidays,
+        timezone=cal.timezone,
+        overrides=cal.overrides,
+        schedule_changes=cal.schedule_changes,
+        name=cal.name,
+    )
+
+
+# Night shifts cross every year boundary; a 24x7 calendar's last interval of a year
+# touches the first of the next, so extending the index must merge the two.
+@pytest.mark.parametrize("base", [NIGHTS, BusinessCalendar.always("America/New_York")])
+def test_an_index_grown_a_year_at_a_time_equals_one_built_at_once(
+    base: BusinessCalendar,
+) -> None:
+    stepwise = _fresh(base)
+    for year in range(2020, 2032):  # each query one year further: the index is extended
+        stepwise.add(ny(year, 6, 1, 23), timedelta(hours=1))
+    at_once = _fresh(base)
+    start, end = ny(2020, 1, 1), ny(2032, 1, 1)
+    assert stepwise.working_intervals(start, end) == at_once.working_intervals(start, end)
+    # 31 Dec 22:00 -> 1 Jan 06:00 is 8 h of work on either calendar.
+    assert stepwise.between(ny(2024, 12, 31, 22), ny(2025, 1, 1, 6)) == timedelta(hours=8)
+    for k in range(0, 4000, 97):
+        moment = start + timedelta(days=k, hours=k % 24)
+        assert stepwise.add(moment, timedelta(hours=k)) == at_once.add(moment, timedelta(hours=k))
+
+
+@settings(max_examples=25, deadline=None)
+@given(days=st.lists(st.dates(date(2024, 1, 1), date(2026, 12, 31)), max_size=12))
+def test_closures_one_at_a_time_equal_a_calendar_built_with_them(days: list[date]) -> None:
+    chained = OFFICE
+    chained.add(ny(2025, 3, 3, 10), timedelta(hours=1))  # build some years, to be reused
+    for day in days:
+        chained = chained.close(day, "closure")
+        chained.add(ny(day.year, 6, 2, 10), timedelta(hours=3))  # rebuild that year only
+    fresh = _fresh(chained)
+    for k in range(0, 1100, 37):
+        moment = ny(2024, 1, 1, 8) + timedelta(days=k, hours=k % 11)
+        assert chained.add(moment, timedelta(hours=k % 50)) == fresh.add(
+            moment, timedelta(hours=k % 50)
+        )
+        assert chained.is_working_day(moment.date()) == fresh.is_working_day(moment.date())
+    for day in days:
+        assert not chained.is_working_day(day)
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_bad_epochs_are_validation_errors(backend: Backend) -> None:
+    for call in (
+        lambda: OFFICE.add_epochs(["x"], [1], backend=backend),  # type: ignore[list-item]
+        lambda: OFFICE.between_epochs([0], [None], backend=backend),  # type: ignore[list-item]
+        lambda: OFFICE.add_epochs([10**30], [1], backend=backend),
+        lambda: OFFICE.add_epochs([0, 1], [1], backend=backend),
+    ):
+        with pytest.raises(ValidationError):
+            call()
+
+
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_between_epochs_equals_between(backend: Backend) -> None:
+    starts = [ny(2025, 1, 1) + timedelta(hours=7 * k) for k in range(150)]
+    ends = [s + timedelta(minutes=53 * k - 2000) for k, s in enumerate(starts)]
+    us = timedelta(microseconds=1)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    got = OFFICE.between_epochs(
+        [(s - epoch) // us for s in starts], [(e - epoch) // us for e in ends], backend=backend
+    )
+    assert got == [OFFICE.between(s, e) // us for s, e in zip(starts, ends, strict=True)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -13,10 +14,37 @@ from crmcore.cli import main
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["--version"])
-    assert exit_info.value.code == 0
+    assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"crmcore {crmcore.__version__}"
+
+
+def test_version_and_help_import_no_engine() -> None:
+    # Issue 15: start-up stays light; only the module of the command being run is loaded.
+    code = (
+        "import sys\n"
+        "from crmcore.cli import main\n"
+        "for argv in (['--version'], ['--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "engines = ('pricing', 'sla', 'scoring', 'roi', 'clv', 'sales', 'service', 'calendars',\n"
+        "           'money', 'models', 'serialization', 'repositories', 'matching', 'report')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[:2] in [['crmcore', e] for e in engines]))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter on a fixed snippet
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_command_table_matches_what_the_modules_register() -> None:
+    from crmcore.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    registered = {c.dest: c.help for c in actions[0]._choices_actions}
+    assert registered == {name: help_text for name, (_m, help_text) in COMMANDS.items()}
 
 
 def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.errors import InvalidTransitionError, ValidationError
 from crmcore.models import (
@@ -210,3 +211,104 @@ def test_generated_histories_replay_to_the_derived_state(case: Case) -> None:
         custom=case.custom,
     )
     assert rebuilt == case
+
+
+# -- appending is O(1) amortised: shared logs must never leak between versions ---------------
+
+
+def _rebuilt(case: Case, events: list[CaseEvent]) -> Case:
+    """The case as full construction (every invariant replayed) builds it from ``events``."""
+    return Case(id=case.id, title=case.title, account_id=case.account_id, events=events)
+
+
+def test_branches_off_an_older_version_are_independent() -> None:
+    base = _case().respond(T0 + H)
+    a = base.change_status(CaseStatus.ON_HOLD, T0 + 2 * H)
+    b = base.resolve(T0 + 3 * H)  # appended to `base` after `a` was: must not see a's event
+    a2 = a.change_status(CaseStatus.IN_PROGRESS, T0 + 4 * H)
+    assert [e.kind.value for e in base.events] == ["created", "responded"]
+    assert [e.kind.value for e in a2.events] == [
+        "created",
+        "responded",
+        "status_changed",
+        "status_changed",
+    ]
+    assert [e.kind.value for e in b.events] == ["created", "responded", "resolved"]
+    assert (a.status, a2.status, b.status) == (
+        CaseStatus.ON_HOLD,
+        CaseStatus.IN_PROGRESS,
+        CaseStatus.RESOLVED,
+    )
+    # Equal to the same history built in one go, and hashed alike.
+    assert b == _rebuilt(b, list(b.events))
+    assert hash(b) == hash(_rebuilt(b, list(b.events)))
+    with pytest.raises(InvalidTransitionError):
+        b.respond(T0 + 5 * H)  # the derived status of an appended case still guards transitions
+
+
+def test_appended_cases_pickle_and_compare_by_value() -> None:
+    import pickle
+
+    case = _case().respond(T0 + H).change_priority("low", T0 + 2 * H)
+    back = pickle.loads(pickle.dumps(case))  # noqa: S301 - our own bytes
+    assert back == case
+    assert back.priority is CasePriority.LOW
+    assert back.respond(T0 + 3 * H).events[-1].kind is CaseEventKind.RESPONDED
+    assert repr(back) == repr(case)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 50), st.sampled_from(["respond", "hold", "work", "priority"])),
+        max_size=25,
+    )
+)
+def test_any_append_order_equals_full_construction(steps: list[tuple[int, str]]) -> None:
+    versions: list[tuple[Case, list[CaseEvent]]] = [(_case(), list(_case().events))]
+    for k, (pick, action) in enumerate(steps):
+        parent, expected = versions[pick % len(versions)]  # often a branch off an old version
+        at = expected[-1].at + timedelta(minutes=k + 1)
+        if action == "respond":
+            child = parent.respond(at)
+            event = CaseEvent(at=at, kind=CaseEventKind.RESPONDED)
+        elif action == "priority":
+            child = parent.change_priority(CasePriority.LOW, at)
+            event = CaseEvent(at=at, kind=CaseEventKind.PRIORITY_CHANGED, priority=CasePriority.LOW)
+        else:
+            status = CaseStatus.ON_HOLD if action == "hold" else CaseStatus.IN_PROGRESS
+            child = parent.change_status(status, at)
+            event = CaseEvent(at=at, kind=CaseEventKind.STATUS_CHANGED, status=status)
+        versions.append((child, [*expected, event]))  # child.events is not read yet
+    for case, expected in versions:
+        assert case.events == tuple(expected)
+        assert case == _rebuilt(case, expected)
+        assert case.status is _rebuilt(case, expected).status
+        assert case.priority is _rebuilt(case, expected).priority
+
+
+def test_threads_appending_to_one_case_get_separate_histories() -> None:
+    import threading
+
+    parent = _case().respond(T0 + H)
+    results: dict[int, Case] = {}
+
+    def work(k: int) -> None:
+        case = parent
+        for step in range(200):
+            case = case.respond(T0 + 2 * H + timedelta(seconds=1000 * k + step))
+        results[k] = case
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(parent.events) == 2
+    for k, case in results.items():
+        # Each thread sees the parent's two events, then exactly its own 200 responses.
+        assert len(case.events) == 202
+        assert case.events[:2] == parent.events
+        assert [e.at for e in case.events[2:]] == [
+            T0 + 2 * H + timedelta(seconds=1000 * k + step) for step in range(200)
+        ]

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from crmcore.clv import BetaGeoModel, CustomerLifetimeValue, CustomerSummary
 from crmcore.errors import ValidationError
 from crmcore.models import CaseId, CasePriority
 from crmcore.money import Money
@@ -28,10 +29,7 @@ from crmcore.plot import (
 from crmcore.plot._base import shape
 from crmcore.roi import (
     BenefitStream,
-    BetaGeoModel,
     CostItem,
-    CustomerSummary,
-    CustomerValue,
     RoiPlan,
     discounted_payback_period,
     periods,
@@ -153,9 +151,9 @@ def test_probability_alive_matrix_refuses_a_bad_grid() -> None:
 
 def test_clv_histogram_counts_every_customer() -> None:
     values = [
-        CustomerValue("c1", 0.9, 2.0, 10.0, Money("100.00", "USD")),
-        CustomerValue("c2", 0.5, 1.0, 10.0, Money("20.00", "USD")),
-        CustomerValue("c3", 0.2, 0.1, 10.0, Money("10.00", "USD")),
+        CustomerLifetimeValue("c1", 0.9, 2.0, 10.0, Money("100.00", "USD")),
+        CustomerLifetimeValue("c2", 0.5, 1.0, 10.0, Money("20.00", "USD")),
+        CustomerLifetimeValue("c3", 0.2, 0.1, 10.0, Money("10.00", "USD")),
     ]
     figure = plot_clv_distribution(values, bins=3)
     heights = [p.get_height() for p in figure.axes[0].patches]

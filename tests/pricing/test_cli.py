@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from crmcore.cli import main
-from crmcore.cli._pricing import demo_catalog, demo_section
+from crmcore.cli._demo.pricing import demo_catalog, demo_section
 from crmcore.serialization import make_converter
 
 
@@ -55,11 +55,17 @@ def test_price_quote_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     # Line 1: 95,000 × 11 = 1,045,000 → up to a multiple of 10,000 = 1,050,000;
     # 20 × 1,050,000 = 21,000,000 less 5 % band discount 1,050,000 = 19,950,000.
     # Line 2: 2,400,000 / 0.6 = 4,000,000 per day × 2 = 8,000,000.
-    # Detail 27,950,000 − 50,000 = 27,900,000; VAT 10 % per line before the
-    # header discount: 1,995,000 + 800,000 = 2,795,000; total 30,695,000.
+    # Detail 27,950,000 − 50,000 = 27,900,000. IranianVat taxes after the header
+    # discount: its 50,000 split in proportion 19,950,000 : 8,000,000 is
+    # 35,688.73… : 14,311.27… → 35,688 + 14,311 = 49,999, the last rial to the
+    # larger remainder → 35,689 and 14,311. VAT 10 % of 19,914,311 = 1,991,431.1
+    # → 1,991,431, of 7,985,689 = 798,568.9 → 798,569; total tax 2,790,000
+    # (10 % of 27,900,000); total 30,690,000.
     assert data["lines"][0]["amount"] == {"amount": "19950000", "currency": "IRR"}
-    assert data["totals"]["total_tax"]["amount"] == "2795000"
-    assert data["totals"]["total_amount"]["amount"] == "30695000"
+    assert data["lines"][0]["header_discount_share"]["amount"] == "35689"
+    assert data["lines"][0]["tax"]["amount"] == "1991431"
+    assert data["totals"]["total_tax"]["amount"] == "2790000"
+    assert data["totals"]["total_amount"]["amount"] == "30690000"
     assert data["price_list"] == "tehran-1405"
     assert any("rounded up" in s for s in data["lines"][0]["explanation"])
     assert data["explanation"][-1].startswith("total = 27900000")
@@ -128,14 +134,56 @@ def test_price_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = run(capsys, "price", "quote", str(wrong))
     assert code == 1
     assert "document.kind" in err
+    hostile = tmp_path / "hostile.json"
+    for document, default in (([1, 2], None), (_QUOTE, ["a", "list"])):
+        data = {**_catalog_json(), "document": document, "default_price_list": default}
+        hostile.write_text(json.dumps(data), encoding="utf-8")
+        code, _, err = run(capsys, "price", "quote", str(hostile))
+        assert code == 1
+        assert "Traceback" not in err
 
 
 def test_demo_section_shows_the_whole_flow() -> None:
     section = demo_section()
     assert set(section) == {"title", "text", "data"}
-    # Worked by hand in docs/pricing.md: total 36,632,020 IRR.
+    # Worked by hand in docs/pricing.md ("The demo quote, by hand"): the gold list wins
+    # on specificity, the Ordibehesht promotion takes 10 % off doogh, VAT is charged
+    # after the 2 % header discount: total 33,363,443 IRR.
     assert section["data"]["invoice_number"] == "INV-1405-000001"
-    assert section["data"]["invoice_total"] == {"amount": "36632020", "currency": "IRR"}
-    assert section["data"]["quote"]["totals"]["total_amount"]["amount"] == "36632020"
+    assert section["data"]["invoice_total"] == {"amount": "33363443", "currency": "IRR"}
+    quote = section["data"]["quote"]
+    assert quote["totals"]["total_amount"]["amount"] == "33363443"
+    assert quote["price_list"] == "tehran-1405-gold"
+    assert [line["campaign"] for line in quote["lines"]] == ["ordibehesht-1405"] * 2 + [None]
+    assert [line["tax"]["amount"] for line in quote["lines"]] == ["1759590", "100548", "1036539"]
     assert "INV-1405-000001" in section["text"]
     json.dumps(section["data"])  # JSON-able
+
+
+def test_price_reads_rules_from_the_input_or_a_rules_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Line 2 (support, 4,000,000 a day) with a 25 % rule: 3,000,000 a day × 2 = 6,000,000.
+    rule = {"name": "support-25", "action": "percent_off", "percent": "25", "products": ["SUPPORT"]}
+    path = tmp_path / "q.json"
+    path.write_text(
+        json.dumps({**_catalog_json(), "document": _QUOTE, "rules": {"rules": [rule]}}),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "price", "quote", str(path))
+    assert code == 0
+    assert json.loads(out)["lines"][1]["amount"]["amount"] == "6000000"
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps([rule]), encoding="utf-8")  # a bare list works too
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({**_catalog_json(), "document": _QUOTE}), encoding="utf-8")
+    code, out, _ = run(capsys, "price", "quote", str(plain), "--rules", str(rules))
+    assert code == 0
+    assert json.loads(out)["lines"][1]["amount"]["amount"] == "6000000"
+    # A rule naming an unknown product is refused naming the field and value.
+    rules.write_text(json.dumps([{**rule, "products": ["TEA"]}]), encoding="utf-8")
+    code, _, err = run(capsys, "price", "quote", str(plain), "--rules", str(rules))
+    assert code == 1
+    assert "products" in err
+    assert "TEA" in err
+    assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import attrs
@@ -32,6 +33,7 @@ from crmcore.pricing import (
     Unit,
     UnitGroup,
     price_document,
+    price_from_lists,
 )
 from tests.strategies.pricing import CATALOG, PRICE_LIST, documents, pricing_options
 
@@ -96,7 +98,8 @@ def test_example_volume_and_manual_discount_with_tax(
     options = PricingOptions(manual_discount_method=method, tax_policy=FlatRateTax(15))
     line = price_document(doc, _CATALOG, _list("1000", volume), options).lines[0]
     assert line.amount == Money(9000, USD)  # 10 × (1000 − 100)
-    assert line.volume_discount == Money(1000, USD)
+    assert line.volume_discount_total == Money(1000, USD)
+    assert line.volume_discount_per_unit == Money(100, USD)  # the reference's "volume discount 100"
     assert line.net_amount == Money(amount_after_discount, USD)
     assert line.tax == Money(tax, USD)
     assert line.extended_amount == Money(extended, USD)
@@ -140,14 +143,17 @@ def test_header_totals_by_hand() -> None:
     assert after.total_amount == Money("63.87", USD) + Money("4.50", USD) + Money("9.59", USD)
 
 
+_FINE = Catalog((Product("P", "Widget", _EACH, "each", price_decimals=3),))
+
+
 def test_rounding_point_unit_price_vs_line_total() -> None:
-    # Price 0.333 (3 decimals on an amount item), 3 units:
+    # Price 0.333 (an amount item of a product priced to 3 decimals), 3 units:
     # line total: round(3 × 0.333) = round(0.999) = 1.00; unit price: 3 × round(0.333) = 0.99.
     doc = _doc(LineItem("P", 3))
     plist = _list("0.333")
-    line_total = price_document(doc, _CATALOG, plist)
+    line_total = price_document(doc, _FINE, plist)
     unit_first = price_document(
-        doc, _CATALOG, plist, PricingOptions(rounding_point=RoundingPoint.UNIT_PRICE)
+        doc, _FINE, plist, PricingOptions(rounding_point=RoundingPoint.UNIT_PRICE)
     )
     assert line_total.total_amount == Money("1.00", USD)
     assert unit_first.total_amount == Money("0.99", USD)
@@ -157,9 +163,9 @@ def test_rounding_mode_is_used() -> None:
     # 1 × 0.125 half-up → 0.13; half-even → 0.12.
     doc = _doc(LineItem("P", 1))
     plist = _list("0.125")
-    assert price_document(doc, _CATALOG, plist).total_amount == Money("0.13", USD)
+    assert price_document(doc, _FINE, plist).total_amount == Money("0.13", USD)
     even = PricingOptions(rounding_mode=RoundingMode.HALF_EVEN)
-    assert price_document(doc, _CATALOG, plist, even).total_amount == Money("0.12", USD)
+    assert price_document(doc, _FINE, plist, even).total_amount == Money("0.12", USD)
 
 
 def test_iranian_vat_in_rials() -> None:
@@ -236,8 +242,8 @@ def test_explanation_lists_every_step() -> None:
     text = "\n".join(priced.explain())
     for fragment in (
         "price per unit from price list 'pl'",
-        "gross = 10 × 1000 = 10000.00 USD",
-        "volume discount = 1000.00 USD",
+        "gross = 10 × 1000.00 = 10000.00 USD",
+        "volume discount = 1000.00 USD (100.00 USD per unit)",
         "amount = 10000.00 − 1000.00 = 9000.00 USD",
         "tax (tax 15 %) on 8900.00 = 1335.00 USD",
         "extended = 9000.00 − 100.00 + 1335.00 = 10235.00 USD",
@@ -257,11 +263,12 @@ def _check_conservation(priced: PricedDocument) -> None:
     assert priced.total_tax == sum((line.tax for line in lines), zero)
     extended = sum((line.extended_amount for line in lines), zero)
     assert priced.total_amount == extended + priced.freight - priced.header_discount
-    if priced.options.tax_after_header_discount:
+    if priced.options.taxes_after_header_discount:
         shares = sum((line.header_discount_share for line in lines), zero)
         assert shares == priced.header_discount
     for line in lines:
-        assert line.amount == line.gross_amount - line.volume_discount
+        assert line.amount == line.gross_amount - line.volume_discount_total
+        assert line.price_per_unit.amount >= 0
         for money in (line.amount, line.tax, line.extended_amount):
             assert money.round() == money  # every figure is in whole minor units
 
@@ -345,3 +352,67 @@ def test_a_line_without_price_list_or_lock_is_a_pricing_error() -> None:
     # An overridden price needs no price list.
     overridden = _doc(LineItem("P", 2, price_override=Money(3, USD)))
     assert price_document(overridden, _CATALOG, None).total_amount == Money("6.00", USD)
+
+
+# -- issue 9: plain numbers, shared validators, list choice out of the CLI --------------------
+
+
+def test_explanations_print_decimals_plainly() -> None:
+    # 2,400,000 / (1 − 40 %) = 4,000,000 exactly; Decimal division gives 4.00000E+6,
+    # which must read as 4000000 in every explanation.
+    service = UnitGroup("service", "hour", (Unit("day", 8, "hour"),))
+    support = Product("S", "Support", service, "hour", current_cost=Money(2_400_000, "IRR"))
+    item = PriceListItem("S", "day", "margin_current_cost", percentage=40)
+    plist = PriceList("irr", "IRR", (item,))
+    doc = SalesDocument("Q", "quote", "IRR", (LineItem("S", Decimal("1E+1"), unit="day"),))
+    priced = price_document(doc, Catalog((support,)), plist)
+    text = "\n".join(priced.explain())
+    assert "E+" not in text
+    assert "e+" not in text
+    assert "price = current cost 2400000 / (1 − 40 %) = 4000000" in text
+    # 10 days × 4,000,000 = 40,000,000 rials.
+    assert "gross = 10 × 4000000.00 = 40000000 IRR" in text
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: Catalog(5), "products"),  # type: ignore[arg-type]
+        (lambda: SalesDocument("Q", "quote", USD, 5), "lines"),  # type: ignore[arg-type]
+        (lambda: UnitGroup("g", "each", "box"), "units"),
+        (lambda: PriceList("p", USD, None), "items"),  # type: ignore[arg-type]
+        (lambda: FlatRateTax(10, exempt=3), "exempt"),  # type: ignore[arg-type]
+        (lambda: FlatRateTax(101), "rate"),
+        (lambda: LineItem("P", 1.5), "quantity"),  # type: ignore[arg-type]
+        (lambda: LineItem("P", 1, manual_discount=Money(-1, USD)), "manual_discount"),
+        (lambda: _doc(header_discount_percent=Decimal(101)), "header_discount_percent"),
+    ],
+)
+def test_hostile_fields_raise_validation_errors_naming_class_and_field(
+    make: object, field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        make()  # type: ignore[operator]
+    assert info.value.field == field
+
+
+def test_price_from_lists_chooses_like_select_price_list() -> None:
+    def priced_at(price: str, name: str, **kw: object) -> PriceList:
+        return attrs.evolve(_list(price), name=name, **kw)
+
+    old = priced_at("9", "2025", valid_to=date(2025, 12, 31))
+    new = priced_at("10", "2026", valid_from=date(2026, 1, 1))
+    doc = _doc(LineItem("P", 3))
+    # A single list, no name, no day: used as it is (3 × 9 = 27).
+    assert price_from_lists(doc, _CATALOG, [old]).total_amount == Money("27.00", USD)
+    # The day comes from issued_on: 2026-02-01 picks "2026" (3 × 10 = 30) ...
+    issued = attrs.evolve(doc, issued_on=date(2026, 2, 1))
+    assert price_from_lists(issued, _CATALOG, [old, new]).price_list == "2026"
+    # ... unless `on` is given: 2025-06-01 picks "2025".
+    assert price_from_lists(issued, _CATALOG, [old, new], on=date(2025, 6, 1)).price_list == "2025"
+    # No lists: only overridden lines can be priced.
+    with pytest.raises(PricingError):
+        price_from_lists(doc, _CATALOG, [])
+    with pytest.raises(ValidationError) as info:
+        price_from_lists(doc, _CATALOG, ["2026"])  # type: ignore[list-item]
+    assert info.value.field == "price_lists[0]"

@@ -68,3 +68,33 @@ def test_bad_input_names_the_path() -> None:
     with pytest.raises(ValidationError) as info:
         _CONV.structure(data, PriceList)
     assert "items[1].percentage" in str(info.value)
+
+
+def test_rules_choices_contexts_and_group_trees_round_trip() -> None:
+    from datetime import date
+
+    from crmcore.cli._demo.pricing import demo_catalog, demo_gold_list, demo_promotions
+    from crmcore.pricing import (
+        LineItem,
+        PricingContext,
+        PricingRules,
+        ProductGroup,
+        price_from_lists,
+    )
+
+    rules = demo_promotions()
+    _round_trip(rules, PricingRules)
+    catalog, base = demo_catalog()
+    _round_trip(Catalog(catalog.products, (ProductGroup("a"), ProductGroup("b", "a"))), Catalog)
+    context = PricingContext(customer_group="gold", campaign="ordibehesht-1405")
+    doc = SalesDocument(
+        "Q",
+        "quote",
+        "IRR",
+        (LineItem("DOOGH-330", 20),),
+        issued_on=date(2026, 5, 5),
+        pricing_context=context,
+    )
+    priced = price_from_lists(doc, catalog, [base, demo_gold_list(base)], rules=rules)
+    assert priced.price_list_choice is not None
+    _round_trip(priced, PricedDocument)

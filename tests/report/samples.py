@@ -68,7 +68,7 @@ def simulated_customers(count: int = 300, seed: int = 7) -> list:
     """Customer summaries drawn from the BG/NBD story (r=0.5, α=5, a=0.8, b=2.5), 39 weeks."""
     import random
 
-    from crmcore.roi import CustomerSummary
+    from crmcore.clv import CustomerSummary
 
     rng = random.Random(seed)
     result = []

@@ -7,6 +7,7 @@ import multiprocessing
 import sqlite3
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import attrs
 import pytest
 
 from crmcore.errors import ConcurrencyError, InvalidTransitionError, ValidationError
-from crmcore.models import Lead, LeadId, LeadStatus
+from crmcore.models import Lead, LeadId, LeadStatus, Opportunity, OpportunityId, SalesStage
 from crmcore.repositories import SqliteStore, Store
 from crmcore.testing import RepositoryContract
 from tests.repositories import _workers
@@ -70,11 +71,37 @@ def test_file_uses_wal_and_records_the_schema_version(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        # Version 2 since opportunities carry a stage history.
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     finally:
         conn.close()
     assert tables >= {"accounts", "contacts", "leads", "opportunities", "activities", "cases"}
+
+
+def test_version_1_file_is_migrated_to_stage_histories(path: Path) -> None:
+    legacy = Opportunity(id=OpportunityId("O1"), name="Deal", stage=SalesStage.PROPOSE)
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        uow.opportunities.add(legacy)
+    # Rewind the file to what version 1 wrote: no stage_history key in the document.
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE opportunities SET doc = json_remove(doc, '$.stage_history')")
+        conn.execute("UPDATE schema_version SET version = 1")
+    conn.close()
+    with SqliteStore(path) as store, store.unit_of_work() as uow:
+        loaded = uow.opportunities.get(OpportunityId("O1"))
+        assert (loaded.stage, loaded.stage_history) == (SalesStage.PROPOSE, ())
+        # The migrated record keeps working: it can start a history and be saved.
+        t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+        uow.opportunities.update(loaded.start_history(t0).advance("close", at=t0))
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        (doc,) = conn.execute("SELECT doc FROM opportunities").fetchone()
+    finally:
+        conn.close()
+    assert [e["kind"] for e in json.loads(doc)["stage_history"]] == ["created", "stage_changed"]
 
 
 def test_newer_schema_is_refused(path: Path) -> None:

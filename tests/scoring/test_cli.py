@@ -1,4 +1,4 @@
-"""``crmcore score`` (apply, train, predict) and ``crmcore segment rfm``."""
+"""``crmcore score`` (apply, train, predict)."""
 
 from __future__ import annotations
 
@@ -246,25 +246,6 @@ def test_train_refuses_a_single_class(capsys: Any, tmp_path: Any) -> None:
     assert code == 1
     assert "outcome" in err
     assert "have: source, won" in err
-
-
-def test_segment_rfm(capsys: Any, tmp_path: Any) -> None:
-    path = tmp_path / "tx.csv"
-    path.write_text(
-        "customer_id,date,amount,currency\n"
-        "a,2026-03-19,1000000,IRR\na,2026-03-10,2500000,IRR\nb,2025-01-01,300000,IRR\n",
-        encoding="utf-8",
-    )
-    code, out, _ = run(capsys, "segment", "rfm", str(path), "--as-of", "2026-03-20")
-    assert code == 0
-    table = {r["customer_id"]: r for r in rows(out)}
-    # two customers: a is better on every axis → 1 + ⌊5·1/2⌋ = 3; b → 1
-    assert (table["a"]["rfm"], table["a"]["monetary"], table["a"]["recency_days"]) == (
-        "333",
-        "3500000",
-        "1",
-    )
-    assert table["b"]["segment"] == "hibernating"
 
 
 def test_progress_bar_only_when_forced_or_on_a_terminal() -> None:

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from crmcore.errors import ValidationError
-from crmcore.money import Money
 from crmcore.scoring import (
     AttributeInsight,
     ClosedLead,
     Condition,
     EngagementEvent,
     GradeBuckets,
-    Purchase,
-    RfmScore,
     Scorecard,
     ScoreResult,
     attribute_insights,
-    rfm_segments,
     score_lead,
 )
 from crmcore.scoring.evaluation import Evaluation, evaluate
@@ -65,25 +59,6 @@ def test_hand_written_json_uses_defaults_and_refuses_unknown_keys() -> None:
 def test_score_results_round_trip(card: Any, lead: Any, history: Any) -> None:
     result = score_lead(card, lead, history, now=NOW)
     assert from_json(to_json(result), ScoreResult) == result
-
-
-@settings(max_examples=20, deadline=None)
-@given(
-    rows=st.lists(
-        st.tuples(st.sampled_from("abcde"), st.integers(0, 400), st.integers(1, 10**6)),
-        min_size=1,
-        max_size=20,
-    )
-)
-def test_rfm_scores_round_trip(rows: Any) -> None:
-    as_of = date(2026, 3, 20)
-    purchases = [
-        Purchase(c, as_of - timedelta(days=d), Money.from_minor_units(u, "IRR")) for c, d, u in rows
-    ]
-    for purchase in purchases:
-        assert from_json(to_json(purchase), Purchase) == purchase
-    for score in rfm_segments(purchases, as_of=as_of):
-        assert from_json(to_json(score), RfmScore) == score
 
 
 def test_evaluation_and_insights_round_trip() -> None:

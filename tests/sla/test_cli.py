@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crmcore.cli import main
-from crmcore.cli._sla import demo_section
+from crmcore.cli._demo.sla import demo_section
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -224,3 +224,51 @@ def test_demo_section() -> None:
     assert resolution["deadline"] == "2025-03-25T14:00:00+03:30"
     assert resolution["deadline_jalali"] == "1404-01-05"
     json.dumps(section["data"])
+
+
+def test_calendar_batch_csv_keeps_other_columns_and_names_a_bad_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "case,start,end\nA,2025-01-03T15:00:00+00:00,2025-01-06T15:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "calendar", "between", "--preset", "24x7", "--input", str(src))
+    assert code == 0
+    # 24x7: Friday 15:00 to Monday 15:00 is 72 h = 259200 s.
+    assert out.strip().splitlines() == [
+        "case,start,end,business_seconds",
+        "A,2025-01-03T15:00:00+00:00,2025-01-06T15:00:00+00:00,259200",
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "start,duration\n2025-01-03T15:00:00+00:00,PT4H\n2025-01-03T15:00:00+00:00,4 hours\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "calendar", "add", "--preset", "24x7", "--input", str(bad))
+    assert code == 1
+    assert out == ""  # nothing half-written
+    assert "row 3" in err
+    assert "DeadlineQuery.duration" in err
+    assert "Traceback" not in err
+
+
+def test_calendar_file_with_an_unknown_preset_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({"preset": "mars"}), encoding="utf-8")
+    code, _, err = run(
+        capsys,
+        "calendar",
+        "add",
+        "--calendar",
+        str(path),
+        "--start",
+        "2025-01-06T10:00:00+00:00",
+        "--hours",
+        "1",
+    )
+    assert code == 1
+    assert "calendar_preset.preset: got 'mars'" in err

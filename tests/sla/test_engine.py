@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmcore._backend import Backend
 from crmcore.calendars import BusinessCalendar, WeeklySchedule, iran
 from crmcore.errors import SlaError, ValidationError
 from crmcore.models import Account, AccountId, Case, CaseId, CasePriority, CaseStatus
 from crmcore.sla import (
-    Condition,
     Entitlement,
     KpiState,
+    PolicyCondition,
+    SlaEvaluation,
     SlaPolicy,
     SlaTarget,
     entitlement_usage,
@@ -37,7 +40,7 @@ HIGH = SlaPolicy(
         SlaTarget("first_response", "first_response", 2 * H),
         SlaTarget("resolution", "resolution", 8 * H),
     ],
-    applies_when=Condition(priorities=("high", "critical")),
+    applies_when=PolicyCondition(priorities=("high", "critical")),
     calendar="office",
 )
 NORMAL = SlaPolicy(
@@ -125,7 +128,7 @@ def test_pause_and_resume() -> None:
     # Remaining 13 h from Tue 13:00: 4 h Tue, 8 h Wed, 1 h Thu -> Thu 2025-01-09 10:00.
     assert res.breach_at == at(9, 10)
     assert res.state is KpiState.IN_PROGRESS
-    assert any("paused 8h00m" in line or "paused 5h00m" in line for line in res.explanation)
+    assert any("paused 8h00m" in line or "paused 5h00m" in line for line in res.explain())
 
 
 def test_paused_time_is_never_lost_on_priority_change() -> None:
@@ -143,7 +146,7 @@ def test_paused_time_is_never_lost_on_priority_change() -> None:
     assert res.elapsed == 4 * H
     assert res.paused == 8 * H
     assert res.breach_at == at(8, 10)
-    assert any("priority changed" in line for line in res.explanation)
+    assert any("priority changed" in line for line in res.explain())
 
 
 def test_priority_raised_after_the_new_target_passed_is_breached() -> None:
@@ -216,7 +219,7 @@ def test_tier_condition_and_entitlement() -> None:
     gold = SlaPolicy(
         "gold",
         [SlaTarget("resolution", "resolution", 4 * H)],
-        applies_when=Condition(tiers="gold"),
+        applies_when=PolicyCondition(tiers="gold"),
         calendar="office",
     )
     contract = SlaPolicy(
@@ -292,7 +295,7 @@ def test_errors_name_the_value() -> None:
     with pytest.raises(ValidationError):
         SlaTarget("x", "custom", H)
     with pytest.raises(ValidationError):
-        Condition(priorities=("urgent",))
+        PolicyCondition(priorities=("urgent",))
     with pytest.raises(ValidationError):
         SlaPolicy("p", [SlaTarget("a", "resolution", H), SlaTarget("a", "resolution", H)])
 
@@ -320,8 +323,8 @@ def test_iranian_case_with_nowruz_and_waiting() -> None:
     assert kpi.breach_at == datetime(2025, 3, 25, 15, tzinfo=tz)
 
 
-@pytest.mark.parametrize("use_numpy", [False, True])
-def test_evaluate_many_equals_evaluate(use_numpy: bool) -> None:
+@pytest.mark.parametrize("backend", ["auto", "python", "numpy"])
+def test_evaluate_many_equals_evaluate(backend: Backend) -> None:
     cases = []
     for k in range(12):
         case = new_case("high" if k % 2 else "normal", at(6, 9 + k % 8))
@@ -335,10 +338,20 @@ def test_evaluate_many_equals_evaluate(use_numpy: bool) -> None:
     gold = Account(id=AccountId("acme"), name="Acme", tier="gold")
     now = at(8, 12)
     many = evaluate_many(
-        cases, POLICIES, now=now, calendars=CALS, accounts={gold.id: gold}, use_numpy=use_numpy
+        cases, POLICIES, now=now, calendars=CALS, accounts={gold.id: gold}, backend=backend
+    )
+    explained = evaluate_many(
+        cases,
+        POLICIES,
+        now=now,
+        calendars=CALS,
+        accounts={gold.id: gold},
+        backend=backend,
+        explain=True,
     )
     one_by_one = [evaluate(c, POLICIES, now=now, calendars=CALS, account=gold) for c in cases]
-    assert many == one_by_one
+    assert explained == one_by_one
+    assert many == [_without_lines(e) for e in one_by_one]  # columnar, no explanations
     states = {k.state for e in many for k in e.kpis}
     assert {KpiState.PAUSED, KpiState.SUCCEEDED, KpiState.BREACHED} <= states
 
@@ -391,9 +404,9 @@ def test_bad_policy_inputs_are_validation_errors() -> None:
     with pytest.raises(ValidationError, match="targets"):
         SlaPolicy("p", None)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="tiers"):
-        Condition(tiers=None)  # type: ignore[arg-type]
+        PolicyCondition(tiers=None)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="accounts"):
-        Condition(accounts=5)  # type: ignore[arg-type]
+        PolicyCondition(accounts=5)  # type: ignore[arg-type]
 
 
 def test_bad_evaluate_inputs_are_validation_errors() -> None:
@@ -422,3 +435,74 @@ def test_bad_entitlement_usage_inputs_are_validation_errors() -> None:
         entitlement_usage(ent, None, now=at(6, 11))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match=r"cases\[0\]"):
         entitlement_usage(ent, [1], now=at(6, 11))  # type: ignore[list-item]
+
+
+def test_explain_lists_the_choice_then_every_kpi_step() -> None:
+    result = evaluate(new_case("high"), POLICIES, now=at(6, 11), calendars=CALS)
+    # Hand-derived: high priority matches the first policy; warning at 80 % of 2 h = 1h36m
+    # and of 8 h = 6h24m; created Mon 10:00, now 11:00 -> 1 h elapsed; breaches as in
+    # test_first_match_wins_and_deadlines_are_business_time (Mon 12:00, Tue 10:00).
+    assert result.explain() == (
+        "policy 'high' is the first whose conditions match "
+        "(priority high, type question, channel email, tier -)",
+        "first_response: calendar office; target 2h00m, warning at 1h36m",
+        "first_response: clock starts at creation; stops at the first response",
+        "first_response: elapsed 1h00m, paused 0h00m, remaining 1h00m",
+        "first_response: breach due 2025-01-06T12:00:00+00:00",
+        "resolution: calendar office; target 8h00m, warning at 6h24m",
+        "resolution: clock runs from creation until resolved (reopen resumes it)",
+        "resolution: elapsed 1h00m, paused 0h00m, remaining 7h00m",
+        "resolution: breach due 2025-01-07T10:00:00+00:00",
+    )
+    kpi = result.kpi("resolution")
+    assert kpi.explain() == kpi.steps
+    assert kpi.explain()[0] == "calendar office; target 8h00m, warning at 6h24m"
+
+
+def test_no_policy_explains_itself() -> None:
+    only_high = [HIGH]
+    result = evaluate(new_case("low"), only_high, now=at(6, 11), calendars=CALS)
+    assert result.policy is None
+    assert result.kpis == ()
+    assert result.explain() == ("no policy matches",)
+
+
+def test_entitlement_choice_is_the_first_line() -> None:
+    ent = Entitlement("E-1", "acme", "normal", date(2025, 1, 1))
+    result = evaluate(new_case("high"), POLICIES, now=at(6, 11), calendars=CALS, entitlements=[ent])
+    # The entitlement wins over the high-priority policy (Dynamics 365 entitlements do).
+    assert result.policy == "normal"
+    assert result.explain()[0] == "entitlement 'E-1' of acme selects policy 'normal'"
+
+
+def _without_lines(evaluation: SlaEvaluation) -> SlaEvaluation:
+    """``evaluation`` with its explanation lines dropped (what explain=False returns)."""
+    kpis = tuple(attrs.evolve(k, steps=()) for k in evaluation.kpis)
+    return attrs.evolve(evaluation, selection="", kpis=kpis)
+
+
+def test_evaluate_many_without_explanations_equals_evaluate_minus_the_lines() -> None:
+    cases = [
+        new_case("high"),
+        new_case().change_status("on_hold", at(6, 12)),
+        new_case().respond(at(6, 11)).resolve(at(7, 10)),
+    ]
+    now = at(7, 12)
+    quiet = evaluate_many(cases, POLICIES, now=now, calendars=CALS)
+    full = [evaluate(c, POLICIES, now=now, calendars=CALS) for c in cases]
+    assert quiet == [_without_lines(e) for e in full]
+    assert all(e.explain() == () for e in quiet)
+    assert all(e.explain() for e in full)
+
+
+def test_a_bad_backend_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError) as info:
+        evaluate_many([new_case()], POLICIES, now=at(6, 11), calendars=CALS, backend="fast")  # type: ignore[arg-type]
+    assert info.value.field == "backend"
+    assert info.value.obj == "evaluate_many"
+
+
+def test_explain_must_be_a_bool() -> None:
+    with pytest.raises(ValidationError) as info:
+        evaluate_many([new_case()], POLICIES, now=at(6, 11), calendars=CALS, explain="yes")  # type: ignore[arg-type]
+    assert info.value.field == "explain"

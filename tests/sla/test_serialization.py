@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.calendars import BusinessCalendar, iran
 from crmcore.models import AccountId, Case, CaseId
 from crmcore.serialization import make_converter
 from crmcore.sla import Entitlement, SlaEvaluation, SlaPolicy, SlaTarget, evaluate
+from tests.sla.test_columnar import ACCOUNTS, CALS, POLICIES, histories
 from tests.strategies.calendars import business_calendars
 from tests.strategies.sla import entitlements, sla_policies
 
@@ -45,3 +47,16 @@ def test_evaluation_round_trip() -> None:
     case = Case.open(id=CaseId("C"), title="x", account_id=AccountId("a"), created_at=t0)
     result = evaluate(case, [policy], now=t0 + timedelta(hours=1))
     assert CONV.structure(CONV.unstructure(result), SlaEvaluation) == result
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=histories(0), later=st.integers(0, 20 * 24 * 60))
+def test_explained_evaluations_round_trip(case: Case, later: int) -> None:
+    now = case.created_at + timedelta(minutes=later)
+    result = evaluate(
+        case, POLICIES, now=now, calendars=CALS, account=ACCOUNTS.get(case.account_id)
+    )
+    back = CONV.structure(CONV.unstructure(result), SlaEvaluation)
+    assert back == result
+    assert back.explain() == result.explain()
+    assert back.explain()[0] == result.selection

@@ -8,8 +8,8 @@ re-exports the core ones so tests import from one place
 own ``aware_datetimes``, for instance).
 """
 
-from tests.strategies import calendars, core, roi, scoring, sla
+from tests.strategies import calendars, clv, core, roi, scoring, sla
 from tests.strategies.core import *  # noqa: F403 - re-export, listed in __all__ below
 from tests.strategies.core import __all__ as _core_all
 
-__all__ = [*_core_all, "calendars", "core", "roi", "scoring", "sla"]  # noqa: PLE0604 - names from core
+__all__ = [*_core_all, "calendars", "clv", "core", "roi", "scoring", "sla"]  # noqa: PLE0604 - names from core

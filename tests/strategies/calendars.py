@@ -10,10 +10,12 @@ from hypothesis import strategies as st
 from crmcore.calendars import (
     BusinessCalendar,
     DayOverride,
+    DeadlineQuery,
     ExplicitHolidays,
     GregorianHoliday,
     Holiday,
     HolidaySource,
+    IntervalQuery,
     JalaliHoliday,
     ScheduleChange,
     TimeSpan,
@@ -23,8 +25,10 @@ from crmcore.calendars import (
 __all__ = [
     "aware_datetimes",
     "business_calendars",
+    "deadline_queries",
     "durations",
     "holidays",
+    "interval_queries",
     "time_spans",
     "weekly_schedules",
 ]
@@ -113,3 +117,13 @@ def business_calendars(draw: st.DrawFn) -> BusinessCalendar:
         overrides=overrides,
         schedule_changes=changes,
     )
+
+
+def deadline_queries() -> st.SearchStrategy[DeadlineQuery]:
+    """A start and a (possibly negative) business duration."""
+    return st.builds(DeadlineQuery, aware_datetimes(), durations())
+
+
+def interval_queries() -> st.SearchStrategy[IntervalQuery]:
+    """A start and an end (either order)."""
+    return st.builds(IntervalQuery, aware_datetimes(), aware_datetimes())

@@ -307,16 +307,40 @@ def _open_opportunities() -> st.SearchStrategy[m.Opportunity]:
 def opportunities(draw: st.DrawFn) -> m.Opportunity:
     """Opportunities open, won, lost or reopened."""
     opp = draw(_open_opportunities())
+    clock: list[datetime] = []
+    if draw(st.booleans()):  # with a stage history: every step a little later
+        start = opp.created_at or draw(aware_datetimes(max_value=datetime(2090, 1, 1)))  # noqa: DTZ001
+        opp = opp.start_history(start)
+        clock.append(start.astimezone(UTC))  # UTC: adding wall time across DST could go back
+
+    def at() -> datetime | None:
+        if not clock:
+            return None
+        clock[0] += draw(st.timedeltas(timedelta(0), timedelta(days=400)))
+        return clock[0]
+
+    if clock and draw(st.booleans()):
+        opp = opp.advance(draw(st.sampled_from(m.SalesStage)), at=at())
     path = draw(st.sampled_from(["open", "won", "lost", "reopened"]))
     if path in ("won", "reopened"):
-        opp = opp.win(draw(money()), draw(dates()), reason=draw(_optional_text())).opportunity
+        won = opp.win(draw(money()), draw(dates()), reason=draw(_optional_text()), at=at())
+        opp = won.opportunity
     elif path == "lost":
         opp = opp.lose(
-            draw(dates()), reason=draw(_optional_text()), competitor=draw(_optional_text())
+            draw(dates()), reason=draw(_optional_text()), competitor=draw(_optional_text()), at=at()
         )
     if path == "reopened":
-        opp = opp.reopen(probability=draw(st.integers(0, 100)))
+        opp = opp.reopen(probability=draw(st.integers(0, 100)), at=at())
     return opp
+
+
+def stage_events() -> st.SearchStrategy[m.StageEvent]:
+    """Single stage events of every kind, taken from opportunity histories."""
+    return (
+        opportunities()
+        .filter(lambda opp: bool(opp.stage_history))
+        .flatmap(lambda opp: st.sampled_from(opp.stage_history))
+    )
 
 
 @st.composite
@@ -452,6 +476,8 @@ CORE_STRATEGIES: dict[Any, Callable[[], st.SearchStrategy[Any]]] = {
     m.RecordRef: record_refs,
     m.RelationshipType: lambda: st.sampled_from(m.RelationshipType),
     m.SalesStage: lambda: st.sampled_from(m.SalesStage),
+    m.StageEvent: stage_events,
+    m.StageEventKind: lambda: st.sampled_from(m.StageEventKind),
     m.UserId: user_ids,
     m.WinResult: win_results,
 }

@@ -20,6 +20,7 @@ from crmcore.pricing import (
     NoTax,
     PriceList,
     PriceListItem,
+    PricingContext,
     PricingMethod,
     PricingOptions,
     Product,
@@ -38,6 +39,7 @@ __all__ = [
     "documents",
     "line_items",
     "price_list_items",
+    "pricing_contexts",
     "pricing_options",
     "unit_groups",
 ]
@@ -182,7 +184,7 @@ def pricing_options() -> st.SearchStrategy[PricingOptions]:
         PricingOptions,
         manual_discount_method=st.sampled_from(list(ManualDiscountMethod)),
         rounding_point=st.sampled_from(list(RoundingPoint)),
-        tax_after_header_discount=st.booleans(),
+        tax_after_header_discount=st.none() | st.booleans(),
         tax_policy=st.sampled_from([NoTax(), FlatRateTax(Decimal(15)), IranianVat(exempt=("B",))]),
     )
 
@@ -201,4 +203,18 @@ def documents(draw: st.DrawFn, kind: DocumentKind = DocumentKind.QUOTE) -> Sales
         header_discount_percent=draw(st.integers(0, 30)) if header == "percent" else None,
         header_discount_amount=draw(money(0, 1)) if header == "amount" else None,
         freight=draw(st.none() | money(0, 100)),
+        pricing_context=draw(st.none() | pricing_contexts()),
+    )
+
+
+def pricing_contexts() -> st.SearchStrategy[PricingContext]:
+    """A customer context with any of its five dimensions set."""
+    names = st.none() | st.sampled_from(["gold", "north", "web", "ACC-1", "nowruz-1405"])
+    return st.builds(
+        PricingContext,
+        customer=names,
+        customer_group=names,
+        territory=names,
+        channel=names,
+        campaign=names,
     )

@@ -12,52 +12,22 @@ from crmcore.roi import (
     BenefitStream,
     CostCategory,
     CostItem,
-    CustomerSummary,
     PeriodKind,
     RoiPlan,
     Touch,
-    Transaction,
     periods,
 )
 
 __all__ = [
     "benefit_streams",
     "cost_items",
-    "customer_summaries",
     "roi_plans",
     "touches",
-    "transactions",
 ]
 
 
 def _money(currency: str, low: int = 0, high: int = 10**7) -> st.SearchStrategy[Money]:
     return st.integers(low, high).map(lambda units: Money.from_minor_units(units, currency))
-
-
-@st.composite
-def customer_summaries(draw: st.DrawFn) -> CustomerSummary:
-    """A valid (x, t_x, T, mean spend) summary."""
-    frequency = draw(st.integers(0, 50))
-    age = draw(st.floats(0.0, 200.0, allow_nan=False))
-    recency = 0.0 if frequency == 0 else draw(st.floats(0.0, age, allow_nan=False))
-    spend = draw(st.decimals("0", "10000", places=2)) if frequency else 0
-    return CustomerSummary(
-        draw(st.text("abc123", min_size=1, max_size=8)),
-        frequency=frequency,
-        recency=recency,
-        age=age,
-        monetary_value=spend,
-    )
-
-
-def transactions(currency: str = "USD") -> st.SearchStrategy[Transaction]:
-    """A purchase in ``currency`` between 2020 and 2026."""
-    return st.builds(
-        Transaction,
-        st.sampled_from(["a", "b", "c", "d"]),
-        st.dates(date(2020, 1, 1), date(2026, 1, 1)),
-        _money(currency, 1),
-    )
 
 
 def touches() -> st.SearchStrategy[Touch]:

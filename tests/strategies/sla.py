@@ -7,17 +7,17 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from crmcore.models import CasePriority, CaseStatus
-from crmcore.sla import Condition, Entitlement, SlaPolicy, SlaTarget
+from crmcore.sla import Entitlement, PolicyCondition, SlaPolicy, SlaTarget
 
-__all__ = ["conditions", "entitlements", "sla_policies", "sla_targets"]
+__all__ = ["entitlements", "policy_conditions", "sla_policies", "sla_targets"]
 
 _PAUSABLE = [CaseStatus.ON_HOLD, CaseStatus.WAITING_FOR_CUSTOMER, CaseStatus.RESEARCHING]
 
 
-def conditions() -> st.SearchStrategy[Condition]:
-    """Conditions on priority and tier."""
+def policy_conditions() -> st.SearchStrategy[PolicyCondition]:
+    """Policy conditions on priority and tier."""
     return st.builds(
-        Condition,
+        PolicyCondition,
         priorities=st.lists(st.sampled_from(list(CasePriority)), unique=True, max_size=2).map(
             tuple
         ),
@@ -51,7 +51,7 @@ def sla_policies(draw: st.DrawFn) -> SlaPolicy:
     return SlaPolicy(
         draw(st.sampled_from(["standard", "gold"])),
         targets,
-        applies_when=draw(conditions()),
+        applies_when=draw(policy_conditions()),
         calendar=draw(st.one_of(st.none(), st.just("office"))),
     )
 

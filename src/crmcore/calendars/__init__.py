@@ -8,8 +8,11 @@
   :class:`DayOverride` (ad-hoc closures, extra working days).
 - :class:`BusinessCalendar`: ``add``, ``between``, ``is_working``,
   ``next_working_time``, ``working_intervals``, ``add_days``,
-  ``business_days_between`` and batch ``add_many``/``add_epochs``.
-- Presets :func:`iran` and :func:`from_country`; Jalali helpers
+  ``business_days_between`` and batch ``add_many``/``add_epochs``/``between_many``
+  (``backend="auto" | "python" | "numpy"``); typed batch records
+  :class:`DeadlineQuery` and :class:`IntervalQuery` for :func:`deadlines` and
+  :func:`business_times` (CSV rows become these through ``crmcore.serialization``).
+- Presets :func:`iran` and :func:`from_country`, by name :func:`calendar_preset`; Jalali helpers
   :func:`jalali_date`, :func:`parse_jalali`, :func:`format_jalali`,
   :func:`jalali_month_range`, :func:`iranian_fiscal_year`.
 
@@ -44,22 +47,31 @@ from crmcore.calendars._jalali import (
     parse_jalali,
     to_jalali,
 )
-from crmcore.calendars._presets import from_country, iran, iran_solar_holidays
+from crmcore.calendars._periods import CalendarPeriod, PeriodUnit, period_grid, period_of
+from crmcore.calendars._presets import calendar_preset, from_country, iran, iran_solar_holidays
+from crmcore.calendars._queries import DeadlineQuery, IntervalQuery, business_times, deadlines
 from crmcore.calendars._schedule import ScheduleChange, TimeSpan, WeeklySchedule
 
 __all__ = [
     "BusinessCalendar",
+    "CalendarPeriod",
     "CountryHolidays",
     "DayOverride",
+    "DeadlineQuery",
     "ExplicitHolidays",
     "GregorianHoliday",
     "Holiday",
     "HolidaySource",
+    "IntervalQuery",
     "JalaliHoliday",
+    "PeriodUnit",
     "RRuleHoliday",
     "ScheduleChange",
     "TimeSpan",
     "WeeklySchedule",
+    "business_times",
+    "calendar_preset",
+    "deadlines",
     "format_jalali",
     "from_country",
     "iran",
@@ -71,5 +83,7 @@ __all__ = [
     "jalali_month_range",
     "merge_holidays",
     "parse_jalali",
+    "period_grid",
+    "period_of",
     "to_jalali",
 ]

@@ -75,7 +75,7 @@ class YearChunk:
 
     def __init__(self, intervals: list[tuple[int, int]], days: list[int]) -> None:
         self.intervals = intervals
-        self.days = days
+        self.days: list[int] = days
 
 
 class Snapshot:
@@ -83,35 +83,51 @@ class Snapshot:
 
     __slots__ = ("_np", "cum", "cum_end", "days", "ends", "hi", "lo", "starts", "y0", "y1")
 
-    def __init__(self, y0: int, y1: int, chunks: dict[int, YearChunk], tz: ZoneInfo) -> None:
+    def __init__(
+        self,
+        y0: int,
+        y1: int,
+        chunks: dict[int, YearChunk],
+        tz: ZoneInfo,
+        previous: Snapshot | None = None,
+    ) -> None:
+        """Index years ``y0..y1``; given ``previous`` (years ``y0..k``, k < y1), extend it.
+
+        Extending copies the previous lists (a C-level copy) and merges only
+        the new years' intervals, so moving forward a year at a time costs
+        one year's work in Python per step, not the whole index again. Every
+        year's intervals start on its own days, so the new ones sort after
+        the old ones and the greedy merge gives the same lists as a full build.
+        """
         self.y0 = y0
         self.y1 = y1
+        first = y0 if previous is None else previous.y1 + 1
         raw: list[tuple[int, int]] = []
-        days: list[int] = []
-        for year in range(y0, y1 + 1):
+        days: list[int] = [] if previous is None else previous.days[:]
+        for year in range(first, y1 + 1):
             raw.extend(chunks[year].intervals)
             days.extend(chunks[year].days)
         raw.sort()
-        starts: list[int] = []
-        ends: list[int] = []
+        starts: list[int] = [] if previous is None else previous.starts[:]
+        ends: list[int] = [] if previous is None else previous.ends[:]
+        cum: list[int] = [] if previous is None else previous.cum[:]
+        cum_end: list[int] = [] if previous is None else previous.cum_end[:]
         for a, b in raw:
             if starts and a <= ends[-1]:
-                ends[-1] = max(ends[-1], b)
+                if b > ends[-1]:
+                    cum_end[-1] += b - ends[-1]
+                    ends[-1] = b
             else:
+                total = cum_end[-1] if cum_end else 0
                 starts.append(a)
                 ends.append(b)
-        cum: list[int] = []
-        cum_end: list[int] = []
-        total = 0
-        for a, b in zip(starts, ends, strict=True):
-            cum.append(total)
-            total += b - a
-            cum_end.append(total)
-        self.starts = starts
-        self.ends = ends
-        self.cum = cum
-        self.cum_end = cum_end
-        self.days = days
+                cum.append(total)
+                cum_end.append(total + b - a)
+        self.starts: list[int] = starts
+        self.ends: list[int] = ends
+        self.cum: list[int] = cum
+        self.cum_end: list[int] = cum_end
+        self.days: list[int] = days
         # Intervals of the year before y0 may spill into its first day (an
         # overnight shift on 31 December); three days keeps clear of that.
         self.lo = wall_to_us(date(y0, 1, 1), 0, tz) + 3 * _DAY_US
@@ -161,11 +177,14 @@ class Snapshot:
 class IndexCache:
     """The mutable holder of the current snapshot (private to one calendar)."""
 
-    __slots__ = ("_build", "_chunks", "_lock", "_tz", "snapshot")
+    __slots__ = ("_build", "_chunks", "_last_year", "_lock", "_tz", "snapshot")
 
-    def __init__(self, build: Callable[[int], YearChunk], tz: ZoneInfo) -> None:
+    def __init__(
+        self, build: Callable[[int], YearChunk], tz: ZoneInfo, last_year: int = 9999
+    ) -> None:
         self._build = build
         self._tz = tz
+        self._last_year = last_year
         self._chunks: dict[int, YearChunk] = {}
         self._lock = threading.Lock()
         self.snapshot: Snapshot | None = None
@@ -173,7 +192,7 @@ class IndexCache:
     def __reduce__(self) -> tuple[Any, ...]:
         # A copy (pickle, multiprocessing) starts with an empty cache: the lock
         # cannot travel, and the index rebuilds lazily.
-        return (IndexCache, (self._build, self._tz))
+        return (IndexCache, (self._build, self._tz, self._last_year))
 
     def chunk_has_work(self, year: int) -> bool:
         """True if ``year`` (already built) has any working interval."""
@@ -186,11 +205,26 @@ class IndexCache:
             if current is not None:
                 if current.y0 <= y0 and y1 <= current.y1:
                     return current
+                if current.y0 <= y0 and current.y1 < y1:
+                    # Moving forward: grow by half the covered span at least, so
+                    # queries a year further each time rebuild O(log years) times.
+                    ahead = current.y1 + (current.y1 - current.y0 + 1) // 2
+                    y1 = max(y1, min(ahead, self._last_year))
                 y0 = min(y0, current.y0)
                 y1 = max(y1, current.y1)
             for year in range(y0, y1 + 1):
                 if year not in self._chunks:
                     self._chunks[year] = self._build(year)
-            snapshot = Snapshot(y0, y1, self._chunks, self._tz)
+            forward = current is not None and current.y0 == y0 and current.y1 < y1
+            snapshot = Snapshot(y0, y1, self._chunks, self._tz, current if forward else None)
             self.snapshot = snapshot
             return snapshot
+
+    def adopt(self, other: IndexCache, *, changed_year: int) -> None:
+        """Reuse ``other``'s built years except ``changed_year`` (a calendar's copy with one
+        dated change: only that year's intervals differ)."""
+        with other._lock:
+            kept = {y: c for y, c in other._chunks.items() if y != changed_year}
+        with self._lock:
+            if self.snapshot is None and not self._chunks:
+                self._chunks = kept

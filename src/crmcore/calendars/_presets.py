@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crmcore.calendars._calendar import BusinessCalendar
@@ -10,7 +12,7 @@ from crmcore.calendars._holidays import CountryHolidays, DayOverride, HolidaySou
 from crmcore.calendars._schedule import TimeSpan, WeeklySchedule, parse_spans
 from crmcore.errors import ValidationError
 
-__all__ = ["from_country", "iran", "iran_solar_holidays"]
+__all__ = ["calendar_preset", "from_country", "iran", "iran_solar_holidays"]
 
 _IRAN_SOLAR: tuple[JalaliHoliday, ...] = (
     JalaliHoliday(1, 1, "Nowruz"),
@@ -121,3 +123,60 @@ def from_country(
         timezone=timezone,
         name=name or country.lower(),
     )
+
+
+def _always(*, timezone: ZoneInfo | str = "UTC", name: str = "24x7") -> BusinessCalendar:
+    return BusinessCalendar.always(timezone, name=name)
+
+
+_PRESETS: dict[str, Callable[..., BusinessCalendar]] = {
+    "24x7": _always,
+    "country": from_country,
+    "iran": iran,
+}
+
+
+def calendar_preset(preset: str, **options: Any) -> BusinessCalendar:
+    """A ready-made calendar by name, as calendar files and the CLI spell it.
+
+    ``"iran"`` takes the options of :func:`iran`, ``"country"`` those of
+    :func:`from_country` (``country`` and ``timezone`` required), and
+    ``"24x7"`` a ``timezone`` (UTC by default). An unknown preset, an
+    unknown option or a missing one is a ValidationError naming it.
+
+    >>> calendar_preset("iran", thursday="half").name
+    'iran'
+    >>> calendar_preset("24x7", timezone="Asia/Tehran").timezone
+    zoneinfo.ZoneInfo(key='Asia/Tehran')
+    >>> calendar_preset("country", country="US")
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: calendar_preset.timezone: got None; expected the options of the 'country' preset (missing a required argument: 'timezone'): country, timezone, hours, breaks, subdivision, extra_holidays, name
+    """
+    factory = _PRESETS.get(preset) if isinstance(preset, str) else None
+    if factory is None:
+        raise ValidationError(
+            obj="calendar_preset",
+            field="preset",
+            value=preset,
+            expected="one of " + ", ".join(repr(name) for name in _PRESETS),
+        )
+    signature = inspect.signature(factory)
+    try:
+        signature.bind(**options)
+    except TypeError as err:
+        unknown = sorted(set(options) - set(signature.parameters))
+        missing = [
+            name
+            for name, p in signature.parameters.items()
+            if p.default is p.empty and name not in options
+        ]
+        field = (unknown or missing or ["options"])[0]
+        raise ValidationError(
+            obj="calendar_preset",
+            field=field,
+            value=options.get(field),
+            expected=f"the options of the {preset!r} preset ({err}): "
+            + ", ".join(signature.parameters),
+        ) from None
+    return factory(**options)

@@ -9,30 +9,73 @@ store.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
-from crmcore import __version__
-from crmcore.cli import _demo, _pricing, _report, _roi, _scoring, _service, _sla
 from crmcore.cli._common import CliError, fail
 from crmcore.errors import CrmError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
-_COMMAND_MODULES = (_demo, _pricing, _sla, _scoring, _roi, _service, _report)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("_demo", "an end-to-end tour on a temporary SQLite store"),
+    "price": (
+        "_pricing",
+        "price a quote, order, invoice or opportunity lines from a JSON document",
+    ),
+    "calendar": ("_sla", "business-time arithmetic"),
+    "sla": ("_sla", "SLA evaluation"),
+    "score": (
+        "_scoring",
+        "score leads with a scorecard; 'score train' / 'score predict' for models",
+    ),
+    "segment": ("_clv", "customer segmentation"),
+    "roi": ("_roi", "cash flows (NPV, IRR, ...) and CRM ROI plans"),
+    "clv": ("_clv", "customer lifetime value (BG/NBD + Gamma-Gamma)"),
+    "sales": ("_sales", "forecast, funnel, targets, activity"),
+    "service": ("_service", "satisfaction, contact centre, staffing, queue, billing"),
+    "report": ("_report", "one self-contained HTML report page (charts as SVG beside tables)"),
+}
+"""Each command: the private module of this package that registers it, and its help line.
+
+Only the module of the command being run is imported, so ``crmcore --version``
+and ``crmcore --help`` start without loading any engine.
+"""
+
+_DESCRIPTION = "CRM domain logic: pricing, SLA, lead scoring, ROI and CLV, sales and service."
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(
-        prog="crmcore",
-        description="CRM domain logic: pricing, SLA, lead scoring, ROI and CLV.",
-    )
-    parser.add_argument("--version", action="version", version=f"crmcore {__version__}")
+def _version() -> str:
+    from crmcore import __version__  # noqa: PLC0415  (kept out of the start-up path)
+
+    return f"crmcore {__version__}"
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv`` (its first word that is not an option)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: ``command`` (every command when ``None``) fully registered.
+
+    The other commands are listed with their help line only, so ``crmcore
+    --help`` and ``crmcore COMMAND ...`` import nothing else.
+    """
+    parser = argparse.ArgumentParser(prog="crmcore", description=_DESCRIPTION)
+    parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _COMMAND_MODULES:
+    wanted = (
+        COMMANDS if command is None else {command: COMMANDS[command]} if command in COMMANDS else {}
+    )
+    for module_name in dict.fromkeys(module for module, _ in wanted.values()):
+        module = importlib.import_module(f"crmcore.cli.{module_name}")
         module.register(subparsers)
+    for name, (_module, help_text) in COMMANDS.items():
+        if name not in subparsers.choices:
+            subparsers.add_parser(name, help=help_text, description=help_text)
     return parser
 
 
@@ -44,8 +87,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     limit of ``docs/limits.md``, printed on stderr), 2 bad usage (including an
     output path equal to an input path), 141 standard output was closed.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["--version"]:
+        print(_version())
+        return 0
+    parser = build_parser(_command_of(words) or "")
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

@@ -1,4 +1,4 @@
-"""The ``crmcore price`` subcommand and the pricing part of ``crmcore demo`` (private).
+"""The ``crmcore price`` subcommand (private).
 
 Input is JSON parsed with :func:`crmcore.serialization.make_converter`::
 
@@ -8,11 +8,13 @@ Input is JSON parsed with :func:`crmcore.serialization.make_converter`::
       "default_price_list": "base",              # optional
       "on": "2026-05-05",                        # optional: the day for list selection
       "options": {...},                          # optional PricingOptions
+      "rules": {"rules": [...]},                 # optional PricingRules (promotions)
       "document": {...}                          # a SalesDocument
     }
 
 ``--catalog FILE`` supplies the catalog/price-list/options keys from a second
-file, so one catalog can price many documents.
+file, so one catalog can price many documents; ``--rules FILE`` supplies the
+``rules`` (a PricingRules object, or a list of PricingRule objects).
 """
 
 from __future__ import annotations
@@ -23,41 +25,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import cattrs
-import jdatetime
 
+from crmcore.calendars import format_jalali
 from crmcore.cli._common import CliError, Subparsers, read_json, table, write_json
 from crmcore.errors import ValidationError
 from crmcore.money import Money, to_persian_digits
 from crmcore.pricing import (
     Catalog,
-    DiscountBand,
-    DiscountList,
-    DiscountType,
     DocumentKind,
-    IranianVat,
-    LineItem,
-    NumberFormat,
     PricedDocument,
     PriceList,
-    PriceListItem,
-    PricingMethod,
     PricingOptions,
-    Product,
-    QuantitySellingOption,
-    RoundingOption,
-    RoundingPolicy,
+    PricingRules,
     SalesDocument,
-    Unit,
-    UnitGroup,
-    activate_quote,
-    invoice_from_order,
-    price_document,
-    select_price_list,
-    win_quote,
+    price_from_lists,
 )
-from crmcore.repositories import SqliteStore
 from crmcore.serialization import make_converter
 
 _KINDS = [k.value for k in DocumentKind]
@@ -80,6 +63,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument("--document", help="the document JSON file (instead of FILE)")
     parser.add_argument("--catalog", help="JSON file with catalog, price_lists and options")
+    parser.add_argument("--rules", help="JSON file with pricing rules (promotions)")
     parser.add_argument("--format", choices=["json", "table"], default="json", help="output format")
     parser.add_argument("--locale", default="en_US", help="locale of the table (en_US, fa_IR, ...)")
     parser.add_argument("--persian-digits", action="store_true", help="Persian digits in the table")
@@ -105,6 +89,9 @@ def _merge(args: argparse.Namespace) -> dict[str, Any]:
         data.update(given)
     else:
         data["document"] = given
+    if args.rules:
+        rules = read_json(args.rules)
+        data["rules"] = {"rules": rules} if isinstance(rules, list) else rules
     return data
 
 
@@ -121,11 +108,16 @@ def price_input(data: Mapping[str, Any], kind: str | None = None) -> PricedDocum
         "default_price_list",
         "on",
         "options",
+        "rules",
         "document",
     }
     if unknown:
         raise ValidationError(
             obj="input", field=sorted(unknown)[0], value=sorted(unknown), expected="no other keys"
+        )
+    if not isinstance(data["document"], Mapping):
+        raise ValidationError(
+            obj="input", field="document", value=data["document"], expected="a JSON object"
         )
     raw_doc = dict(data["document"])
     if kind is not None and raw_doc.setdefault("kind", kind) != kind:
@@ -137,17 +129,14 @@ def price_input(data: Mapping[str, Any], kind: str | None = None) -> PricedDocum
     raw_lists = data.get("price_lists") or ([data["price_list"]] if "price_list" in data else [])
     lists: list[PriceList] = _structure(conv, raw_lists, list[PriceList], "price_lists")
     options: PricingOptions = _structure(conv, data.get("options") or {}, PricingOptions, "options")
-    day = document.issued_on
-    if "on" in data:
-        day = _structure(conv, data["on"], date, "on")
-    plist = None
-    if len(lists) == 1 and document.price_list is None and day is None:
-        plist = lists[0]
-    elif lists:
-        plist = select_price_list(
-            lists, on=day, name=document.price_list, default=data.get("default_price_list")
-        )
-    return price_document(document, catalog, plist, options)
+    day: date | None = _structure(conv, data["on"], date, "on") if "on" in data else None
+    default: str | None = _structure(
+        conv, data.get("default_price_list"), str | None, "default_price_list"
+    )
+    rules: PricingRules | None = None
+    if "rules" in data:
+        rules = _structure(conv, data["rules"], PricingRules, "rules")
+    return price_from_lists(document, catalog, lists, options, on=day, default=default, rules=rules)
 
 
 def _structure(conv: cattrs.Converter, value: Any, kind: Any, where: str) -> Any:
@@ -165,6 +154,7 @@ def priced_to_json(priced: PricedDocument) -> dict[str, Any]:
     lines = []
     for line in priced.lines:
         item = conv.unstructure(line)
+        item["volume_discount_per_unit"] = conv.unstructure(line.volume_discount_per_unit)
         item["explanation"] = list(line.explain())
         lines.append(item)
     totals = {
@@ -210,7 +200,7 @@ def render_table(
             num(line.quantity),
             line.unit,
             _fmt(line.price_per_unit, locale, persian),
-            _fmt(line.volume_discount, locale, persian),
+            _fmt(line.volume_discount_total, locale, persian),
             _fmt(line.amount, locale, persian),
             _fmt(line.manual_discount, locale, persian),
             _fmt(line.tax, locale, persian),
@@ -237,10 +227,8 @@ def render_table(
     )
     title = f"{doc.kind} {doc.number or doc.id}"
     if doc.issued_on is not None:
-        jalali = str(jdatetime.date.fromgregorian(date=doc.issued_on).strftime("%Y/%m/%d"))
-        title += (
-            f"  {doc.issued_on.isoformat()} ({to_persian_digits(jalali) if persian else jalali})"
-        )
+        jalali = format_jalali(doc.issued_on, persian_digits=persian).replace("-", "/")
+        title += f"  {doc.issued_on.isoformat()} ({jalali})"
     labels = (
         ["جمع جزء", "تخفیف کل", "پیش از حمل", "هزینه حمل", "مالیات", "مبلغ کل"]
         if fa
@@ -277,122 +265,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_json(priced_to_json(priced))
     return 0
-
-
-# -- demo -------------------------------------------------------------------------------------
-
-
-def demo_catalog() -> tuple[Catalog, PriceList]:
-    """Drinks sold by can, 6-pack and 12-pack; a support service by hour, day and month."""
-    drinks = UnitGroup("drinks", "can", (Unit("6-pack", 6, "can"), Unit("12-pack", 2, "6-pack")))
-    service = UnitGroup("service", "hour", (Unit("day", 8, "hour"), Unit("month", 22, "day")))
-    catalog = Catalog(
-        (
-            Product(
-                "DOOGH-330",
-                "Doogh 330 ml",
-                drinks,
-                "can",
-                list_price=Money(180_000, "IRR"),
-                standard_cost=Money(95_000, "IRR"),
-                price_decimals=0,
-                selling_option=QuantitySellingOption.WHOLE,
-            ),
-            Product(
-                "SUPPORT",
-                "On-site support",
-                service,
-                "hour",
-                current_cost=Money(2_400_000, "IRR"),
-                price_decimals=0,
-            ),
-        )
-    )
-    volume = DiscountList(
-        "drinks-volume",
-        DiscountType.PERCENTAGE,
-        (DiscountBand(1, 9, 0), DiscountBand(10, 49, 5), DiscountBand(50, None, 8)),
-    )
-    price_list = PriceList(
-        "tehran-1405",
-        "IRR",
-        (
-            PriceListItem("DOOGH-330", "can", amount=Money(190_000, "IRR")),
-            PriceListItem(
-                "DOOGH-330",
-                "12-pack",
-                PricingMethod.MARKUP_STANDARD_COST,
-                percentage=Decimal(1_000),
-                rounding_policy=RoundingPolicy.UP,
-                rounding_option=RoundingOption.MULTIPLE_OF,
-                rounding_amount=Decimal(10_000),
-                discount_list=volume,
-            ),
-            PriceListItem(
-                "SUPPORT",
-                "day",
-                PricingMethod.MARGIN_CURRENT_COST,
-                percentage=Decimal(40),
-                rounding_policy=RoundingPolicy.NEAREST,
-                rounding_option=RoundingOption.ENDS_IN,
-                rounding_amount=Decimal(0),
-            ),
-        ),
-        valid_from=date(2026, 3, 21),
-        valid_to=date(2027, 3, 20),
-    )
-    return catalog, price_list
-
-
-def demo_section() -> dict[str, Any]:
-    """A priced quote in rials with Iranian VAT that becomes an order and a Jalali-numbered invoice."""
-    catalog, price_list = demo_catalog()
-    day = date(2026, 5, 5)  # 15 Ordibehesht 1405
-    options = PricingOptions(tax_policy=IranianVat.for_year(1405), tax_after_header_discount=True)
-    quote = SalesDocument(
-        "Q-demo",
-        DocumentKind.QUOTE,
-        "IRR",
-        (
-            LineItem("DOOGH-330", 20, unit="12-pack"),
-            LineItem("DOOGH-330", 6),
-            LineItem("SUPPORT", 3, unit="day", manual_discount=Money(500_000, "IRR")),
-        ),
-        price_list=price_list.name,
-        header_discount_percent=Decimal(2),
-        freight=Money(1_500_000, "IRR"),
-        issued_on=day,
-    )
-    with SqliteStore() as store, store.unit_of_work() as uow:
-        quote_no = NumberFormat("Q-{jyear}{jmonth:02}-{seq:04}").next_number(uow.sequences, day)
-        invoice_no = NumberFormat("INV-{jyear}-{seq:06}").next_number(uow.sequences, day)
-    quote = activate_quote(attrs.evolve(quote, number=quote_no))
-    priced_quote = price_document(quote, catalog, price_list, options)
-    won, order = win_quote(quote, order_id="O-demo", priced=priced_quote)
-    priced_order = price_document(order, catalog, None, options)
-    invoice = invoice_from_order(order, invoice_id="I-demo", priced=priced_order)
-    invoice = attrs.evolve(invoice, number=invoice_no)
-    priced_invoice = price_document(invoice, catalog, None, options)
-    text = "\n".join(
-        [
-            render_table(priced_quote, "en_US"),
-            "",
-            "How line 1 was priced:",
-            *(f"  {step}" for step in priced_quote.lines[0].explain()),
-            "",
-            f"quote {quote_no} → {won.status}; order {order.id} (prices locked) → invoice {invoice_no}",
-            render_table(priced_invoice, "fa_IR", persian_digits=True),
-        ]
-    )
-    return {
-        "title": "Pricing: a quote in rials with VAT becomes an order and a Jalali-numbered invoice",
-        "text": text,
-        "data": {
-            "quote": priced_to_json(priced_quote),
-            "quote_status": str(won.status),
-            "order_id": order.id,
-            "invoice_number": invoice_no,
-            "invoice_total": make_converter().unstructure(priced_invoice.total_amount),
-            "invoice_total_fa": priced_invoice.total_amount.format("fa_IR", persian_digits=True),
-        },
-    }

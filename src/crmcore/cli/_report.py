@@ -25,9 +25,9 @@ from crmcore.cli._common import (
     read_json,
 )
 from crmcore.cli._roi import plan_from_json
+from crmcore.clv import CustomerSummary
 from crmcore.errors import ValidationError
 from crmcore.report import clv_report_page, roi_report_page, scoring_report_page, sla_report_page
-from crmcore.roi import CustomerSummary
 from crmcore.serialization import from_dict
 from crmcore.sla import SlaEvaluation
 

@@ -1,4 +1,4 @@
-"""The ``crmcore score`` and ``crmcore segment`` subcommands (private).
+"""The ``crmcore score`` subcommands (private).
 
 ``score`` has two shapes that argparse cannot express with plain subparsers
 (a positional CSV *or* a subcommand name in the same place), so the ``score``
@@ -19,11 +19,10 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import IO, Any, TypeVar, cast
 
 from crmcore.cli._common import (
-    REFUSED,
     CliError,
     Subparsers,
     check_output,
@@ -33,20 +32,17 @@ from crmcore.cli._common import (
     read_text,
     write_csv,
 )
-from crmcore.money import Money
 from crmcore.scoring import (
     EngagementEvent,
     LeadPrediction,
     LogisticModel,
     NaiveBayesModel,
-    Purchase,
     Scorecard,
     ScoreResult,
     group_events,
     history_from_rows,
     predict_leads,
     rank,
-    rfm_segments,
     score_leads,
     train_model,
 )
@@ -61,7 +57,7 @@ _PREDICT_COLUMNS = ("probability", "grade", "top_factors")
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add ``score`` (with ``train`` and ``predict``) and ``segment rfm``."""
+    """Add ``score`` (with ``train`` and ``predict``)."""
     score = subparsers.add_parser(
         "score",
         help="score leads with a scorecard; 'score train' / 'score predict' for models",
@@ -81,24 +77,6 @@ def register(subparsers: Subparsers) -> None:
     _apply_options(score, default=None)
     score.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     score.set_defaults(handler=run_score)
-
-    segment = subparsers.add_parser("segment", help="customer segmentation")
-    kinds = segment.add_subparsers(dest="segment_kind", metavar="KIND")
-    rfm = kinds.add_parser("rfm", help="RFM quintiles and segments from a transactions CSV")
-    rfm.add_argument("transactions", help="CSV with customer_id, date, amount[, currency]")
-    rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
-    rfm.add_argument("--currency", help="currency of the amounts when there is no column")
-    rfm.add_argument("--output", "-o", help="write the CSV here instead of stdout")
-    rfm.set_defaults(handler=run_rfm)
-    segment.set_defaults(handler=_segment_help(segment))
-
-
-def _segment_help(parser: argparse.ArgumentParser) -> Any:
-    def show(_args: argparse.Namespace) -> int:
-        parser.print_help(sys.stderr)
-        return 2
-
-    return show
 
 
 # -- progress ----------------------------------------------------------------------------------
@@ -425,75 +403,6 @@ def run_predict(args: argparse.Namespace) -> int:
     out_rows = [{**row, **_prediction_cells(p)} for row, p in zip(rows, predictions, strict=True)]
     columns = [*(rows[0] if rows else []), *_PREDICT_COLUMNS]
     _write_rows(args.output, iter(out_rows), columns)
-    return 0
-
-
-# -- segment rfm -------------------------------------------------------------------------------
-
-
-def run_rfm(args: argparse.Namespace) -> int:
-    """``crmcore segment rfm transactions.csv``."""
-    check_output(args.output, "-o", {"transactions": args.transactions})
-    rows = read_csv(args.transactions)
-    purchases = []
-    for line, row in enumerate(rows, 2):
-        currency = row.get("currency") or args.currency
-        if not currency:
-            raise CliError(f"line {line}: no currency column and no --currency")
-        try:
-            purchases.append(
-                Purchase(
-                    row["customer_id"],
-                    date.fromisoformat(row["date"].strip()),
-                    Money(row["amount"], currency),
-                )
-            )
-        except KeyError as err:
-            raise CliError(f"{args.transactions}: missing column {err.args[0]!r}") from None
-        except ValueError as err:
-            raise CliError(f"{args.transactions} line {line}: {err}", code=REFUSED) from None
-    if args.as_of:
-        try:
-            as_of = date.fromisoformat(args.as_of)
-        except ValueError:
-            raise CliError(f"--as-of: not a date (YYYY-MM-DD): {args.as_of!r}") from None
-    else:
-        as_of = max((p.on for p in purchases), default=date.min)
-    scores = rfm_segments(purchases, as_of=as_of)
-    columns = [
-        "customer_id",
-        "last_purchase",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "currency",
-        "r",
-        "f",
-        "m",
-        "rfm",
-        "segment",
-    ]
-    with output(args.output, newline="") as out:
-        write_csv(
-            (
-                {
-                    "customer_id": s.customer_id,
-                    "last_purchase": s.last_purchase.isoformat(),
-                    "recency_days": s.recency_days,
-                    "frequency": s.frequency,
-                    "monetary": str(s.monetary.amount),
-                    "currency": s.monetary.currency,
-                    "r": s.r,
-                    "f": s.f,
-                    "m": s.m,
-                    "rfm": s.code,
-                    "segment": s.segment.value,
-                }
-                for s in scores
-            ),
-            columns,
-            out,
-        )
     return 0
 
 

@@ -8,60 +8,52 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import cattrs
 
 from crmcore.calendars import (
     BusinessCalendar,
+    DeadlineQuery,
+    IntervalQuery,
+    business_times,
+    calendar_preset,
+    deadlines,
     format_jalali,
-    from_country,
-    iran,
 )
 from crmcore.cli._common import CliError, Subparsers, read_csv, read_json, write_csv, write_json
 from crmcore.errors import ValidationError
-from crmcore.models import Account, AccountId, Case, CaseId, CaseStatus
-from crmcore.serialization import make_converter
-from crmcore.sla import Entitlement, SlaEvaluation, SlaPolicy, SlaTarget, evaluate
+from crmcore.models import Account, Case
+from crmcore.serialization import from_rows, make_converter
+from crmcore.sla import Entitlement, SlaEvaluation, SlaPolicy, evaluate
+
+T = TypeVar("T")
 
 
 def calendar_from_json(data: Any, conv: cattrs.Converter | None = None) -> BusinessCalendar:
     """A calendar from JSON: a preset ``{"preset": "iran", "thursday": "half"}``,
     ``{"preset": "24x7", "timezone": ...}``, ``{"preset": "country", "country": "US",
-    "timezone": ...}``, or a full ``BusinessCalendar`` object."""
-    conv = conv or make_converter()
+    "timezone": ...}`` (see :func:`crmcore.calendars.calendar_preset`), or a full
+    ``BusinessCalendar`` object."""
     if isinstance(data, Mapping) and "preset" in data:
-        options = {k: v for k, v in data.items() if k != "preset"}
-        return _preset(str(data["preset"]), options)
-    result: BusinessCalendar = conv.structure(data, BusinessCalendar)
+        options = {str(k): v for k, v in data.items() if k != "preset"}
+        return calendar_preset(data["preset"], **options)
+    result: BusinessCalendar = (conv or make_converter()).structure(data, BusinessCalendar)
     return result
-
-
-def _preset(name: str, options: Mapping[str, Any]) -> BusinessCalendar:
-    try:
-        if name == "iran":
-            return iran(**options)
-        if name == "24x7":
-            return BusinessCalendar.always(options.get("timezone", "UTC"))
-        if name == "country":
-            return from_country(**options)
-    except TypeError as err:
-        raise CliError(f"calendar preset {name!r}: {err}") from None
-    raise CliError(f"unknown calendar preset {name!r}: expected iran, 24x7 or country")
 
 
 def _calendar(args: argparse.Namespace, conv: cattrs.Converter) -> BusinessCalendar:
     if args.calendar:
         return calendar_from_json(read_json(args.calendar), conv)
     if args.preset == "iran":
-        return iran(thursday=args.thursday)
+        return calendar_preset("iran", thursday=args.thursday)
     if args.preset == "24x7":
-        return BusinessCalendar.always(args.timezone or "UTC")
+        return calendar_preset("24x7", timezone=args.timezone or "UTC")
     if args.country:
         if not args.timezone:
             raise CliError("--country needs --timezone")
-        return from_country(args.country, timezone=args.timezone)
+        return calendar_preset("country", country=args.country, timezone=args.timezone)
     raise CliError("give --preset, --country or --calendar")
 
 
@@ -108,19 +100,19 @@ def _calendar_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input", help="CSV batch: columns start,duration (or start,end)")
 
 
+def _records(rows: list[dict[str, str]], kind: type[T], columns: tuple[str, ...]) -> list[T]:
+    """CSV rows as ``kind`` records, read from ``columns`` (the others are passed through)."""
+    return list(from_rows(({c: row.get(c) for c in columns} for row in rows), kind))
+
+
 def run_add(args: argparse.Namespace) -> int:
     """``crmcore calendar add``."""
     conv = make_converter()
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
-        out = []
-        for index, row in enumerate(rows):
-            if "start" not in row or "duration" not in row:
-                raise CliError(f"{args.input}: row {index + 1} needs columns start,duration")
-            start = _moment(conv, row["start"], f"rows[{index}].start")
-            deadline = cal.add(start, _duration(conv, row["duration"]))
-            out.append({**row, "deadline": deadline.isoformat()})
+        found = deadlines(cal, _records(rows, DeadlineQuery, ("start", "duration")))
+        out = [{**row, "deadline": d.isoformat()} for row, d in zip(rows, found, strict=True)]
         write_csv(out, [*(rows[0].keys() if rows else ("start", "duration")), "deadline"])
         return 0
     if not args.start:
@@ -147,15 +139,8 @@ def run_between(args: argparse.Namespace) -> int:
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
-        out = []
-        for index, row in enumerate(rows):
-            if "start" not in row or "end" not in row:
-                raise CliError(f"{args.input}: row {index + 1} needs columns start,end")
-            span = cal.between(
-                _moment(conv, row["start"], f"rows[{index}].start"),
-                _moment(conv, row["end"], f"rows[{index}].end"),
-            )
-            out.append({**row, "business_seconds": _seconds(span)})
+        spans = business_times(cal, _records(rows, IntervalQuery, ("start", "end")))
+        out = [{**row, "business_seconds": _seconds(s)} for row, s in zip(rows, spans, strict=True)]
         write_csv(out, [*(rows[0].keys() if rows else ("start", "end")), "business_seconds"])
         return 0
     if not (args.start and args.end):
@@ -226,65 +211,3 @@ def register(subparsers: Subparsers) -> None:
     ev.add_argument("--account", help="JSON: the case's account (for tier conditions)")
     ev.add_argument("--now", required=True, help="ISO 8601 datetime with offset")
     ev.set_defaults(handler=run_evaluate)
-
-
-def demo_section() -> dict[str, Any]:
-    """An Iranian case opened before Nowruz, paused while waiting for the customer.
-
-    Calendar: Saturday-Wednesday 08:00-16:00, Thursday half day (08:00-12:00),
-    Friday off, Iranian holidays. The deadlines are shown in Jalali and Gregorian.
-    """
-    cal = iran(thursday="half")
-    tz = cal.timezone
-    hours = timedelta(hours=1)
-    policy = SlaPolicy(
-        "iran-standard",
-        [
-            SlaTarget("first_response", "first_response", 4 * hours),
-            SlaTarget("resolution", "resolution", 30 * hours),
-        ],
-        calendar="iran",
-    )
-    # Wednesday 22 Esfand 1403 (2025-03-12) 14:00.
-    case = Case.open(
-        id=CaseId("IR-1403-118"),
-        title="Invoice printer offline",
-        account_id=AccountId("tehran-steel"),
-        created_at=datetime(2025, 3, 12, 14, tzinfo=tz),
-    )
-    case = case.respond(datetime(2025, 3, 12, 15, tzinfo=tz))
-    case = case.change_status(CaseStatus.WAITING_FOR_CUSTOMER, datetime(2025, 3, 13, 9, tzinfo=tz))
-    case = case.change_status(CaseStatus.IN_PROGRESS, datetime(2025, 3, 16, 11, tzinfo=tz))
-    now = datetime(2025, 3, 16, 12, tzinfo=tz)
-    result = evaluate(case, [policy], now=now, calendars={"iran": cal})
-    lines = [
-        f"Case {case.id}: created {format_jalali(case.created_at.date())} "
-        f"({case.created_at.isoformat()}), Thursday half day, Nowruz ahead",
-    ]
-    data = []
-    for kpi in result.kpis:
-        breach = kpi.breach_at
-        lines.append(
-            f"  {kpi.name}: {kpi.state.value}; elapsed {kpi.elapsed}, paused {kpi.paused}; "
-            + (
-                f"deadline {format_jalali(breach.date())} {breach:%H:%M} ({breach.isoformat()})"
-                if breach
-                else f"met at {kpi.completed_at.isoformat() if kpi.completed_at else '-'}"
-            )
-        )
-        data.append(
-            {
-                "kpi": kpi.name,
-                "state": kpi.state.value,
-                "elapsed_seconds": int(kpi.elapsed.total_seconds()),
-                "paused_seconds": int(kpi.paused.total_seconds()),
-                "deadline": breach.isoformat() if breach else None,
-                "deadline_jalali": format_jalali(breach.date()) if breach else None,
-            }
-        )
-    closed = [
-        cal.describe_day(d)
-        for d in sorted(cal.holidays_between(date(2025, 3, 13), date(2025, 3, 25)))
-    ]
-    lines.append("  closed days on the way: " + "; ".join(closed))
-    return {"title": "SLA on an Iranian business calendar", "text": "\n".join(lines), "data": data}

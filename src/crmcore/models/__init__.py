@@ -49,7 +49,14 @@ from crmcore.models._case import (
 )
 from crmcore.models._lead import DisqualifyReason, Lead, LeadStatus, Qualification
 from crmcore.models._lead_source import LeadSource
-from crmcore.models._opportunity import Opportunity, OpportunityStatus, SalesStage, WinResult
+from crmcore.models._opportunity import (
+    Opportunity,
+    OpportunityStatus,
+    SalesStage,
+    StageEvent,
+    StageEventKind,
+    WinResult,
+)
 from crmcore.models._party import Account, Contact, RelationshipType
 
 __all__ = [
@@ -85,6 +92,8 @@ __all__ = [
     "RecordRef",
     "RelationshipType",
     "SalesStage",
+    "StageEvent",
+    "StageEventKind",
     "UserId",
     "WinResult",
     "to_frozen_map",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -187,8 +188,26 @@ def _check_history(instance: Case, _attribute: object, events: tuple[CaseEvent, 
         previous = event.at
 
 
+class _DerivedState:
+    """Slots of a Case that are not fields (not written, not compared, not criteria).
+
+    Appending an event is O(1) amortised: a case built by ``_append`` shares an
+    append-only log (``_log``, its first ``_size`` events) with the case it came
+    from and leaves ``events`` unset until first read (``__getattr__`` then builds
+    the tuple once). ``_status``/``_priority`` are the derived state, kept so that
+    a transition never has to read the history.
+    """
+
+    __slots__ = ("_log", "_priority", "_size", "_status")
+
+    _log: list[CaseEvent] | None
+    _size: int
+    _status: CaseStatus
+    _priority: CasePriority
+
+
 @attrs.frozen(kw_only=True)
-class Case:
+class Case(_DerivedState):
     """A support request with its full event history.
 
     ``status`` and ``priority`` are read from the history, so the history is
@@ -220,6 +239,16 @@ class Case:
     custom: FrozenMap[str, str] = attrs.field(factory=FrozenMap, converter=to_frozen_map)
     version: int = attrs.field(default=0, validator=check.non_negative_int())
     """Optimistic-lock version; repositories bump it on every update."""
+    if not TYPE_CHECKING:  # keep mypy's attribute checks on Case
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for an unset slot: the history of a case built by _append.
+            if name != "events":
+                raise AttributeError(name)
+            log = object.__getattribute__(self, "_log")
+            events = tuple(log[: object.__getattribute__(self, "_size")])
+            object.__setattr__(self, "events", events)
+            return events
 
     def __attrs_post_init__(self) -> None:
         if self.account_id is None and self.contact_id is None:
@@ -251,6 +280,16 @@ class Case:
                 )
             if event.status is not None:
                 status = event.status
+        object.__setattr__(self, "_log", None)
+        object.__setattr__(self, "_status", status)
+        object.__setattr__(self, "_size", len(self.events))
+        priority = next(e.priority for e in reversed(self.events) if e.priority is not None)
+        object.__setattr__(self, "_priority", priority)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle and copy the fields only; the derived slots are rebuilt (and the
+        # history validated again) on the way back in.
+        return (_restore, (attrs.asdict(self, recurse=False),))
 
     @classmethod
     def open(
@@ -276,23 +315,24 @@ class Case:
     @property
     def status(self) -> CaseStatus:
         """The current status (from the last event that set one)."""
-        for event in reversed(self.events):
-            if event.status is not None:
-                return event.status
-        raise AssertionError("unreachable: the history starts with a created event")
+        return self._status
 
     @property
     def priority(self) -> CasePriority:
         """The current priority (from the last event that set one)."""
-        for event in reversed(self.events):
-            if event.priority is not None:
-                return event.priority
-        raise AssertionError("unreachable: the history starts with a created event")
+        return self._priority
 
     @property
     def created_at(self) -> datetime:
         """When the case was opened."""
-        return self.events[0].at
+        return self._event(0).at
+
+    def _event(self, index: int) -> CaseEvent:
+        """Event ``index`` (negative from the end) without building the ``events`` tuple."""
+        log = self._log
+        if log is None:
+            return self.events[index]
+        return log[index if index >= 0 else self._size + index]
 
     @property
     def first_response_at(self) -> datetime | None:
@@ -318,14 +358,33 @@ class Case:
                 action=action,
                 allowed=[s.value for s in allowed],
             )
-        if event.at < self.events[-1].at:
+        last = self._event(-1).at
+        if event.at < last:
             raise ValidationError(
                 obj="Case",
                 field="at",
                 value=event.at,
-                expected=f"a time at or after the last event ({self.events[-1].at.isoformat()})",
+                expected=f"a time at or after the last event ({last.isoformat()})",
             )
-        return attrs.evolve(self, events=(*self.events, event))
+        # The checks above are every invariant the new last event adds (the
+        # transition is allowed, time does not go back; CaseEvent checked its
+        # own fields), so the history already validated is not replayed.
+        return self._extended(event)
+
+    def _extended(self, event: CaseEvent) -> Case:
+        log, size = self._log, self._size
+        with _LOG_LOCK:
+            if log is None or len(log) != size:  # first append, or a branch off an older case
+                log = list(self.events if log is None else log[:size])
+            log.append(event)
+        new = object.__new__(Case)
+        for name in _COPIED:
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "_log", log)
+        object.__setattr__(new, "_size", size + 1)
+        object.__setattr__(new, "_status", event.status or self._status)
+        object.__setattr__(new, "_priority", event.priority or self._priority)
+        return new
 
     def change_status(
         self, status: CaseStatus | str, at: datetime, note: str | None = None
@@ -377,6 +436,13 @@ class Case:
         """A copy with descriptive fields changed; the history changes only by events."""
         return edit_entity(self, changes, frozenset({"id", "version", "events"}))
 
+
+def _restore(fields: dict[str, Any]) -> Case:
+    return Case(**fields)
+
+
+_LOG_LOCK = threading.Lock()
+_COPIED = tuple(a.name for a in attrs.fields(Case) if a.init and a.name != "events")
 
 _ACTIVE = tuple(s for s in CaseStatus if s.is_active)
 _ALLOWED_FROM: dict[CaseEventKind, tuple[CaseStatus, ...]] = {

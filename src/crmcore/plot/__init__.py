@@ -7,7 +7,7 @@ save it with ``figure.savefig``), as ``lifetimes.plotting`` does:
 - ROI: :func:`plot_cash_flow` (net, cumulative and discounted flow with the
   payback points).
 - CLV: :func:`plot_clv_distribution`, :func:`plot_probability_alive_matrix`
-  (from a fitted :class:`~crmcore.roi.BetaGeoModel`).
+  (from a fitted :class:`~crmcore.clv.BetaGeoModel`).
 - Scoring: :func:`plot_gains`, :func:`plot_lift`, :func:`plot_calibration`.
 - SLA: :func:`plot_sla_compliance`, from :func:`sla_compliance` rows.
 

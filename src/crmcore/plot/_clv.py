@@ -6,10 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from crmcore.clv import BetaGeoFit, BetaGeoModel, CustomerLifetimeValue, CustomerSummary
 from crmcore.errors import ValidationError
 from crmcore.money import Money
 from crmcore.plot._base import label, language, new_figure, number_text, persian_ticks, title
-from crmcore.roi import BetaGeoFit, BetaGeoModel, CustomerSummary, CustomerValue
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -23,18 +23,18 @@ def _clv_values(values: object) -> tuple[list[float], str]:
             obj="plot_clv_distribution",
             field="values",
             value=values,
-            expected="a non-empty sequence of CustomerValue or Money",
+            expected="a non-empty sequence of CustomerLifetimeValue or Money",
         )
     amounts: list[float] = []
     currencies: set[str] = set()
     for index, item in enumerate(values):
-        money = item.clv if isinstance(item, CustomerValue) else item
+        money = item.clv if isinstance(item, CustomerLifetimeValue) else item
         if not isinstance(money, Money):
             raise ValidationError(
                 obj="plot_clv_distribution",
                 field=f"values[{index}]",
                 value=item,
-                expected="a CustomerValue or Money",
+                expected="a CustomerLifetimeValue or Money",
             )
         currencies.add(money.currency)
         amounts.append(float(money.amount))
@@ -49,11 +49,11 @@ def _clv_values(values: object) -> tuple[list[float], str]:
 
 
 def plot_clv_distribution(
-    values: Sequence[CustomerValue | Money], *, bins: int = 20, locale: str = "en"
+    values: Sequence[CustomerLifetimeValue | Money], *, bins: int = 20, locale: str = "en"
 ) -> Figure:
     """Histogram of customers' lifetime values with the mean marked.
 
-    ``values`` is what :func:`crmcore.roi.customer_lifetime_values` returns
+    ``values`` is what :func:`crmcore.clv.customer_lifetime_values` returns
     (or plain :class:`~crmcore.money.Money` amounts in one currency). The
     bars (gid ``"clv"``) count every customer once; the mean is the vertical
     line with gid ``"mean"``.

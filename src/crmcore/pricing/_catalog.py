@@ -21,26 +21,21 @@ _MAX_MARKUP = Decimal("99999.99")
 _MAX_MARGIN = Decimal("99.99")
 
 
-def _units(value: Iterable[Unit]) -> tuple[Unit, ...]:
-    return tuple(value)
+def as_tuple(value: object) -> object:
+    """Converter: any iterable (not a string) as a tuple; anything else unchanged.
+
+    Paired with :func:`crmcore._checks.items_of`, which then refuses a
+    non-tuple naming the class and field, rather than ``tuple()`` raising a
+    bare TypeError on hostile input.
+    """
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes)):
+        return tuple(value)
+    return value
 
 
-def _bands(value: Iterable[DiscountBand]) -> tuple[DiscountBand, ...]:
-    return tuple(value)
-
-
-def _items(value: Iterable[PriceListItem]) -> tuple[PriceListItem, ...]:
-    return tuple(value)
-
-
-def _products(value: Iterable[Product]) -> tuple[Product, ...]:
-    products = tuple(value)
-    for index, product in enumerate(products):
-        if not isinstance(product, Product):
-            raise ValidationError(
-                obj="Catalog", field=f"products[{index}]", value=product, expected="a Product"
-            )
-    return products
+def plain(value: Decimal) -> str:
+    """``value`` in plain notation, never with an exponent (``4.00000E+6`` → ``4000000``)."""
+    return f"{value:f}"
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
@@ -60,26 +55,6 @@ def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) 
         )
 
 
-def _opt_discountband_end(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, obj="DiscountBand", field="end")
-
-
-def _unit_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="Unit", field="quantity")
-
-
-def _discountband_begin(value: object) -> Decimal:
-    return to_decimal(value, obj="DiscountBand", field="begin")
-
-
-def _discountband_discount(value: object) -> Decimal:
-    return to_decimal(value, obj="DiscountBand", field="discount")
-
-
-def _pricelistitem_rounding_amount(value: object) -> Decimal:
-    return to_decimal(value, obj="PriceListItem", field="rounding_amount")
-
-
 # -- units ------------------------------------------------------------------------------------
 
 
@@ -93,7 +68,7 @@ class Unit:
 
     name: str = attrs.field(validator=check.text(max_length=100))
     """The unit's name, unique in its group."""
-    quantity: Decimal = attrs.field(converter=_unit_quantity, validator=_positive)
+    quantity: Decimal = attrs.field(converter=check.decimal(), validator=_positive)  # type: ignore[misc]  # attrs plugin: factory converter
     """How many of :attr:`of` make one of this unit (> 0)."""
     of: str = attrs.field(validator=check.text(max_length=100))
     """The unit this one is defined in (the base unit or another unit of the group)."""
@@ -118,17 +93,15 @@ class UnitGroup:
     """The group's name."""
     base_unit: str = attrs.field(validator=check.text(max_length=100))
     """The unit every other unit resolves to."""
-    units: tuple[Unit, ...] = attrs.field(default=(), converter=_units)
+    units: tuple[Unit, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(Unit)
+    )
     """Further units (the base unit is implied)."""
     _factors: dict[str, Decimal] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         defined: dict[str, Unit] = {}
         for unit in self.units:
-            if not isinstance(unit, Unit):
-                raise ValidationError(
-                    obj="UnitGroup", field="units", value=unit, expected="Unit values"
-                )
             if unit.name in defined or unit.name == self.base_unit:
                 raise ValidationError(
                     obj=f"UnitGroup {self.name!r}",
@@ -205,18 +178,6 @@ class QuantitySellingOption(enum.StrEnum):
     """Whole numbers and fractions."""
 
 
-def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Money) or value.amount < 0:
-        raise ValidationError(
-            obj=type(instance).__name__,
-            field=attribute.name,
-            value=value,
-            expected="a non-negative Money or None",
-        )
-
-
 @attrs.frozen
 class Product:
     """A sellable product: its unit group, default unit, list price and costs.
@@ -234,11 +195,17 @@ class Product:
     """The units it is sold in."""
     default_unit: str = attrs.field(validator=check.text(max_length=100))
     """Unit used when a line names none; must belong to :attr:`unit_group`."""
-    list_price: Money | None = attrs.field(default=None, validator=_optional_money)
+    list_price: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """List price, the base of *percent of list*."""
-    standard_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    standard_cost: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Standard cost, the base of the standard-cost methods."""
-    current_cost: Money | None = attrs.field(default=None, validator=_optional_money)
+    current_cost: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Current cost, the base of the current-cost methods."""
     price_decimals: int = attrs.field(default=2, validator=check.in_range(0, 4))
     """Pricing decimal precision (0-4) of unit prices computed by a percentage method."""
@@ -246,6 +213,14 @@ class Product:
         default=QuantitySellingOption.NO_CONTROL, converter=QuantitySellingOption
     )
     """Which quantities may be sold."""
+    group: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The product group (a :class:`ProductGroup` of the catalog); pricing rules target it."""
+    brand: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The brand; pricing rules may target it."""
 
     def __attrs_post_init__(self) -> None:
         self.unit_group.base_quantity(self.default_unit)
@@ -374,11 +349,11 @@ class DiscountType(enum.StrEnum):
 class DiscountBand:
     """A quantity band ``[begin, end]`` (``end`` None: no upper bound) and its discount."""
 
-    begin: Decimal = attrs.field(converter=_discountband_begin)
+    begin: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """First quantity of the band (> 0)."""
-    end: Decimal | None = attrs.field(converter=_opt_discountband_end)
+    end: Decimal | None = attrs.field(converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Last quantity of the band, inclusive; None for open-ended."""
-    discount: Decimal = attrs.field(converter=_discountband_discount)
+    discount: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Percentage (0-100) or amount per unit (>= 0)."""
 
     def __attrs_post_init__(self) -> None:
@@ -416,7 +391,9 @@ class DiscountList:
     """The list's name (items refer to it by name)."""
     type: DiscountType = attrs.field(converter=DiscountType)
     """Percentage or amount."""
-    bands: tuple[DiscountBand, ...] = attrs.field(converter=_bands)
+    bands: tuple[DiscountBand, ...] = attrs.field(
+        converter=as_tuple, validator=check.items_of(DiscountBand)
+    )
     """Quantity bands, stored sorted by ``begin``."""
     currency: str | None = attrs.field(default=None)
     """Currency of an :attr:`DiscountType.AMOUNT` list (required for it)."""
@@ -496,14 +473,58 @@ class DiscountList:
             pairs.append((quantity - covered, _ZERO))
         return tuple(pairs)
 
+    def caps_at(self, price: Decimal, quantity: Decimal) -> bool:
+        """Whether an amount band reached by ``quantity`` is larger than ``price`` (and capped).
+
+        >>> bulk = DiscountList("b", DiscountType.AMOUNT, (DiscountBand(10, None, 5),), currency="USD")
+        >>> bulk.caps_at(Decimal(3), Decimal(12)), bulk.caps_at(Decimal(3), Decimal(2))
+        (True, False)
+        """
+        if self.type is not DiscountType.AMOUNT:
+            return False
+        if self.tiered:
+            return any(b.begin <= quantity and b.discount > price for b in self.bands)
+        band = self.band_for(quantity)
+        return band is not None and band.discount > price
+
     def _per_unit(self, band: DiscountBand, price: Decimal) -> Decimal:
         if self.type is DiscountType.PERCENTAGE:
             return price * band.discount / _HUNDRED
         return min(band.discount, price)
 
 
-def _item_percentage(value: object) -> Decimal | None:
-    return None if value is None else to_decimal(value, obj="PriceListItem", field="percentage")
+class NegativePrice(enum.StrEnum):
+    """What happens when a rounding would take a price below zero."""
+
+    REFUSE = "refuse"
+    """Raise :class:`~crmcore.errors.PricingError` naming the product, the list and the rounding."""
+    CLAMP = "clamp"
+    """Use 0 and report :attr:`PriceWarning.CLAMPED_AT_ZERO` on the line."""
+
+
+class PriceWarning(enum.StrEnum):
+    """Something a priced line reports rather than hides."""
+
+    ROUNDED_TO_ZERO = "rounded_to_zero"
+    """A positive computed price became 0 through rounding or pricing precision."""
+    CLAMPED_AT_ZERO = "clamped_at_zero"
+    """The rounding went below zero and the price was clamped at 0."""
+    DISCOUNT_CAPPED = "discount_capped"
+    """An amount discount (band or rule) was larger than the price and was capped at it."""
+    DISCOUNT_LIMITED = "discount_limited"
+    """Pricing rules would have gone past the largest discount allowed on a line."""
+
+
+@attrs.frozen
+class UnitPrice:
+    """A price list item's price per unit with its derivation and warnings."""
+
+    amount: Decimal
+    """Price per unit, at the product's pricing precision."""
+    steps: tuple[str, ...]
+    """How it was computed, one step per string."""
+    warnings: tuple[PriceWarning, ...] = ()
+    """What the line should report (a price rounded to zero or clamped)."""
 
 
 # -- price lists --------------------------------------------------------------------------------
@@ -530,12 +551,11 @@ class PriceListItem:
         default=PricingMethod.CURRENCY_AMOUNT, converter=PricingMethod
     )
     """How the price per unit is computed."""
-    amount: Money | None = attrs.field(default=None, validator=_optional_money)
-    """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
-    percentage: Decimal | None = attrs.field(
-        default=None,
-        converter=_item_percentage,
+    amount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
     )
+    """Price per unit for :attr:`PricingMethod.CURRENCY_AMOUNT`."""
+    percentage: Decimal | None = attrs.field(default=None, converter=check.optional_decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Percent of list, markup or margin."""
     rounding_policy: RoundingPolicy = attrs.field(
         default=RoundingPolicy.NONE, converter=RoundingPolicy
@@ -545,10 +565,7 @@ class PriceListItem:
         default=RoundingOption.MULTIPLE_OF, converter=RoundingOption
     )
     """Ends in or multiple of."""
-    rounding_amount: Decimal = attrs.field(
-        default=Decimal(1),
-        converter=_pricelistitem_rounding_amount,
-    )
+    rounding_amount: Decimal = attrs.field(default=Decimal(1), converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The ending or the multiple."""
     discount_list: DiscountList | None = attrs.field(
         default=None, validator=check.instance_of(DiscountList, optional=True)
@@ -595,16 +612,104 @@ class PriceListItem:
             )
 
     def unit_price(self, product: Product, currency: str) -> tuple[Decimal, tuple[str, ...]]:
-        """The price per unit in ``currency`` and the steps that produce it."""
+        """The price per unit in ``currency`` and the steps that produce it (see :meth:`price`)."""
+        priced = self.price(product, currency)
+        return priced.amount, priced.steps
+
+    def price(
+        self,
+        product: Product,
+        currency: str,
+        *,
+        negative_price: NegativePrice = NegativePrice.REFUSE,
+        price_list: str | None = None,
+    ) -> UnitPrice:
+        """The price per unit in ``currency``, the steps that produce it and any warnings.
+
+        Every method ends at the product's pricing precision (half-up for a
+        currency amount; in the rounding policy's direction otherwise). A
+        rounding that would take the price below zero is refused naming the
+        product, the list (``price_list``) and the rounding, or clamped at
+        zero with ``negative_price=NegativePrice.CLAMP`` (warning
+        ``CLAMPED_AT_ZERO``); a positive price rounded to zero carries the
+        warning ``ROUNDED_TO_ZERO``.
+
+        >>> cheap = Product("C", "Clip", UnitGroup("each", "each"), "each",
+        ...                 list_price=Money("0.50", "USD"))
+        >>> item = PriceListItem("C", "each", PricingMethod.PERCENT_OF_LIST, percentage=100,
+        ...                      rounding_policy="down", rounding_option="ends_in",
+        ...                      rounding_amount=Decimal("0.99"))
+        >>> item.price(cheap, "USD", price_list="retail")
+        Traceback (most recent call last):
+        ...
+        crmcore.errors.PricingError: price list 'retail', product 'C'/'each'.rounding_policy: got 'down to ends_in 0.99 turns 0.50 into -0.01'; expected a rounding that keeps the price >= 0 (round up or nearest, or PricingOptions(negative_price='clamp'))
+        >>> item.price(cheap, "USD", negative_price=NegativePrice.CLAMP).amount
+        Decimal('0.00')
+        """
         if self.method is PricingMethod.CURRENCY_AMOUNT:
-            if self.amount is None or self.amount.currency != currency:
-                raise ValidationError(
-                    obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
-                    field="amount.currency",
-                    value=None if self.amount is None else self.amount.currency,
-                    expected=f"the price list's currency {currency}",
+            raw, steps = self._amount(currency)
+        else:
+            raw, steps = self._computed(product, currency)
+        price = raw
+        if self.rounding_policy is not RoundingPolicy.NONE and self.method is not (
+            PricingMethod.CURRENCY_AMOUNT
+        ):
+            price = round_price(
+                raw, self.rounding_policy, self.rounding_option, self.rounding_amount
+            )
+            steps.append(
+                f"rounded {self.rounding_policy} to {self.rounding_option} "
+                f"{plain(self.rounding_amount)}: {plain(price)}"
+            )
+        warnings: tuple[PriceWarning, ...] = ()
+        if price < 0:
+            if negative_price is not NegativePrice.CLAMP:
+                where = f"product {self.product_id!r}/{self.unit!r}"
+                raise PricingError(
+                    obj=where if price_list is None else f"price list {price_list!r}, {where}",
+                    field="rounding_policy",
+                    value=(
+                        f"{self.rounding_policy} to {self.rounding_option} "
+                        f"{plain(self.rounding_amount)} turns {plain(raw)} into {plain(price)}"
+                    ),
+                    expected=(
+                        "a rounding that keeps the price >= 0 (round up or nearest, or "
+                        "PricingOptions(negative_price='clamp'))"
+                    ),
                 )
-            return self.amount.amount, (f"price per unit = currency amount {self.amount.amount}",)
+            price = _ZERO
+            warnings = (PriceWarning.CLAMPED_AT_ZERO,)
+            steps.append("clamped at 0 (the rounding went below zero)")
+        quantized = price.quantize(
+            Decimal(1).scaleb(-product.price_decimals), rounding=self._precision_mode()
+        )
+        if quantized != price:
+            steps.append(f"to pricing precision {product.price_decimals}: {plain(quantized)}")
+        if raw > 0 and quantized == 0 and not warnings:
+            warnings = (PriceWarning.ROUNDED_TO_ZERO,)
+            steps.append(f"warning: the price {plain(raw)} was rounded to zero")
+        return UnitPrice(quantized, tuple(steps), warnings)
+
+    def _precision_mode(self) -> str:
+        # The precision step keeps the policy's direction, so "up" never lowers a price.
+        if self.method is PricingMethod.CURRENCY_AMOUNT:
+            return RoundingMode.HALF_UP.decimal_mode
+        return {
+            RoundingPolicy.UP: RoundingMode.CEILING,
+            RoundingPolicy.DOWN: RoundingMode.FLOOR,
+        }.get(self.rounding_policy, RoundingMode.HALF_UP).decimal_mode
+
+    def _amount(self, currency: str) -> tuple[Decimal, list[str]]:
+        if self.amount is None or self.amount.currency != currency:
+            raise ValidationError(
+                obj=f"PriceListItem {self.product_id!r}/{self.unit!r}",
+                field="amount.currency",
+                value=None if self.amount is None else self.amount.currency,
+                expected=f"the price list's currency {currency}",
+            )
+        return self.amount.amount, [f"price per unit = currency amount {plain(self.amount.amount)}"]
+
+    def _computed(self, product: Product, currency: str) -> tuple[Decimal, list[str]]:
         pct = self.percentage
         if pct is None:  # refused in __attrs_post_init__; keeps mypy informed
             raise PricingError(obj="PriceListItem", field="percentage", value=None)
@@ -633,37 +738,48 @@ class PriceListItem:
         cost = base.amount
         if self.method is PricingMethod.PERCENT_OF_LIST:
             raw = cost * pct / _HUNDRED
-            step = f"price = list price {cost} × {pct} % = {raw}"
+            step = f"price = list price {plain(cost)} × {plain(pct)} % = {plain(raw)}"
         elif self.method in (PricingMethod.MARKUP_CURRENT_COST, PricingMethod.MARKUP_STANDARD_COST):
             raw = cost * (1 + pct / _HUNDRED)
-            step = f"price = {base_name} {cost} × (1 + {pct} %) = {raw}"
+            step = f"price = {base_name} {plain(cost)} × (1 + {plain(pct)} %) = {plain(raw)}"
         else:
             raw = cost / (1 - pct / _HUNDRED)
-            step = f"price = {base_name} {cost} / (1 − {pct} %) = {raw}"
-        steps = [step]
-        price = raw
-        if self.rounding_policy is not RoundingPolicy.NONE:
-            price = round_price(
-                raw, self.rounding_policy, self.rounding_option, self.rounding_amount
-            )
-            steps.append(
-                f"rounded {self.rounding_policy} to {self.rounding_option} "
-                f"{self.rounding_amount}: {price}"
-            )
-        exponent = Decimal(1).scaleb(-product.price_decimals)
-        # The precision step keeps the policy's direction, so "up" never lowers a price.
-        mode = {
-            RoundingPolicy.UP: RoundingMode.CEILING,
-            RoundingPolicy.DOWN: RoundingMode.FLOOR,
-        }.get(self.rounding_policy, RoundingMode.HALF_UP)
-        quantized = price.quantize(exponent, rounding=mode.decimal_mode)
-        if quantized != price:
-            steps.append(f"to pricing precision {product.price_decimals}: {quantized}")
-        return quantized, tuple(steps)
+            step = f"price = {base_name} {plain(cost)} / (1 − {plain(pct)} %) = {plain(raw)}"
+        return raw, [step]
 
 
 @attrs.frozen
-class PriceList:
+class Audience:
+    """Whom a price list or a pricing rule is for; an empty tuple means anyone.
+
+    A document's :class:`~crmcore.pricing.PricingContext` is matched against
+    these (keyword-only) fields.
+    """
+
+    customers: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Customer ids."""
+    customer_groups: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Customer groups or segments."""
+    territories: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Sales territories."""
+    channels: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Sales channels."""
+    campaigns: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str), kw_only=True
+    )
+    """Campaigns; a campaign list or rule gives its campaign to the lines it prices."""
+
+
+@attrs.frozen
+class PriceList(Audience):
     """Prices in one currency, valid from/to optional dates, keyed by (product, unit).
 
     >>> pens = PriceList("retail", "USD", (PriceListItem("P1", "pen", amount=Money(5, "USD")),))
@@ -679,12 +795,16 @@ class PriceList:
     """The list's name."""
     currency: str = attrs.field(validator=_currency)
     """Currency of every price on the list."""
-    items: tuple[PriceListItem, ...] = attrs.field(default=(), converter=_items)
+    items: tuple[PriceListItem, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(PriceListItem)
+    )
     """The items; one per (product, unit)."""
     valid_from: date | None = attrs.field(default=None, validator=check.optional_date())
     """First day the list applies (inclusive)."""
     valid_to: date | None = attrs.field(default=None, validator=check.optional_date())
     """Last day the list applies (inclusive)."""
+    priority: int = attrs.field(default=0, validator=check.in_range(-1000, 1000))
+    """Among lists that apply, the highest priority wins (see ``choose_price_list``)."""
     _index: dict[tuple[str, str], PriceListItem] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
@@ -693,10 +813,6 @@ class PriceList:
         where = f"PriceList {self.name!r}"
         index: dict[tuple[str, str], PriceListItem] = {}
         for item in self.items:
-            if not isinstance(item, PriceListItem):
-                raise ValidationError(
-                    obj=where, field="items", value=item, expected="PriceListItem values"
-                )
             key = (item.product_id, item.unit)
             if key in index:
                 raise ValidationError(
@@ -724,11 +840,22 @@ class PriceList:
             )
         object.__setattr__(self, "_index", index)
 
+    @property
+    def specificity(self) -> int:
+        """How many conditions the list sets (validity dates count as one)."""
+        dated = self.valid_from is not None or self.valid_to is not None
+        named = (self.customers, self.customer_groups, self.territories, self.channels)
+        return int(dated) + sum(1 for n in (*named, self.campaigns) if n)
+
     def applies_on(self, day: date) -> bool:
         """Whether ``day`` is within the validity dates."""
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day <= self.valid_to
         )
+
+    def has_item(self, product_id: str, unit: str) -> bool:
+        """Whether the list prices ``product_id`` in ``unit``."""
+        return (product_id, unit) in self._index
 
     def item(self, product_id: str, unit: str) -> PriceListItem:
         """The item for (product, unit); :class:`~crmcore.errors.PricingError` when none."""
@@ -743,60 +870,16 @@ class PriceList:
         return found
 
 
-def select_price_list(
-    price_lists: Iterable[PriceList],
-    *,
-    on: date | None,
-    name: str | None = None,
-    default: str | None = None,
-) -> PriceList:
-    """Pick the price list: by ``name`` if given, else the first valid ``on`` the day, else ``default``.
+@attrs.frozen
+class ProductGroup:
+    """A node of the product-group tree: a name and its parent group (None for a root)."""
 
-    A list chosen by name must be valid ``on`` the day (when a day is given).
-
-    >>> a = PriceList("2025", "USD", valid_from=date(2025, 1, 1), valid_to=date(2025, 12, 31))
-    >>> b = PriceList("base", "USD")
-    >>> select_price_list([a, b], on=date(2025, 6, 1)).name
-    '2025'
-    >>> select_price_list([a], on=date(2026, 1, 1), default="base")
-    Traceback (most recent call last):
-    ...
-    crmcore.errors.PricingError: price_list.name: got 'base'; expected one of: '2025'
-    """
-    if on is not None:
-        check.require_date(on, obj="select_price_list", field="on")
-    lists = tuple(price_lists)
-    by_name = {pl.name: pl for pl in lists}
-    wanted = name
-    if wanted is None and on is not None:
-        for candidate in lists:
-            if candidate.applies_on(on):
-                return candidate
-    if wanted is None:
-        wanted = default
-    if wanted is None:
-        raise PricingError(
-            obj="price_list",
-            field="on",
-            value=on,
-            expected="a price list valid on that day, a price list name or a default price list",
-        )
-    found = by_name.get(wanted)
-    if found is None:
-        raise PricingError(
-            obj="price_list",
-            field="name",
-            value=wanted,
-            expected="one of: " + ", ".join(repr(n) for n in by_name),
-        )
-    if name is not None and on is not None and not found.applies_on(on):
-        raise PricingError(
-            obj=f"PriceList {wanted!r}",
-            field="valid_to",
-            value=on,
-            expected="a day the list applies",
-        )
-    return found
+    name: str = attrs.field(validator=check.text(max_length=200))
+    """The group's name, unique in the catalog."""
+    parent: str | None = attrs.field(
+        default=None, validator=check.text(optional=True, max_length=200)
+    )
+    """The enclosing group."""
 
 
 @attrs.frozen
@@ -808,9 +891,16 @@ class Catalog:
     'Pen'
     """
 
-    products: tuple[Product, ...] = attrs.field(default=(), converter=_products)
+    products: tuple[Product, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(Product)
+    )
     """Every product."""
+    groups: tuple[ProductGroup, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(ProductGroup)
+    )
+    """The product-group tree (each group names its parent)."""
     _by_id: dict[str, Product] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _paths: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         index: dict[str, Product] = {}
@@ -821,6 +911,42 @@ class Catalog:
                 )
             index[product.id] = product
         object.__setattr__(self, "_by_id", index)
+        paths = _group_paths(self.groups)
+        object.__setattr__(self, "_paths", paths)
+        for product in self.products:
+            if product.group is not None and product.group not in paths:
+                raise ValidationError(
+                    obj=f"Product {product.id!r}",
+                    field="group",
+                    value=product.group,
+                    expected="a group of the catalog: " + (", ".join(paths) or "none defined"),
+                )
+
+    def group_path(self, group: str) -> tuple[str, ...]:
+        """``group``, its parent, its grandparent, … up to the root.
+
+        >>> tree = Catalog(groups=(ProductGroup("drinks"), ProductGroup("dairy", "drinks"),
+        ...                        ProductGroup("doogh", "dairy")))
+        >>> tree.group_path("doogh")
+        ('doogh', 'dairy', 'drinks')
+        """
+        found = self._paths.get(group)
+        if found is None:
+            raise PricingError(
+                obj="Catalog",
+                field="groups",
+                value=group,
+                expected="a group of the catalog: " + (", ".join(self._paths) or "none defined"),
+            )
+        return found
+
+    def has_group(self, group: str) -> bool:
+        """Whether ``group`` is a group of the catalog."""
+        return group in self._paths
+
+    def has_product(self, product_id: str) -> bool:
+        """Whether ``product_id`` is a product of the catalog."""
+        return product_id in self._by_id
 
     def product(self, product_id: str) -> Product:
         """The product with ``product_id``; PricingError when unknown."""
@@ -833,3 +959,37 @@ class Catalog:
                 expected="a product of the catalog",
             )
         return found
+
+
+def _group_paths(groups: tuple[ProductGroup, ...]) -> dict[str, tuple[str, ...]]:
+    """Each group's path to its root; a repeated name, unknown parent or cycle is refused."""
+    parents: dict[str, str | None] = {}
+    for group in groups:
+        if group.name in parents:
+            raise ValidationError(
+                obj="Catalog", field="groups", value=group.name, expected="unique group names"
+            )
+        parents[group.name] = group.parent
+    paths: dict[str, tuple[str, ...]] = {}
+    for name, first in parents.items():
+        path = [name]
+        parent = first
+        while parent is not None:
+            if parent not in parents:
+                raise ValidationError(
+                    obj=f"ProductGroup {path[-1]!r}",
+                    field="parent",
+                    value=parent,
+                    expected="a group of the catalog: " + ", ".join(parents),
+                )
+            if parent in path:
+                raise ValidationError(
+                    obj="Catalog",
+                    field="groups",
+                    value=" -> ".join([*path, parent]),
+                    expected="a product-group tree without a cycle",
+                )
+            path.append(parent)
+            parent = parents[parent]
+        paths[name] = tuple(path)
+    return paths

@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
 from crmcore import _checks as check
 from crmcore._allocation import allocate_units
 from crmcore.errors import PricingError, ValidationError
-from crmcore.money import Money, RoundingMode, currency_places, is_currency, to_decimal
-from crmcore.pricing._catalog import Catalog, PriceList, Product, QuantitySellingOption
+from crmcore.money import Money, RoundingMode, currency_places, is_currency
+from crmcore.pricing._catalog import (
+    Catalog,
+    DiscountList,
+    DiscountType,
+    NegativePrice,
+    PriceList,
+    PriceWarning,
+    Product,
+    QuantitySellingOption,
+    UnitPrice,
+    as_tuple,
+    plain,
+)
+from crmcore.pricing._rules import (
+    PricingRule,
+    PricingRules,
+    RuleAction,
+    RuleOutcome,
+    apply_rules,
+    quantity_cuts,
+)
+from crmcore.pricing._selection import PriceListChoice, PricingContext, choose_price_list
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_PRECISION = tuple(Decimal(1).scaleb(-places) for places in range(5))  # pricing precision 0-4
+_WARNINGS = {
+    PriceWarning.ROUNDED_TO_ZERO: "the price per unit was rounded to zero",
+    PriceWarning.CLAMPED_AT_ZERO: "the rounding went below zero; the price was clamped at 0",
+    PriceWarning.DISCOUNT_CAPPED: "an amount discount exceeded the price and was capped at it",
+    PriceWarning.DISCOUNT_LIMITED: "the rules' discount was limited to the largest allowed",
+}
 
 
 class DocumentKind(enum.StrEnum):
@@ -86,51 +114,15 @@ class RoundingPoint(enum.StrEnum):
     """``quantity × round(price − volume discount per unit)``, then rounded."""
 
 
-def _lines(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
-    lines = tuple(value)
-    for index, line in enumerate(lines):
-        if not isinstance(line, LineItem):
-            raise ValidationError(
-                obj="SalesDocument", field=f"lines[{index}]", value=line, expected="a LineItem"
-            )
-    return lines
-
-
-def _money_or_none(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, Money) or value.amount < 0):
-        raise ValidationError(
-            obj=type(instance).__name__,
-            field=attribute.name,
-            value=value,
-            expected="a non-negative Money or None",
-        )
-
-
-def _lockedprice_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="quantity")
-
-
-def _lockedprice_price_per_unit(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="price_per_unit")
-
-
-def _lockedprice_amount(value: object) -> Decimal:
-    return to_decimal(value, obj="LockedPrice", field="amount")
-
-
-def _lineitem_quantity(value: object) -> Decimal:
-    return to_decimal(value, obj="LineItem", field="quantity")
-
-
 @attrs.frozen
 class LockedPrice:
     """Figures frozen when a document was converted with prices locked."""
 
-    quantity: Decimal = attrs.field(converter=_lockedprice_quantity)
+    quantity: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The quantity the figures were priced for."""
-    price_per_unit: Decimal = attrs.field(converter=_lockedprice_price_per_unit)
+    price_per_unit: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Price per unit as priced on the source document."""
-    amount: Decimal = attrs.field(converter=_lockedprice_amount)
+    amount: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """The line amount (after volume discount, rounded) as priced on the source document."""
 
 
@@ -146,22 +138,30 @@ class LineItem:
 
     product_id: str = attrs.field(validator=check.text(max_length=100))
     """The product sold."""
-    quantity: Decimal = attrs.field(converter=_lineitem_quantity)
+    quantity: Decimal = attrs.field(converter=check.decimal())  # type: ignore[misc]  # attrs plugin: factory converter
     """Quantity in :attr:`unit` (> 0)."""
     unit: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=100)
     )
     """Unit; None means the product's default unit."""
-    price_override: Money | None = attrs.field(default=None, validator=_money_or_none)
+    price_override: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Manual price per unit, replacing the price list (and its volume discount)."""
-    manual_discount: Money | None = attrs.field(default=None, validator=_money_or_none)
+    manual_discount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Manual discount (per line or per unit, see :class:`ManualDiscountMethod`)."""
-    tax_override: Money | None = attrs.field(default=None, validator=_money_or_none)
+    tax_override: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """A tax amount entered by hand, replacing the tax policy for this line."""
     locked: LockedPrice | None = attrs.field(
         default=None, validator=check.instance_of(LockedPrice, optional=True)
     )
     """Price and volume discount copied from a source document (prices locked)."""
+    free_for: int | None = attrs.field(default=None, validator=check.in_range(1, optional=True))
+    """Free goods copied from a source document: the number of the line that earned them."""
 
     def __attrs_post_init__(self) -> None:
         if self.quantity <= 0:
@@ -175,7 +175,19 @@ class PricingOptions:
     """Choices that change how lines and totals are computed.
 
     The defaults are Dynamics 365's: manual discount per line item, round
-    the line total, tax on the line before the header discount, half-up.
+    the line total, half-up. Whether lines are taxed after the header
+    discount is, unless set here, the tax policy's own rule
+    (:attr:`taxes_after_header_discount`): before it for Dynamics'
+    :class:`~crmcore.pricing.FlatRateTax`, after it for
+    :class:`~crmcore.pricing.IranianVat` (Iranian VAT is charged on the
+    price after discounts). A rounding that would make a price negative is
+    refused unless ``negative_price`` is ``"clamp"``.
+
+    >>> from crmcore.pricing import FlatRateTax, IranianVat
+    >>> PricingOptions(tax_policy=IranianVat()).taxes_after_header_discount
+    True
+    >>> PricingOptions(tax_policy=FlatRateTax(15)).taxes_after_header_discount
+    False
     """
 
     manual_discount_method: ManualDiscountMethod = attrs.field(
@@ -186,23 +198,25 @@ class PricingOptions:
         default=RoundingPoint.LINE_TOTAL, converter=RoundingPoint
     )
     """Round the unit price before multiplying, or the line total."""
-    tax_after_header_discount: bool = attrs.field(default=False, validator=check.instance_of(bool))
-    """Tax each line on its amount less its share of the header discount."""
+    tax_after_header_discount: bool | None = attrs.field(
+        default=None, validator=check.instance_of(bool, optional=True)
+    )
+    """Tax each line on its amount less its share of the header discount; None: the policy's rule."""
     rounding_mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=RoundingMode)
     """Mode of every rounding to the currency's minor unit."""
     tax_policy: TaxPolicy = attrs.field(factory=NoTax)
     """Computes each line's tax."""
+    negative_price: NegativePrice = attrs.field(
+        default=NegativePrice.REFUSE, converter=NegativePrice
+    )
+    """Refuse (default) or clamp at zero a price that a rounding takes below zero."""
 
-
-def _header_percent(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    pct = to_decimal(value, obj="SalesDocument", field="header_discount_percent")
-    if not _ZERO <= pct <= _HUNDRED:
-        raise ValidationError(
-            obj="SalesDocument", field="header_discount_percent", value=pct, expected="0 to 100"
-        )
-    return pct
+    @property
+    def taxes_after_header_discount(self) -> bool:
+        """:attr:`tax_after_header_discount` if set, else the tax policy's ``after_header_discount``."""
+        if self.tax_after_header_discount is not None:
+            return self.tax_after_header_discount
+        return bool(getattr(self.tax_policy, "after_header_discount", False))
 
 
 _STATES: dict[DocumentKind, tuple[DocumentStatus, ...]] = {
@@ -247,7 +261,9 @@ class SalesDocument:
     """Opportunity, quote, order or invoice."""
     currency: str = attrs.field()
     """Currency of every amount; equals the price list's."""
-    lines: tuple[LineItem, ...] = attrs.field(default=(), converter=_lines)
+    lines: tuple[LineItem, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(LineItem)
+    )
     """The product lines."""
     price_list: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
@@ -264,11 +280,19 @@ class SalesDocument:
         default=None, validator=check.text(optional=True, max_length=200)
     )
     """Document number (see :class:`~crmcore.pricing.NumberFormat`)."""
-    header_discount_percent: Decimal | None = attrs.field(default=None, converter=_header_percent)
+    header_discount_percent: Decimal | None = attrs.field(
+        default=None,
+        converter=check.optional_decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100, optional=True),
+    )
     """Header discount as a percentage of the detail amount."""
-    header_discount_amount: Money | None = attrs.field(default=None, validator=_money_or_none)
+    header_discount_amount: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Header discount as an amount."""
-    freight: Money | None = attrs.field(default=None, validator=_money_or_none)
+    freight: Money | None = attrs.field(
+        default=None, validator=check.optional_money(non_negative=True)
+    )
     """Freight amount."""
     source_id: str | None = attrs.field(
         default=None, validator=check.text(optional=True, max_length=200)
@@ -280,6 +304,10 @@ class SalesDocument:
     """Why a quote was closed."""
     issued_on: date | None = attrs.field(default=None, validator=check.optional_date())
     """Date of issue (numbering uses it)."""
+    pricing_context: PricingContext | None = attrs.field(
+        default=None, validator=check.instance_of(PricingContext, optional=True)
+    )
+    """Customer, group, territory, channel and campaign: what price lists are matched against."""
 
     def __attrs_post_init__(self) -> None:
         if self.status not in _STATES[self.kind]:
@@ -332,8 +360,8 @@ class PricedLine:
     """Where the price came from: the price list, an override or a lock."""
     price_steps: tuple[str, ...]
     """How the price per unit was computed."""
-    volume_discount: Money
-    """Discount-list discount on the line: ``gross_amount − amount``."""
+    volume_discount_total: Money
+    """Discount-list discount on the whole line: ``gross_amount − amount``."""
     amount: Money
     """``quantity × (price − volume discount per unit)``, rounded."""
     manual_discount: Money
@@ -348,11 +376,35 @@ class PricedLine:
     """``amount − manual discount + tax``."""
     taxed_after_header_discount: bool = False
     """Whether the tax base excludes :attr:`header_discount_share`."""
+    volume_discount_exact: Decimal = _ZERO
+    """The discount-list discount on the line before rounding (the base of the per-unit figure)."""
+    warnings: tuple[PriceWarning, ...] = ()
+    """What the line reports rather than hides: a price rounded to zero or clamped, a capped
+    amount discount."""
+    campaign: str | None = None
+    """The campaign that gave the price (a campaign price list or rule), for attribution."""
+    free_for: int | None = None
+    """For free goods: the number of the line that earned them."""
+
+    @property
+    def volume_discount_per_unit(self) -> Money:
+        """Discount-list discount per unit (Dynamics' *Volume Discount*) at the pricing precision.
+
+        ``volume_discount_exact / quantity``, half-up to the precision of
+        :attr:`price_per_unit` (the product's pricing precision); for a tiered
+        list, the average over the line's units.
+        """
+        exact = self.volume_discount_exact
+        if not exact:
+            return Money.zero(self.price_per_unit.currency)
+        places = min(0, int(self.price_per_unit.amount.as_tuple().exponent))
+        per_unit = (exact / self.quantity).quantize(Decimal(1).scaleb(places), ROUND_HALF_UP)
+        return Money.of_decimal(per_unit, self.price_per_unit.currency)
 
     @property
     def gross_amount(self) -> Money:
-        """``quantity × price_per_unit``, rounded: ``amount + volume_discount``."""
-        return self.amount + self.volume_discount
+        """``quantity × price_per_unit``, rounded: ``amount + volume_discount_total``."""
+        return self.amount + self.volume_discount_total
 
     @property
     def tax_base(self) -> Money:
@@ -369,25 +421,35 @@ class PricedLine:
     def explain(self) -> tuple[str, ...]:
         """The derivation of every figure of the line, one step per string."""
         c = self.price_per_unit.currency
-        steps = [f"line {self.number}: {self.quantity} {self.unit} of {self.product_id}"]
+        gross = plain(self.gross_amount.amount)
+        volume = plain(self.volume_discount_total.amount)
+        amount = plain(self.amount.amount)
+        manual = plain(self.manual_discount.amount)
+        tax = plain(self.tax.amount)
+        steps = [f"line {self.number}: {plain(self.quantity)} {self.unit} of {self.product_id}"]
         steps.append(f"price per unit from {self.price_source}")
+        if self.campaign is not None:
+            steps.append(f"  campaign {self.campaign!r}")
         steps.extend(f"  {s}" for s in self.price_steps)
         steps.append(
-            f"gross = {self.quantity} × {self.price_per_unit.amount} = {self.gross_amount.amount} {c}"
+            f"gross = {plain(self.quantity)} × {plain(self.price_per_unit.amount)} = {gross} {c}"
         )
-        steps.append(f"volume discount = {self.volume_discount.amount} {c}")
-        steps.append(
-            f"amount = {self.gross_amount.amount} − {self.volume_discount.amount} = "
-            f"{self.amount.amount} {c}"
-        )
-        steps.append(f"manual discount = {self.manual_discount.amount} {c}")
+        if self.volume_discount_total:
+            per_unit = plain(self.volume_discount_per_unit.amount)
+            steps.append(f"volume discount = {volume} {c} ({per_unit} {c} per unit)")
+        else:
+            steps.append(f"volume discount = {volume} {c}")
+        steps.append(f"amount = {gross} − {volume} = {amount} {c}")
+        steps.append(f"manual discount = {manual} {c}")
         if self.header_discount_share:
-            steps.append(f"share of header discount = {self.header_discount_share.amount} {c}")
-        steps.append(f"tax ({self.tax_label}) on {self.tax_base.amount} = {self.tax.amount} {c}")
+            steps.append(
+                f"share of header discount = {plain(self.header_discount_share.amount)} {c}"
+            )
+        steps.append(f"tax ({self.tax_label}) on {plain(self.tax_base.amount)} = {tax} {c}")
         steps.append(
-            f"extended = {self.amount.amount} − {self.manual_discount.amount} + "
-            f"{self.tax.amount} = {self.extended_amount.amount} {c}"
+            f"extended = {amount} − {manual} + {tax} = {plain(self.extended_amount.amount)} {c}"
         )
+        steps.extend(f"warning: {_WARNINGS[w]}" for w in self.warnings)
         return tuple(steps)
 
 
@@ -419,6 +481,9 @@ class PricedDocument:
     """``Σ line tax``."""
     total_amount: Money
     """``pre_freight_amount + freight + total_tax``."""
+    price_list_choice: PriceListChoice | None = None
+    """Why :attr:`price_list` was chosen and which other lists matched and lost (when chosen
+    by :func:`~crmcore.pricing.price_from_lists`)."""
 
     @property
     def currency(self) -> str:
@@ -428,70 +493,560 @@ class PricedDocument:
     def explain(self, *, lines: bool = True) -> tuple[str, ...]:
         """Every line's derivation (unless ``lines=False``), then how the totals follow."""
         c = self.currency
+        detail = plain(self.detail_amount.amount)
+        header = plain(self.header_discount.amount)
+        pre_freight = plain(self.pre_freight_amount.amount)
+        tax = plain(self.total_tax.amount)
         steps: list[str] = []
+        if self.price_list_choice is not None:
+            steps.extend(self.price_list_choice.explain())
         if lines:
             for line in self.lines:
                 steps.extend(line.explain())
-        steps.append(
-            f"detail amount = Σ (amount − manual discount) = {self.detail_amount.amount} {c}"
-        )
+        steps.append(f"detail amount = Σ (amount − manual discount) = {detail} {c}")
         pct = self.document.header_discount_percent
-        how = f"{pct} % of {self.detail_amount.amount}" if pct is not None else "as entered"
-        steps.append(f"header discount ({how}) = {self.header_discount.amount} {c}")
+        how = f"{plain(pct)} % of {detail}" if pct is not None else "as entered"
+        steps.append(f"header discount ({how}) = {header} {c}")
+        steps.append(f"pre-freight amount = {detail} − {header} = {pre_freight} {c}")
+        when = "after" if self.options.taxes_after_header_discount else "before"
+        steps.append(f"total tax (lines taxed {when} the header discount) = {tax} {c}")
         steps.append(
-            f"pre-freight amount = {self.detail_amount.amount} − {self.header_discount.amount} = "
-            f"{self.pre_freight_amount.amount} {c}"
-        )
-        when = "after" if self.options.tax_after_header_discount else "before"
-        steps.append(
-            f"total tax (lines taxed {when} the header discount) = {self.total_tax.amount} {c}"
-        )
-        steps.append(
-            f"total = {self.pre_freight_amount.amount} + freight {self.freight.amount} + tax "
-            f"{self.total_tax.amount} = {self.total_amount.amount} {c}"
+            f"total = {pre_freight} + freight {plain(self.freight.amount)} + tax {tax} = "
+            f"{plain(self.total_amount.amount)} {c}"
         )
         return tuple(steps)
 
 
-class _ItemCache:
-    """Per-(product, unit) data computed once per pricing run."""
+class _Entry:
+    """A (product, unit)'s price-list figures, computed once per pricing run."""
 
-    __slots__ = ("catalog", "currency", "entries", "price_list")
+    __slots__ = (
+        "caps",
+        "cuts",
+        "discount_list",
+        "gives_free",
+        "outcomes",
+        "price",
+        "rules",
+        "steps",
+        "warnings",
+    )
 
-    def __init__(self, catalog: Catalog, price_list: PriceList | None, currency: str) -> None:
+    def __init__(self, discount_list: DiscountList | None, priced: UnitPrice) -> None:
+        self.discount_list = discount_list
+        self.price = priced.amount
+        self.steps = priced.steps
+        self.warnings = priced.warnings
+        self.rules: tuple[PricingRule, ...] = ()
+        self.cuts: tuple[tuple[Decimal, ...], tuple[Decimal, ...]] = ((), ())
+        self.gives_free = False
+        # The rules' outcome per (lower bounds passed, upper bounds passed, quantity if free).
+        self.outcomes: dict[tuple[int, int, Decimal | None], _Ruled] = {}
+        # Whether some amount band is larger than the price (then a line may be capped).
+        self.caps = (
+            discount_list is not None
+            and discount_list.type is DiscountType.AMOUNT
+            and any(band.discount > priced.amount for band in discount_list.bands)
+        )
+
+
+class _Ruled:
+    """A line's rule outcome with the price steps joined, cached per quantity band."""
+
+    __slots__ = ("notes", "outcome", "price", "steps")
+
+    def __init__(self, outcome: RuleOutcome, steps: tuple[str, ...]) -> None:
+        self.outcome = outcome
+        self.price = outcome.price
+        self.steps = steps
+        # Whether the line needs more than the price: warnings, a campaign or free goods.
+        self.notes = bool(outcome.warnings or outcome.campaign or outcome.free)
+
+
+class _Row:
+    """One line's figures before tax: the named row of the first pass."""
+
+    __slots__ = (
+        "amount",
+        "campaign",
+        "free_for",
+        "gross",
+        "index",
+        "line",
+        "manual",
+        "price",
+        "product",
+        "source",
+        "steps",
+        "unit",
+        "volume",
+        "warnings",
+    )
+
+    def __init__(  # noqa: PLR0917 - positional: one row per line on the hot path
+        self,
+        index: int,
+        line: LineItem,
+        product: Product,
+        unit: str,
+        price: Decimal,
+        source: str,
+        steps: tuple[str, ...],
+        gross: Decimal,
+        amount: Decimal,
+    ) -> None:
+        self.index = index
+        self.line = line
+        self.product = product
+        self.unit = unit
+        self.price = price
+        self.source = source
+        self.steps = steps
+        self.gross = gross
+        self.amount = amount
+        self.manual = _ZERO
+        self.campaign: str | None = None
+        self.free_for: int | None = None
+        self.volume = _ZERO  # the exact volume discount on the line, before rounding
+        self.warnings: tuple[PriceWarning, ...] = ()
+
+
+class _Pricer:
+    """The settings and caches of one :func:`price_document` run."""
+
+    __slots__ = (
+        "at_unit",
+        "campaign",
+        "catalog",
+        "choice",
+        "currency",
+        "day",
+        "document",
+        "entries",
+        "exponent",
+        "free",
+        "labels",
+        "list_source",
+        "max_discount",
+        "money",
+        "options",
+        "per_unit_discount",
+        "places",
+        "price_list",
+        "prices",
+        "resolved",
+        "rounding",
+        "rules",
+        "tax_after",
+        "tax_policy",
+        "zero",
+    )
+
+    def __init__(
+        self,
+        document: SalesDocument,
+        catalog: Catalog,
+        price_list: PriceList | None,
+        options: PricingOptions,
+        *,
+        choice: PriceListChoice | None = None,
+        rules: PricingRules | None = None,
+    ) -> None:
+        self.document = document
+        self.choice = choice
+        self.rules = rules if rules is not None and rules.rules else None
+        if self.rules is not None:
+            self.rules.check(catalog)
+        self.max_discount = None if rules is None else rules.max_line_discount_percent
+        self.day = document.issued_on
+        self.free: list[tuple[int, str, PricingRule, str, Decimal]] = []
+        self.campaign = _campaign(document, price_list)
         self.catalog = catalog
         self.price_list = price_list
-        self.currency = currency
-        self.entries: dict[tuple[str, str], tuple[Product, Any, Decimal, tuple[str, ...]]] = {}
+        self.options = options
+        self.currency = document.currency
+        self.places = currency_places(self.currency)
+        self.exponent = Decimal(1).scaleb(-self.places)
+        self.rounding = options.rounding_mode.decimal_mode
+        self.per_unit_discount = options.manual_discount_method is ManualDiscountMethod.PER_UNIT
+        self.at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
+        self.tax_after = options.taxes_after_header_discount
+        self.tax_policy = options.tax_policy
+        self.list_source = "" if price_list is None else f"price list {price_list.name!r}"
+        self.entries: dict[tuple[str, str], _Entry] = {}
+        self.resolved: dict[tuple[str, str | None], tuple[Product, str]] = {}
+        self.labels: dict[str, str] = {}
+        self.prices: dict[Decimal, Money] = {}
+        # Every figure is a Decimal computed from validated inputs in a validated
+        # currency: the unchecked constructor skips checks that would only repeat.
+        self.money = Money.of_decimal
+        self.zero = Money.of_decimal(self.rnd(_ZERO), self.currency)
 
-    def product(self, product_id: str) -> Product:
-        return self.catalog.product(product_id)
+    def rnd(self, value: Decimal) -> Decimal:
+        return value.quantize(self.exponent, rounding=self.rounding)
 
-    def priced(self, product: Product, unit: str) -> tuple[Product, Any, Decimal, tuple[str, ...]]:
-        key = (product.id, unit)
-        found = self.entries.get(key)
-        if found is None:
-            if self.price_list is None:
-                raise PricingError(
-                    obj="price_document",
-                    field="price_list",
-                    value=None,
-                    expected=f"a price list to price {product.id}/{unit}",
-                )
-            item = self.price_list.item(product.id, unit)
-            price, steps = item.unit_price(product, self.currency)
-            found = (product, item.discount_list, price, steps)
-            self.entries[key] = found
+    def where(self) -> str:
+        return f"SalesDocument {self.document.id!r}"
+
+    # -- first pass: amounts before tax ------------------------------------------------------
+
+    def rows(self, lines: tuple[LineItem, ...]) -> list[_Row]:
+        """Each line's price, gross amount, amount after volume discount and manual discount."""
+        # Locals, not attributes, inside the loop: this is the hot path.
+        resolved = self.resolved
+        entries = self.entries
+        exponent = self.exponent
+        rounding = self.rounding
+        source = self.list_source
+        simple = not self.at_unit
+        campaign = self.campaign
+        whole = QuantitySellingOption.WHOLE
+        rows: list[_Row] = []
+        for index, line in enumerate(lines, start=1):
+            product, unit = resolved.get((line.product_id, line.unit)) or self._resolve(line)
+            quantity = line.quantity
+            if product.selling_option is whole:
+                product.check_quantity(quantity)
+            if simple and line.locked is None and line.price_override is None:
+                # A price-list price, the line total rounded once.
+                entry = entries.get((product.id, unit)) or self._entry(product, unit)
+                ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
+                price = entry.price if ruled is None else ruled.price
+                gross = (quantity * price).quantize(exponent, rounding)
+                amount = gross
+                volume = _ZERO
+                if entry.discount_list is not None:
+                    volume = entry.discount_list.discount_total(price, quantity)
+                    if volume:
+                        amount = (quantity * price - volume).quantize(exponent, rounding)
+                steps = entry.steps if ruled is None else ruled.steps
+                row = _Row(index, line, product, unit, price, source, steps, gross, amount)
+                row.volume = volume
+                row.campaign = campaign
+                if entry.warnings or entry.caps or (ruled is not None and ruled.notes):
+                    self._annotate(row, entry, ruled)
+            else:
+                row = self._special_row(index, line, product, unit)
+            if line.manual_discount is not None:
+                row.manual = self._manual(row, line.manual_discount)
+            rows.append(row)
+        if self.free:
+            rows.extend(self.free_rows(len(rows) + 1))
+        return rows
+
+    def _resolve(self, line: LineItem) -> tuple[Product, str]:
+        product = self.catalog.product(line.product_id)
+        unit = line.unit or product.default_unit
+        product.unit_group.base_quantity(unit)
+        found = self.resolved[(line.product_id, line.unit)] = (product, unit)
         return found
 
+    def _entry(self, product: Product, unit: str) -> _Entry:
+        if self.price_list is None:
+            raise PricingError(
+                obj="price_document",
+                field="price_list",
+                value=None,
+                expected=f"a price list to price {product.id}/{unit}",
+            )
+        item = self.price_list.item(product.id, unit)
+        priced = item.price(
+            product,
+            self.currency,
+            negative_price=self.options.negative_price,
+            price_list=self.price_list.name,
+        )
+        entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, priced)
+        if self.rules is not None:
+            entry.rules = self.rules.candidates(
+                product, self.catalog, self.document.pricing_context, self.day
+            )
+            entry.cuts = quantity_cuts(entry.rules, entry.price)
+            # A rule may lower the price below an amount band: check caps on every line.
+            dl = entry.discount_list
+            entry.caps = entry.caps or (dl is not None and dl.type is DiscountType.AMOUNT)
+            entry.gives_free = any(r.action is RuleAction.FREE_QUANTITY for r in entry.rules)
+        return entry
 
-def price_document(  # noqa: PLR0915 - one pass over the lines, kept together for speed
+    @staticmethod
+    def _warnings(
+        entry: _Entry, quantity: Decimal, price: Decimal | None = None
+    ) -> tuple[PriceWarning, ...]:
+        dl = entry.discount_list
+        at = entry.price if price is None else price
+        may_cap = entry.caps or (price is not None and dl is not None)
+        if may_cap and dl is not None and dl.caps_at(at, quantity):
+            return (*entry.warnings, PriceWarning.DISCOUNT_CAPPED)
+        return entry.warnings
+
+    def _special_row(self, index: int, line: LineItem, product: Product, unit: str) -> _Row:
+        """A locked line, a price override or rounding at the unit price (the less common paths)."""
+        quantity = line.quantity
+        rnd = self.rnd
+        locked = line.locked
+        if locked is not None:
+            if locked.quantity != quantity:
+                raise ValidationError(
+                    obj=self.where(),
+                    field=f"lines[{index - 1}].quantity",
+                    value=quantity,
+                    expected=f"the locked quantity {plain(locked.quantity)} (unlock to reprice)",
+                )
+            price = locked.price_per_unit
+            steps: tuple[str, ...] = (f"locked at {plain(price)}, amount {plain(locked.amount)}",)
+            source = f"source document {self.document.source_id!r} (locked)"
+            gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+            row = _Row(index, line, product, unit, price, source, steps, gross, locked.amount)
+            row.volume = gross - locked.amount
+            row.free_for = line.free_for
+            return row
+        if line.price_override is not None:
+            self._same(line.price_override, index, "price_override")
+            price = line.price_override.amount
+            steps = (f"override {plain(price)}",)
+            gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+            return _Row(index, line, product, unit, price, "manual override", steps, gross, gross)
+        return self._list_row(index, line, product, unit)
+
+    def _list_row(self, index: int, line: LineItem, product: Product, unit: str) -> _Row:
+        """A price-list line with pricing rules, or rounded at the unit price."""
+        quantity = line.quantity
+        entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
+        ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
+        price = entry.price if ruled is None else ruled.price
+        steps = entry.steps if ruled is None else ruled.steps
+        row = _Row(index, line, product, unit, price, self.list_source, steps, _ZERO, _ZERO)
+        self._amounts(row, entry.discount_list)
+        row.campaign = self.campaign
+        self._annotate(row, entry, ruled)
+        return row
+
+    def _annotate(self, row: _Row, entry: _Entry, ruled: _Ruled | None) -> None:
+        """The row's warnings, the campaign of a campaign rule, and free goods earned."""
+        row.warnings = self._warnings(entry, row.line.quantity, row.price)
+        if ruled is None:
+            return
+        row.warnings = (*row.warnings, *ruled.outcome.warnings)
+        row.campaign = ruled.outcome.campaign or row.campaign
+        if ruled.outcome.free:
+            self.free.extend((row.index, row.unit, *free) for free in ruled.outcome.free)
+
+    def _amounts(self, row: _Row, discount_list: DiscountList | None) -> None:
+        """Gross amount, amount after the volume discount and the exact volume discount."""
+        rnd, price, quantity = self.rnd, row.price, row.line.quantity
+        row.gross = rnd(quantity * (rnd(price) if self.at_unit else price))
+        row.amount = row.gross
+        if discount_list is None:
+            return
+        segments = discount_list.segments(price, quantity)
+        row.volume = sum((units * off for units, off in segments), _ZERO)
+        if self.at_unit:
+            row.amount = rnd(sum((units * rnd(price - off) for units, off in segments), _ZERO))
+        elif row.volume:
+            row.amount = rnd(quantity * price - row.volume)
+
+    def _ruled(self, entry: _Entry, product: Product, unit: str, quantity: Decimal) -> _Ruled:
+        """The rules' outcome for the line, with the price steps joined (cached)."""
+        # The rules that fit depend on the quantity only through the band bounds it passes.
+        lows, highs = entry.cuts
+        key = (
+            bisect.bisect_right(lows, quantity),
+            bisect.bisect_left(highs, quantity),
+            quantity if entry.gives_free else None,
+        )
+        found = entry.outcomes.get(key)
+        if found is None:
+            outcome = apply_rules(
+                entry.rules,
+                entry.price,
+                quantity,
+                product_id=product.id,
+                exponent=_PRECISION[product.price_decimals],
+                context=self.document.pricing_context,
+                max_discount_percent=self.max_discount,
+            )
+            found = entry.outcomes[key] = _Ruled(outcome, (*entry.steps, *outcome.steps))
+        return found
+
+    def free_rows(self, first: int) -> list[_Row]:
+        """A row at price 0 for each free-goods award, numbered from ``first``."""
+        rows: list[_Row] = []
+        for number, (earned_by, line_unit, rule, product_id, quantity) in enumerate(
+            self.free, first
+        ):
+            product = self.catalog.product(product_id)
+            unit = line_unit if rule.free_product is None else product.default_unit
+            if self.price_list is None or not self.price_list.has_item(product_id, unit):
+                raise PricingError(
+                    obj=f"PricingRule {rule.name!r}",
+                    field="free_product",
+                    value=f"{product_id}/{unit}",
+                    expected="a product with a price on the price list (free goods show their price)",
+                )
+            item = self.price_list.item(product_id, unit)
+            listed = item.price(product, self.currency, negative_price=self.options.negative_price)
+            line = LineItem(product_id, quantity, unit=unit)
+            steps = (f"free under rule {rule.name!r} (list price {plain(listed.amount)})",)
+            source = f"rule {rule.name!r}: free goods for line {earned_by}"
+            row = _Row(number, line, product, unit, _ZERO, source, steps, _ZERO, _ZERO)
+            row.free_for = earned_by
+            rows.append(row)
+        return rows
+
+    def _manual(self, row: _Row, discount: Money) -> Decimal:
+        self._same(discount, row.index, "manual_discount")
+        given = discount.amount
+        quantity = row.line.quantity
+        manual = (quantity * given if self.per_unit_discount else given).quantize(
+            self.exponent, self.rounding
+        )
+        if manual > row.amount:
+            raise ValidationError(
+                obj=self.where(),
+                field=f"lines[{row.index - 1}].manual_discount",
+                value=discount,
+                expected=f"at most the line amount {plain(row.amount)} {self.currency}",
+            )
+        return manual
+
+    def _same(self, money: Money, index: int, field: str) -> None:
+        if money.currency != self.currency:
+            raise ValidationError(
+                obj=self.where(),
+                field=f"lines[{index - 1}].{field}.currency",
+                value=money.currency,
+                expected=self.currency,
+            )
+
+    # -- header discount -----------------------------------------------------------------------
+
+    def header(self, rows: list[_Row]) -> tuple[Decimal, Decimal]:
+        """The detail amount and the header discount, both rounded."""
+        document = self.document
+        detail = sum((row.amount - row.manual for row in rows), _ZERO)
+        if document.header_discount_percent is not None:
+            header = self.rnd(detail * document.header_discount_percent / _HUNDRED)
+        elif document.header_discount_amount is not None:
+            header = self.rnd(document.header_discount_amount.amount)
+        else:
+            header = self.rnd(_ZERO)
+        detail = self.rnd(detail)
+        if header > detail:
+            raise ValidationError(
+                obj=self.where(),
+                field="header_discount_amount",
+                value=document.header_discount_amount,
+                expected=f"at most the detail amount {plain(detail)} {self.currency}",
+            )
+        return detail, header
+
+    def shares(self, rows: list[_Row], header: Decimal) -> list[Decimal]:
+        """Each line's share of the header discount (largest remainder, in minor units)."""
+        if not header:
+            return [_ZERO] * len(rows)
+        places = self.places
+        weights = [int((row.amount - row.manual).scaleb(places)) for row in rows]
+        units = allocate_units(int(header.scaleb(places)), weights)
+        return [Decimal(u).scaleb(-places) for u in units]
+
+    # -- second pass: tax and the priced line ---------------------------------------------------
+
+    def priced_lines(self, rows: list[_Row], shares: list[Decimal]) -> tuple[PricedLine, ...]:
+        """Tax each row and build its :class:`PricedLine`."""
+        money = self.money
+        currency = self.currency
+        exponent = self.exponent
+        rounding = self.rounding
+        tax_after = self.tax_after
+        policy = self.tax_policy
+        labels = self.labels
+        prices = self.prices
+        zero = self.zero
+        priced: list[PricedLine] = []
+        for row, share in zip(rows, shares, strict=True):
+            product_id = row.product.id
+            net = row.amount - row.manual
+            if row.line.tax_override is None:
+                tax = policy.line_tax(product_id, net - share if tax_after else net)
+                tax = tax.quantize(exponent, rounding)
+                label = labels.get(product_id) or labels.setdefault(
+                    product_id, policy.describe(product_id)
+                )
+            else:
+                tax, label = self._tax_override(row)
+            price = prices.get(row.price) or prices.setdefault(
+                row.price, money(row.price, currency)
+            )
+            volume = row.gross - row.amount
+            priced.append(
+                PricedLine(
+                    number=row.index,
+                    product_id=product_id,
+                    unit=row.unit,
+                    quantity=row.line.quantity,
+                    price_per_unit=price,
+                    price_source=row.source,
+                    price_steps=row.steps,
+                    volume_discount_total=money(volume, currency) if volume else zero,
+                    amount=money(row.amount, currency),
+                    manual_discount=money(row.manual, currency) if row.manual else zero,
+                    header_discount_share=money(share, currency) if share else zero,
+                    tax=money(tax, currency),
+                    tax_label=label,
+                    extended_amount=money(net + tax, currency),
+                    taxed_after_header_discount=tax_after,
+                    warnings=row.warnings,
+                    campaign=row.campaign,
+                    free_for=row.free_for,
+                    volume_discount_exact=row.volume,
+                )
+            )
+        return tuple(priced)
+
+    def _tax_override(self, row: _Row) -> tuple[Decimal, str]:
+        override = row.line.tax_override
+        if override is None:  # the caller checked; keeps mypy informed
+            raise PricingError(obj="price_document", field="tax_override", value=None)
+        self._same(override, row.index, "tax_override")
+        return self.rnd(override.amount), "entered by hand"
+
+    def priced_document(self, rows: list[_Row]) -> PricedDocument:
+        """The priced lines and the document totals."""
+        detail, header = self.header(rows)
+        shares = self.shares(rows, header)
+        lines = self.priced_lines(rows, shares)
+        total_tax = sum([line.tax.amount for line in lines], _ZERO)
+        freight = self.rnd(self.document.freight.amount if self.document.freight else _ZERO)
+        pre_freight = detail - header
+        money = self.money
+        currency = self.currency
+        return PricedDocument(
+            document=self.document,
+            price_list=None if self.price_list is None else self.price_list.name,
+            options=self.options,
+            lines=lines,
+            detail_amount=money(detail, currency),
+            header_discount=money(header, currency),
+            pre_freight_amount=money(pre_freight, currency),
+            freight=money(freight, currency),
+            total_tax=money(total_tax, currency),
+            total_amount=money(pre_freight + freight + total_tax, currency),
+            price_list_choice=self.choice,
+        )
+
+
+def price_document(
     document: SalesDocument,
     catalog: Catalog,
     price_list: PriceList | None,
     options: PricingOptions | None = None,
+    rules: PricingRules | None = None,
 ) -> PricedDocument:
     """Price every line and total of ``document`` (pure; no I/O).
+
+    ``rules`` (promotions, see :class:`~crmcore.pricing.PricingRules`) change
+    the price-list price of the lines they apply to, before the volume
+    discount; free goods follow the document's lines at price 0.
 
     Formulas (Dynamics 365 Sales, reference ``pricing.md``):
     ``amount = quantity × (price − volume discount per unit)``;
@@ -512,192 +1067,74 @@ def price_document(  # noqa: PLR0915 - one pass over the lines, kept together fo
     (Money('11385.00', 'USD'), Money('11385.00', 'USD'))
     """
     options = options or PricingOptions()
-    currency = document.currency
-    if price_list is not None and price_list.currency != currency:
+    _check_currency(document, price_list)
+    pricer = _Pricer(document, catalog, price_list, options, rules=rules)
+    return pricer.priced_document(pricer.rows(document.lines))
+
+
+def _campaign(document: SalesDocument, price_list: PriceList | None) -> str | None:
+    """The campaign a campaign price list gives its lines (the document's, when it matched)."""
+    context = document.pricing_context
+    if price_list is None or not price_list.campaigns or context is None:
+        return None
+    return context.campaign if context.campaign in price_list.campaigns else None
+
+
+def price_from_lists(
+    document: SalesDocument,
+    catalog: Catalog,
+    price_lists: Iterable[PriceList],
+    options: PricingOptions | None = None,
+    *,
+    on: date | None = None,
+    default: str | None = None,
+    rules: PricingRules | None = None,
+) -> PricedDocument:
+    """Choose the document's price list among ``price_lists``, then price it (with ``rules``).
+
+    The choice is :func:`~crmcore.pricing.choose_price_list`'s: the
+    document's ``price_list`` name, else the list that applies to the
+    document's :class:`~crmcore.pricing.PricingContext` on the day (``on``,
+    else the document's ``issued_on``) with the highest priority, the most
+    conditions, the first name; else ``default``. The result's
+    ``price_list_choice`` says why, and which other lists matched and lost.
+    With no lists every line must be overridden or locked.
+
+    >>> from crmcore.pricing import PriceListItem, UnitGroup
+    >>> catalog = Catalog((Product("P1", "Widget", UnitGroup("each", "each"), "each"),))
+    >>> old = PriceList("2025", "USD", (PriceListItem("P1", "each", amount=Money(9, "USD")),),
+    ...                 valid_to=date(2025, 12, 31))
+    >>> new = PriceList("2026", "USD", (PriceListItem("P1", "each", amount=Money(10, "USD")),),
+    ...                 valid_from=date(2026, 1, 1))
+    >>> quote = SalesDocument("Q1", "quote", "USD", (LineItem("P1", 2),), issued_on=date(2026, 2, 1))
+    >>> priced = price_from_lists(quote, catalog, [old, new])
+    >>> priced.price_list, priced.total_amount
+    ('2026', Money('20.00', 'USD'))
+    >>> priced.price_list_choice.explain()[1]
+    "  '2025' does not apply: not valid on 2026-02-01 (valid … to 2025-12-31)"
+    """
+    lists = check.require_items(price_lists, PriceList, obj="price_from_lists", field="price_lists")
+    options = options or PricingOptions()
+    choice = None
+    if lists:
+        choice = choose_price_list(
+            lists,
+            on=document.issued_on if on is None else on,
+            name=document.price_list,
+            default=default,
+            context=document.pricing_context,
+        )
+    chosen = None if choice is None else choice.price_list
+    _check_currency(document, chosen)
+    pricer = _Pricer(document, catalog, chosen, options, choice=choice, rules=rules)
+    return pricer.priced_document(pricer.rows(document.lines))
+
+
+def _check_currency(document: SalesDocument, price_list: PriceList | None) -> None:
+    if price_list is not None and price_list.currency != document.currency:
         raise ValidationError(
             obj=f"SalesDocument {document.id!r}",
             field="currency",
-            value=currency,
+            value=document.currency,
             expected=f"the price list's currency {price_list.currency}",
-        )
-    places = currency_places(currency)
-    exponent = Decimal(1).scaleb(-places)
-    rounding = options.rounding_mode.decimal_mode
-    per_unit_discount = options.manual_discount_method is ManualDiscountMethod.PER_UNIT
-    at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
-    tax_policy = options.tax_policy
-    cache = _ItemCache(catalog, price_list, currency)
-    list_name = None if price_list is None else f"price list {price_list.name!r}"
-
-    def rnd(value: Decimal) -> Decimal:
-        return value.quantize(exponent, rounding=rounding)
-
-    # First pass: amounts before tax.
-    rows: list[tuple[Any, ...]] = []
-    resolved: dict[tuple[str, str | None], tuple[Product, str]] = {}
-    for index, line in enumerate(document.lines, start=1):
-        found = resolved.get((line.product_id, line.unit))
-        if found is None:
-            product = cache.product(line.product_id)
-            unit = line.unit or product.default_unit
-            product.unit_group.base_quantity(unit)
-            found = resolved[(line.product_id, line.unit)] = (product, unit)
-        product, unit = found
-        quantity = line.quantity
-        if product.selling_option is QuantitySellingOption.WHOLE:
-            product.check_quantity(quantity)
-        discount_list = None
-        locked = line.locked
-        if locked is not None:
-            if locked.quantity != quantity:
-                raise ValidationError(
-                    obj=f"SalesDocument {document.id!r}",
-                    field=f"lines[{index - 1}].quantity",
-                    value=quantity,
-                    expected=f"the locked quantity {locked.quantity} (unlock to reprice)",
-                )
-            price = locked.price_per_unit
-            steps: tuple[str, ...] = (f"locked at {price}, amount {locked.amount}",)
-            source = f"source document {document.source_id!r} (locked)"
-            volume = _ZERO
-        elif line.price_override is not None:
-            _same(line.price_override, currency, document.id, index, "price_override")
-            price = line.price_override.amount
-            steps = (f"override {price}",)
-            source = "manual override"
-            volume = _ZERO
-        else:
-            _, discount_list, price, steps = cache.priced(product, unit)
-            source = list_name or ""
-            volume = (
-                _ZERO
-                if discount_list is None or at_unit
-                else discount_list.discount_total(price, quantity)
-            )
-        if locked is not None:
-            gross = rnd(quantity * (rnd(price) if at_unit else price))
-            amount = locked.amount
-        elif at_unit:
-            gross = rnd(quantity * rnd(price))
-            if discount_list is None:
-                amount = gross
-            else:
-                amount = rnd(
-                    sum(
-                        (
-                            u * rnd(price - off)
-                            for u, off in discount_list.segments(price, quantity)
-                        ),
-                        _ZERO,
-                    )
-                )
-        else:
-            # Hot path: quantize inline rather than through rnd().
-            gross = (quantity * price).quantize(exponent, rounding)
-            amount = (quantity * price - volume).quantize(exponent, rounding) if volume else gross
-        manual = _ZERO
-        if line.manual_discount is not None:
-            if line.manual_discount.currency != currency:
-                _same(line.manual_discount, currency, document.id, index, "manual_discount")
-            given = line.manual_discount.amount
-            manual = (quantity * given if per_unit_discount else given).quantize(exponent, rounding)
-            if manual > amount:
-                raise ValidationError(
-                    obj=f"SalesDocument {document.id!r}",
-                    field=f"lines[{index - 1}].manual_discount",
-                    value=line.manual_discount,
-                    expected=f"at most the line amount {amount} {currency}",
-                )
-        rows.append(
-            (index, line, product, unit, quantity, price, source, steps, gross, amount, manual)
-        )
-
-    detail = sum((row[9] - row[10] for row in rows), _ZERO)
-    if document.header_discount_percent is not None:
-        header = rnd(detail * document.header_discount_percent / _HUNDRED)
-    elif document.header_discount_amount is not None:
-        header = rnd(document.header_discount_amount.amount)
-    else:
-        header = rnd(_ZERO)
-    detail = rnd(detail)
-    if header > detail:
-        raise ValidationError(
-            obj=f"SalesDocument {document.id!r}",
-            field="header_discount_amount",
-            value=document.header_discount_amount,
-            expected=f"at most the detail amount {detail} {currency}",
-        )
-    if header:
-        weights = [int((row[9] - row[10]).scaleb(places)) for row in rows]
-        units = allocate_units(int(header.scaleb(places)), weights)
-        shares = [Decimal(u).scaleb(-places) for u in units]
-    else:
-        shares = [_ZERO] * len(rows)
-
-    # Every amount below is a Decimal computed from validated inputs in a
-    # validated currency, so the checks of Money.__init__ would only repeat.
-    money = Money._make
-    zero = money(rnd(_ZERO), currency)
-    tax_after = options.tax_after_header_discount
-    priced: list[PricedLine] = []
-    labels: dict[str, str] = {}
-    prices: dict[Decimal, Money] = {}
-    total_tax = _ZERO
-    for row, share in zip(rows, shares, strict=True):
-        index, line, product, unit, quantity, price, source, steps, gross, amount, manual = row
-        net = amount - manual
-        base = net - share if tax_after else net
-        if line.tax_override is not None:
-            _same(line.tax_override, currency, document.id, index, "tax_override")
-            tax = rnd(line.tax_override.amount)
-            label = "entered by hand"
-        else:
-            tax = tax_policy.line_tax(product.id, base).quantize(exponent, rounding)
-            label = labels.get(product.id) or labels.setdefault(
-                product.id, tax_policy.describe(product.id)
-            )
-        total_tax += tax
-        priced.append(
-            PricedLine(
-                number=index,
-                product_id=product.id,
-                unit=unit,
-                quantity=quantity,
-                price_per_unit=prices.get(price)
-                or prices.setdefault(price, money(price, currency)),
-                price_source=source,
-                price_steps=steps,
-                volume_discount=money(gross - amount, currency) if gross != amount else zero,
-                amount=money(amount, currency),
-                manual_discount=money(manual, currency) if manual else zero,
-                header_discount_share=money(share, currency) if share else zero,
-                tax=money(tax, currency),
-                tax_label=label,
-                extended_amount=money(net + tax, currency),
-                taxed_after_header_discount=tax_after,
-            )
-        )
-    freight = rnd(document.freight.amount if document.freight is not None else _ZERO)
-    pre_freight = detail - header
-    return PricedDocument(
-        document=document,
-        price_list=None if price_list is None else price_list.name,
-        options=options,
-        lines=tuple(priced),
-        detail_amount=money(detail, currency),
-        header_discount=money(header, currency),
-        pre_freight_amount=money(pre_freight, currency),
-        freight=money(freight, currency),
-        total_tax=money(total_tax, currency),
-        total_amount=money(pre_freight + freight + total_tax, currency),
-    )
-
-
-def _same(money: Money, currency: str, doc_id: str, index: int, field: str) -> None:
-    if money.currency != currency:
-        raise ValidationError(
-            obj=f"SalesDocument {doc_id!r}",
-            field=f"lines[{index - 1}].{field}.currency",
-            value=money.currency,
-            expected=currency,
         )

@@ -153,23 +153,37 @@ def revise_quote(quote: SalesDocument, *, new_id: str) -> tuple[SalesDocument, S
 
 def _copy_lines(priced: PricedDocument | None, source: SalesDocument) -> tuple[LineItem, ...]:
     if priced is None:
-        return tuple(attrs.evolve(line, locked=None) for line in source.lines)
-    if priced.document.id != source.id or len(priced.lines) != len(source.lines):
+        # Free goods are earned again under the rules in force when the copy is priced.
+        return tuple(attrs.evolve(line, locked=None) for line in source.lines if not line.free_for)
+    sold = [p for p in priced.lines if p.free_for is None]
+    if priced.document.id != source.id or len(sold) != len(source.lines):
         raise ValidationError(
             obj="conversion",
             field="priced",
             value=priced.document.id,
             expected=f"the priced form of document {source.id!r}",
         )
-    return tuple(
+    copied = [
         attrs.evolve(
             line,
             locked=LockedPrice(
                 quantity=p.quantity, price_per_unit=p.price_per_unit.amount, amount=p.amount.amount
             ),
         )
-        for line, p in zip(source.lines, priced.lines, strict=True)
-    )
+        for line, p in zip(source.lines, sold, strict=True)
+    ]
+    free = [
+        LineItem(
+            p.product_id,
+            p.quantity,
+            unit=p.unit,
+            locked=LockedPrice(quantity=p.quantity, price_per_unit=0, amount=0),
+            free_for=p.free_for,
+        )
+        for p in priced.lines
+        if p.free_for is not None
+    ]
+    return (*copied, *free)
 
 
 def order_from_quote(
@@ -218,6 +232,7 @@ def _convert(
         freight=source.freight,
         source_id=source.id,
         issued_on=source.issued_on,
+        pricing_context=source.pricing_context,
     )
 
 

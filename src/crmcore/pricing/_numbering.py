@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any, Final, Protocol
 
 import attrs
-import jdatetime
 
 from crmcore import _checks as check
+from crmcore.calendars import to_jalali
 from crmcore.errors import ValidationError
 
 FIELDS: Final = ("seq", "year", "month", "day", "jyear", "jmonth", "jday")
@@ -32,14 +32,14 @@ class _Hole:
 
 
 def _parts(day: date) -> dict[str, int]:
-    jalali = jdatetime.date.fromgregorian(date=day)
+    jyear, jmonth, jday = to_jalali(day)
     return {
         "year": day.year,
         "month": day.month,
         "day": day.day,
-        "jyear": jalali.year,
-        "jmonth": jalali.month,
-        "jday": jalali.day,
+        "jyear": jyear,
+        "jmonth": jmonth,
+        "jday": jday,
     }
 
 
@@ -74,7 +74,7 @@ class NumberFormat:
     """A document number pattern, e.g. ``INV-{jyear}-{seq:06}`` or ``Q-{year}{month:02}-{seq}``.
 
     Fields: ``seq`` (the sequence number), ``year``/``month``/``day``
-    (Gregorian) and ``jyear``/``jmonth``/``jday`` (Jalali, via jdatetime),
+    (Gregorian) and ``jyear``/``jmonth``/``jday`` (Jalali, via :func:`crmcore.calendars.to_jalali`),
     with any :func:`format` spec. Each distinct rendering of the date parts
     has its own counter, so ``INV-{jyear}-{seq}`` starts again at 1 on
     1 Farvardin.

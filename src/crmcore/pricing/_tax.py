@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import ValidationError
-from crmcore.money import to_decimal
+from crmcore.pricing._catalog import as_tuple
 
 _HUNDRED = Decimal(100)
 
@@ -19,7 +19,10 @@ class TaxPolicy(Protocol):
     """Computes a line's tax (exact, unrounded) and names it.
 
     The pricing engine rounds the result to the currency's minor unit. Any
-    attrs class with these two methods can be passed as a policy.
+    attrs class with these two methods can be passed as a policy. A policy
+    may also carry a bool ``after_header_discount`` (read with ``getattr``,
+    False when absent): whether lines are taxed after the header discount
+    when :class:`~crmcore.pricing.PricingOptions` leaves it unset.
     """
 
     def line_tax(self, product_id: str, taxable: Decimal) -> Decimal:
@@ -29,17 +32,6 @@ class TaxPolicy(Protocol):
     def describe(self, product_id: str) -> str:
         """A short label for the explanation, such as ``"VAT 10 %"``."""
         ...
-
-
-def _rate(value: object) -> Decimal:
-    rate = to_decimal(value, obj="TaxPolicy", field="rate")
-    if not Decimal(0) <= rate <= _HUNDRED:
-        raise ValidationError(obj="TaxPolicy", field="rate", value=rate, expected="0 to 100 %")
-    return rate
-
-
-def _ids(value: Any) -> tuple[str, ...]:
-    return tuple(value)
 
 
 @attrs.frozen
@@ -69,12 +61,17 @@ class FlatRateTax:
     Decimal('1335')
     """
 
-    rate: Decimal = attrs.field(converter=_rate)
+    rate: Decimal = attrs.field(converter=check.decimal(), validator=check.in_range(0, 100))  # type: ignore[misc]  # attrs plugin: factory converter
     """Percentage, 0-100."""
     name: str = attrs.field(default="tax", validator=check.text(max_length=100))
     """Label in explanations."""
-    exempt: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    exempt: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
     """Product ids that carry no tax."""
+    after_header_discount: bool = attrs.field(default=False, validator=check.instance_of(bool))
+    """Tax lines after the header discount unless the pricing options say otherwise
+    (Dynamics: before)."""
 
     def line_tax(self, product_id: str, taxable: Decimal) -> Decimal:
         """``taxable × rate / 100``, zero for exempt products."""
@@ -103,10 +100,19 @@ class IranianVat:
     (Decimal('10'), Decimal('100000'))
     """
 
-    rate: Decimal = attrs.field(default=Decimal(10), converter=_rate)
+    rate: Decimal = attrs.field(
+        default=Decimal(10),
+        converter=check.decimal(),  # type: ignore[misc]  # attrs plugin: factory converter
+        validator=check.in_range(0, 100),
+    )
     """Percentage (10 from 1403)."""
-    exempt: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    exempt: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=check.items_of(str)
+    )
     """Product ids exempt from VAT."""
+    after_header_discount: bool = attrs.field(default=True, validator=check.instance_of(bool))
+    """Tax lines after the header discount (the default: the VAT law taxes the price after
+    granted discounts, see ``docs/pricing.md``), unless the pricing options say otherwise."""
 
     @classmethod
     def for_year(cls, jalali_year: int, exempt: tuple[str, ...] = ()) -> IranianVat:

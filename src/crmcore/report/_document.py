@@ -314,7 +314,7 @@ def _line_rows(
             quantity_text(line.quantity, labels.layout.locale, persian_digits=labels.layout.digits),
             units.get(line.unit, line.unit),
             labels.money(line.price_per_unit),
-            labels.money(line.volume_discount + line.manual_discount),
+            labels.money(line.volume_discount_total + line.manual_discount),
             labels.money(line.tax),
             labels.money(line.extended_amount),
         ]

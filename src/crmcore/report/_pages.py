@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 
+from crmcore.clv import (
+    BetaGeoModel,
+    CustomerSummary,
+    GammaGammaModel,
+    customer_lifetime_values,
+    spend_customers,
+)
 from crmcore.errors import ValidationError
 from crmcore.money import Money, to_persian_digits
 from crmcore.plot import (
@@ -26,14 +33,7 @@ from crmcore.plot import (
     sla_compliance,
 )
 from crmcore.report._html import page
-from crmcore.roi import (
-    BetaGeoModel,
-    CustomerSummary,
-    GammaGammaModel,
-    Rate,
-    RoiReport,
-    customer_lifetime_values,
-)
+from crmcore.roi import Rate, RoiReport
 from crmcore.scoring.evaluation import evaluate
 from crmcore.sla import SlaEvaluation
 
@@ -321,8 +321,8 @@ def clv_report_page(
     """One HTML page for a customer base: BG/NBD + Gamma-Gamma fits, CLV histogram, P(alive) matrix.
 
     The models are fitted on ``customers`` (:meth:`BetaGeoModel.fit`,
-    :meth:`GammaGammaModel.fit` on the repeat buyers) and CLV is
-    :func:`~crmcore.roi.customer_lifetime_values` with ``horizon``, ``step``,
+    :meth:`GammaGammaModel.fit` on :func:`~crmcore.clv.spend_customers`) and CLV is
+    :func:`~crmcore.clv.customer_lifetime_values` with ``horizon``, ``step``,
     ``discount_rate`` and ``margin``; the ``top`` most valuable customers are
     listed.
     """
@@ -330,7 +330,7 @@ def clv_report_page(
     p = _Page(locale)
     w = p.words
     purchases = BetaGeoModel.fit(people)
-    spend = GammaGammaModel.fit([c for c in people if c.frequency > 0 and c.monetary_value > 0])
+    spend = GammaGammaModel.fit(spend_customers(people))
     values = customer_lifetime_values(
         people,
         purchases.model,

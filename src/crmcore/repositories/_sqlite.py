@@ -75,8 +75,22 @@ from crmcore.repositories._unit import (
 )
 from crmcore.serialization import make_converter
 
-SCHEMA_VERSION = 1
-"""The layout this code reads and writes; stored in the ``schema_version`` table."""
+SCHEMA_VERSION = 2
+"""The layout this code reads and writes; stored in the ``schema_version`` table.
+
+Version 2 adds the opportunity's ``stage_history``; a version-1 file is
+migrated in place when opened (see :data:`_MIGRATIONS`), and code that only
+knows version 1 refuses a version-2 file instead of dropping histories.
+"""
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: every stored opportunity gets an explicit, empty stage history.
+    1: (
+        "UPDATE opportunities SET doc = json_set(doc, '$.stage_history', json('[]'))"
+        " WHERE json_type(doc, '$.stage_history') IS NULL",
+    ),
+}
+"""Statements that lift a file from version ``key`` to ``key + 1``."""
 
 
 def _schema() -> list[str]:
@@ -326,6 +340,11 @@ def _create_schema(conn: sqlite3.Connection, *, adopt: bool = False, store: str 
             for statement in _schema():
                 conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+        elif row[0] in _MIGRATIONS:
+            for version in range(row[0], SCHEMA_VERSION):
+                for statement in _MIGRATIONS[version]:
+                    conn.execute(statement)
+            conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
             raise ValidationError(
                 obj="SqliteStore",

@@ -7,8 +7,6 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
-import attrs
-
 from crmcore.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -184,27 +182,38 @@ def check_stored_version(
         )
 
 
-_SLOTS: dict[type[Any], tuple[str, ...]] = {}
+_SLOTS: dict[type[Any], tuple[Any, ...]] = {}
 
 
-def _slots(kind: type[Any]) -> tuple[str, ...]:
-    names = _SLOTS.get(kind)
-    if names is None:
-        names = _SLOTS[kind] = tuple(a.name for a in attrs.fields(kind))
-    return names
+def _slots(kind: type[Any]) -> tuple[Any, ...]:
+    """The slot descriptors of ``kind`` and its bases (attrs fields and private state)."""
+    found = _SLOTS.get(kind)
+    if found is None:
+        names = [
+            (klass, name)
+            for klass in kind.__mro__
+            for name in klass.__dict__.get("__slots__", ())
+            if name not in ("__weakref__", "__dict__")
+        ]
+        found = _SLOTS[kind] = tuple(klass.__dict__[name] for klass, name in names)
+    return found
 
 
 def bump(entity: Any, version: int) -> Any:
     """``entity`` with ``version`` set (entities are frozen: a new object).
 
     The record was validated when it was built and only its version
-    changes, so it is copied field by field instead of rebuilt through
-    ``attrs.evolve`` (which would run every validator again: for a case,
-    its whole history).
+    changes, so every slot is copied as it is instead of rebuilding the
+    record through ``attrs.evolve`` (which would run every validator again:
+    for a case, its whole history).
     """
     copied = object.__new__(type(entity))
-    for name in _slots(type(entity)):
-        object.__setattr__(copied, name, getattr(entity, name))
+    for slot in _slots(type(entity)):
+        try:
+            value = slot.__get__(entity, type(entity))
+        except AttributeError:
+            continue  # a slot left unset on purpose (filled on first use)
+        slot.__set__(copied, value)
     object.__setattr__(copied, "version", version)
     return copied
 

@@ -19,6 +19,7 @@ from decimal import Decimal, localcontext
 from typing import TypeAlias, overload
 
 from crmcore._checks import require_date
+from crmcore._checks import require_rate as to_rate
 from crmcore.errors import NoSolutionError, ValidationError
 from crmcore.money import Money, to_decimal
 from crmcore.roi._roots import exponential_sum_roots, sign_changes
@@ -58,19 +59,6 @@ class Convention(enum.StrEnum):
 
     T0 = "t0"
     T1 = "t1"
-
-
-def to_rate(value: object, *, obj: str, field: str) -> Decimal:
-    """A rate as Decimal (> −1); floats go through their shortest repr."""
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValidationError(obj=obj, field=field, value=value, expected="a finite rate")
-        rate = Decimal(repr(value))
-    else:
-        rate = to_decimal(value, obj=obj, field=field)
-    if rate <= -1:
-        raise ValidationError(obj=obj, field=field, value=value, expected="a rate > -1")
-    return rate
 
 
 def _amounts(

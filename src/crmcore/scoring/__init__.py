@@ -1,4 +1,4 @@
-"""Lead scoring: explainable scorecards, predictive models, evaluation and RFM.
+"""Lead scoring: explainable scorecards, predictive models and evaluation.
 
 - Scorecards (:class:`Scorecard`) are data: rule groups with caps, rules on
   fields, events and category mappings, time decay for engagement, a fit
@@ -10,7 +10,6 @@
   the history from table rows, :func:`predict` applies any model.
 - :mod:`crmcore.scoring.evaluation`: AUC, average precision, log loss,
   Brier, KS, deciles, gains, calibration, time-based splits.
-- :func:`rfm_segments`: recency/frequency/monetary quintiles and segments.
 
 >>> from datetime import UTC, datetime
 >>> card = Scorecard(name="web", groups=[RuleGroup(name="engagement", cap=60, rules=[
@@ -56,14 +55,6 @@ from crmcore.scoring._predictive import (
     split_history,
     train_logistic,
     train_naive_bayes,
-)
-from crmcore.scoring._rfm import (
-    Purchase,
-    RfmScore,
-    RfmSegment,
-    quantile_scores,
-    rfm_segments,
-    segment_of,
 )
 from crmcore.scoring._scorecard import (
     CategoryMap,
@@ -122,10 +113,7 @@ __all__ = [
     "NaiveBayesModel",
     "NumericScale",
     "Op",
-    "Purchase",
     "RatingBand",
-    "RfmScore",
-    "RfmSegment",
     "RollUp",
     "Rule",
     "RuleGroup",
@@ -151,15 +139,12 @@ __all__ = [
     "predict",
     "predict_leads",
     "priority_cell",
-    "quantile_scores",
     "rank",
-    "rfm_segments",
     "roll_up",
     "score_cards",
     "score_columns",
     "score_lead",
     "score_leads",
-    "segment_of",
     "should_promote",
     "split_history",
     "train_logistic",

@@ -4,7 +4,10 @@
 first applicable :class:`SlaPolicy` (or the customer's :class:`Entitlement`)
 and returns one :class:`KpiInstance` per :class:`SlaTarget`, with state,
 warning and breach deadlines, elapsed, paused and remaining business time,
-and an explanation. :func:`entitlement_usage` reports billable overage.
+and an explanation (:meth:`SlaEvaluation.explain`, :meth:`KpiInstance.explain`).
+A policy applies when its :class:`PolicyCondition` matches.
+:func:`evaluate_many` does many cases at one ``now`` (``backend="auto" |
+"python" | "numpy"``). :func:`entitlement_usage` reports billable overage.
 
 >>> from datetime import datetime, timedelta
 >>> from zoneinfo import ZoneInfo
@@ -21,6 +24,7 @@ and an explanation. :func:`entitlement_usage` reports billable overage.
 ('in_progress', '2025-01-07T13:00:00+00:00')
 """
 
+from crmcore.sla._batch import evaluate_many
 from crmcore.sla._engine import (
     EntitlementUsage,
     KpiInstance,
@@ -28,17 +32,16 @@ from crmcore.sla._engine import (
     SlaEvaluation,
     entitlement_usage,
     evaluate,
-    evaluate_many,
 )
-from crmcore.sla._policy import Condition, Entitlement, KpiKind, SlaPolicy, SlaTarget
+from crmcore.sla._policy import Entitlement, KpiKind, PolicyCondition, SlaPolicy, SlaTarget
 
 __all__ = [
-    "Condition",
     "Entitlement",
     "EntitlementUsage",
     "KpiInstance",
     "KpiKind",
     "KpiState",
+    "PolicyCondition",
     "SlaEvaluation",
     "SlaPolicy",
     "SlaTarget",

@@ -10,7 +10,6 @@ from typing import Any
 import attrs
 
 from crmcore import _checks as check
-from crmcore._checks import require_date
 from crmcore.errors import ValidationError
 from crmcore.models import (
     AccountId,
@@ -23,9 +22,9 @@ from crmcore.models import (
 )
 
 __all__ = [
-    "Condition",
     "Entitlement",
     "KpiKind",
+    "PolicyCondition",
     "SlaPolicy",
     "SlaTarget",
 ]
@@ -58,7 +57,7 @@ def _enum_tuple(kind: type[enum.Enum]) -> Any:
             return tuple(kind(v) for v in value)
         except (ValueError, TypeError):
             raise ValidationError(
-                obj="Condition",
+                obj="PolicyCondition",
                 field=kind.__name__,
                 value=value,
                 expected="values among " + ", ".join(str(m.value) for m in kind),
@@ -90,7 +89,10 @@ def _statuses(value: Any) -> tuple[CaseStatus, ...]:
 def _require_iterable(value: object, field: str) -> None:
     if not isinstance(value, Iterable):
         raise ValidationError(
-            obj="Condition", field=field, value=value, expected="a string or an iterable of strings"
+            obj="PolicyCondition",
+            field=field,
+            value=value,
+            expected="a string or an iterable of strings",
         )
 
 
@@ -109,11 +111,14 @@ def _account_ids(value: Iterable[str]) -> tuple[AccountId, ...]:
 
 
 @attrs.frozen
-class Condition:
+class PolicyCondition:
     """When a policy applies: every non-empty field must match (an empty field matches all).
 
+    (``crmcore.scoring.Condition`` is a scorecard rule's test; this one
+    chooses an SLA policy.)
+
     >>> from crmcore.models import CasePriority
-    >>> Condition(priorities=("high", "critical")).priorities
+    >>> PolicyCondition(priorities=("high", "critical")).priorities
     (<CasePriority.HIGH: 'high'>, <CasePriority.CRITICAL: 'critical'>)
     """
 
@@ -131,16 +136,6 @@ class Condition:
             and (not self.channels or case.channel in self.channels)
             and (not self.tiers or tier in self.tiers)
             and (not self.accounts or case.account_id in self.accounts)
-        )
-
-
-def _positive_duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise ValidationError(
-            obj=type(instance).__name__,
-            field=attribute.name,
-            value=value,
-            expected="a positive timedelta",
         )
 
 
@@ -181,8 +176,10 @@ class SlaTarget:
 
     name: str = attrs.field(validator=check.text(max_length=100))
     kind: KpiKind = attrs.field(converter=_kpi_kind)
-    duration: timedelta = attrs.field(validator=_positive_duration)
-    warning: timedelta | None = attrs.field(default=None)
+    duration: timedelta = attrs.field(validator=check.positive_timedelta())
+    warning: timedelta | None = attrs.field(
+        default=None, validator=check.positive_timedelta(optional=True)
+    )
     warning_percent: int = attrs.field(default=80, validator=check.in_range(1, 100))
     business_hours: bool = attrs.field(default=True, validator=check.instance_of(bool))
     pause_statuses: tuple[CaseStatus, ...] = attrs.field(default=DEFAULT_PAUSE, converter=_statuses)
@@ -190,15 +187,13 @@ class SlaTarget:
     success_status: CaseStatus | None = attrs.field(default=None, converter=_optional_status)
 
     def __attrs_post_init__(self) -> None:
-        if self.warning is not None:
-            _positive_duration(self, attrs.fields(SlaTarget).warning, self.warning)
-            if self.warning > self.duration:
-                raise ValidationError(
-                    obj="SlaTarget",
-                    field="warning",
-                    value=self.warning,
-                    expected=f"at most the target duration {self.duration}",
-                )
+        if self.warning is not None and self.warning > self.duration:
+            raise ValidationError(
+                obj="SlaTarget",
+                field="warning",
+                value=self.warning,
+                expected=f"at most the target duration {self.duration}",
+            )
         if (
             self.kind is KpiKind.CUSTOM
             and self.success_event is None
@@ -227,7 +222,7 @@ class SlaTarget:
         return timedelta(microseconds=micro)
 
 
-def _targets(value: Iterable[SlaTarget]) -> tuple[SlaTarget, ...]:
+def _targets(value: Iterable[SlaTarget]) -> Any:
     if isinstance(value, SlaTarget) or not isinstance(value, Iterable):
         raise ValidationError(
             obj="SlaPolicy", field="targets", value=value, expected="an iterable of SlaTarget"
@@ -235,17 +230,9 @@ def _targets(value: Iterable[SlaTarget]) -> tuple[SlaTarget, ...]:
     return tuple(value)
 
 
-def _check_targets(instance: SlaPolicy, attribute: object, value: tuple[Any, ...]) -> None:
+def _unique_names(instance: SlaPolicy, attribute: object, value: tuple[SlaTarget, ...]) -> None:
     names: set[str] = set()
-    if not value:
-        raise ValidationError(
-            obj="SlaPolicy", field="targets", value=value, expected="at least one SlaTarget"
-        )
     for index, target in enumerate(value):
-        if not isinstance(target, SlaTarget):
-            raise ValidationError(
-                obj="SlaPolicy", field=f"targets[{index}]", value=target, expected="an SlaTarget"
-            )
         if target.name in names:
             raise ValidationError(
                 obj="SlaPolicy",
@@ -265,23 +252,13 @@ class SlaPolicy:
     """
 
     name: str = attrs.field(validator=check.text(max_length=100))
-    targets: tuple[SlaTarget, ...] = attrs.field(converter=_targets, validator=_check_targets)
-    applies_when: Condition = attrs.field(factory=Condition, validator=check.instance_of(Condition))
+    targets: tuple[SlaTarget, ...] = attrs.field(
+        converter=_targets, validator=[check.items_of(SlaTarget, min_items=1), _unique_names]
+    )
+    applies_when: PolicyCondition = attrs.field(
+        factory=PolicyCondition, validator=check.instance_of(PolicyCondition)
+    )
     calendar: str | None = attrs.field(default=None, validator=check.text(optional=True))
-
-
-def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        require_date(value, obj=type(instance).__name__, field=attribute.name)
-
-
-def _required_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    require_date(value, obj=type(instance).__name__, field=attribute.name)
-
-
-def _optional_positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _positive_duration(instance, attribute, value)
 
 
 @attrs.frozen
@@ -297,10 +274,12 @@ class Entitlement:
     id: str = attrs.field(validator=check.text(max_length=100))
     account_id: AccountId = attrs.field(converter=AccountId)
     policy: str = attrs.field(validator=check.text(max_length=100))
-    valid_from: date = attrs.field(validator=_required_date)
-    valid_until: date | None = attrs.field(default=None, validator=_optional_date)
+    valid_from: date = attrs.field(validator=check.required_date())
+    valid_until: date | None = attrs.field(default=None, validator=check.optional_date())
     calendar: str | None = attrs.field(default=None, validator=check.text(optional=True))
-    included_time: timedelta | None = attrs.field(default=None, validator=_optional_positive)
+    included_time: timedelta | None = attrs.field(
+        default=None, validator=check.positive_timedelta(optional=True)
+    )
     included_cases: int | None = attrs.field(
         default=None, validator=check.in_range(1, optional=True)
     )

@@ -6,6 +6,7 @@ import abc
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -18,7 +19,7 @@ from crmcore.errors import (
     ValidationError,
 )
 from crmcore.repositories import Store, UnitOfWork
-from crmcore.testing._samples import SAMPLES, Sample
+from crmcore.testing._samples import SAMPLES, Sample, sample_opportunity_with_history
 
 X = TypeVar("X", bound=BaseException)
 
@@ -127,6 +128,31 @@ class RepositoryContract(abc.ABC):
         return stored
 
     # -- add and get ---------------------------------------------------------------------------
+
+    def test_opportunity_stage_history_round_trips(self) -> None:
+        """A stage history (won, reopened, lost) is stored whole, in order, with its instants."""
+        opp = sample_opportunity_with_history()
+        with self._store() as store:
+            with store.unit_of_work() as uow:
+                uow.opportunities.add(opp)
+            with store.unit_of_work() as uow:
+                got = uow.opportunities.get(opp.id)
+                _check(
+                    got.stage_history == opp.stage_history,
+                    f"opportunities: history {got.stage_history!r}, stored {opp.stage_history!r}",
+                )
+                _check(
+                    (got.stage, got.status) == (opp.stage, opp.status),
+                    f"opportunities: stage/status {got.stage}/{got.status} after a round trip",
+                )
+                later = opp.stage_history[-1].at + timedelta(days=2)
+                uow.opportunities.update(got.reopen(at=later))
+            with store.unit_of_work() as uow:
+                again = uow.opportunities.get(opp.id)
+                kinds = [e.kind.value for e in again.stage_history]
+                _check(kinds[-2:] == ["lost", "reopened"], f"opportunities: history {kinds}")
+                listed = uow.opportunities.list(status="open")
+                _check(_ids(listed) == [str(opp.id)], f"opportunities: listed {_ids(listed)}")
 
     def test_add_stores_version_one(self) -> None:
         """``add`` returns the record as version 1 and ``get`` returns it equal."""

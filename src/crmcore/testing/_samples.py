@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -89,16 +89,26 @@ def _lead(n: int) -> Lead:
 
 
 def _opportunity(n: int) -> Opportunity:
-    return Opportunity(
-        id=OpportunityId(f"O{n:04d}"),
-        name=f"{n} licences",
-        account_id=AccountId("A0001"),
-        stage=SalesStage.DEVELOP if n % 2 else SalesStage.QUALIFY,
-        estimated_revenue=Money(400_000_000, "IRR"),
-        estimated_close_date=date(2026, 9, 1),
-        probability=n % 101,
-        created_at=T0,
-    )
+    stage = SalesStage.DEVELOP if n % 2 else SalesStage.QUALIFY
+    fields: dict[str, Any] = {
+        "id": OpportunityId(f"O{n:04d}"),
+        "name": f"{n} licences",
+        "account_id": AccountId("A0001"),
+        "estimated_revenue": Money(400_000_000, "IRR"),
+        "estimated_close_date": date(2026, 9, 1),
+        "probability": n % 101,
+        "created_at": T0,
+    }
+    if n % 3:
+        return Opportunity(stage=stage, **fields)
+    # Every third sample keeps a stage history (created, then moved a day later).
+    opened = Opportunity.open(stage=SalesStage.QUALIFY, **fields)
+    return opened.advance(stage, at=T0 + timedelta(days=1))
+
+
+def _change_opportunity(opp: Opportunity) -> Opportunity:
+    at = T0 + timedelta(days=30) if opp.stage_history else None
+    return opp.advance(SalesStage.PROPOSE, at=at)
 
 
 def _activity(n: int) -> Activity:
@@ -130,7 +140,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample(
         "opportunities",
         _opportunity,
-        lambda o: o.advance(SalesStage.PROPOSE),
+        _change_opportunity,
         "stage",
         SalesStage.DEVELOP,
     ),
@@ -143,3 +153,20 @@ SAMPLES: tuple[Sample, ...] = (
     ),
     Sample("cases", _case, lambda k: k.respond(T0 + timedelta(minutes=30)), "priority", "high"),
 )
+
+
+def sample_opportunity_with_history() -> Opportunity:
+    """An opportunity won, reopened and lost: every stage event kind, two time zones."""
+    utc = UTC
+    opp = Opportunity.open(
+        id=OpportunityId("OH01"),
+        name="History",
+        created_at=T0,
+        estimated_revenue=Money(900_000_000, "IRR"),
+    )
+    opp = opp.advance(SalesStage.PROPOSE, at=datetime(2026, 4, 1, 8, 0, tzinfo=utc))
+    won = opp.win(Money(850_000_000, "IRR"), date(2026, 4, 10), at=T0 + timedelta(days=20))
+    reopened = won.opportunity.reopen(at=datetime(2026, 4, 12, 6, 0, tzinfo=utc))
+    return reopened.lose(
+        date(2026, 5, 1), reason="price", competitor="Rival", at=T0 + timedelta(days=41)
+    )

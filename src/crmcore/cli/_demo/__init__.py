@@ -15,10 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli import _pricing, _roi, _sla
 from crmcore.cli._common import Subparsers, write_json
+from crmcore.cli._demo import clv, roi
+from crmcore.cli._demo import pricing as _pricing
+from crmcore.cli._demo import sales as _sales_demo
 from crmcore.cli._demo import scoring as _scoring
 from crmcore.cli._demo import service as _service
+from crmcore.cli._demo import sla as _sla_demo
 from crmcore.cli._demo.tour import crm_tour
 from crmcore.repositories import SqliteStore
 
@@ -36,7 +39,7 @@ def register(subparsers: Subparsers) -> None:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla, _scoring, _roi, _service):
+    for module in (_pricing, _sla_demo, _scoring, roi, clv, _sales_demo, _service):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())

@@ -1,0 +1,278 @@
+"""The ``crmcore clv`` and ``crmcore segment rfm`` subcommands (private).
+
+- ``clv fit --summary summary.csv`` or ``--transactions tx.csv --period week``:
+  purchase-model and Gamma-Gamma parameters and log-likelihoods as JSON.
+- ``clv predict``: the same inputs → customers ranked by discounted CLV.
+- ``segment rfm tx.csv``: RFM quintiles and segments as CSV.
+
+Transactions CSV: columns ``customer_id,date,amount[,currency]`` (``on``
+may stand for ``date``). Summary CSV: ``ID,x,t_x,T[,zbar]`` (the CDNOW
+file) or ``customer_id,frequency,recency,T[,monetary_value]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from crmcore.cli._common import CliError, Subparsers, read_csv, write_csv, write_json
+from crmcore.clv import (
+    BetaGeoFit,
+    ClvFit,
+    CustomerSummary,
+    GammaGammaFit,
+    ParetoNbdFit,
+    Purchase,
+    PurchaseModelKind,
+    fit_clv,
+    predict_clv,
+    rfm_segments,
+    summarize_transactions,
+)
+from crmcore.serialization import from_rows
+
+__all__ = ["register"]
+
+_SUMMARY_COLUMNS = (
+    ("ID", "x", "t_x", "T", "zbar"),
+    ("customer_id", "frequency", "recency", "T", "monetary_value"),
+)
+_MODELS = [k.value for k in PurchaseModelKind]
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add the ``clv`` and ``segment rfm`` commands to the ``crmcore`` parser."""
+    clv = subparsers.add_parser("clv", help="customer lifetime value (BG/NBD + Gamma-Gamma)")
+    commands = clv.add_subparsers(dest="clv_command", metavar="COMMAND", required=True)
+    fit = _clv_parser(commands, "fit", "fit BG/NBD and Gamma-Gamma; print parameters as JSON")
+    fit.add_argument("--pareto", action="store_true", help="also fit the Pareto/NBD model")
+    fit.set_defaults(handler=_clv_fit)
+    predict = _clv_parser(commands, "predict", "rank customers by discounted CLV")
+    predict.add_argument("--model", choices=_MODELS, default="bg_nbd", help="purchase model")
+    predict.add_argument("--horizon", type=int, default=12, help="discounting steps (default 12)")
+    predict.add_argument("--step", type=float, default=1.0, help="time units per step (default 1)")
+    predict.add_argument("--discount-rate", default="0", help="discount rate per step")
+    predict.add_argument("--margin", default="1", help="profit margin on spend (default 1)")
+    predict.add_argument("--top", type=int, default=0, help="only the N most valuable")
+    predict.add_argument("--format", choices=["json", "csv"], default="json")
+    predict.set_defaults(handler=_clv_predict)
+
+    segment = subparsers.add_parser("segment", help="customer segmentation")
+    kinds = segment.add_subparsers(dest="segment_kind", metavar="KIND")
+    rfm = kinds.add_parser("rfm", help="RFM quintiles and segments from a transactions CSV")
+    rfm.add_argument("transactions", help="CSV with customer_id, date, amount[, currency]")
+    rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
+    rfm.add_argument("--currency", help="currency of the amounts when there is no column")
+    rfm.add_argument("--output", "-o", help="write the CSV here instead of stdout")
+    rfm.set_defaults(handler=_segment_rfm)
+    segment.set_defaults(handler=_usage(segment))
+
+
+def _clv_parser(commands: Subparsers, name: str, help_text: str) -> argparse.ArgumentParser:
+    p = commands.add_parser(name, help=help_text, description=help_text)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--summary", help="CSV with columns ID,x,t_x,T[,zbar] (or customer_id,frequency,...)"
+    )
+    source.add_argument("--transactions", help="CSV with columns customer_id,date,amount")
+    p.add_argument("--period", choices=["day", "week", "month", "year"], default="week")
+    p.add_argument(
+        "--as-of",
+        "--end",
+        dest="as_of",
+        help="cut-off date, the end of observation (default: the last purchase day)",
+    )
+    p.add_argument("--currency", default="USD", help="currency of the amounts (default USD)")
+    p.add_argument("--backend", choices=["auto", "python", "numpy"], default="auto")
+    return p
+
+
+def _usage(parser: argparse.ArgumentParser) -> Any:
+    def show(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    return show
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{option}: expected YYYY-MM-DD, got {text!r}") from None
+
+
+def _summary_rows(path: str, rows: list[dict[str, str]]) -> Iterator[dict[str, str | None]]:
+    names = next((n for n in _SUMMARY_COLUMNS if rows and all(c in rows[0] for c in n[:4])), None)
+    if names is None:
+        raise CliError(
+            f"{path}: needs columns ID,x,t_x,T[,zbar] "
+            "or customer_id,frequency,recency,T[,monetary_value]"
+        )
+    ident, freq, rec, age, spend = names
+    for row in rows:
+        yield {
+            "customer_id": row[ident],
+            "frequency": row[freq],
+            "recency": row[rec],
+            "age": row[age],
+            "monetary_value": row.get(spend) or None,
+        }
+
+
+def _purchase_rows(
+    path: str, rows: list[dict[str, str]], currency: str | None
+) -> Iterator[dict[str, str | None]]:
+    for row in rows:
+        if "customer_id" not in row or "amount" not in row or not ({"date", "on"} & set(row)):
+            raise CliError(f"{path}: needs columns customer_id,date,amount[,currency]")
+        yield {
+            "customer_id": row["customer_id"],
+            "on": (row.get("date") or row.get("on") or "").strip(),
+            "amount.amount": row["amount"],
+            "amount.currency": row.get("currency") or currency,
+        }
+
+
+def read_purchases(path: str, currency: str | None) -> list[Purchase]:
+    """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`."""
+    rows = read_csv(path)
+    if not rows:
+        raise CliError(f"{path}: no transactions")
+    return list(from_rows(_purchase_rows(path, rows, currency), Purchase))
+
+
+def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
+    if args.summary is not None:
+        rows = read_csv(args.summary)
+        if not rows:
+            raise CliError(f"{args.summary}: no rows")
+        summaries = _summary_rows(args.summary, rows)
+        return list(from_rows(summaries, CustomerSummary))
+    purchases = read_purchases(args.transactions, args.currency)
+    as_of = _day(args.as_of, "--as-of")
+    return list(summarize_transactions(purchases, as_of=as_of, unit=args.period))
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def _model_json(fit: BetaGeoFit | ParetoNbdFit | GammaGammaFit) -> dict[str, Any]:
+    parameters: Mapping[str, float] = {
+        name: getattr(fit.model, name)
+        for name in ("r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma")
+        if hasattr(fit.model, name)
+    }
+    result: dict[str, Any] = dict(parameters)
+    result.update(
+        log_likelihood=fit.log_likelihood,
+        iterations=fit.iterations,
+        converged=fit.converged,
+        customers=fit.n_customers,
+    )
+    if not isinstance(fit, GammaGammaFit):
+        result["backend"] = fit.backend
+    return result
+
+
+def _fit_json(fit: ClvFit) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    if fit.bg_nbd is not None:
+        result["bg_nbd"] = _model_json(fit.bg_nbd)
+    if fit.spend is not None:
+        result["gamma_gamma"] = _model_json(fit.spend)
+    if fit.pareto_nbd is not None:
+        result["pareto_nbd"] = _model_json(fit.pareto_nbd)
+    return result
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def _clv_fit(args: argparse.Namespace) -> int:
+    fit = fit_clv(_customers(args), compare=args.pareto, backend=args.backend)
+    write_json(_fit_json(fit))
+    return 0
+
+
+def _clv_predict(args: argparse.Namespace) -> int:
+    prediction = predict_clv(
+        _customers(args),
+        horizon=args.horizon,
+        step=args.step,
+        discount_rate=args.discount_rate,
+        margin=args.margin,
+        currency=args.currency,
+        model=args.model,
+        top=args.top or None,
+        backend=args.backend,
+    )
+    rows = [
+        {
+            "customer_id": v.customer_id,
+            "probability_alive": round(v.probability_alive, 6),
+            "expected_transactions": round(v.expected_transactions, 6),
+            "expected_spend": round(v.expected_spend, 4),
+            "clv": v.clv.amount,
+        }
+        for v in prediction.values
+    ]
+    if args.format == "csv":
+        write_csv(rows, list(rows[0]) if rows else ["customer_id"])
+    else:
+        write_json({"model": _fit_json(prediction.fit), "customers": rows})
+    return 0
+
+
+_RFM_COLUMNS = (
+    "customer_id",
+    "last_purchase",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "currency",
+    "r",
+    "f",
+    "m",
+    "rfm",
+    "segment",
+)
+
+
+def _segment_rfm(args: argparse.Namespace) -> int:
+    scores = rfm_segments(
+        read_purchases(args.transactions, args.currency), as_of=_day(args.as_of, "--as-of")
+    )
+    rows = (
+        {
+            "customer_id": s.customer_id,
+            "last_purchase": s.last_purchase.isoformat(),
+            "recency_days": s.recency_days,
+            "frequency": s.frequency,
+            "monetary": str(s.monetary.amount),
+            "currency": s.monetary.currency,
+            "r": s.r,
+            "f": s.f,
+            "m": s.m,
+            "rfm": s.code,
+            "segment": s.segment.value,
+        }
+        for s in scores
+    )
+    if args.output is None:
+        write_csv(rows, _RFM_COLUMNS)
+        return 0
+    try:
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            write_csv(rows, _RFM_COLUMNS, out)
+    except OSError as err:
+        raise CliError(f"cannot write {args.output}: {err.strerror or err}") from None
+    return 0

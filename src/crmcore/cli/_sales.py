@@ -1,0 +1,317 @@
+"""The ``crmcore sales`` subcommands: forecast, funnel, targets, activity (private).
+
+Each reads records (CSV through :func:`crmcore.serialization.from_rows`, or
+a JSON list), calls one engine function of :mod:`crmcore.sales` and writes
+JSON, CSV or a table. Column names: docs/sales.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar, cast
+
+import attrs
+
+from crmcore.calendars import BusinessCalendar, PeriodUnit
+from crmcore.cli._common import (
+    CliError,
+    Subparsers,
+    read_csv,
+    read_json,
+    table,
+    write_csv,
+    write_json,
+)
+from crmcore.cli._sla import calendar_from_json
+from crmcore.errors import ValidationError
+from crmcore.models import Activity, Lead, Opportunity
+from crmcore.money import Money
+from crmcore.pricing import FixedRates
+from crmcore.sales import (
+    SalesTarget,
+    StageChange,
+    TeamHierarchy,
+    attach_stage_history,
+    attainment,
+    forecast,
+    funnel,
+    productivity,
+)
+from crmcore.serialization import from_dict, from_rows
+
+T = TypeVar("T")
+
+_UNITS = {
+    ("gregorian", "month"): PeriodUnit.GREGORIAN_MONTH,
+    ("gregorian", "quarter"): PeriodUnit.GREGORIAN_QUARTER,
+    ("gregorian", "year"): PeriodUnit.GREGORIAN_YEAR,
+    ("jalali", "month"): PeriodUnit.JALALI_MONTH,
+    ("jalali", "quarter"): PeriodUnit.JALALI_SEASON,
+    ("jalali", "year"): PeriodUnit.JALALI_YEAR,
+}
+
+
+def _int_fields(cl: type[Any]) -> frozenset[str]:
+    hints = attrs.resolve_types(cl)
+    return frozenset(a.name for a in attrs.fields(hints) if a.type in (int, int | None))
+
+
+def _csv_rows(path: str, cl: type[Any]) -> list[dict[str, str | None]]:
+    """CSV rows with integer cells made ints (from_rows keeps every cell a string)."""
+    ints = _int_fields(cl)
+    rows: list[dict[str, Any]] = []
+    for row in read_csv(path):
+        out: dict[str, Any] = dict(row)
+        for name in ints & out.keys():
+            cell = out[name]
+            if cell and cell.strip().lstrip("-").isdigit():
+                out[name] = int(cell)
+        rows.append(out)
+    return rows
+
+
+def read_records(path: str, cl: type[T]) -> list[T]:
+    """Records from a CSV file (flat/dotted columns) or a JSON list."""
+    if path.endswith(".csv"):
+        return list(from_rows(_csv_rows(path, cl), cl))
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise CliError(f"{path}: expected a JSON list of records")
+    return [from_dict(item, cl) for item in data]
+
+
+def _targets(path: str) -> list[SalesTarget]:
+    if not path.endswith(".csv"):
+        return read_records(path, SalesTarget)
+    rows = []
+    for row in read_csv(path):
+        cells: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
+        if "distribution" in cells:  # "30;30;40" in one cell
+            cells["distribution"] = [p.strip() for p in str(cells["distribution"]).split(";")]
+        rows.append(cells)
+    return [from_dict(row, SalesTarget) for row in rows]
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(obj="sales", field=field, value=text, expected="YYYY-MM-DD") from None
+
+
+def _now(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationError(
+            obj="sales", field="now", value=text, expected="ISO 8601 with an offset"
+        )
+    return moment
+
+
+def _teams(path: str | None) -> TeamHierarchy | None:
+    return None if path is None else TeamHierarchy(read_json(path))
+
+
+def _rates(path: str | None) -> FixedRates | None:
+    if path is None:
+        return None
+    data = read_json(path)
+    if not isinstance(data, Mapping) or "base" not in data:
+        raise CliError(f"{path}: expected {{'base': 'IRR', 'rates': {{'USD': '...'}}}}")
+    return FixedRates(str(data["base"]), dict(data.get("rates", {})))
+
+
+def _work_calendar(args: argparse.Namespace) -> BusinessCalendar:
+    if args.work_calendar:
+        return calendar_from_json(read_json(args.work_calendar))
+    return calendar_from_json({"preset": "24x7", "timezone": "UTC"})
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, Decimal | date):
+        return str(value)
+    return value
+
+
+def _output(args: argparse.Namespace, rows: list[dict[str, Any]], explain: Sequence[str]) -> int:
+    if args.format == "json":
+        write_json({"rows": rows, "explain": list(explain)})
+    elif rows:
+        names = list(rows[0])
+        if args.format == "csv":
+            write_csv(rows, names)
+        else:
+            print(table([[_text(r[n]) for n in names] for r in rows], names))
+    return 0
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _flat(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        a.name: _cell(getattr(obj, a.name))
+        for a in attrs.fields(cast(Any, type(obj)))
+        if a.name not in skip
+    }
+
+
+def _opportunities(args: argparse.Namespace) -> list[Opportunity]:
+    opps = read_records(args.opportunities, Opportunity)
+    if getattr(args, "events", None):
+        opps = list(attach_stage_history(opps, read_records(args.events, StageChange)))
+    return opps
+
+
+def run_forecast(args: argparse.Namespace) -> int:
+    """``crmcore sales forecast``."""
+    result = forecast(
+        _opportunities(args),
+        as_of=_date(args.as_of, "as_of"),
+        unit=_UNITS[(args.calendar, args.period)],
+        by=None if args.by == "none" else args.by,
+        teams=_teams(args.teams),
+        currency=args.currency,
+        rates=_rates(args.rates),
+    )
+    rows = [
+        {"period": r.label, **_flat(r, ("period",)), "currency": result.currency}
+        for r in result.rows
+    ]
+    return _output(args, rows, result.explain())
+
+
+def run_funnel(args: argparse.Namespace) -> int:
+    """``crmcore sales funnel``."""
+    leads = read_records(args.leads, Lead) if args.leads else []
+    result = funnel(
+        _opportunities(args),
+        as_of=_date(args.as_of, "as_of"),
+        calendar=_work_calendar(args) if args.work_calendar else None,
+        leads=leads,
+        currency=args.currency,
+        rates=_rates(args.rates),
+    )
+    rows: list[dict[str, Any]] = [
+        {"section": "stage", "key": s.stage.value, "count": s.count, "value": _cell(s.value)}
+        for s in result.stages
+    ]
+    rows += [
+        {
+            "section": "conversion",
+            "key": f"{c.stage}->{c.next_stage}",
+            "count": c.advanced,
+            "value": _cell(c.rate),
+        }
+        for c in result.conversions
+    ]
+    rows += [
+        {"section": "time_in_stage", "key": d.stage, "count": d.stays, "value": _cell(d.mean_days)}
+        for d in (*result.time_in_stage, result.cycle)
+    ]
+    rows += [
+        {"section": "lost_competitor", "key": x.key, "count": x.count, "value": _cell(x.value)}
+        for x in result.lost_by_competitor
+    ]
+    rows += [
+        {"section": "source", "key": s.source, "count": s.won, "value": _cell(s.opportunity_to_won)}
+        for s in result.by_source
+    ]
+    rows += [
+        {"section": "headline", "key": k, "count": "", "value": _cell(v)}
+        for k, v in (
+            ("win_rate", result.win_rate),
+            ("win_rate_by_value", result.win_rate_by_value),
+            ("average_deal_size", result.average_deal_size),
+            ("velocity_per_day", result.velocity),
+            ("velocity_per_business_day", result.velocity_per_business_day),
+        )
+    ]
+    return _output(args, rows, result.explain())
+
+
+def run_targets(args: argparse.Namespace) -> int:
+    """``crmcore sales targets``."""
+    result = attainment(
+        _targets(args.targets),
+        opportunities=_opportunities(args) if args.opportunities else [],
+        activities=read_records(args.activities, Activity) if args.activities else [],
+        teams=_teams(args.teams),
+        splits=read_json(args.splits) if args.splits else None,
+        rates=_rates(args.rates),
+    )
+    rows = [_flat(r) for r in result.rows]
+    return _output(args, rows, result.explain())
+
+
+def run_activity(args: argparse.Namespace) -> int:
+    """``crmcore sales activity``."""
+    result = productivity(
+        read_records(args.activities, Activity),
+        now=_now(args.now),
+        calendar=_work_calendar(args),
+        unit=_UNITS[(args.calendar, args.period)],
+        leads=read_records(args.leads, Lead) if args.leads else [],
+        opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
+    )
+    return _output(args, [_flat(r) for r in result.rows], result.explain())
+
+
+def _common(parser: argparse.ArgumentParser, *, periods: bool = True) -> None:
+    parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    parser.add_argument("--currency", help="reporting currency (default: the first amount's)")
+    parser.add_argument("--rates", help='exchange rates JSON: {"base": "IRR", "rates": {...}}')
+    parser.add_argument("--teams", help='team hierarchy JSON: {"member": "team", ...}')
+    if periods:
+        parser.add_argument("--period", choices=("month", "quarter", "year"), default="month")
+        parser.add_argument(
+            "--calendar",
+            choices=("gregorian", "jalali"),
+            default="gregorian",
+            help="name periods in this calendar (jalali quarters are seasons)",
+        )
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add ``crmcore sales ...``."""
+    sales = subparsers.add_parser("sales", help="forecast, funnel, targets, activity")
+    sub = sales.add_subparsers(dest="sales_command", metavar="SUBCOMMAND", required=True)
+    commands: list[tuple[str, str, Callable[[argparse.Namespace], int]]] = [
+        ("forecast", "open, weighted and category figures per period and group", run_forecast),
+        ("funnel", "stages, conversion, win rate, cycle and velocity as of a date", run_funnel),
+        ("targets", "target vs actual per owner, team and sub-period", run_targets),
+        ("activity", "productivity from activities per owner and period", run_activity),
+    ]
+    for name, text, handler in commands:
+        parser = sub.add_parser(name, help=text, description=text)
+        parser.set_defaults(handler=handler)
+        _common(parser, periods=name in ("forecast", "activity"))
+        if name in ("forecast", "funnel"):
+            parser.add_argument("opportunities", help="opportunities CSV or JSON")
+            parser.add_argument("--as-of", required=True, help="cut-off date YYYY-MM-DD")
+            parser.add_argument("--events", help="stage events CSV or JSON")
+        if name == "forecast":
+            parser.add_argument("--by", default="owner", help="owner, team, a field or none")
+        if name == "funnel":
+            parser.add_argument("--leads", help="leads CSV or JSON (conversion by source)")
+        if name == "targets":
+            parser.add_argument("targets", help="targets CSV or JSON")
+            parser.add_argument("--opportunities", help="opportunities CSV or JSON")
+            parser.add_argument("--activities", help="activities CSV or JSON")
+            parser.add_argument("--splits", help='split credit JSON: {"opp id": {"owner": pct}}')
+        if name == "activity":
+            parser.add_argument("activities", help="activities CSV or JSON")
+            parser.add_argument("--now", required=True, help="ISO 8601 time with an offset")
+            parser.add_argument("--leads", help="leads CSV or JSON (speed to lead)")
+            parser.add_argument("--opportunities", help="opportunities (activities per won deal)")
+        if name in ("funnel", "activity"):
+            parser.add_argument("--work-calendar", help="business calendar JSON (see calendar)")
