@@ -276,7 +276,6 @@ def test_score_output_equal_to_input_is_refused_and_the_input_kept(tmp_path: Pat
         ],
         ["score", "train", "--history", str(leads), "--target", "won", "-o", str(leads)],
         ["score", "predict", "--model", str(leads), str(leads), "-o", str(leads)],
-        ["segment", "rfm", str(leads), "-o", str(leads)],
         ["report", "scoring", str(leads), "-o", str(leads)],
     ):
         outcome = check_cli(argv)
