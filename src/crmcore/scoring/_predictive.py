@@ -335,12 +335,52 @@ def train_naive_bayes(
 # -- logistic regression ---------------------------------------------------------------------
 
 
+def _finite_number(positive: bool = False) -> Any:
+    """An attrs validator: a finite float (``positive``: also > 0), e.g. from a model file."""
+
+    def check_number(instance: object, attribute: Any, value: object) -> None:
+        ok = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and (value > 0 or not positive)
+        )
+        if not ok:
+            raise ValidationError(
+                obj=type(instance).__name__,
+                field=attribute.name,
+                value=value,
+                expected="a finite number > 0" if positive else "a finite number",
+            )
+
+    return check_number
+
+
+def _finite_items(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    items = value if isinstance(value, tuple) else ()
+    for index, item in enumerate(items):
+        _finite_number()(instance, _Indexed(attribute.name, index), item)
+
+
+class _Indexed:
+    """Stands in for an attribute so that an item's error names ``field[index]``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, field: str, index: int) -> None:
+        self.name = f"{field}[{index}]"
+
+
 @attrs.frozen
 class NumericScale:
-    """Mean and standard deviation a numeric feature is standardised with."""
+    """Mean and standard deviation a numeric feature is standardised with.
 
-    mean: float
-    std: float
+    Both finite and the deviation > 0 (a constant feature is trained with 1),
+    so a hand-edited model file cannot divide by zero.
+    """
+
+    mean: float = attrs.field(validator=_finite_number())
+    std: float = attrs.field(validator=_finite_number(positive=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -357,11 +397,21 @@ class LogisticModel:
     categorical: FrozenMap[str, tuple[str, ...]]
     """field → the values seen in training (one column each)."""
     numeric: FrozenMap[str, NumericScale]
-    coefficients: tuple[float, ...]
-    intercept: float
-    c: float = 1.0
+    coefficients: tuple[float, ...] = attrs.field(validator=_finite_items)
+    intercept: float = attrs.field(validator=_finite_number())
+    c: float = attrs.field(default=1.0, validator=_finite_number(positive=True))
     buckets: GradeBuckets = GradeBuckets()
     validation_auc: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        width = len(self.columns)
+        if len(self.coefficients) != width:
+            raise ValidationError(
+                obj="LogisticModel",
+                field="coefficients",
+                value=len(self.coefficients),
+                expected=f"one coefficient per encoded column ({width})",
+            )
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -725,7 +775,22 @@ def choose_model(active: Any, candidate: Any, *, ratio: float = 0.95) -> Any:
 def split_history(
     history: Sequence[ClosedLead], *, test_fraction: float = 0.2, seed: int = 0
 ) -> tuple[list[ClosedLead], list[ClosedLead]]:
-    """Train/validation split: by ``closed_at`` when every lead has one, else seeded shuffle."""
+    """Train/validation split: by ``closed_at`` when every lead has one, else seeded shuffle.
+
+    ``test_fraction`` must lie strictly between 0 and 1 (2.0 would leave no
+    training set, so it is refused rather than silently giving one).
+    """
+    if (
+        isinstance(test_fraction, bool)
+        or not isinstance(test_fraction, int | float)
+        or not 0.0 < test_fraction < 1.0  # also refuses NaN
+    ):
+        raise ValidationError(
+            obj="split_history",
+            field="test_fraction",
+            value=test_fraction,
+            expected="a number strictly between 0 and 1",
+        )
     if all(h.closed_at is not None for h in history):
         return evaluation.time_split(
             history, key=lambda h: h.closed_at, test_fraction=test_fraction
