@@ -164,9 +164,22 @@ def non_negative_int() -> Check:
 
 
 def _decimal_of(value: object, instance: object, field: attrs.Attribute[Any]) -> Decimal:
-    from crmcore.money import to_decimal  # noqa: PLC0415  (money imports this module)
+    from crmcore.money import MAX_AMOUNT, MAX_PLACES, to_decimal  # noqa: PLC0415  (money imports this)
 
-    return to_decimal(value, obj=_owner(instance), field=field.name)
+    number = to_decimal(value, obj=_owner(instance), field=field.name)
+    exponent = number.as_tuple().exponent
+    # The bounds of money apply to every decimal field (quantities, percentages, rounding
+    # amounts): checked here, before any arithmetic can overflow or run for long.
+    if abs(number) > MAX_AMOUNT or (
+        isinstance(exponent, int) and exponent < -MAX_PLACES and number
+    ):
+        raise ValidationError(
+            obj=_owner(instance),
+            field=field.name,
+            value=value,
+            expected=f"a number of at most {MAX_AMOUNT:.0E} in size and {MAX_PLACES} decimal places",
+        )
+    return number
 
 
 def decimal() -> attrs.Converter[Any, Decimal]:

@@ -113,3 +113,19 @@ def test_bad_input() -> None:
             discount_rate=0,
             currency="USD",
         )
+
+
+def test_a_horizon_beyond_the_bound_is_refused_before_work() -> None:
+    # Issue 17: a horizon of 10^9 periods ran without end; the bound is 5,200 steps.
+    from crmcore.clv import MAX_HORIZON
+
+    purchases = BetaGeoModel(r=0.24, alpha=4.4, a=0.79, b=2.4)
+    spend = GammaGammaModel(p=6.25, q=3.74, gamma=15.4)
+    customer = CustomerSummary("a", frequency=2, recency=10, age=20, monetary_value="30")
+    for horizon in (10**9, MAX_HORIZON + 1):
+        with pytest.raises(ValidationError, match="horizon"):
+            customer_lifetime_values(
+                [customer], purchases, spend, horizon=horizon, discount_rate="0.01", currency="USD"
+            )
+    with pytest.raises(ValidationError, match="margins"):
+        finite_horizon_clv([Money(1, "USD")] * (MAX_HORIZON + 1), "0.9", "0.01")

@@ -25,6 +25,7 @@
 
 from crmcore.clv._bgnbd import BetaGeoFit, BetaGeoModel
 from crmcore.clv._clv import (
+    MAX_HORIZON,
     CustomerLifetimeValue,
     MarginTiming,
     customer_lifetime_values,
@@ -55,6 +56,7 @@ from crmcore.clv._summary import (
 )
 
 __all__ = [
+    "MAX_HORIZON",
     "BetaGeoFit",
     "BetaGeoModel",
     "CalibrationHoldout",

@@ -23,6 +23,7 @@ from crmcore.money import Money, to_decimal
 from crmcore.roi import Amount, Rate, xnpv
 
 __all__ = [
+    "MAX_HORIZON",
     "CustomerLifetimeValue",
     "MarginTiming",
     "customer_lifetime_values",
@@ -138,6 +139,10 @@ def retention_clv(
     return Money(+value.amount, value.currency)
 
 
+MAX_HORIZON = 5_200
+"""The most steps a CLV projection takes (100 years of weeks): a bound checked before work."""
+
+
 def finite_horizon_clv(
     margins: Sequence[Money],
     retention: Rate | Sequence[Rate],
@@ -156,9 +161,12 @@ def finite_horizon_clv(
     Money('125.62', 'USD')
     """
     obj = "finite_horizon_clv"
-    if not isinstance(margins, Sequence) or not margins:
+    if not isinstance(margins, Sequence) or not 1 <= len(margins) <= MAX_HORIZON:
         raise ValidationError(
-            obj=obj, field="margins", value=margins, expected="a non-empty sequence of Money"
+            obj=obj,
+            field="margins",
+            value=margins if not isinstance(margins, Sequence) else len(margins),
+            expected=f"a sequence of 1 to {MAX_HORIZON} Money margins",
         )
     values = [_check_money(m, obj, f"margins[{t}]") for t, m in enumerate(margins)]
     currency = values[0].currency
@@ -265,8 +273,13 @@ def customer_lifetime_values(
     columns of customers; they equal the scalar path within 1e-12 relative.
     """
     obj = "customer_lifetime_values"
-    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
-        raise ValidationError(obj=obj, field="horizon", value=horizon, expected="an int >= 1")
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= MAX_HORIZON:
+        raise ValidationError(
+            obj=obj,
+            field="horizon",
+            value=horizon,
+            expected=f"an int from 1 to {MAX_HORIZON} steps (weekly steps for 100 years)",
+        )
     if isinstance(step, bool) or not isinstance(step, (int, float)) or not step > 0:
         raise ValidationError(obj=obj, field="step", value=step, expected="a number > 0")
     d = float(to_rate(discount_rate, obj=obj, field="discount_rate"))
