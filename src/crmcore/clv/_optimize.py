@@ -157,6 +157,28 @@ def _bfgs_update(
     return updated, False
 
 
+def _stop_after_step(
+    x: Sequence[float],
+    previous: float,
+    value: float,
+    gradient: Sequence[float],
+    *,
+    gtol: float,
+    max_abs_x: float,
+) -> tuple[bool, str] | None:
+    """(converged, why) when the search should stop after a step, else ``None``."""
+    drifting = [i for i, v in enumerate(x) if abs(v) > max_abs_x]
+    if drifting:
+        return (
+            False,
+            f"parameter {drifting[0]} grows without bound: the data do not identify the model",
+        )
+    flat = abs(previous - value) <= 1e-15 * max(1.0, abs(value))
+    if flat and max(abs(g) for g in gradient) < math.sqrt(gtol):
+        return True, "no further decrease (at machine precision)"
+    return None
+
+
 def minimize_bfgs(
     fun: Objective,
     x0: Sequence[float],
@@ -214,28 +236,11 @@ def minimize_bfgs(
         previous = value
         value, gradient = new_value, new_gradient
         inverse, first = _bfgs_update(inverse, s, y, first=first)
-        drifting = [i for i, v in enumerate(x) if abs(v) > max_abs_x]
-        if drifting:
+        stop = _stop_after_step(x, previous, value, gradient, gtol=gtol, max_abs_x=max_abs_x)
+        if stop is not None:
+            converged, message = stop
             return OptimizeResult(
-                tuple(x),
-                value,
-                tuple(gradient),
-                iteration + 1,
-                counter[0],
-                False,
-                f"parameter {drifting[0]} grows without bound: the data do not identify the model",
-            )
-        if abs(previous - value) <= 1e-15 * max(1.0, abs(value)) and max(
-            abs(g) for g in gradient
-        ) < math.sqrt(gtol):
-            return OptimizeResult(
-                tuple(x),
-                value,
-                tuple(gradient),
-                iteration + 1,
-                counter[0],
-                True,
-                "no further decrease (at machine precision)",
+                tuple(x), value, tuple(gradient), iteration + 1, counter[0], converged, message
             )
     return OptimizeResult(
         tuple(x),
