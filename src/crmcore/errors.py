@@ -16,9 +16,10 @@ crmcore::
     ├── SlaError (ValueError)               a case history or policy cannot be evaluated
     ├── ScoringError (ValueError)           a scorecard or model cannot be built or applied
     │   └── InsufficientDataError           too few examples to train or evaluate
-    └── RoiError (ValueError)               a cash-flow or CLV question has no answer
-        ├── NoSolutionError                 e.g. an IRR with no root in range
-        └── ConvergenceError                a fit or root finder did not converge
+    ├── RoiError (ValueError)               a cash-flow or CLV question has no answer
+    │   ├── NoSolutionError                 e.g. an IRR with no root in range
+    │   └── ConvergenceError                a fit or root finder did not converge
+    └── MatchingError                       a duplicate rule, match or merge cannot be applied
 
 Each error carries structured attributes as well as its message: ``obj`` (the
 type or record concerned), ``field``, ``value`` and ``expected``.
@@ -45,6 +46,7 @@ __all__ = [
     "DuplicateError",
     "InsufficientDataError",
     "InvalidTransitionError",
+    "MatchingError",
     "NoSolutionError",
     "NotFoundError",
     "PricingError",
@@ -351,3 +353,11 @@ class NoSolutionError(RoiError):
 
 class ConvergenceError(RoiError):
     """An iterative fit or root finder stopped without converging."""
+
+
+class MatchingError(CrmError):
+    """Duplicate detection or a merge cannot proceed.
+
+    Raised when the optional ``matching`` extra (rapidfuzz, phonenumbers) is
+    missing, or when a merge plan no longer fits the store it is applied to.
+    """
