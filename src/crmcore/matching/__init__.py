@@ -1,12 +1,21 @@
 """Duplicate detection and merging for leads, contacts and accounts, Persian-aware.
 
-- Normalisation (pure, composable, idempotent): :func:`normalize_text`
+- **Normalisation** (pure, composable, idempotent): :func:`normalize_text`
   (Persian/Arabic letter variants, diacritics, tatweel, zero-width
   non-joiner, digits of every script, punctuation), :func:`normalize_person_name`,
   :func:`normalize_company_name`, :func:`normalize_email`,
   :func:`normalize_phone` (E.164 through ``phonenumbers``),
   :func:`normalize_national_id` and :func:`normalize_company_id` with their
   check digits.
+- **Rules** as data (:class:`MatchRule` of :class:`FieldRule` comparisons,
+  a :class:`MatchRuleSet` per file): Dynamics 365's conditions (exact, same
+  first/last characters, same date) and similarities (Jaro-Winkler,
+  token-set ratio) with weights and a threshold, across record types.
+- **Blocking**: :func:`rule_blocking_keys`, :func:`record_blocking_keys`,
+  :func:`blocking_key` and :func:`key_of` (simple enough to compute in SQL).
+- **Detection**: :func:`find_duplicates` (scored, explained pairs),
+  :func:`cluster_duplicates` (union-find), :func:`check_record` (one new
+  record against a set).
 
 The optional extra ``matching`` (rapidfuzz, phonenumbers) is imported on
 first use; without it those functions raise :class:`~crmcore.errors.MatchingError`.
@@ -17,6 +26,25 @@ True
 True
 """
 
+from crmcore.matching._blocking import (
+    blocking_key,
+    field_value,
+    key_of,
+    normalizer_function,
+    record_blocking_keys,
+    rule_blocking_keys,
+)
+from crmcore.matching._detect import (
+    DuplicateCluster,
+    DuplicatePair,
+    FieldScore,
+    RecordKey,
+    check_record,
+    cluster_duplicates,
+    comparator,
+    count_candidates,
+    find_duplicates,
+)
 from crmcore.matching._identifiers import (
     is_valid_company_id,
     is_valid_national_id,
@@ -33,13 +61,45 @@ from crmcore.matching._normalize import (
     normalize_person_name,
     normalize_text,
 )
+from crmcore.matching._rules import (
+    BlockingKey,
+    BlockingMethod,
+    FieldRule,
+    MatchMethod,
+    MatchRule,
+    MatchRuleSet,
+    Normalizer,
+    RecordType,
+    known_fields,
+)
 
 __all__ = [
     "LEGAL_FORMS",
+    "BlockingKey",
+    "BlockingMethod",
+    "DuplicateCluster",
+    "DuplicatePair",
+    "FieldRule",
+    "FieldScore",
+    "MatchMethod",
+    "MatchRule",
+    "MatchRuleSet",
+    "Normalizer",
+    "RecordKey",
+    "RecordType",
     "ascii_digits",
+    "blocking_key",
+    "check_record",
+    "cluster_duplicates",
     "compact",
+    "comparator",
+    "count_candidates",
+    "field_value",
+    "find_duplicates",
     "is_valid_company_id",
     "is_valid_national_id",
+    "key_of",
+    "known_fields",
     "normalize_company_id",
     "normalize_company_name",
     "normalize_email",
@@ -47,4 +107,7 @@ __all__ = [
     "normalize_person_name",
     "normalize_phone",
     "normalize_text",
+    "normalizer_function",
+    "record_blocking_keys",
+    "rule_blocking_keys",
 ]
