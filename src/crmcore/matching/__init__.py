@@ -16,6 +16,10 @@
 - **Detection**: :func:`find_duplicates` (scored, explained pairs),
   :func:`cluster_duplicates` (union-find), :func:`check_record` (one new
   record against a set).
+- **Merging**: :func:`plan_merge` (pure: survivor, field sources,
+  references to re-point under a :class:`SurvivorshipRule`),
+  :func:`related_records` and :func:`apply_merge` (one unit of work: all
+  or nothing).
 
 The optional extra ``matching`` (rapidfuzz, phonenumbers) is imported on
 first use; without it those functions raise :class:`~crmcore.errors.MatchingError`.
@@ -52,6 +56,16 @@ from crmcore.matching._identifiers import (
     normalize_national_id,
     normalize_phone,
 )
+from crmcore.matching._merge import (
+    MergePlan,
+    Party,
+    Repoint,
+    Survivorship,
+    SurvivorshipRule,
+    apply_merge,
+    plan_merge,
+    related_records,
+)
 from crmcore.matching._normalize import (
     LEGAL_FORMS,
     ascii_digits,
@@ -84,9 +98,15 @@ __all__ = [
     "MatchMethod",
     "MatchRule",
     "MatchRuleSet",
+    "MergePlan",
     "Normalizer",
+    "Party",
     "RecordKey",
     "RecordType",
+    "Repoint",
+    "Survivorship",
+    "SurvivorshipRule",
+    "apply_merge",
     "ascii_digits",
     "blocking_key",
     "check_record",
@@ -108,6 +128,8 @@ __all__ = [
     "normalize_phone",
     "normalize_text",
     "normalizer_function",
+    "plan_merge",
     "record_blocking_keys",
+    "related_records",
     "rule_blocking_keys",
 ]
