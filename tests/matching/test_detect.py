@@ -289,3 +289,27 @@ def test_record_key_order() -> None:
         RecordKey("lead", "10"),
         RecordKey("lead", "2"),
     ]
+
+
+@settings(max_examples=40)
+@given(rows)
+def test_numpy_and_python_backends_agree(records: list[dict[str, str]]) -> None:
+    rule = MatchRule(
+        name="r",
+        record_type="row",
+        threshold=0.5,
+        comparisons=[
+            FieldRule(field="name", method="jaro_winkler", cutoff=0.7),
+            FieldRule(field="name", method="token_set", normalizer="person_name"),
+            FieldRule(field="email", method="exact", normalizer="email", weight=2),
+        ],
+        blocking=[BlockingKey(field="id", method="prefix", length=1)],
+    )
+    assert find_duplicates(records, rule, backend="numpy") == find_duplicates(
+        records, rule, backend="python"
+    )
+
+
+def test_bad_backend() -> None:
+    with pytest.raises(ValidationError, match=r"find_duplicates\.backend: got 'gpu'"):
+        find_duplicates([], name_and_email(), backend="gpu")  # type: ignore[arg-type]

@@ -20,6 +20,8 @@
   references to re-point under a :class:`SurvivorshipRule`),
   :func:`related_records` and :func:`apply_merge` (one unit of work: all
   or nothing).
+- **Quality**: :func:`synthetic_customers` (a seeded, labelled Persian
+  customer list) and :func:`match_quality` (precision, recall, F1).
 
 The optional extra ``matching`` (rapidfuzz, phonenumbers) is imported on
 first use; without it those functions raise :class:`~crmcore.errors.MatchingError`.
@@ -86,9 +88,17 @@ from crmcore.matching._rules import (
     RecordType,
     known_fields,
 )
+from crmcore.matching._synthetic import (
+    VARIANTS,
+    MatchQuality,
+    SyntheticCustomers,
+    match_quality,
+    synthetic_customers,
+)
 
 __all__ = [
     "LEGAL_FORMS",
+    "VARIANTS",
     "BlockingKey",
     "BlockingMethod",
     "DuplicateCluster",
@@ -96,6 +106,7 @@ __all__ = [
     "FieldRule",
     "FieldScore",
     "MatchMethod",
+    "MatchQuality",
     "MatchRule",
     "MatchRuleSet",
     "MergePlan",
@@ -106,6 +117,7 @@ __all__ = [
     "Repoint",
     "Survivorship",
     "SurvivorshipRule",
+    "SyntheticCustomers",
     "apply_merge",
     "ascii_digits",
     "blocking_key",
@@ -120,6 +132,7 @@ __all__ = [
     "is_valid_national_id",
     "key_of",
     "known_fields",
+    "match_quality",
     "normalize_company_id",
     "normalize_company_name",
     "normalize_email",
@@ -132,4 +145,5 @@ __all__ = [
     "record_blocking_keys",
     "related_records",
     "rule_blocking_keys",
+    "synthetic_customers",
 ]

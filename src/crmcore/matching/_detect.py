@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import attrs
 
+from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ValidationError
 from crmcore.matching import _optional
 from crmcore.matching._blocking import (
     check_row_fields,
     field_value,
+    key_of,
     prepared_value,
-    record_blocking_keys,
     record_id,
+    rule_blocking_keys,
 )
 from crmcore.matching._rules import (
     FieldRule,
     MatchMethod,
     MatchRule,
     MatchRuleSet,
+    Normalizer,
     RecordType,
     as_rules,
 )
@@ -114,6 +118,18 @@ class DuplicateCluster:
 
 # -- comparing values --------------------------------------------------------------------------
 
+SIMILARITY_DIGITS = 9
+"""Similarities are rounded to this many decimals, so every backend gives the same scores."""
+
+
+_SCALE = 10.0**SIMILARITY_DIGITS
+
+
+def _rounded(similarity: float) -> float:
+    # round(x·1e9)/1e9, half to even: the numpy path computes the very same
+    # bits with rint, so both backends agree exactly.
+    return round(similarity * _SCALE) / _SCALE
+
 
 def _exact(a: str, b: str) -> float:
     return 1.0 if a == b else 0.0
@@ -133,24 +149,29 @@ def _same_last(length: int) -> Callable[[str, str], float]:
     return compare
 
 
+def _raw_scorer(method: MatchMethod) -> Callable[[str, str], float]:
+    if method is MatchMethod.JARO_WINKLER:
+        return _optional.rapidfuzz_distance().JaroWinkler.normalized_similarity  # type: ignore[no-any-return]
+    return _optional.rapidfuzz_fuzz().token_set_ratio  # type: ignore[no-any-return]
+
+
 def comparator(item: FieldRule) -> Callable[[str, str], float]:
     """The function scoring two normalised values of ``item`` in [0, 1].
 
     Jaro-Winkler is rapidfuzz's ``JaroWinkler.normalized_similarity``
-    (prefix weight 0.1); the token-set ratio is ``fuzz.token_set_ratio / 100``.
+    (prefix weight 0.1); the token-set ratio is ``fuzz.token_set_ratio / 100``;
+    both rounded to :data:`SIMILARITY_DIGITS` decimals.
 
     >>> comparator(FieldRule(field="x", method="token_set"))("reza karimi", "karimi reza")
     1.0
-    >>> round(comparator(FieldRule(field="x", method="jaro_winkler"))("martha", "marhta"), 4)
-    0.9611
+    >>> comparator(FieldRule(field="x", method="jaro_winkler"))("martha", "marhta")
+    0.961111111
     """
     method = item.method
-    if method is MatchMethod.JARO_WINKLER:
-        jaro_winkler = _optional.rapidfuzz_distance().JaroWinkler.normalized_similarity
-        return lambda a, b: float(jaro_winkler(a, b))
-    if method is MatchMethod.TOKEN_SET:
-        token_set = _optional.rapidfuzz_fuzz().token_set_ratio
-        return lambda a, b: float(token_set(a, b)) / 100.0
+    if method.is_similarity:
+        scorer = _raw_scorer(method)
+        scale = 100.0 if method is MatchMethod.TOKEN_SET else 1.0
+        return lambda a, b: _rounded(float(scorer(a, b)) / scale)
     if method is MatchMethod.SAME_FIRST:
         return _same_first(item.length or 1)
     if method is MatchMethod.SAME_LAST:
@@ -159,18 +180,34 @@ def comparator(item: FieldRule) -> Callable[[str, str], float]:
 
 
 class _Side:
-    """The prepared records of one side of a rule: keys, values, blocks (a named row)."""
+    """The prepared records of one side of a rule: keys, value columns, blocks."""
 
-    __slots__ = ("blocks", "keys", "values")
+    __slots__ = ("blocks", "columns", "keys")
 
-    def __init__(self) -> None:
+    def __init__(self, width: int) -> None:
         self.keys: list[RecordKey] = []
-        self.values: list[tuple[str | None, ...]] = []
+        self.columns: list[list[str | None]] = [[] for _ in range(width)]
         self.blocks: dict[str, list[int]] = defaultdict(list)
+
+    def row(self, index: int) -> tuple[str | None, ...]:
+        """The values of record ``index``, one per comparison."""
+        return tuple(column[index] for column in self.columns)
+
+
+class _Scored:
+    """A pair that reached the threshold: indexes, score, similarities (a named row)."""
+
+    __slots__ = ("i", "j", "score", "sims")
+
+    def __init__(self, i: int, j: int, score: float, sims: list[float | None]) -> None:
+        self.i = i
+        self.j = j
+        self.score = score
+        self.sims = sims
 
 
 class _Plan:
-    """A rule ready to score: comparators, weights, cutoffs (a named row)."""
+    """A rule ready to score: comparators, weights, cutoffs."""
 
     __slots__ = ("compare", "cutoffs", "required", "rule", "weights")
 
@@ -185,91 +222,178 @@ class _Plan:
         self, left: tuple[str | None, ...], right: tuple[str | None, ...]
     ) -> tuple[float, list[float | None]] | None:
         """(score, per-comparison similarity) or ``None`` when not a duplicate."""
+        sims: list[float | None] = [
+            None if a is None or b is None else compare(a, b)
+            for compare, a, b in zip(self.compare, left, right, strict=True)
+        ]
+        return self.verdict(sims)
+
+    def verdict(self, sims: list[float | None]) -> tuple[float, list[float | None]] | None:
+        """The score of these similarities, or ``None`` when not a duplicate."""
         total = weight_sum = 0.0
-        sims: list[float | None] = []
-        for index, compare in enumerate(self.compare):
-            a, b = left[index], right[index]
-            if a is None or b is None:
-                if self.required[index]:
+        for sim, weight, cutoff, required in zip(
+            sims, self.weights, self.cutoffs, self.required, strict=True
+        ):
+            if sim is None:
+                if required:
                     return None
-                sims.append(None)
                 continue
-            sim = compare(a, b)
-            if sim < self.cutoffs[index] or (self.required[index] and sim == 0.0):
-                if self.required[index]:
+            counted = sim
+            if sim < cutoff or sim == 0.0:
+                if required:
                     return None
-                sim_counted = 0.0
-            else:
-                sim_counted = sim
-            sims.append(sim)
-            weight = self.weights[index]
-            total += weight * sim_counted
+                counted = 0.0
+            total += weight * counted
             weight_sum += weight
         if weight_sum <= 0.0:
             return None
         score = total / weight_sum
-        if score < self.rule.threshold:
-            return None
-        return score, sims
+        return (score, sims) if score >= self.rule.threshold else None
 
-    def pair(
-        self,
-        left: RecordKey,
-        right: RecordKey,
-        values: tuple[tuple[str | None, ...], tuple[str | None, ...]],
-        scored: tuple[float, list[float | None]],
-    ) -> DuplicatePair:
-        score, sims = scored
+    def pair(self, left: _Side, right: _Side, scored: _Scored) -> DuplicatePair:
+        """The public pair, with one :class:`FieldScore` per comparison."""
+        sims = scored.sims
         fields = tuple(
             FieldScore(
                 field=c.field,
                 other_field=c.matched_field,
                 method=c.method,
-                left=values[0][i],
-                right=values[1][i],
-                similarity=sims[i],
+                left=left.columns[k][scored.i],
+                right=right.columns[k][scored.j],
+                similarity=sims[k],
                 weight=c.weight,
-                matched=sims[i] is not None
-                and sims[i] >= c.cutoff  # type: ignore[operator]
-                and sims[i] > 0.0,  # type: ignore[operator]
+                matched=_matched(sims[k], c.cutoff),
             )
-            for i, c in enumerate(self.rule.comparisons)
+            for k, c in enumerate(self.rule.comparisons)
         )
         return DuplicatePair(
             rule=self.rule.name,
-            left=left,
-            right=right,
-            score=round(score, 12),
+            left=left.keys[scored.i],
+            right=right.keys[scored.j],
+            score=round(scored.score, 12),
             threshold=self.rule.threshold,
             fields=fields,
         )
 
 
+def _matched(sim: float | None, cutoff: float) -> bool:
+    return sim is not None and sim >= cutoff and sim > 0.0
+
+
+def _score_python(
+    plan: _Plan, left: _Side, right: _Side, lefts: Sequence[int], rights: Sequence[int]
+) -> list[_Scored]:
+    found: list[_Scored] = []
+    for i, j in zip(lefts, rights, strict=True):
+        result = plan.similarities(left.row(i), right.row(j))
+        if result is not None:
+            found.append(_Scored(i, j, result[0], result[1]))
+    return found
+
+
+def _none_mask(np: Any, column: list[str | None]) -> Any:
+    return np.fromiter((v is None for v in column), dtype=bool, count=len(column))
+
+
+def _score_numpy(
+    plan: _Plan, left: _Side, right: _Side, lefts: Sequence[int], rights: Sequence[int]
+) -> list[_Scored]:
+    """The numpy path: a column at a time (rapidfuzz ``cpdist``); the same pairs and scores."""
+    import numpy as np  # noqa: PLC0415 - optional accelerator
+
+    process = _optional.rapidfuzz_process()
+    count = len(lefts)
+    li = np.asarray(lefts, dtype=np.intp)
+    ri = np.asarray(rights, dtype=np.intp)
+    weights = np.zeros(count)
+    total = np.zeros(count)
+    refused = np.zeros(count, dtype=bool)
+    sims_of: list[Any] = []
+    blanks: list[Any] = []
+    for k, item in enumerate(plan.rule.comparisons):
+        lcol, rcol = left.columns[k], right.columns[k]
+        blank = _none_mask(np, lcol)[li] | _none_mask(np, rcol)[ri]
+        a = np.asarray([v or "" for v in lcol], dtype=object)[li]
+        b = np.asarray([v or "" for v in rcol], dtype=object)[ri]
+        if item.method.is_similarity:
+            raw = process.cpdist(a, b, scorer=_raw_scorer(item.method), dtype=np.float64, workers=1)
+            if item.method is MatchMethod.TOKEN_SET:
+                raw = raw / 100.0
+            value = np.rint(raw * _SCALE) / _SCALE
+        elif item.method is MatchMethod.EXACT:
+            value = np.equal(a, b).astype(np.float64)
+        else:
+            compare = plan.compare[k]
+            value = np.fromiter(map(compare, a, b), dtype=np.float64, count=count)
+        value = np.where(blank, 0.0, value)
+        counted = np.where((value < plan.cutoffs[k]) | (value == 0.0), 0.0, value)
+        if plan.required[k]:
+            refused |= blank | (counted == 0.0)
+        total += np.where(blank, 0.0, plan.weights[k] * counted)
+        weights += np.where(blank, 0.0, plan.weights[k])
+        sims_of.append(value)
+        blanks.append(blank)
+    positive = weights > 0.0
+    score = total / np.where(positive, weights, 1.0)
+    keep = np.nonzero(~refused & positive & (score >= plan.rule.threshold))[0]
+    return [
+        _Scored(
+            int(lefts[n]),
+            int(rights[n]),
+            float(score[n]),
+            [
+                None if blank[n] else float(value[n])
+                for value, blank in zip(sims_of, blanks, strict=True)
+            ],
+        )
+        for n in keep.tolist()
+    ]
+
+
+def _normalized(
+    memo: dict[tuple[Normalizer, object], str | None],
+    record: object,
+    field: str,
+    normalizer: Normalizer,
+    region: str,
+) -> str | None:
+    raw = _raw(record, field)
+    memo_key = (normalizer, raw)
+    if memo_key not in memo:
+        memo[memo_key] = prepared_value(record, field, normalizer, None, region)
+    return memo[memo_key]
+
+
 def _prepare(
     records: Iterable[tuple[RecordKey, object]], rule: MatchRule, *, matched: bool
 ) -> _Side:
-    side = _Side()
+    side = _Side(len(rule.comparisons))
     specs = [
-        (c.matched_field if matched else c.field, c.normalizer, c.method) for c in rule.comparisons
+        (
+            c.matched_field if matched else c.field,
+            Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer,
+        )
+        for c in rule.comparisons
     ]
-    cache: dict[tuple[int, object], str | None] = {}
-    checked = False
+    keys = [
+        (k.matched_field if matched else k.field, k.normalizer, k.method, k.length)
+        for k in rule_blocking_keys(rule)
+    ]
+    memo: dict[tuple[Normalizer, object], str | None] = {}
+    region = rule.region
+    first = True
     for key, record in records:
-        if not checked:
+        if first:
             check_row_fields(rule, record, matched=matched)
-            checked = True
-        values: list[str | None] = []
-        for index, (field, normalizer, method) in enumerate(specs):
-            raw = _raw(record, field)
-            memo = (index, raw)
-            if memo not in cache:
-                cache[memo] = prepared_value(record, field, normalizer, method, rule.region)
-            values.append(cache[memo])
+            first = False
         position = len(side.keys)
         side.keys.append(key)
-        side.values.append(tuple(values))
-        for block in record_blocking_keys(record, rule, matched=matched):
-            side.blocks[block].append(position)
+        for column, (field, normalizer) in zip(side.columns, specs, strict=True):
+            column.append(_normalized(memo, record, field, normalizer, region))
+        for index, (field, normalizer, method, length) in enumerate(keys):
+            block = key_of(_normalized(memo, record, field, normalizer, region), method, length)
+            if block is not None:
+                side.blocks[f"{index}:{block}"].append(position)
     return side
 
 
@@ -295,23 +419,54 @@ def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
                 expected=f"ids unique per record type ({key.type.value} {key.id!r} appears twice)",
             )
         keyed[key] = record
-    return sorted(keyed.items(), key=lambda item: item[0])
+    return sorted(keyed.items(), key=lambda item: (item[0].type.value, item[0].id))
 
 
-def _candidates(left: _Side, right: _Side, same: bool) -> list[tuple[int, int]]:
-    """Pairs (left index, right index) sharing a block, each once, in index order."""
-    seen: set[int] = set()
+def _candidates(
+    left: _Side, right: _Side, same: bool, engine: str = "python"
+) -> tuple[Sequence[int], Sequence[int]]:
+    """Pairs sharing a block, each once, in index order, as (left indexes, right indexes)."""
     width = max(len(right.keys), 1)
+    if engine == "numpy":
+        return _candidates_numpy(left, right, same, width)
+    seen: set[int] = set()
     for block, lefts in left.blocks.items():
         rights = right.blocks.get(block)
-        if not rights:
+        if not rights or (same and len(rights) < 2):
             continue
         for i in lefts:
             for j in rights:
                 if same and j <= i:
                     continue
                 seen.add(i * width + j)
-    return [divmod(code, width) for code in sorted(seen)]
+    codes = sorted(seen)
+    return [code // width for code in codes], [code % width for code in codes]
+
+
+def _candidates_numpy(left: _Side, right: _Side, same: bool, width: int) -> tuple[Any, Any]:
+    import numpy as np  # noqa: PLC0415 - optional accelerator
+
+    chunks: list[Any] = []
+    small: list[int] = []
+    for block, lefts in left.blocks.items():
+        rights = right.blocks.get(block)
+        if not rights or (same and len(rights) < 2):
+            continue
+        if len(lefts) * len(rights) <= 256:  # numpy's per-call cost outweighs small blocks
+            small += [i * width + j for i in lefts for j in rights if not same or j > i]
+            continue
+        a = np.asarray(lefts, dtype=np.int64)
+        b = np.asarray(rights, dtype=np.int64)
+        codes = (a[:, None] * width + b[None, :]).ravel()
+        if same:  # keep j > i: each unordered pair once
+            codes = codes[(codes % width) > (codes // width)]
+        chunks.append(codes)
+    chunks.append(np.asarray(small, dtype=np.int64))
+    if not chunks:
+        return [], []
+    codes = np.sort(np.concatenate(chunks))
+    unique = codes[np.concatenate(([True], codes[1:] != codes[:-1]))] if len(codes) else codes
+    return unique // width, unique % width
 
 
 def _sides(rule: MatchRule, keyed: list[tuple[RecordKey, object]]) -> tuple[_Side, _Side]:
@@ -328,22 +483,21 @@ def _sides(rule: MatchRule, keyed: list[tuple[RecordKey, object]]) -> tuple[_Sid
 
 
 def _run_rule(
-    rule: MatchRule, keyed: list[tuple[RecordKey, object]]
+    rule: MatchRule, keyed: list[tuple[RecordKey, object]], engine: str
 ) -> tuple[list[DuplicatePair], int]:
     plan = _Plan(rule)
     left, right = _sides(rule, keyed)
-    candidates = _candidates(left, right, rule.same_type)
-    found: list[DuplicatePair] = []
-    for i, j in candidates:
-        scored = plan.similarities(left.values[i], right.values[j])
-        if scored is not None:
-            values = (left.values[i], right.values[j])
-            found.append(plan.pair(left.keys[i], right.keys[j], values, scored))
-    return found, len(candidates)
+    lefts, rights = _candidates(left, right, rule.same_type, engine)
+    score = _score_numpy if engine == "numpy" and len(lefts) else _score_python
+    found = score(plan, left, right, lefts, rights)
+    return [plan.pair(left, right, scored) for scored in found], len(lefts)
 
 
 def find_duplicates(
-    records: Iterable[object], rules: MatchRule | MatchRuleSet | Iterable[MatchRule]
+    records: Iterable[object],
+    rules: MatchRule | MatchRuleSet | Iterable[MatchRule],
+    *,
+    backend: Backend = "auto",
 ) -> tuple[DuplicatePair, ...]:
     """Every pair of ``records`` that a rule calls duplicates, scored and explained.
 
@@ -352,7 +506,9 @@ def find_duplicates(
     sharing a blocking key (:func:`rule_blocking_keys`) are compared. Pairs
     come sorted by rule, then left and right record; for one record type
     the left record is the one with the smaller id. The result does not
-    depend on the order of ``records``.
+    depend on the order of ``records``. ``backend="numpy"`` (or ``"auto"``
+    with numpy installed) scores the candidates a column at a time with
+    rapidfuzz's ``cpdist``; the pairs and scores are the same.
 
     >>> from crmcore.models import Contact, ContactId, Lead, LeadId
     >>> rule = MatchRule(name="lead is a contact", record_type="lead",
@@ -369,10 +525,11 @@ def find_duplicates(
     full_name (jaro_winkler): 'علی رضایی' vs 'علی رضایی' -> 1.000 x weight 1 (match)
     phone/mobile (exact): '+989121234567' vs '+989121234567' -> 1.000 x weight 2 (match)
     """
+    engine = resolve_backend(backend, obj="find_duplicates")
     keyed = _keyed(records)
     found: list[DuplicatePair] = []
     for rule in as_rules(rules):
-        pairs, _ = _run_rule(rule, keyed)
+        pairs, _ = _run_rule(rule, keyed, engine)
         found.extend(pairs)
     return tuple(found)
 
@@ -388,7 +545,7 @@ def count_candidates(
     total = 0
     for rule in as_rules(rules):
         left, right = _sides(rule, keyed)
-        total += len(_candidates(left, right, rule.same_type))
+        total += len(_candidates(left, right, rule.same_type)[0])
     return total
 
 
@@ -396,6 +553,8 @@ def check_record(
     record: object,
     existing: Iterable[object],
     rules: MatchRule | MatchRuleSet | Iterable[MatchRule],
+    *,
+    backend: Backend = "auto",
 ) -> tuple[DuplicatePair, ...]:
     """The duplicates of one new ``record`` among ``existing`` ("warn before save").
 
@@ -412,7 +571,7 @@ def check_record(
     """
     new_key = RecordKey(RecordType.of(record), record_id(record))
     others = [r for r in existing if RecordKey(RecordType.of(r), record_id(r)) != new_key]
-    found = find_duplicates([*others, record], rules)
+    found = find_duplicates([*others, record], rules, backend=backend)
     return tuple(p for p in found if new_key in (p.left, p.right))
 
 

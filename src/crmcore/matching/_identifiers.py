@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from crmcore.errors import ValidationError
 from crmcore.matching import _optional
@@ -30,14 +31,9 @@ def normalize_phone(text: str | None, *, region: str = "IR", strict: bool = Fals
     """
     if text is None or not text.strip():
         return None
-    lib = _optional.phonenumbers()
-    digits = ascii_digits(text).strip()
-    try:
-        number = lib.parse(digits, region.upper())
-    except lib.NumberParseException:
-        number = None
-    if number is not None and lib.is_valid_number(number):
-        return str(lib.format_number(number, lib.PhoneNumberFormat.E164))
+    found = _e164(_SEPARATORS.sub(" ", ascii_digits(text)).strip(), region.upper())
+    if found is not None:
+        return found
     if strict:
         raise ValidationError(
             obj="normalize_phone",
@@ -46,6 +42,19 @@ def normalize_phone(text: str | None, *, region: str = "IR", strict: bool = Fals
             expected=f"a valid phone number (national numbers read in region {region!r})",
         )
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _e164(text: str, region: str) -> str | None:
+    """E.164 of a number written with ASCII digits, or ``None`` (memoised: parsing is costly)."""
+    lib = _optional.phonenumbers()
+    try:
+        number = lib.parse(text, region)
+    except lib.NumberParseException:
+        return None
+    if not lib.is_valid_number(number):
+        return None
+    return str(lib.format_number(number, lib.PhoneNumberFormat.E164))
 
 
 def _digits_only(text: str) -> str:

@@ -195,7 +195,7 @@ def normalize_company_name(text: str | None) -> str | None:
     kept: list[str] = []
     index = 0
     while index < len(words):
-        for phrase in LEGAL_FORMS:
+        for phrase in _LEGAL_BY_FIRST.get(words[index], ()):
             if tuple(words[index : index + len(phrase)]) == phrase:
                 index += len(phrase)
                 break
@@ -203,6 +203,16 @@ def normalize_company_name(text: str | None) -> str | None:
             kept.append(words[index])
             index += 1
     return " ".join(kept) or folded
+
+
+def _by_first_word(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:  # already longest first
+        index.setdefault(phrase[0], []).append(phrase)
+    return {word: tuple(items) for word, items in index.items()}
+
+
+_LEGAL_BY_FIRST = _by_first_word(LEGAL_FORMS)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

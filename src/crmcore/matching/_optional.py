@@ -43,3 +43,8 @@ def rapidfuzz_distance() -> ModuleType:
 def rapidfuzz_fuzz() -> ModuleType:
     """``rapidfuzz.fuzz`` (token-set ratio), or MatchingError."""
     return _load("rapidfuzz.fuzz")
+
+
+def rapidfuzz_process() -> ModuleType:
+    """``rapidfuzz.process`` (``cpdist`` for the numpy path), or MatchingError."""
+    return _load("rapidfuzz.process")
