@@ -209,10 +209,11 @@ class _Scored:
 class _Plan:
     """A rule ready to score: comparators, weights, cutoffs."""
 
-    __slots__ = ("compare", "cutoffs", "required", "rule", "weights")
+    __slots__ = ("binary", "compare", "cutoffs", "required", "rule", "weights")
 
     def __init__(self, rule: MatchRule) -> None:
         self.rule = rule
+        self.binary = tuple(c.binary for c in rule.comparisons)
         self.compare = tuple(comparator(c) for c in rule.comparisons)
         self.weights = tuple(c.weight for c in rule.comparisons)
         self.cutoffs = tuple(c.cutoff for c in rule.comparisons)
@@ -231,14 +232,14 @@ class _Plan:
     def verdict(self, sims: list[float | None]) -> tuple[float, list[float | None]] | None:
         """The score of these similarities, or ``None`` when not a duplicate."""
         total = weight_sum = 0.0
-        for sim, weight, cutoff, required in zip(
-            sims, self.weights, self.cutoffs, self.required, strict=True
+        for sim, weight, cutoff, required, binary in zip(
+            sims, self.weights, self.cutoffs, self.required, self.binary, strict=True
         ):
             if sim is None:
                 if required:
                     return None
                 continue
-            counted = sim
+            counted = 1.0 if binary else sim
             if sim < cutoff or sim == 0.0:
                 if required:
                     return None
@@ -326,7 +327,9 @@ def _score_numpy(
             compare = plan.compare[k]
             value = np.fromiter(map(compare, a, b), dtype=np.float64, count=count)
         value = np.where(blank, 0.0, value)
-        counted = np.where((value < plan.cutoffs[k]) | (value == 0.0), 0.0, value)
+        counted = np.where(
+            (value < plan.cutoffs[k]) | (value == 0.0), 0.0, 1.0 if plan.binary[k] else value
+        )
         if plan.required[k]:
             refused |= blank | (counted == 0.0)
         total += np.where(blank, 0.0, plan.weights[k] * counted)

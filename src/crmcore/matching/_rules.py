@@ -180,7 +180,8 @@ class FieldRule:
     ``field`` is read on the rule's record type and ``other_field`` (default:
     the same name) on its matching type, both through ``normalizer``.
     ``length`` is the character count of ``same_first``/``same_last``.
-    A similarity below ``cutoff`` counts as 0. A ``required`` comparison
+    A similarity below ``cutoff`` counts as 0 (and, when ``binary``, one at
+    or above it counts as 1). A ``required`` comparison
     must match (similarity >= ``cutoff``, or equal for the exact methods),
     else the pair is not a duplicate whatever its score: Dynamics 365's
     conditions are all required. A blank value on either side leaves the
@@ -205,6 +206,8 @@ class FieldRule:
     weight: float = attrs.field(default=1.0, converter=_to_float, validator=_number(low=0))
     cutoff: float = attrs.field(default=0.0, converter=_to_float, validator=_number(low=0, high=1))
     required: bool = attrs.field(default=False, validator=check.instance_of(bool))
+    binary: bool = attrs.field(default=False, validator=check.instance_of(bool))
+    """Count a similarity at or above ``cutoff`` as 1 (recordlinkage's thresholded compare)."""
 
     def __attrs_post_init__(self) -> None:
         needs_length = self.method in (MatchMethod.SAME_FIRST, MatchMethod.SAME_LAST)

@@ -31,6 +31,15 @@ _LAST = (
     "خسروی", "دهقان", "ذاکری", "زمانی", "سلیمانی", "شریفی", "طاهری", "عباسی", "فتحی",
     "کاوه", "گودرزی", "مرادی", "نوری", "وکیلی", "یکتا", "نیکخواه", "کیهانی", "مهاجر",
 )  # fmt: skip
+_SUFFIXES = ("", "", "", "\u200cزاده", "\u200cپور", " نژاد", "\u200cنیا", "\u200cفر", "ی")
+_SURNAMES = tuple(
+    dict.fromkeys(
+        last + suffix
+        for last in _LAST
+        for suffix in _SUFFIXES
+        if not (suffix == "ی" and last.endswith("ی"))
+    )
+)
 _COMPANY_WORDS = (
     "فولاد", "پارس", "کیان", "آریا", "سپهر", "نوین", "ایده", "پردازش", "صنعت", "تجارت",
     "آتی", "گستر", "مهر", "سازه", "راهبرد", "فن‌آوران", "بهین", "کاوش", "پیشرو", "تدبیر",
@@ -165,7 +174,7 @@ def _original(rnd: random.Random, index: int) -> dict[str, str]:
         phone = "0" + _AREA[city] + str(rnd.randint(2, 8)) + f"{rnd.randrange(10**7):07d}"
     return {
         "id": f"P{index:07d}",
-        "name": f"{rnd.choice(_FIRST)} {rnd.choice(_LAST)}",
+        "name": f"{rnd.choice(_FIRST)} {rnd.choice(_SURNAMES)}",
         "company": _company(rnd),
         "email": _email(rnd),
         "phone": phone,
