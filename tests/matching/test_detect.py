@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from crmcore.matching import (
     RecordKey,
     RecordType,
     check_record,
+    check_records,
     cluster_duplicates,
     count_candidates,
     find_duplicates,
@@ -313,3 +315,42 @@ def test_numpy_and_python_backends_agree(records: list[dict[str, str]]) -> None:
 def test_bad_backend() -> None:
     with pytest.raises(ValidationError, match=r"find_duplicates\.backend: got 'gpu'"):
         find_duplicates([], name_and_email(), backend="gpu")  # type: ignore[arg-type]
+
+
+def test_check_records_never_compares_existing_with_existing() -> None:
+    rule = MatchRule(
+        name="email",
+        record_type="row",
+        threshold=1,
+        comparisons=[FieldRule(field="email", method="exact", normalizer="email")],
+    )
+    existing = [
+        {"id": "1", "email": "a@x.ir"},
+        {"id": "2", "email": "A@x.ir"},
+        {"id": "3", "email": "b@x.ir"},
+    ]
+    new = [
+        {"id": "8", "email": "b@X.ir"},
+        {"id": "9", "email": "c@x.ir"},
+        {"id": "7", "email": "C@x.ir"},
+    ]
+    found = [(p.left.id, p.right.id) for p in check_records(new, existing, rule)]
+    # 1~2 share an address but are both existing: not reported. 3~8 new vs existing, 7~9 new vs new.
+    assert found == [("3", "8"), ("7", "9")]
+    # The stored copy of a new record is not its own duplicate.
+    assert check_records([{"id": "1", "email": "a@x.ir"}], existing[:1], rule) == ()
+
+
+def test_strict_rules_name_the_record_field_and_value() -> None:
+    rule = MatchRule(
+        name="phone",
+        record_type="row",
+        threshold=1,
+        strict=True,
+        comparisons=[FieldRule(field="phone", method="exact", normalizer="phone")],
+    )
+    records = [{"id": "1", "phone": "09121234567"}, {"id": "2", "phone": "0912"}]
+    with pytest.raises(ValidationError, match=r"row 2\.phone: got '0912'; expected a valid phone"):
+        find_duplicates(records, rule)
+    lenient = attrs.evolve(rule, strict=False)
+    assert find_duplicates(records, lenient) == ()

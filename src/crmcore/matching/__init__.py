@@ -14,8 +14,8 @@
 - **Blocking**: :func:`rule_blocking_keys`, :func:`record_blocking_keys`,
   :func:`blocking_key` and :func:`key_of` (simple enough to compute in SQL).
 - **Detection**: :func:`find_duplicates` (scored, explained pairs),
-  :func:`cluster_duplicates` (union-find), :func:`check_record` (one new
-  record against a set).
+  :func:`cluster_duplicates` (union-find), :func:`check_record` and
+  :func:`check_records` (new records against a set).
 - **Merging**: :func:`plan_merge` (pure: survivor, field sources,
   references to re-point under a :class:`SurvivorshipRule`),
   :func:`related_records` and :func:`apply_merge` (one unit of work: all
@@ -46,6 +46,7 @@ from crmcore.matching._detect import (
     FieldScore,
     RecordKey,
     check_record,
+    check_records,
     cluster_duplicates,
     comparator,
     count_candidates,
@@ -122,6 +123,7 @@ __all__ = [
     "ascii_digits",
     "blocking_key",
     "check_record",
+    "check_records",
     "cluster_duplicates",
     "compact",
     "comparator",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import Any
 
 from crmcore.errors import ValidationError
 from crmcore.matching._identifiers import (
@@ -41,9 +40,12 @@ def _date(value: str) -> str | None:
 
 
 def normalizer_function(
-    normalizer: Normalizer | str, *, region: str = "IR"
+    normalizer: Normalizer | str, *, region: str = "IR", strict: bool = False
 ) -> Callable[[str], str | None]:
     """The function behind a :class:`Normalizer` name (phones read in ``region``).
+
+    With ``strict`` the e-mail, phone and ID normalisers raise
+    ValidationError for a value they cannot read instead of giving ``None``.
 
     >>> normalizer_function("person_name")("Dr. Sara Ahmadi")
     'sara ahmadi'
@@ -54,10 +56,10 @@ def normalizer_function(
         Normalizer.COMPACT: compact,
         Normalizer.PERSON_NAME: normalize_person_name,
         Normalizer.COMPANY_NAME: normalize_company_name,
-        Normalizer.EMAIL: normalize_email,
-        Normalizer.PHONE: partial(normalize_phone, region=region),
-        Normalizer.NATIONAL_ID: normalize_national_id,
-        Normalizer.COMPANY_ID: normalize_company_id,
+        Normalizer.EMAIL: partial(normalize_email, strict=strict),
+        Normalizer.PHONE: partial(normalize_phone, region=region, strict=strict),
+        Normalizer.NATIONAL_ID: partial(normalize_national_id, strict=strict),
+        Normalizer.COMPANY_ID: partial(normalize_company_id, strict=strict),
         Normalizer.DATE: _date,
     }
     return table[Normalizer(normalizer)]
@@ -88,9 +90,19 @@ def record_id(record: object) -> str:
 
 
 def prepared_value(
-    record: object, field: str, normalizer: Normalizer, method: MatchMethod | None, region: str
+    record: object,
+    field: str,
+    normalizer: Normalizer,
+    method: MatchMethod | None,
+    region: str,
+    *,
+    strict: bool = False,
 ) -> str | None:
-    """The value of ``field`` normalised as a rule compares it (dates for ``same_date``)."""
+    """The value of ``field`` normalised as a rule compares it (dates for ``same_date``).
+
+    With ``strict``, a value the normaliser cannot read raises ValidationError
+    naming the record (``row 7.phone``), the field and the value.
+    """
     raw = field_value(record, field)
     if raw is None:
         return None
@@ -98,7 +110,13 @@ def prepared_value(
         return date_key(raw if not isinstance(raw, str) else ascii_digits(raw))
     if not isinstance(raw, str):
         raw = str(raw.value) if hasattr(raw, "value") else str(raw)
-    return normalizer_function(normalizer, region=region)(raw)
+    try:
+        return normalizer_function(normalizer, region=region, strict=strict)(raw)
+    except ValidationError as err:
+        kind = RecordType.of(record).value
+        raise ValidationError(
+            obj=f"{kind} {record_id(record)}", field=field, value=raw, expected=err.expected
+        ) from None
 
 
 def key_of(normalized: str | None, method: BlockingMethod | str, length: int | None) -> str | None:
@@ -245,8 +263,3 @@ def check_row_fields(rule: MatchRule, record: object, *, matched: bool) -> None:
                 value=name,
                 expected="a column of the records: " + ", ".join(sorted(map(str, record))),
             )
-
-
-def _kind_of(record: Any) -> RecordType:
-    """:meth:`RecordType.of`, as a function."""
-    return RecordType.of(record)

@@ -358,12 +358,14 @@ def _normalized(
     record: object,
     field: str,
     normalizer: Normalizer,
+    *,
     region: str,
+    strict: bool,
 ) -> str | None:
     raw = _raw(record, field)
     memo_key = (normalizer, raw)
     if memo_key not in memo:
-        memo[memo_key] = prepared_value(record, field, normalizer, None, region)
+        memo[memo_key] = prepared_value(record, field, normalizer, None, region, strict=strict)
     return memo[memo_key]
 
 
@@ -383,7 +385,7 @@ def _prepare(
         for k in rule_blocking_keys(rule)
     ]
     memo: dict[tuple[Normalizer, object], str | None] = {}
-    region = rule.region
+    region, strict = rule.region, rule.strict
     first = True
     for key, record in records:
         if first:
@@ -392,9 +394,12 @@ def _prepare(
         position = len(side.keys)
         side.keys.append(key)
         for column, (field, normalizer) in zip(side.columns, specs, strict=True):
-            column.append(_normalized(memo, record, field, normalizer, region))
+            column.append(
+                _normalized(memo, record, field, normalizer, region=region, strict=strict)
+            )
         for index, (field, normalizer, method, length) in enumerate(keys):
-            block = key_of(_normalized(memo, record, field, normalizer, region), method, length)
+            folded = _normalized(memo, record, field, normalizer, region=region, strict=strict)
+            block = key_of(folded, method, length)
             if block is not None:
                 side.blocks[f"{index}:{block}"].append(position)
     return side
@@ -426,16 +431,38 @@ def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
 
 
 def _candidates(
-    left: _Side, right: _Side, same: bool, engine: str = "python"
+    left: _Side,
+    right: _Side,
+    same: bool,
+    engine: str = "python",
+    only: frozenset[RecordKey] | None = None,
 ) -> tuple[Sequence[int], Sequence[int]]:
-    """Pairs sharing a block, each once, in index order, as (left indexes, right indexes)."""
+    """Pairs sharing a block, each once, in index order, as (left indexes, right indexes).
+
+    With ``only``, just the pairs with at least one record in it.
+    """
     width = max(len(right.keys), 1)
-    if engine == "numpy":
+    if engine == "numpy" and only is None:
         return _candidates_numpy(left, right, same, width)
+    new_left = new_right = None
+    if only is not None:
+        new_left = {n for n, key in enumerate(left.keys) if key in only}
+        new_right = {n for n, key in enumerate(right.keys) if key in only}
     seen: set[int] = set()
     for block, lefts in left.blocks.items():
         rights = right.blocks.get(block)
         if not rights or (same and len(rights) < 2):
+            continue
+        if new_left is not None and new_right is not None:
+            if new_left.isdisjoint(lefts) and new_right.isdisjoint(rights):
+                continue
+            pairs = (
+                (i, j)
+                for i in lefts
+                for j in rights
+                if (i in new_left or j in new_right) and not (same and j <= i)
+            )
+            seen.update(i * width + j for i, j in pairs)
             continue
         for i in lefts:
             for j in rights:
@@ -486,11 +513,14 @@ def _sides(rule: MatchRule, keyed: list[tuple[RecordKey, object]]) -> tuple[_Sid
 
 
 def _run_rule(
-    rule: MatchRule, keyed: list[tuple[RecordKey, object]], engine: str
+    rule: MatchRule,
+    keyed: list[tuple[RecordKey, object]],
+    engine: str,
+    only: frozenset[RecordKey] | None = None,
 ) -> tuple[list[DuplicatePair], int]:
     plan = _Plan(rule)
     left, right = _sides(rule, keyed)
-    lefts, rights = _candidates(left, right, rule.same_type, engine)
+    lefts, rights = _candidates(left, right, rule.same_type, engine, only)
     score = _score_numpy if engine == "numpy" and len(lefts) else _score_python
     found = score(plan, left, right, lefts, rights)
     return [plan.pair(left, right, scored) for scored in found], len(lefts)
@@ -552,6 +582,42 @@ def count_candidates(
     return total
 
 
+def check_records(
+    records: Iterable[object],
+    existing: Iterable[object],
+    rules: MatchRule | MatchRuleSet | Iterable[MatchRule],
+    *,
+    backend: Backend = "auto",
+) -> tuple[DuplicatePair, ...]:
+    """The duplicate pairs that involve a new record ("warn before save", batch import).
+
+    The pairs :func:`find_duplicates` would report on ``existing`` plus
+    ``records`` that have at least one record of ``records``: new against
+    existing and new against new; existing records are never compared with
+    each other. A record of ``existing`` with the key of a new one is the
+    stored copy of it and is left out. For a large store, pass as
+    ``existing`` only the records that share a blocking key with the new
+    ones (:func:`record_blocking_keys`, computable in SQL).
+
+    >>> rule = MatchRule(name="email", record_type="row", threshold=1,
+    ...     comparisons=[FieldRule(field="email", method="exact", normalizer="email")])
+    >>> old = [{"id": "1", "email": "Sara@Pars.ir"}, {"id": "2", "email": "reza@pars.ir"},
+    ...        {"id": "3", "email": "REZA@pars.ir"}]
+    >>> new = [{"id": "9", "email": "sara@pars.ir"}]
+    >>> [f"{p.left.id}~{p.right.id}" for p in check_records(new, old, rule)]
+    ['1~9']
+    """
+    engine = resolve_backend(backend, obj="check_records")
+    fresh = _keyed(records)
+    only = frozenset(key for key, _ in fresh)
+    others = [(key, record) for key, record in _keyed(existing) if key not in only]
+    keyed = sorted([*others, *fresh], key=lambda item: (item[0].type.value, item[0].id))
+    found: list[DuplicatePair] = []
+    for rule in as_rules(rules):
+        found.extend(_run_rule(rule, keyed, engine, only)[0])
+    return tuple(found)
+
+
 def check_record(
     record: object,
     existing: Iterable[object],
@@ -561,10 +627,7 @@ def check_record(
 ) -> tuple[DuplicatePair, ...]:
     """The duplicates of one new ``record`` among ``existing`` ("warn before save").
 
-    The same pairs :func:`find_duplicates` would report for ``record`` on
-    ``existing + [record]``, without comparing existing records with each
-    other. For a large store, pass only the records sharing a blocking key
-    (:func:`record_blocking_keys`, computable in SQL) as ``existing``.
+    :func:`check_records` for one record.
 
     >>> rule = MatchRule(name="email", record_type="row", threshold=1,
     ...     comparisons=[FieldRule(field="email", method="exact", normalizer="email")])
@@ -572,10 +635,7 @@ def check_record(
     >>> [str(p.left) for p in check_record({"id": "9", "email": "sara@pars.ir"}, old, rule)]
     ['row 1']
     """
-    new_key = RecordKey(RecordType.of(record), record_id(record))
-    others = [r for r in existing if RecordKey(RecordType.of(r), record_id(r)) != new_key]
-    found = find_duplicates([*others, record], rules, backend=backend)
-    return tuple(p for p in found if new_key in (p.left, p.right))
+    return check_records([record], existing, rules, backend=backend)
 
 
 def cluster_duplicates(pairs: Iterable[DuplicatePair]) -> tuple[DuplicateCluster, ...]:

@@ -325,7 +325,9 @@ class MatchRule:
     already a contact. ``blocking`` lists the keys that make candidate
     pairs; empty means keys derived from the comparisons
     (:func:`~crmcore.matching.rule_blocking_keys`). ``region`` is the
-    default region of phone numbers. For rows, ``columns`` names the
+    default region of phone numbers. With ``strict``, a phone number,
+    e-mail or ID that its normaliser cannot read is an error naming the
+    record, field and value (else it counts as blank). For rows, ``columns`` names the
     fields that exist (empty: not checked before detection).
 
     Every field name is checked against the record types:
@@ -348,6 +350,7 @@ class MatchRule:
         factory=tuple, converter=_blocking_keys, validator=check.items_of(BlockingKey)
     )
     region: str = attrs.field(default="IR", validator=check.text(max_length=2))
+    strict: bool = attrs.field(default=False, validator=check.instance_of(bool))
     columns: tuple[str, ...] = attrs.field(factory=tuple, converter=_columns)
 
     def __attrs_post_init__(self) -> None:
