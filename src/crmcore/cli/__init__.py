@@ -14,13 +14,13 @@ import sys
 from collections.abc import Sequence
 
 from crmcore import __version__
-from crmcore.cli import _demo, _pricing, _roi, _scoring, _sla
+from crmcore.cli import _demo, _matching, _pricing, _roi, _scoring, _sla
 from crmcore.cli._common import CliError, fail
 from crmcore.errors import CrmError
 
 __all__ = ["build_parser", "main"]
 
-_COMMAND_MODULES = (_demo, _pricing, _sla, _scoring, _roi)
+_COMMAND_MODULES = (_demo, _pricing, _sla, _scoring, _roi, _matching)
 
 
 def build_parser() -> argparse.ArgumentParser:
