@@ -297,3 +297,30 @@ def test_exactly_one_check_digit_is_valid(serial: int) -> None:
         return  # refused whatever the check digit
     # r = s mod 11 in 0..10 names one check digit (r < 2 -> r, else 11 − r in 1..9).
     assert len(valid) == 1
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["", "+", "00", "0", "98", "+98", "0098", "+1", "001", "+44"]),
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=4, max_size=12),
+        # mostly valid: Iranian mobiles and landlines, US (650) numbers
+        st.from_regex(r"(9[0-3][0-9]|21[2-8]|31[3-9]|650[2-9])[0-9]{6,7}", fullmatch=True),
+    ),
+    st.sampled_from(["IR", "US", "GB", "DE"]),
+)
+def test_phone_fast_path_equals_the_full_parse(prefix: str, digits: str, region: str) -> None:
+    # The shortcut for plainly written numbers must give what phonenumbers.parse gives.
+    import phonenumbers
+
+    text = prefix + digits
+    try:
+        number = phonenumbers.parse(text, region)
+        expected = (
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_valid_number(number)
+            else None
+        )
+    except phonenumbers.NumberParseException:
+        expected = None
+    assert normalize_phone(text, region=region) == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
+from functools import lru_cache, partial
 
 from crmcore.errors import ValidationError
 from crmcore.matching._identifiers import (
@@ -26,7 +26,6 @@ from crmcore.matching._rules import (
     MatchMethod,
     MatchRule,
     Normalizer,
-    RecordType,
     date_key,
 )
 
@@ -39,6 +38,7 @@ def _date(value: str) -> str | None:
     return date_key(ascii_digits(value))
 
 
+@lru_cache(maxsize=256)
 def normalizer_function(
     normalizer: Normalizer | str, *, region: str = "IR", strict: bool = False
 ) -> Callable[[str], str | None]:
@@ -89,34 +89,28 @@ def record_id(record: object) -> str:
     return str(value)
 
 
-def prepared_value(
-    record: object,
-    field: str,
-    normalizer: Normalizer,
-    method: MatchMethod | None,
-    region: str,
-    *,
-    strict: bool = False,
-) -> str | None:
-    """The value of ``field`` normalised as a rule compares it (dates for ``same_date``).
+def value_folder(
+    normalizer: Normalizer, *, region: str = "IR", strict: bool = False
+) -> Callable[[object], str | None]:
+    """A function folding one raw field value (any type) as a rule compares it.
 
-    With ``strict``, a value the normaliser cannot read raises ValidationError
-    naming the record (``row 7.phone``), the field and the value.
+    ``None`` stays ``None``; dates and datetimes (and, for the ``date``
+    normaliser, strings) become their ISO day; enums their value; anything
+    else its text, through ``normalizer``.
     """
-    raw = field_value(record, field)
-    if raw is None:
-        return None
-    if method is MatchMethod.SAME_DATE or normalizer is Normalizer.DATE:
-        return date_key(raw if not isinstance(raw, str) else ascii_digits(raw))
-    if not isinstance(raw, str):
-        raw = str(raw.value) if hasattr(raw, "value") else str(raw)
-    try:
-        return normalizer_function(normalizer, region=region, strict=strict)(raw)
-    except ValidationError as err:
-        kind = RecordType.of(record).value
-        raise ValidationError(
-            obj=f"{kind} {record_id(record)}", field=field, value=raw, expected=err.expected
-        ) from None
+    fold = normalizer_function(normalizer, region=region, strict=strict)
+    is_date = normalizer is Normalizer.DATE
+
+    def folder(raw: object) -> str | None:
+        if raw is None:
+            return None
+        if is_date:
+            return date_key(ascii_digits(raw) if isinstance(raw, str) else raw)
+        if not isinstance(raw, str):
+            raw = str(raw.value) if hasattr(raw, "value") else str(raw)
+        return fold(raw)
+
+    return folder
 
 
 def key_of(normalized: str | None, method: BlockingMethod | str, length: int | None) -> str | None:
@@ -139,7 +133,8 @@ def key_of(normalized: str | None, method: BlockingMethod | str, length: int | N
     """
     if not normalized:
         return None
-    method = BlockingMethod(method)
+    if not isinstance(method, BlockingMethod):
+        method = BlockingMethod(method)
     if method is BlockingMethod.EXACT:
         return normalized
     size = length or 1
@@ -163,14 +158,8 @@ def blocking_key(
     '+989121234567'
     """
     del matched  # the same normaliser applies on both sides
-    if value is None:
-        return None
-    if key.normalizer is Normalizer.DATE:
-        normalized = date_key(value if not isinstance(value, str) else ascii_digits(value))
-    else:
-        text = value if isinstance(value, str) else str(value)
-        normalized = normalizer_function(key.normalizer, region=region)(text)
-    return key_of(normalized, key.method, key.length)
+    folded = value_folder(key.normalizer, region=region)(value)
+    return key_of(folded, key.method, key.length)
 
 
 _DERIVED: dict[MatchMethod, tuple[BlockingMethod, int | None]] = {

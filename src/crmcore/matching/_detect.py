@@ -15,9 +15,9 @@ from crmcore.matching._blocking import (
     check_row_fields,
     field_value,
     key_of,
-    prepared_value,
     record_id,
     rule_blocking_keys,
+    value_folder,
 )
 from crmcore.matching._rules import (
     FieldRule,
@@ -30,6 +30,10 @@ from crmcore.matching._rules import (
 )
 
 
+def _record_type(value: RecordType | str) -> RecordType:
+    return value if isinstance(value, RecordType) else RecordType(value)
+
+
 @attrs.frozen(order=True)
 class RecordKey:
     """Which record: its type and id (ordered by type, then id).
@@ -38,7 +42,7 @@ class RecordKey:
     'lead L1'
     """
 
-    type: RecordType = attrs.field(converter=RecordType)
+    type: RecordType = attrs.field(converter=_record_type)
     id: str
 
     def __str__(self) -> str:
@@ -353,39 +357,67 @@ def _score_numpy(
     ]
 
 
-def _normalized(
-    memo: dict[tuple[Normalizer, object], str | None],
-    record: object,
-    field: str,
-    normalizer: Normalizer,
-    *,
-    region: str,
-    strict: bool,
-) -> str | None:
-    raw = _raw(record, field)
-    memo_key = (normalizer, raw)
-    if memo_key not in memo:
-        memo[memo_key] = prepared_value(record, field, normalizer, None, region, strict=strict)
-    return memo[memo_key]
+class _Column:
+    """How one field is read and folded on one side, with its memo (a named row)."""
+
+    __slots__ = ("field", "fold", "memo")
+
+    def __init__(
+        self, field: str, fold: Callable[[object], str | None], memo: dict[object, str | None]
+    ) -> None:
+        self.field = field
+        self.fold = fold
+        self.memo = memo
+
+    def value(self, record: object) -> str | None:
+        raw = (
+            record.get(self.field) if isinstance(record, dict) else field_value(record, self.field)
+        )
+        try:
+            return self.memo[raw]
+        except KeyError:
+            folded = self.memo[raw] = self.fold(raw)
+            return folded
+        except TypeError:  # an unhashable raw value: fold it without the memo
+            return self.fold(raw)
+
+
+def _columns(
+    rule: MatchRule,
+    fields: Sequence[tuple[str, Normalizer]],
+    memos: dict[Normalizer, dict[object, str | None]],
+) -> list[_Column]:
+    return [
+        _Column(
+            field,
+            value_folder(normalizer, region=rule.region, strict=rule.strict),
+            memos.setdefault(normalizer, {}),
+        )
+        for field, normalizer in fields
+    ]
 
 
 def _prepare(
     records: Iterable[tuple[RecordKey, object]], rule: MatchRule, *, matched: bool
 ) -> _Side:
     side = _Side(len(rule.comparisons))
-    specs = [
-        (
-            c.matched_field if matched else c.field,
-            Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer,
-        )
-        for c in rule.comparisons
-    ]
-    keys = [
-        (k.matched_field if matched else k.field, k.normalizer, k.method, k.length)
-        for k in rule_blocking_keys(rule)
-    ]
-    memo: dict[tuple[Normalizer, object], str | None] = {}
-    region, strict = rule.region, rule.strict
+    memos: dict[Normalizer, dict[object, str | None]] = {}  # one fold per value and normaliser
+    specs = _columns(
+        rule,
+        [
+            (
+                c.matched_field if matched else c.field,
+                Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer,
+            )
+            for c in rule.comparisons
+        ],
+        memos,
+    )
+    blocking = rule_blocking_keys(rule)
+    keys = _columns(
+        rule, [(k.matched_field if matched else k.field, k.normalizer) for k in blocking], memos
+    )
+    cuts = [(f"{n}:", k.method, k.length) for n, k in enumerate(blocking)]
     first = True
     for key, record in records:
         if first:
@@ -393,32 +425,39 @@ def _prepare(
             first = False
         position = len(side.keys)
         side.keys.append(key)
-        for column, (field, normalizer) in zip(side.columns, specs, strict=True):
-            column.append(
-                _normalized(memo, record, field, normalizer, region=region, strict=strict)
-            )
-        for index, (field, normalizer, method, length) in enumerate(keys):
-            folded = _normalized(memo, record, field, normalizer, region=region, strict=strict)
-            block = key_of(folded, method, length)
-            if block is not None:
-                side.blocks[f"{index}:{block}"].append(position)
+        try:
+            for column, spec in zip(side.columns, specs, strict=True):
+                column.append(spec.value(record))
+            for spec, (tag, method, length) in zip(keys, cuts, strict=True):
+                block = key_of(spec.value(record), method, length)
+                if block is not None:
+                    side.blocks[tag + block].append(position)
+        except ValidationError as err:  # strict rules: name the record
+            raise ValidationError(
+                obj=str(key),
+                field=_field_of(err, specs + keys, record),
+                value=err.value,
+                expected=err.expected,
+            ) from None
     return side
 
 
-def _raw(record: object, field: str) -> object:
-    value = field_value(record, field)
-    try:
-        hash(value)
-    except TypeError:
-        return id(value)
-    return value
+def _field_of(err: ValidationError, specs: Sequence[_Column], record: object) -> str:
+    for spec in specs:
+        if field_value(record, spec.field) == err.value:
+            return spec.field
+    return err.field or "field"
 
 
 def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
     """Records with their keys, sorted by key (so the input order does not matter)."""
     keyed: dict[RecordKey, object] = {}
+    kinds: dict[type[Any], RecordType] = {}
     for index, record in enumerate(records):
-        key = RecordKey(RecordType.of(record), record_id(record))
+        kind = kinds.get(type(record))
+        if kind is None:
+            kind = kinds[type(record)] = RecordType.of(record)
+        key = RecordKey(kind, record_id(record))
         if key in keyed:
             raise ValidationError(
                 obj="find_duplicates",

@@ -44,9 +44,64 @@ def normalize_phone(text: str | None, *, region: str = "IR", strict: bool = Fals
     return None
 
 
+_PLAIN = re.compile(r"\+?\d{4,17}")
+
+
+@lru_cache(maxsize=64)
+def _plain_region(region: str) -> tuple[str, str, str] | None:
+    """(country code, international prefix, national prefix) when they are plain digits.
+
+    Read from phonenumbers' metadata; ``None`` for a region whose national
+    prefix needs a parsing pattern (then every number takes the full parse).
+    """
+    lib = _optional.phonenumbers()
+    meta = lib.PhoneMetadata.metadata_for_region(region)
+    if meta is None or meta.national_prefix_transform_rule:
+        return None
+    national = meta.national_prefix or ""
+    intl = meta.international_prefix or ""
+    if meta.national_prefix_for_parsing not in (None, national) or not intl.isdigit():
+        return None
+    return str(meta.country_code), intl, national
+
+
+def _e164_plain(text: str, region: str) -> str | None:
+    """The E.164 form of a plainly written valid number, without the full parse.
+
+    Only a number written as digits with ``+``, the international prefix,
+    the national prefix or nothing before it is handled, and only when
+    phonenumbers finds it valid; anything else (``None``) takes the full
+    parse, so the result is always the parse's (a test checks it).
+    """
+    plain = text.replace(" ", "")
+    prefixes = _plain_region(region)
+    if prefixes is None or not _PLAIN.fullmatch(plain):
+        return None
+    code, intl, national = prefixes
+    if plain[0] == "+" or plain.startswith(intl):
+        rest = plain[1:] if plain[0] == "+" else plain[len(intl) :]
+        if not rest.startswith(code):
+            return None
+        nsn = rest[len(code) :]
+    elif national and plain.startswith(national):
+        nsn = plain[len(national) :]
+    elif plain.startswith(code):
+        return None  # "98912..." may be a national number: phonenumbers decides
+    else:
+        nsn = plain
+    if not nsn or nsn[0] == "0":
+        return None
+    lib = _optional.phonenumbers()
+    number = lib.PhoneNumber(country_code=int(code), national_number=int(nsn))
+    return f"+{code}{nsn}" if lib.is_valid_number(number) else None
+
+
 @lru_cache(maxsize=1 << 16)
 def _e164(text: str, region: str) -> str | None:
     """E.164 of a number written with ASCII digits, or ``None`` (memoised: parsing is costly)."""
+    fast = _e164_plain(text, region)
+    if fast is not None:
+        return fast
     lib = _optional.phonenumbers()
     try:
         number = lib.parse(text, region)
