@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -49,6 +49,10 @@ class RecordKey:
         return f"{self.type.value} {self.id}"
 
 
+def _match_method(value: MatchMethod | str) -> MatchMethod:
+    return value if isinstance(value, MatchMethod) else MatchMethod(value)
+
+
 @attrs.frozen(kw_only=True)
 class FieldScore:
     """How one comparison of a rule scored a pair.
@@ -60,7 +64,7 @@ class FieldScore:
 
     field: str
     other_field: str
-    method: MatchMethod = attrs.field(converter=MatchMethod)
+    method: MatchMethod = attrs.field(converter=_match_method)
     left: str | None
     right: str | None
     similarity: float | None
@@ -369,10 +373,8 @@ class _Column:
         self.fold = fold
         self.memo = memo
 
-    def value(self, record: object) -> str | None:
-        raw = (
-            record.get(self.field) if isinstance(record, dict) else field_value(record, self.field)
-        )
+    def value(self, record: object, row: dict[str, object] | None) -> str | None:
+        raw = row.get(self.field) if row is not None else field_value(record, self.field)
         try:
             return self.memo[raw]
         except KeyError:
@@ -425,11 +427,19 @@ def _prepare(
             first = False
         position = len(side.keys)
         side.keys.append(key)
+        # One plain dict per row makes every field read a C-level dict lookup.
+        row = (
+            record
+            if type(record) is dict
+            else dict(record)
+            if isinstance(record, Mapping)
+            else None
+        )
         try:
             for column, spec in zip(side.columns, specs, strict=True):
-                column.append(spec.value(record))
+                column.append(spec.value(record, row))
             for spec, (tag, method, length) in zip(keys, cuts, strict=True):
-                block = key_of(spec.value(record), method, length)
+                block = key_of(spec.value(record, row), method, length)
                 if block is not None:
                     side.blocks[tag + block].append(position)
         except ValidationError as err:  # strict rules: name the record
@@ -466,7 +476,8 @@ def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
                 expected=f"ids unique per record type ({key.type.value} {key.id!r} appears twice)",
             )
         keyed[key] = record
-    return sorted(keyed.items(), key=lambda item: (item[0].type.value, item[0].id))
+    order = {kind: kind.value for kind in RecordType}
+    return sorted(keyed.items(), key=lambda item: (order[item[0].type], item[0].id))
 
 
 def _candidates(
