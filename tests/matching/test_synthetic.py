@@ -80,7 +80,18 @@ def test_every_planted_pair_keeps_two_identifiers() -> None:
 
 def test_the_rule_finds_every_planted_variant() -> None:
     data = synthetic_customers(1500, seed=11)
-    found = {(p.left.id, p.right.id) for p in find_duplicates(data.records, customer_rule())}
+    pairs = find_duplicates(data.records, customer_rule())
+    found = {(p.left.id, p.right.id) for p in pairs}
+    # Every explanation names every field of the rule, one line each, after the verdict.
+    for pair in pairs:
+        lines = pair.explain()
+        assert [line.split(" ")[0] for line in lines[1:]] == [
+            "name",
+            "phone",
+            "email",
+            "national_id",
+        ]
+        assert lines[0].startswith(f"row {pair.left.id} ~ row {pair.right.id}: score ")
     missed: collections.Counter[str] = collections.Counter()
     for a, b in data.pairs:
         if (a, b) not in found:
