@@ -373,90 +373,86 @@ class _Column:
         self.fold = fold
         self.memo = memo
 
-    def value(self, record: object, row: dict[str, object] | None) -> str | None:
-        raw = row.get(self.field) if row is not None else field_value(record, self.field)
+    def values(
+        self, records: Sequence[object], rows: Sequence[dict[str, object] | None]
+    ) -> list[str | None]:
+        """The folded value of every record, one fold per distinct raw value.
+
+        A value the fold refuses (strict rules) raises ValidationError naming
+        the record by its position (the caller turns it into the record key).
+        """
+        field, memo, fold = self.field, self.memo, self.fold
+        out: list[str | None] = []
+        append = out.append
+        for index, (record, row) in enumerate(zip(records, rows, strict=True)):
+            raw = row.get(field) if row is not None else field_value(record, field)
+            try:
+                append(memo[raw])
+            except KeyError:
+                append(memo.setdefault(raw, self._fold(fold, raw, index)))
+            except TypeError:  # an unhashable raw value: fold it without the memo
+                append(self._fold(fold, raw, index))
+        return out
+
+    def _fold(self, fold: Callable[[object], str | None], raw: object, index: int) -> str | None:
         try:
-            return self.memo[raw]
-        except KeyError:
-            folded = self.memo[raw] = self.fold(raw)
-            return folded
-        except TypeError:  # an unhashable raw value: fold it without the memo
-            return self.fold(raw)
+            return fold(raw)
+        except ValidationError as err:
+            raise _RefusedError(index, self.field, err) from None
 
 
-def _columns(
-    rule: MatchRule,
-    fields: Sequence[tuple[str, Normalizer]],
-    memos: dict[Normalizer, dict[object, str | None]],
-) -> list[_Column]:
-    return [
-        _Column(
-            field,
-            value_folder(normalizer, region=rule.region, strict=rule.strict),
-            memos.setdefault(normalizer, {}),
-        )
-        for field, normalizer in fields
-    ]
+class _RefusedError(Exception):
+    """A strict fold refused the value of ``field`` in record ``index``."""
+
+    def __init__(self, index: int, field: str, error: ValidationError) -> None:
+        super().__init__(index, field)
+        self.index = index
+        self.field = field
+        self.error = error
+
+
+def _folder(rule: MatchRule, normalizer: Normalizer) -> Callable[[object], str | None]:
+    return value_folder(normalizer, region=rule.region, strict=rule.strict)
 
 
 def _prepare(
-    records: Iterable[tuple[RecordKey, object]], rule: MatchRule, *, matched: bool
+    records: Sequence[tuple[RecordKey, object]], rule: MatchRule, *, matched: bool
 ) -> _Side:
     side = _Side(len(rule.comparisons))
+    if records:
+        check_row_fields(rule, records[0][1], matched=matched)
+    side.keys = [key for key, _ in records]
+    entries = [record for _, record in records]
+    # One plain dict per row makes every field read a C-level dict lookup.
+    rows = [r if type(r) is dict else dict(r) if isinstance(r, Mapping) else None for r in entries]
     memos: dict[Normalizer, dict[object, str | None]] = {}  # one fold per value and normaliser
-    specs = _columns(
-        rule,
-        [
-            (
-                c.matched_field if matched else c.field,
-                Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer,
-            )
-            for c in rule.comparisons
-        ],
-        memos,
-    )
-    blocking = rule_blocking_keys(rule)
-    keys = _columns(
-        rule, [(k.matched_field if matched else k.field, k.normalizer) for k in blocking], memos
-    )
-    cuts = [(f"{n}:", k.method, k.length) for n, k in enumerate(blocking)]
-    first = True
-    for key, record in records:
-        if first:
-            check_row_fields(rule, record, matched=matched)
-            first = False
-        position = len(side.keys)
-        side.keys.append(key)
-        # One plain dict per row makes every field read a C-level dict lookup.
-        row = (
-            record
-            if type(record) is dict
-            else dict(record)
-            if isinstance(record, Mapping)
-            else None
-        )
-        try:
-            for column, spec in zip(side.columns, specs, strict=True):
-                column.append(spec.value(record, row))
-            for spec, (tag, method, length) in zip(keys, cuts, strict=True):
-                block = key_of(spec.value(record, row), method, length)
+    folded: dict[tuple[str, Normalizer], list[str | None]] = {}
+
+    def column(field: str, normalizer: Normalizer) -> list[str | None]:
+        if (field, normalizer) not in folded:
+            spec = _Column(field, _folder(rule, normalizer), memos.setdefault(normalizer, {}))
+            folded[field, normalizer] = spec.values(entries, rows)
+        return folded[field, normalizer]
+
+    try:
+        for k, c in enumerate(rule.comparisons):
+            normalizer = Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer
+            side.columns[k] = column(c.matched_field if matched else c.field, normalizer)
+        for n, key in enumerate(rule_blocking_keys(rule)):
+            values = column(key.matched_field if matched else key.field, key.normalizer)
+            tag, blocks = f"{n}:", side.blocks
+            for position, value in enumerate(values):
+                block = key_of(value, key.method, key.length)
                 if block is not None:
-                    side.blocks[tag + block].append(position)
-        except ValidationError as err:  # strict rules: name the record
-            raise ValidationError(
-                obj=str(key),
-                field=_field_of(err, specs + keys, record),
-                value=err.value,
-                expected=err.expected,
-            ) from None
+                    blocks[tag + block].append(position)
+    except _RefusedError as refused:  # strict rules: name the record, the field and the value
+        raise ValidationError(
+            obj=str(side.keys[refused.index]),
+            field=refused.field,
+            value=refused.error.value,
+            expected=refused.error.expected,
+        ) from None
     return side
-
-
-def _field_of(err: ValidationError, specs: Sequence[_Column], record: object) -> str:
-    for spec in specs:
-        if field_value(record, spec.field) == err.value:
-            return spec.field
-    return err.field or "field"
 
 
 def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
