@@ -22,11 +22,12 @@ def _load(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError:
+        package = name.split(".", 1)[0]
         raise MatchingError(
             obj="crmcore.matching",
             field="dependency",
-            value=name,
-            expected=f"the {name!r} package ({_INSTALL})",
+            value=package,
+            expected=f"the {package!r} package ({_INSTALL})",
         ) from None
 
 
