@@ -20,6 +20,7 @@ from crmcore.matching._blocking import (
     value_folder,
 )
 from crmcore.matching._rules import (
+    BlockingMethod,
     FieldRule,
     MatchMethod,
     MatchRule,
@@ -347,17 +348,18 @@ def _score_numpy(
     positive = weights > 0.0
     score = total / np.where(positive, weights, 1.0)
     keep = np.nonzero(~refused & positive & (score >= plan.rule.threshold))[0]
+    # Plain lists from here: indexing numpy scalars one by one is slow.
+    columns = [
+        [None if b else v for v, b in zip(value[keep].tolist(), blank[keep].tolist(), strict=True)]
+        for value, blank in zip(sims_of, blanks, strict=True)
+    ]
+    kept_left = np.asarray(lefts)[keep].tolist()
+    kept_right = np.asarray(rights)[keep].tolist()
     return [
-        _Scored(
-            int(lefts[n]),
-            int(rights[n]),
-            float(score[n]),
-            [
-                None if blank[n] else float(value[n])
-                for value, blank in zip(sims_of, blanks, strict=True)
-            ],
+        _Scored(i, j, total_score, [column[n] for column in columns])
+        for n, (i, j, total_score) in enumerate(
+            zip(kept_left, kept_right, score[keep].tolist(), strict=True)
         )
-        for n in keep.tolist()
     ]
 
 
@@ -441,9 +443,10 @@ def _prepare(
         for n, key in enumerate(rule_blocking_keys(rule)):
             values = column(key.matched_field if matched else key.field, key.normalizer)
             tag, blocks = f"{n}:", side.blocks
+            exact = key.method is BlockingMethod.EXACT
             for position, value in enumerate(values):
-                block = key_of(value, key.method, key.length)
-                if block is not None:
+                block = value if exact else key_of(value, key.method, key.length)
+                if block:
                     blocks[tag + block].append(position)
     except _RefusedError as refused:  # strict rules: name the record, the field and the value
         raise ValidationError(
@@ -473,7 +476,10 @@ def _keyed(records: Iterable[object]) -> list[tuple[RecordKey, object]]:
             )
         keyed[key] = record
     order = {kind: kind.value for kind in RecordType}
-    return sorted(keyed.items(), key=lambda item: (order[item[0].type], item[0].id))
+    items = list(keyed.items())
+    # Sort plain (type, id, position) tuples: no key function call per record.
+    ranked = sorted((order[key.type], key.id, n) for n, (key, _) in enumerate(items))
+    return [items[n] for _, _, n in ranked]
 
 
 def _candidates(
