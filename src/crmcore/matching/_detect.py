@@ -363,6 +363,10 @@ def _score_numpy(
     ]
 
 
+_UNSEEN = object()
+"""Marks a raw value not folded yet (``None`` is a folded value)."""
+
+
 class _Column:
     """How one field is read and folded on one side, with its memo (a named row)."""
 
@@ -386,14 +390,17 @@ class _Column:
         field, memo, fold = self.field, self.memo, self.fold
         out: list[str | None] = []
         append = out.append
+        get = memo.get
         for index, (record, row) in enumerate(zip(records, rows, strict=True)):
             raw = row.get(field) if row is not None else field_value(record, field)
             try:
-                append(memo[raw])
-            except KeyError:
-                append(memo.setdefault(raw, self._fold(fold, raw, index)))
+                value = get(raw, _UNSEEN)
             except TypeError:  # an unhashable raw value: fold it without the memo
                 append(self._fold(fold, raw, index))
+                continue
+            if value is _UNSEEN:
+                value = memo[raw] = self._fold(fold, raw, index)
+            append(value)  # type: ignore[arg-type]
         return out
 
     def _fold(self, fold: Callable[[object], str | None], raw: object, index: int) -> str | None:
