@@ -240,3 +240,15 @@ def test_a_stale_survivor_rolls_everything_back() -> None:
     with pytest.raises(ConcurrencyError, match="A1"):
         apply_merge(plan, store)  # fails at the very last step, after the deletes
     assert _dump(store) == before
+
+
+def test_related_must_be_crm_records() -> None:
+    with pytest.raises(ValidationError, match=r"plan_merge\.related: got \{'id': 'x'\}"):
+        plan_merge([A1, A2], related=[{"id": "x"}])  # type: ignore[list-item]
+
+
+def test_merging_a_parent_into_its_child_drops_the_link() -> None:
+    child = Account(id=AccountId("A5"), name="Pars Rebar", parent_id=AccountId("A6"))
+    parent = Account(id=AccountId("A6"), name="Pars Rebar Co.")
+    plan = plan_merge([child, parent], SurvivorshipRule(strategy="master", master_id="A5"))
+    assert plan.survivor.parent_id is None  # type: ignore[union-attr]
