@@ -20,7 +20,8 @@ crmcore::
     ├── RoiError (ValueError)               a cash-flow or CLV question has no answer
     │   ├── NoSolutionError                 e.g. an IRR with no root in range
     │   └── ConvergenceError                a fit or root finder did not converge
-    └── ServiceError (ValueError)           a service-desk figure cannot be computed
+    ├── ServiceError (ValueError)           a service-desk figure cannot be computed
+    └── MatchingError                       a duplicate rule, match or merge cannot be applied
 
 Each error carries structured attributes as well as its message: ``obj`` (the
 type or record concerned), ``field``, ``value`` and ``expected``.
@@ -47,6 +48,7 @@ __all__ = [
     "DuplicateError",
     "InsufficientDataError",
     "InvalidTransitionError",
+    "MatchingError",
     "NoSolutionError",
     "NotFoundError",
     "PricingError",
@@ -370,3 +372,11 @@ class ConvergenceError(RoiError):
 
 class ServiceError(CrmError, ValueError):
     """A service-desk figure cannot be computed (e.g. traffic the agents can never serve)."""
+
+
+class MatchingError(CrmError):
+    """Duplicate detection or a merge cannot proceed.
+
+    Raised when the optional ``matching`` extra (rapidfuzz, phonenumbers) is
+    missing, or when a merge plan no longer fits the store it is applied to.
+    """

@@ -167,6 +167,16 @@ OWNED_ELSEWHERE: dict[str, list[str]] = {
     "clv predict": ["clv", "predict", "--summary", FILE],
     "segment rfm": ["segment", "rfm", FILE, "--currency", "USD"],
     "segment rfm as-of": ["segment", "rfm", FILE, "--currency", "USD", "--as-of", VALUE],
+    "dedupe records": ["dedupe", FILE, "--rules", example("dedupe-rules.json")],
+    "dedupe rules": ["dedupe", example("dedupe-contacts.csv"), "--rules", FILE],
+    "dedupe against": [
+        "dedupe",
+        example("dedupe-leads.csv"),
+        "--rules",
+        example("dedupe-lead-rules.toml"),
+        "--against",
+        FILE,
+    ],
     "clv predict horizon": [
         "clv",
         "predict",
@@ -176,4 +186,4 @@ OWNED_ELSEWHERE: dict[str, list[str]] = {
         VALUE,
     ],
 }
-"""Commands in modules of other engineers (pricing, sla/calendars, roi/clv, sales)."""
+"""Commands in modules of other engineers (pricing, sla/calendars, roi/clv, sales, matching)."""

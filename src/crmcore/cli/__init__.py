@@ -37,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sales": ("_sales", "forecast, funnel, targets, activity"),
     "service": ("_service", "satisfaction, contact centre, staffing, queue, billing"),
     "report": ("_report", "one self-contained HTML report page (charts as SVG beside tables)"),
+    "dedupe": (
+        "_matching",
+        "find duplicate leads, contacts, accounts or rows with declarative rules",
+    ),
 }
 """Each command: the private module of this package that registers it, and its help line.
 
