@@ -41,6 +41,12 @@ def _nodes(order: int = _ORDER) -> tuple[tuple[float, float], ...]:
     return tuple(pairs)
 
 
+@cache
+def _log_nodes(order: int = _ORDER) -> tuple[tuple[float, float], ...]:
+    """(node, ln weight) pairs on [-1, 1]."""
+    return tuple((node, math.log(weight)) for node, weight in _nodes(order))
+
+
 def log_integral(phi: Callable[[float], float], low: float, high: float, panels: int) -> float:
     """ln ∫_low^high exp(φ(w)) dw by composite Gauss–Legendre on ``panels`` equal panels.
 
@@ -48,11 +54,13 @@ def log_integral(phi: Callable[[float], float], low: float, high: float, panels:
     True
     """
     width = (high - low) / panels
-    logs = []
-    for p in range(panels):
-        center = low + (p + 0.5) * width
-        half = width / 2.0
-        for node, weight in _nodes():
-            logs.append(math.log(weight * half) + phi(center + half * node))
+    half = width / 2.0
+    log_half = math.log(half)
+    nodes = _log_nodes()
+    logs = [
+        log_weight + log_half + phi(low + (p + 0.5) * width + half * node)
+        for p in range(panels)
+        for node, log_weight in nodes
+    ]
     top = max(logs)
     return top + math.log(math.fsum(math.exp(v - top) for v in logs))
