@@ -301,6 +301,7 @@ class Lead:
             estimated_revenue=self.estimated_value,
             estimated_close_date=close_date,
             source=self.source,
+            campaign=self.campaign,
             lead_id=self.id,
             created_at=created_at,
         )

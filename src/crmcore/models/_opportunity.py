@@ -198,6 +198,8 @@ class Opportunity:
     source: LeadSource | None = attrs.field(
         default=None, validator=check.instance_of(LeadSource, optional=True)
     )
+    campaign: str | None = attrs.field(default=None, validator=check.text(optional=True))
+    """The marketing campaign the deal came from (copied from its lead), for attribution."""
     lead_id: LeadId | None = attrs.field(
         default=None, validator=check.instance_of(LeadId, optional=True)
     )

@@ -16,6 +16,7 @@ discount. Every priced figure can explain itself.
 Money('19990.00', 'USD')
 """
 
+from crmcore.pricing._campaigns import CampaignRevenue, campaign_revenue
 from crmcore.pricing._catalog import (
     Audience,
     Catalog,
@@ -91,6 +92,7 @@ __all__ = [
     "Applicable",
     "Audience",
     "BaseAmounts",
+    "CampaignRevenue",
     "Catalog",
     "CloseReason",
     "DiscountBand",
@@ -138,6 +140,7 @@ __all__ = [
     "activate_quote",
     "apply_rules",
     "base_amounts",
+    "campaign_revenue",
     "choose_price_list",
     "close_quote",
     "edit_document",

@@ -22,6 +22,7 @@ from crmcore.roi._assessment import (
     compare_means,
     compare_proportions,
 )
+from crmcore.roi._campaigns import CampaignMetrics, campaign_metrics
 from crmcore.roi._cashflow import (
     Amount,
     Convention,
@@ -62,6 +63,7 @@ __all__ = [
     "AttributedTouch",
     "AttributionModel",
     "BenefitStream",
+    "CampaignMetrics",
     "CategoryCost",
     "Convention",
     "CostCategory",
@@ -78,6 +80,7 @@ __all__ = [
     "SourceMetrics",
     "Touch",
     "attribute_revenue",
+    "campaign_metrics",
     "compare_means",
     "compare_proportions",
     "discounted_payback_period",
