@@ -187,11 +187,7 @@ def test_a_degenerate_fit_ends_and_says_why(backend: str) -> None:
     assert not fit.converged
     assert fit.model.s > 1_000
     assert fit.model.beta > 100_000
-    assert fit.message in (
-        "parameter 3 grows without bound: the data do not identify the model",
-        "parameter 2 grows without bound: the data do not identify the model",
-        "line search found no decrease",
-    )
+    assert "the data do not identify the model" in fit.message
     with pytest.raises(ConvergenceError):
         ParetoNbdModel.fit(_degenerate_summaries(), backend=backend, strict=True)  # type: ignore[arg-type]
 

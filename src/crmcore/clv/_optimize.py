@@ -179,6 +179,17 @@ def _stop_after_step(
     return None
 
 
+def _no_decrease(x: Sequence[float], max_abs_x: float) -> str:
+    """Why the line search stopped: far out on a ridge (degenerate) or simply stuck."""
+    far = [i for i, v in enumerate(x) if abs(v) > max_abs_x * 2 / 3]
+    if far:
+        return (
+            f"line search found no decrease with parameter {far[0]} far out on a flat ridge: "
+            "the data do not identify the model"
+        )
+    return "line search found no decrease"
+
+
 def minimize_bfgs(
     fun: Objective,
     x0: Sequence[float],
@@ -227,7 +238,7 @@ def minimize_bfgs(
                 iteration,
                 counter[0],
                 False,
-                "line search found no decrease",
+                _no_decrease(x, max_abs_x),
             )
         step, new_value, new_gradient = found
         s = [step * d for d in direction]
