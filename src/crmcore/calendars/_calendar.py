@@ -582,14 +582,14 @@ def _epoch_input(method: str) -> Iterator[None]:
         ) from None
 
 
-def _pairs(
-    firsts: Sequence[Any], seconds: Sequence[Any], field: str, expected: str
-) -> tuple[Sequence[Any], Sequence[Any]]:
-    """Two sequences of equal length, or a ValidationError naming the field."""
+def _pairs(firsts: Any, seconds: Any, field: str, expected: str) -> tuple[Any, Any]:
+    """Two sequences (or numpy arrays) of equal length, or a ValidationError naming the field."""
     for name, items in (("starts", firsts), (field, seconds)):
-        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        # A numpy array is not a registered Sequence but indexes and sizes like one.
+        array = type(items).__module__ == "numpy" and getattr(items, "ndim", 0) == 1
+        if isinstance(items, (str, bytes)) or not (isinstance(items, Sequence) or array):
             raise ValidationError(
-                obj="BusinessCalendar", field=name, value=items, expected="a sequence"
+                obj="BusinessCalendar", field=name, value=items, expected="a sequence or 1-D array"
             )
     if len(firsts) != len(seconds):
         raise ValidationError(
