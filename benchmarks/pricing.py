@@ -208,6 +208,45 @@ def pandas_price(frame: pd.DataFrame) -> tuple[pd.Series, float]:
     return extended, total
 
 
+def raw_rows(doc: SalesDocument) -> list[dict[str, str]]:
+    """The quote's lines as an integrator receives them: text cells (a CSV or JSON export)."""
+    return [
+        {
+            "product": line.product_id,
+            "quantity": str(line.quantity),
+            "manual_discount": str(line.manual_discount.amount) if line.manual_discount else "0",
+        }
+        for line in doc.lines
+    ]
+
+
+def crmcore_from_rows(
+    catalog: Catalog, plist: PriceList, rows: list[dict[str, str]]
+) -> PricedDocument:
+    """Document building included: typed lines from the text cells, then pricing."""
+    lines = tuple(
+        LineItem(
+            row["product"],
+            Decimal(row["quantity"]),
+            manual_discount=Money(row["manual_discount"], "USD"),
+        )
+        for row in rows
+    )
+    doc = SalesDocument(
+        "Q-rows", DocumentKind.QUOTE, "USD", lines, header_discount_percent=Decimal(3)
+    )
+    return price_document(doc, catalog, plist, OPTIONS)
+
+
+def pandas_from_rows(prices: pd.DataFrame, rows: list[dict[str, str]]) -> tuple[pd.Series, float]:
+    """Frame building included on the pandas side too: rows → typed columns → merge → price."""
+    frame = pd.DataFrame(rows)
+    frame["qty"] = frame["quantity"].astype(float)
+    frame["manual"] = frame["manual_discount"].astype(float)
+    frame = frame.merge(prices, on="product", how="left")
+    return pandas_price(frame)
+
+
 def _best(task: Callable[[], object], number: int, repeat: int) -> float:
     """Best time of one call, over ``repeat`` runs of ``number`` calls."""
     return min(timeit.repeat(task, number=number, repeat=repeat)) / number
@@ -248,6 +287,18 @@ def main() -> None:
             f"{n:>8} {ours * 1e3:>8.2f}ms {n / ours:>10,.0f} {n / plain:>10,.0f} {peak:>9.1f} "
             f"{theirs * 1e3:>8.2f}ms {ours / theirs:>6.1f}× {differ:>12,} {total_diff:>11.2f}"
         )
+    print(
+        f"\n{'lines':>8} {'from rows':>11} {'pandas':>10} {'ratio':>7}   (document building included)"
+    )
+    for n in args.lines:
+        catalog, plist, doc = build(n)
+        rows = raw_rows(doc)
+        frame = pandas_frame(catalog, plist, doc)
+        prices = frame[["product", "raw_price"]].drop_duplicates("product")
+        number = max(1, 2_000 // n)
+        ours = _best(partial(crmcore_from_rows, catalog, plist, rows), number, args.repeat)
+        theirs = _best(partial(pandas_from_rows, prices, rows), number, args.repeat)
+        print(f"{n:>8} {ours * 1e3:>9.2f}ms {theirs * 1e3:>8.2f}ms {ours / theirs:>6.1f}×")
     if args.rules:
         rules = build_rules()
         print(f"\n{'lines':>8} {'with 1,000 rules':>17} {'lines/s':>10}")
