@@ -10,6 +10,9 @@ save it with ``figure.savefig``), as ``lifetimes.plotting`` does:
   (from a fitted :class:`~crmcore.clv.BetaGeoModel`).
 - Scoring: :func:`plot_gains`, :func:`plot_lift`, :func:`plot_calibration`.
 - SLA: :func:`plot_sla_compliance`, from :func:`sla_compliance` rows.
+- Sales: :func:`plot_funnel` (a :class:`~crmcore.sales.Funnel`) and
+  :func:`plot_target_attainment` (target, actual and open pipeline per
+  sub-period from :func:`~crmcore.sales.attainment`).
 
 ``locale="fa_IR"`` writes Persian labels, shaped and laid out right to left
 (arabic-reshaper + python-bidi) in matplotlib's bundled DejaVu Sans, with
@@ -28,6 +31,7 @@ from crmcore.plot._clv import (
     probability_alive_matrix,
 )
 from crmcore.plot._roi import plot_cash_flow
+from crmcore.plot._sales import plot_funnel, plot_target_attainment
 from crmcore.plot._scoring import plot_calibration, plot_gains, plot_lift
 from crmcore.plot._sla import (
     ComplianceGrain,
@@ -42,10 +46,12 @@ __all__ = [
     "plot_calibration",
     "plot_cash_flow",
     "plot_clv_distribution",
+    "plot_funnel",
     "plot_gains",
     "plot_lift",
     "plot_probability_alive_matrix",
     "plot_sla_compliance",
+    "plot_target_attainment",
     "probability_alive_matrix",
     "sla_compliance",
 ]

@@ -57,6 +57,19 @@ _LABELS: dict[str, dict[str, str]] = {
     "sla_title": {"en": "SLA compliance and breaches", "fa": "رعایت توافق سطح خدمت و نقض‌ها"},
     "compliance": {"en": "compliance (%)", "fa": "درصد رعایت"},
     "breaches": {"en": "breaches", "fa": "نقض‌ها"},
+    "funnel_title": {"en": "Sales funnel on {date}", "fa": "قیف فروش در {date}"},
+    "deals": {"en": "deals", "fa": "فرصت‌ها"},
+    "stage_qualify": {"en": "qualify", "fa": "ارزیابی"},
+    "stage_develop": {"en": "develop", "fa": "توسعه"},
+    "stage_propose": {"en": "propose", "fa": "پیشنهاد"},
+    "stage_close": {"en": "close", "fa": "بستن"},
+    "stage_won": {"en": "won", "fa": "برنده"},
+    "stage_lost": {"en": "lost", "fa": "بازنده"},
+    "target_title": {"en": "Target and actual: {owner}", "fa": "هدف و عملکرد: {owner}"},
+    "target": {"en": "target", "fa": "هدف"},
+    "actual": {"en": "actual", "fa": "عملکرد"},
+    "in_progress": {"en": "open, weighted", "fa": "در جریان (وزنی)"},
+    "stretch": {"en": "stretch target", "fa": "هدف بلندپروازانه"},
 }
 
 
