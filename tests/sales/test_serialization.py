@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.models import OpportunityId, SalesStage, StageEventKind
+from crmcore.models import SalesStage, StageEventKind
 from crmcore.sales import ProbabilitySnapshot, SalesTarget, StageChange
 from crmcore.serialization import from_dict, to_dict
+from tests.strategies.core import opportunity_ids
 
 
 def targets() -> st.SearchStrategy[SalesTarget]:
@@ -30,7 +31,7 @@ def targets() -> st.SearchStrategy[SalesTarget]:
 def changes() -> st.SearchStrategy[StageChange]:
     return st.builds(
         StageChange,
-        opportunity_id=st.text(min_size=1, max_size=10).map(OpportunityId),
+        opportunity_id=opportunity_ids(),
         at=st.integers(0, 10**6).map(
             lambda m: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=m)
         ),
@@ -42,7 +43,7 @@ def changes() -> st.SearchStrategy[StageChange]:
 def snapshots() -> st.SearchStrategy[ProbabilitySnapshot]:
     return st.builds(
         ProbabilitySnapshot,
-        opportunity_id=st.text(min_size=1, max_size=10).map(OpportunityId),
+        opportunity_id=opportunity_ids(),
         stage=st.sampled_from(SalesStage),
         probability=st.integers(0, 100),
     )
