@@ -62,6 +62,7 @@ def score_columns(
     >>> score_columns(card, {"employees": ["150", "20", ""]}, now=datetime(2026, 1, 1, tzinfo=UTC))
     [Decimal('2.5'), Decimal('0.0'), Decimal('0.0')]
     """
+    check.refuse_frame(columns, obj="score_columns", use="crmcore.frames.score_frame")
     n = _length(columns)
     missing = sorted(card.fields() - set(columns))
     if missing and not allow_missing:
