@@ -126,10 +126,18 @@ def rfm_frame(
     as_of: date | None = None,
     money: MoneyDtype = "decimal",
 ) -> Any:
-    """RFM scores and segments of a transactions table: :func:`crmcore.clv.rfm_segments` as a frame."""
+    """RFM scores and segments of a transactions table: :func:`crmcore.clv.rfm_segments` as a frame.
+
+    One row per customer with :class:`~crmcore.clv.RfmScore`'s fields (``monetary``
+    exact or float, with ``monetary_currency``) and the three-digit ``code``.
+    """
     kind = money_kind(money, obj="rfm_frame")
     rows = purchases_of(frame, customer=customer, on=on, amount=amount, currency=currency)
-    return records_frame(rfm_segments(rows, as_of=as_of), money=kind)
+    scores = rfm_segments(rows, as_of=as_of)
+    if not scores:
+        return pandas("rfm_frame").DataFrame()
+    frame = records_frame(scores, money=kind)
+    return frame.assign(code=pandas("rfm_frame").array([s.code for s in scores], dtype="string"))
 
 
 def customers_of(frame: Any, *, obj: str = "customers_of") -> list[CustomerSummary]:

@@ -148,8 +148,8 @@ def _series(values: Sequence[object], money: MoneyDtype, pd: Any) -> tuple[Any, 
     if kind is datetime:
         try:
             return pd.Series(pd.to_datetime(values, utc=False)), None
-        except (TypeError, ValueError):  # several timezones: keep the aware objects
-            return pd.Series(values, dtype=object), None
+        except (TypeError, ValueError):  # several timezones: the same instants in UTC
+            return pd.Series(pd.to_datetime(values, utc=True)), None
     if kind is timedelta:
         return pd.Series(pd.to_timedelta(values)), None
     if isinstance(kind, type) and issubclass(kind, str):  # str and StrEnum
@@ -174,7 +174,8 @@ def records_frame(
 
     Dtypes: float64 for floats, nullable ``Int64``/``boolean`` for ints and
     flags, ``string`` for text and enums, timezone-aware ``datetime64`` for
-    aware datetimes, ``timedelta64`` for durations. Money and Decimal fields
+    aware datetimes (in UTC when the values carry several timezones),
+    ``timedelta64`` for durations. Money and Decimal fields
     stay exact ``Decimal`` objects (``money="decimal"``, the default) or
     become float64 (``money="float"``, an explicit choice); a Money field
     ``f`` adds a ``f_currency`` string column. Tuples and nested objects are
