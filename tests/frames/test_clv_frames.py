@@ -81,7 +81,8 @@ def test_summarize_frame_equals_summarize_transactions(frame: pd.DataFrame, unit
     expected = summarize_transactions(_purchases(frame), unit=unit)
     result = summarize_frame(frame, currency="IRR", unit=unit)
     assert customers_of(result) == list(expected)
-    assert result["recency"].dtype == "float64" and result["customer_id"].dtype == "string"
+    assert result["recency"].dtype == "float64"
+    assert result["customer_id"].dtype == "string"
     floats = summarize_frame(frame, currency="IRR", unit=unit, money="float")
     assert floats["monetary_value"].tolist() == [float(s.monetary_value) for s in expected]
     rfm = rfm_frame(frame, currency="IRR")
