@@ -24,6 +24,7 @@ from crmcore.scoring import (
     ClosedLead,
     Condition,
     EngagementEvent,
+    EventColumns,
     EventFilter,
     Rule,
     RuleGroup,
@@ -217,3 +218,55 @@ def test_events_before_now_only() -> None:
         )
     }
     assert score_frame(card, frame, now=NOW, events=evs)["score"].tolist() == [Decimal(3)]
+
+
+def _events_table(histories: list[list[EngagementEvent]], n_leads: int) -> pd.DataFrame:
+    """Lead i gets history i (ids past the last lead belong to no row)."""
+    rows = [(f"L{i}", e.kind, e.at) for i, history in enumerate(histories) for e in history]
+    return pd.DataFrame(
+        {
+            "lead_id": [r[0] for r in rows],
+            "kind": [r[1] for r in rows],
+            "at": pd.to_datetime([r[2] for r in rows], utc=True),
+        }
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    card=scorecards(),
+    frame=lead_frames(),
+    histories=st.lists(events(), max_size=14),
+    duplicate=st.booleans(),
+)
+def test_event_tables_score_as_event_records(
+    card: Scorecard, frame: pd.DataFrame, histories: list[list[EngagementEvent]], duplicate: bool
+) -> None:
+    if duplicate and len(frame) > 1:  # two rows of one lead: both get its events
+        frame = frame.assign(id=["L0", *frame["id"].iloc[1:-1], "L0"])
+    by_lead = {f"L{i}": tuple(h) for i, h in enumerate(histories)}
+    expected = [r.score for r in score_leads(card, _records(frame), by_lead, now=NOW)]
+    table = _events_table(histories, len(frame))
+    assert score_frame(card, frame, now=NOW, events=table)["score"].tolist() == expected
+    columns = EventColumns(
+        table["lead_id"].tolist(), table["kind"].tolist(), [t.to_pydatetime() for t in table["at"]]
+    )
+    scored = score_frame(card, frame, now=NOW, events=columns, backend="python")
+    assert scored["score"].tolist() == expected
+
+
+def test_event_columns_refuse_naive_and_blank() -> None:
+    naive = pd.DataFrame({"lead_id": ["a"], "kind": ["x"], "at": [pd.Timestamp("2026-01-01")]})
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        score_frame(
+            Scorecard(name="c", groups=[]), pd.DataFrame({"id": ["a"]}), now=NOW, events=naive
+        )
+    blank = naive.assign(kind=[" "], at=pd.Timestamp("2026-01-01", tz="UTC"))
+    card = Scorecard(
+        name="c",
+        groups=[
+            RuleGroup(name="g", rules=[Rule(name="v", points=1, event=EventFilter(kinds=["x"]))])
+        ],
+    )
+    with pytest.raises(ScoringError, match=r"kind\[0\]"):
+        score_frame(card, pd.DataFrame({"id": ["a"]}), now=NOW, events=blank)

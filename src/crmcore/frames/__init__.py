@@ -12,7 +12,7 @@ works without it.
 - Scoring: :func:`score_frame` (scorecards, through the batch path),
   :func:`predict_frame` (predictive models), :func:`train_frame` (training,
   features named or inferred by :func:`infer_features`),
-  :func:`events_from_frame`.
+  :func:`event_columns`, :func:`events_from_frame`.
 - CLV: :func:`summarize_frame`, :func:`rfm_frame`, :func:`purchases_of`,
   :func:`customers_of`, :func:`count_frame` (the (x, t_x, T) counts a
   cluster aggregates), :func:`fit_clv_frame`, :func:`predict_clv_frame`.
@@ -47,6 +47,7 @@ from crmcore.frames._clv import (
 from crmcore.frames._clv_value import predict_clv_frame
 from crmcore.frames._common import records_frame
 from crmcore.frames._scoring import (
+    event_columns,
     events_from_frame,
     infer_features,
     lead_columns,
@@ -64,6 +65,7 @@ __all__ = [
     "dated_flows",
     "deadlines_frame",
     "evaluate_frame",
+    "event_columns",
     "events_from_frame",
     "fit_clv_frame",
     "infer_features",

@@ -18,6 +18,7 @@ from crmcore.frames._common import (
 from crmcore.scoring import (
     ClosedLead,
     EngagementEvent,
+    EventColumns,
     LogisticModel,
     NaiveBayesModel,
     Scorecard,
@@ -30,6 +31,7 @@ from crmcore.scoring import (
 )
 
 __all__ = [
+    "event_columns",
     "events_from_frame",
     "infer_features",
     "lead_columns",
@@ -69,7 +71,7 @@ def score_frame(
     frame: Any,
     *,
     now: datetime,
-    events: Mapping[str, Sequence[EngagementEvent]] | Any | None = None,
+    events: Mapping[str, Sequence[EngagementEvent]] | EventColumns | Any | None = None,
     backend: Backend = "auto",
     allow_missing: bool = False,
     scores: ScoreDtype = "decimal",
@@ -78,8 +80,10 @@ def score_frame(
 
     Equal to :func:`crmcore.scoring.score_leads` on the rows as records
     (the batch path :func:`~crmcore.scoring.score_columns` runs underneath).
-    ``events`` is a mapping lead id → events or an events DataFrame (see
-    :func:`events_from_frame`); events are found by the ``id`` column. NaN,
+    ``events`` is a mapping lead id → events, :class:`~crmcore.scoring.EventColumns`
+    or an events DataFrame (``lead_id``, ``kind``, tz-aware ``at``; read by
+    :func:`event_columns`, no object per event); events are found by the
+    ``id`` column. NaN,
     None and pd.NA cells are missing; a column the scorecard reads must be
     present unless ``allow_missing``. ``scores="decimal"`` (default) keeps
     exact Decimal scores; ``"float"`` gives float64. The result has the
@@ -100,8 +104,8 @@ def score_frame(
         raise ValidationError(
             obj=obj, field="scores", value=scores, expected="'decimal' or 'float'"
         )
-    if events is not None and not isinstance(events, Mapping):
-        events = events_from_frame(events)
+    if events is not None and not isinstance(events, (Mapping, EventColumns)):
+        events = event_columns(events)
     present = [n for n in card.fields() if n in frame.columns]
     names = (
         [*present, "id"] if events and "id" in frame.columns and "id" not in present else present
@@ -117,6 +121,40 @@ def score_frame(
     return pd.DataFrame(
         {"score": pd.Series(values, dtype=object if scores == "decimal" else "float64").array},
         index=frame.index,
+    )
+
+
+def event_columns(
+    frame: Any,
+    *,
+    lead: str = "lead_id",
+    kind: str = "kind",
+    at: str = "at",
+    detail: str | None = None,
+) -> EventColumns:
+    """An events table (a row per event) as :class:`~crmcore.scoring.EventColumns` for the batch path.
+
+    ``at`` must be a timezone-aware ``datetime64`` column (or aware
+    datetime objects); a naive column is refused. No object per event is made.
+    """
+    obj = "event_columns"
+    require_frame(frame, obj=obj)
+    require_columns(frame, [lead, kind, at, *([detail] if detail else [])], obj=obj)
+    pd = pandas(obj)
+    times = frame[at]
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        instants: Any = times.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    elif pd.api.types.is_datetime64_dtype(times.dtype):
+        raise ValidationError(
+            obj=obj, field=at, value=str(times.dtype), expected="timezone-aware instants"
+        )
+    else:
+        instants = column(frame, at)
+    return EventColumns(
+        frame[lead].to_numpy(dtype=object),
+        frame[kind].to_numpy(dtype=object),
+        instants,
+        column(frame, detail) if detail else None,
     )
 
 

@@ -19,6 +19,7 @@ from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
 from crmcore.scoring._batch_events import EventTable
 from crmcore.scoring._conditions import Condition, EngagementEvent, Op, as_number, as_text
+from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_leads
 
 __all__ = ["score_columns"]
@@ -38,7 +39,7 @@ def score_columns(
     columns: Mapping[str, Sequence[object]],
     *,
     now: datetime,
-    events: Mapping[str, Sequence[EngagementEvent]] | None = None,
+    events: Mapping[str, Sequence[EngagementEvent]] | EventColumns | None = None,
     backend: Backend = "auto",
     allow_missing: bool = False,
 ) -> list[Decimal]:
@@ -46,7 +47,8 @@ def score_columns(
 
     Equal to ``[r.score for r in score_leads(card, rows, events, now=now)]``:
     ``events`` maps a lead id (the ``id`` column) to its events, as
-    :func:`score_leads` takes them (see :func:`group_events`). With
+    :func:`score_leads` takes them (see :func:`group_events`), or is an
+    :class:`EventColumns` table of events (no object per event). With
     numpy (``backend="auto"`` or ``"numpy"``) the conditions run over whole
     columns (a list, a tuple or a 1-d numpy array per field). Empty strings,
     ``None`` and NaN are missing values; numpy scalars count as the Python
@@ -79,7 +81,8 @@ def score_columns(
     if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
         rows = ({k: columns[k][i] for k in names} for i in range(n))
-        return [r.score for r in score_leads(card, rows, events, now=now)]
+        by_lead = events.grouped() if isinstance(events, EventColumns) else events
+        return [r.score for r in score_leads(card, rows, by_lead, now=now)]
     return _NumpyScorer(card, columns, n, now, events or {}).run()
 
 
@@ -90,7 +93,7 @@ class _NumpyScorer:
         columns: Mapping[str, Sequence[object]],
         n: int,
         now: datetime,
-        events: Mapping[str, Sequence[EngagementEvent]],
+        events: Mapping[str, Sequence[EngagementEvent]] | EventColumns,
     ) -> None:
         import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 

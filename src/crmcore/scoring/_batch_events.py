@@ -18,6 +18,7 @@ from typing import Any
 
 from crmcore import _checks as check
 from crmcore.scoring._conditions import Condition, EngagementEvent, EventFilter
+from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._scorecard import Decay, DecayKind, Frequency, Rule
 
 __all__: list[str] = []
@@ -41,7 +42,7 @@ class EventTable:
         self,
         np: Any,
         ids: Sequence[object],
-        by_lead: Mapping[str, Sequence[EngagementEvent]],
+        by_lead: Mapping[str, Sequence[EngagementEvent]] | EventColumns,
         *,
         now: datetime,
         places: int,
@@ -59,6 +60,9 @@ class EventTable:
             key = lead_key(raw)
             if key is not None:
                 rows_of.setdefault(key, []).append(row)
+        if isinstance(by_lead, EventColumns):
+            self._from_columns(rows_of, by_lead)
+            return
         rows: list[int] = []
         events: list[EngagementEvent] = []
         for lead_id, found in by_lead.items():
@@ -69,6 +73,29 @@ class EventTable:
         self.kind = np.array([e.kind for e in events], dtype=str)
         self.age = np.array([(now - e.at) // _MICROSECOND for e in events], dtype=np.int64)
         self.details = [e.detail for e in events]
+
+    def _from_columns(self, rows_of: dict[str, list[int]], columns: EventColumns) -> None:
+        """The flat columns from event columns: an event joins every row with its lead id."""
+        np = self.np
+        keys = [lead_key(v) for v in columns.lead_id]
+        if all(len(found) == 1 for found in rows_of.values()):  # ids unique: one row per event
+            row_of = {key: found[0] for key, found in rows_of.items()}
+            joined = np.fromiter(
+                (-1 if k is None else row_of.get(k, -1) for k in keys), np.int64, len(keys)
+            )
+            take = np.flatnonzero(joined >= 0)
+            rows = joined[take]
+        else:
+            pairs = [
+                (r, j) for j, k in enumerate(keys) if k is not None for r in rows_of.get(k, ())
+            ]
+            rows = np.array([r for r, _ in pairs], dtype=np.int64)
+            take = np.array([j for _, j in pairs], dtype=np.int64)
+        self.row = rows
+        self.kind = columns.kinds(np)[take]
+        self.age = columns.ages_us(np, self.now)[take]
+        details = columns.details()
+        self.details = [details[j] for j in take.tolist()]
 
     def _window(self, kinds: Sequence[str], days: int | None) -> Any:
         np = self.np
