@@ -61,6 +61,10 @@ def lead_columns(frame: Any, names: Sequence[str]) -> dict[str, Any]:
             out[name] = series.to_numpy(dtype="int64")
         elif pd.api.types.is_float_dtype(dtype):
             out[name] = series.to_numpy(dtype="float64", na_value=float("nan"))
+        elif pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            # text with gaps: every missing spelling becomes "" (missing to the scorer too),
+            # so the scorer sees plain str cells and takes its text fast path
+            out[name] = series.astype(object).where(series.notna(), "").to_numpy(dtype=object)
         else:
             out[name] = column(frame, name)
     return out
