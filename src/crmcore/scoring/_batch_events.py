@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 from typing import Any
 
 from crmcore import _checks as check
@@ -27,6 +28,39 @@ _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = 86_400 * 1_000_000
 _BOUNDARY = 1e-6
 """Products this close to a half unit are rounded again in Decimal."""
+
+
+def _keys(values: Sequence[object]) -> Sequence[object]:
+    """Lead ids as dictionary keys: plain str cells as they are ("" matches no row), else lead_key."""
+    if set(map(type, values)) <= {str}:
+        return values
+    return [lead_key(v) for v in values]
+
+
+def _unique_rows(ids: Sequence[object]) -> dict[object, int] | None:
+    """Lead id → its row when no id repeats (None otherwise); empty ids are left out."""
+    keys = _keys(ids)
+    row_of = dict(zip(keys, range(len(keys)), strict=True))
+    if len(row_of) != len(keys) and not _no_repeats(keys):
+        return None
+    row_of.pop(None, None)
+    row_of.pop("", None)
+    return row_of
+
+
+def _no_repeats(keys: Sequence[object]) -> bool:
+    """True when only empty ids repeat."""
+    seen = [k for k in keys if k is not None and k != ""]
+    return len(set(seen)) == len(seen)
+
+
+def _rows_of(ids: Sequence[object]) -> dict[str, list[int]]:
+    rows_of: dict[str, list[int]] = {}
+    for row, raw in enumerate(ids):
+        key = lead_key(raw)
+        if key is not None:
+            rows_of.setdefault(key, []).append(row)
+    return rows_of
 
 
 def lead_key(raw: object) -> str | None:
@@ -55,14 +89,10 @@ class EventTable:
         self.places = places
         self.unit_places = unit_places
         self.quantum = Decimal(1).scaleb(-places)
-        rows_of: dict[str, list[int]] = {}
-        for row, raw in enumerate(ids):
-            key = lead_key(raw)
-            if key is not None:
-                rows_of.setdefault(key, []).append(row)
         if isinstance(by_lead, EventColumns):
-            self._from_columns(rows_of, by_lead)
+            self._from_columns(ids, by_lead)
             return
+        rows_of = _rows_of(ids)
         rows: list[int] = []
         events: list[EngagementEvent] = []
         for lead_id, found in by_lead.items():
@@ -74,20 +104,19 @@ class EventTable:
         self.age = np.array([(now - e.at) // _MICROSECOND for e in events], dtype=np.int64)
         self.details = [e.detail for e in events]
 
-    def _from_columns(self, rows_of: dict[str, list[int]], columns: EventColumns) -> None:
+    def _from_columns(self, ids: Sequence[object], columns: EventColumns) -> None:
         """The flat columns from event columns: an event joins every row with its lead id."""
         np = self.np
-        keys = [lead_key(v) for v in columns.lead_id]
-        if all(len(found) == 1 for found in rows_of.values()):  # ids unique: one row per event
-            row_of = {key: found[0] for key, found in rows_of.items()}
-            joined = np.fromiter(
-                (-1 if k is None else row_of.get(k, -1) for k in keys), np.int64, len(keys)
-            )
+        keys = _keys(columns.lead_id)
+        row_of = _unique_rows(ids)
+        if row_of is not None:  # ids unique: at most one row per event, joined in C loops
+            joined = np.fromiter(map(row_of.get, keys, repeat(-1)), np.int64, len(keys))
             take = np.flatnonzero(joined >= 0)
             rows = joined[take]
         else:
+            rows_of = _rows_of(ids)
             pairs = [
-                (r, j) for j, k in enumerate(keys) if k is not None for r in rows_of.get(k, ())
+                (r, j) for j, k in enumerate(keys) if k is not None for r in rows_of.get(str(k), ())
             ]
             rows = np.array([r for r, _ in pairs], dtype=np.int64)
             take = np.array([j for _, j in pairs], dtype=np.int64)

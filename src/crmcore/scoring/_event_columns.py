@@ -58,8 +58,11 @@ class EventColumns:
 
     def kinds(self, np: Any) -> Any:
         """The kinds as a numpy string array; a blank or missing kind is refused."""
-        cells = ["" if (p := check.plain_scalar(k)) is None else str(p) for k in self.kind]
-        out = np.array(cells, dtype=str)
+        if set(map(type, self.kind)) <= {str}:
+            out = np.array(self.kind, dtype=str)
+        else:
+            cells = ["" if (p := check.plain_scalar(k)) is None else str(p) for k in self.kind]
+            out = np.array(cells, dtype=str)
         blank = np.flatnonzero(np.char.strip(out) == "") if out.size else []
         if len(blank):
             index = int(blank[0])
