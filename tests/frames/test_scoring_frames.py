@@ -270,3 +270,25 @@ def test_event_columns_refuse_naive_and_blank() -> None:
     )
     with pytest.raises(ScoringError, match=r"kind\[0\]"):
         score_frame(card, pd.DataFrame({"id": ["a"]}), now=NOW, events=blank)
+
+
+def test_joined_rows_must_point_at_leads() -> None:
+    card = Scorecard(
+        name="c",
+        groups=[
+            RuleGroup(name="g", rules=[Rule(name="v", points=1, event=EventFilter(kinds=["x"]))])
+        ],
+    )
+    at = [datetime(2026, 1, 1, tzinfo=UTC)]
+    # hand count: one "x" event joined to row 0 scores 1
+    ok = EventColumns(["a"], ["x"], at, rows=[0])
+    assert score_frame(card, pd.DataFrame({"id": ["a"]}), now=NOW, events=ok)["score"].tolist() == [
+        Decimal(1)
+    ]
+    with pytest.raises(ScoringError, match="rows"):
+        score_frame(
+            card,
+            pd.DataFrame({"id": ["a"]}),
+            now=NOW,
+            events=EventColumns(["a"], ["x"], at, rows=[3]),
+        )

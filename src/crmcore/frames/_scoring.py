@@ -109,7 +109,7 @@ def score_frame(
             obj=obj, field="scores", value=scores, expected="'decimal' or 'float'"
         )
     if events is not None and not isinstance(events, (Mapping, EventColumns)):
-        events = event_columns(events)
+        events = event_columns(events, leads=frame)
     present = [n for n in card.fields() if n in frame.columns]
     names = (
         [*present, "id"] if events and "id" in frame.columns and "id" not in present else present
@@ -135,11 +135,14 @@ def event_columns(
     kind: str = "kind",
     at: str = "at",
     detail: str | None = None,
+    leads: Any = None,
 ) -> EventColumns:
     """An events table (a row per event) as :class:`~crmcore.scoring.EventColumns` for the batch path.
 
     ``at`` must be a timezone-aware ``datetime64`` column (or aware
     datetime objects); a naive column is refused. No object per event is made.
+    Given the ``leads`` frame whose text ``id`` column is unique, the events are
+    joined to its rows here with a pandas index (the same join as by id).
     """
     obj = "event_columns"
     require_frame(frame, obj=obj)
@@ -159,7 +162,25 @@ def event_columns(
         frame[kind].to_numpy(dtype=object),
         instants,
         column(frame, detail) if detail else None,
+        rows=_joined_rows(leads, frame[lead], pd),
     )
+
+
+def _joined_rows(leads: Any, lead_ids: Any, pd: Any) -> Any:
+    """Each event's row in ``leads`` by a unique text ``id`` (None when the ids do not allow it)."""
+    if leads is None or "id" not in leads.columns:
+        return None
+    ids = leads["id"]
+    types = pd.api.types
+    if not (
+        types.infer_dtype(ids, skipna=False) == "string"
+        and types.infer_dtype(lead_ids, skipna=False) == "string"
+    ):
+        return None
+    index = pd.Index(ids.to_numpy(dtype=object))
+    if not index.is_unique or (index == "").any():
+        return None
+    return index.get_indexer(lead_ids.to_numpy(dtype=object))
 
 
 def events_from_frame(

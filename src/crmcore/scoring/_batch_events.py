@@ -18,6 +18,7 @@ from itertools import repeat
 from typing import Any
 
 from crmcore import _checks as check
+from crmcore.errors import ScoringError
 from crmcore.scoring._conditions import Condition, EngagementEvent, EventFilter
 from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._scorecard import Decay, DecayKind, Frequency, Rule
@@ -108,8 +109,19 @@ class EventTable:
         """The flat columns from event columns: an event joins every row with its lead id."""
         np = self.np
         keys = _keys(columns.lead_id)
-        row_of = _unique_rows(ids)
-        if row_of is not None:  # ids unique: at most one row per event, joined in C loops
+        row_of = None if columns.rows is not None else _unique_rows(ids)
+        if columns.rows is not None:  # joined by the caller
+            joined = np.asarray(columns.rows, dtype=np.int64)
+            if joined.shape != (len(keys),) or ((joined < -1) | (joined >= self.n)).any():
+                raise ScoringError(
+                    obj="EventColumns",
+                    field="rows",
+                    value=joined.shape,
+                    expected=f"one row in -1..{self.n - 1} per event",
+                )
+            take = np.flatnonzero(joined >= 0)
+            rows = joined[take]
+        elif row_of is not None:  # ids unique: at most one row per event, joined in C loops
             joined = np.fromiter(map(row_of.get, keys, repeat(-1)), np.int64, len(keys))
             take = np.flatnonzero(joined >= 0)
             rows = joined[take]

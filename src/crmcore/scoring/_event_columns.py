@@ -26,6 +26,9 @@ class EventColumns:
     datetimes, or a numpy ``datetime64`` array of UTC instants (what a
     tz-aware pandas column's ``to_numpy()`` gives). Scores are those of the
     same events as :class:`EngagementEvent` records (:meth:`grouped`).
+    ``rows`` may give each event's row among the scored leads (−1 for
+    none), as a join on unique lead ids already made (``crmcore.frames``
+    makes it with a pandas index); the ids are then not looked up again.
 
     >>> from datetime import UTC, datetime
     >>> events = EventColumns(["L1", "L1"], ["page_view", "form_submit"],
@@ -34,7 +37,7 @@ class EventColumns:
     (2, ['page_view', 'form_submit'])
     """
 
-    __slots__ = ("at", "detail", "kind", "lead_id")
+    __slots__ = ("at", "detail", "kind", "lead_id", "rows")
 
     def __init__(
         self,
@@ -42,6 +45,8 @@ class EventColumns:
         kind: Sequence[object],
         at: Sequence[object],
         detail: Sequence[object] | None = None,
+        *,
+        rows: Sequence[int] | None = None,
     ) -> None:
         sizes = {len(lead_id), len(kind), len(at), *([len(detail)] if detail is not None else [])}
         if len(sizes) != 1:
@@ -52,6 +57,8 @@ class EventColumns:
         self.kind = kind
         self.at = at
         self.detail = detail
+        self.rows = rows
+        """Optional: each event's row among the leads (−1: none), when the caller joined them."""
 
     def __len__(self) -> int:
         return len(self.kind)
