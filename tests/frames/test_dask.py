@@ -10,9 +10,10 @@ processes, started and stopped here. Skipped only when dask is not installed.
 from __future__ import annotations
 
 import concurrent.futures
+import copyreg
 import multiprocessing
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -31,12 +32,26 @@ from crmcore.frames import (
     summarize_frame,
 )
 from crmcore.scoring import Condition, EventFilter, Rule, RuleGroup, Scorecard
+from tests.frames.clv_data import AS_OF, single_process_run, transactions_table
 
+# `import distributed` (and dask's process pool) register tblib picklers for every exception
+# class in the process-wide copyreg table, which breaks pickling cattrs' exception groups in
+# later tests; the table is put back after the import and after every test here.
+_PICKLERS = dict(copyreg.dispatch_table)
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
+copyreg.dispatch_table.clear()
+copyreg.dispatch_table.update(_PICKLERS)
+
+
+@pytest.fixture(autouse=True)
+def _restore_exception_picklers() -> Iterator[None]:
+    yield
+    copyreg.dispatch_table.clear()
+    copyreg.dispatch_table.update(_PICKLERS)
+
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-AS_OF = date(2026, 6, 30)
 CARD = Scorecard(
     name="web",
     groups=[
@@ -118,20 +133,6 @@ def _tickets(n: int = 2000) -> pd.DataFrame:
     )
 
 
-def _transactions(customers: int = 600) -> pd.DataFrame:
-    rng = np.random.default_rng(3)
-    rows = []
-    for c in range(customers):
-        day = date(2025, 7, 1) + timedelta(days=int(rng.integers(0, 200)))
-        rate, churn = rng.gamma(0.8, 0.05), rng.beta(1, 4)
-        while day <= AS_OF:
-            rows.append((f"C{c:04d}", day, int(rng.integers(5, 500))))
-            if rng.random() < churn:
-                break
-            day += timedelta(days=int(rng.exponential(1 / rate)) + 1)
-    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
-
-
 def _summaries(part: pd.DataFrame) -> pd.DataFrame:
     out = summarize_frame(part.reset_index(), currency="USD", as_of=AS_OF, money="float")
     return out if len(out) else SUMMARY_META
@@ -151,13 +152,6 @@ def _clv_pipeline(transactions: Any, compute: Any) -> tuple[BetaGeoModel, pd.Dat
     return model, both.set_index("customer_id").sort_index()
 
 
-def _single_process(transactions: pd.DataFrame) -> tuple[BetaGeoModel, pd.DataFrame]:
-    summaries = summarize_frame(transactions, currency="USD", as_of=AS_OF, money="float")
-    model = fit_clv_frame(summaries).model
-    predicted = predict_clv_frame(summaries, model, horizon=12, step=52 / 12)
-    return model, predicted.set_index(summaries["customer_id"]).sort_index()
-
-
 def _check_all(compute: Any) -> None:
     leads, events = _leads()
     scored = dd.from_pandas(leads, npartitions=4).map_partitions(
@@ -172,11 +166,11 @@ def _check_all(compute: Any) -> None:
     )
     pd.testing.assert_frame_equal(compute(due), deadlines_frame(OFFICE, tickets))
 
-    transactions = _transactions()
+    transactions = transactions_table()
     # a sorted customer index keeps each customer's purchases in one partition
     partitioned = dd.from_pandas(transactions.set_index("customer_id").sort_index(), npartitions=3)
     model, predicted = _clv_pipeline(partitioned, compute)
-    single_model, single = _single_process(transactions)
+    single_model, single = single_process_run(transactions)
     assert model == single_model
     pd.testing.assert_frame_equal(predicted, single, check_dtype=False, check_index_type=False)
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from crmcore.frames import fit_clv_frame, predict_clv_frame, summarize_frame
-from tests.frames.test_dask import AS_OF, _single_process, _transactions
+from tests.frames.clv_data import AS_OF, single_process_run, transactions_table
 
 pytestmark = pytest.mark.skipif(
     shutil.which("java") is None or importlib.util.find_spec("pyspark") is None,
@@ -33,7 +33,7 @@ def test_clv_pipeline_on_spark() -> None:
 
     spark = SparkSession.builder.master("local[2]").appName("crmcore-clv").getOrCreate()
     try:
-        transactions = _transactions()
+        transactions = transactions_table()
         frame = spark.createDataFrame(transactions.assign(date=transactions["date"].astype(str)))
         summaries = frame.repartition(2, "customer_id").mapInPandas(
             _summaries,
@@ -51,7 +51,7 @@ def test_clv_pipeline_on_spark() -> None:
         predicted = summaries.mapInPandas(predict, schema).toPandas()
     finally:
         spark.stop()
-    single_model, single = _single_process(transactions)
+    single_model, single = single_process_run(transactions)
     assert model == single_model
     result = predicted.set_index("customer_id").sort_index()[list(single.columns)]
     pd.testing.assert_frame_equal(
