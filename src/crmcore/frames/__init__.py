@@ -19,6 +19,7 @@ works without it.
 - SLA: :func:`deadlines_frame`, :func:`evaluate_frame`.
 - Pricing and ROI: :func:`priced_lines_frame`, :func:`roi_lines_frame`,
   :func:`dated_flows`.
+- Sales and service: :func:`forecast_frame`, :func:`contact_centre_frame`.
 - Any engine result: :func:`records_frame`.
 
 A record-based function given a DataFrame (``score_leads(card, df)``) raises
@@ -46,6 +47,7 @@ from crmcore.frames._clv import (
 )
 from crmcore.frames._clv_value import predict_clv_frame
 from crmcore.frames._common import records_frame
+from crmcore.frames._sales_service import contact_centre_frame, forecast_frame
 from crmcore.frames._scoring import (
     event_columns,
     events_from_frame,
@@ -60,6 +62,7 @@ from crmcore.frames._tables import dated_flows, priced_lines_frame, roi_lines_fr
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "contact_centre_frame",
     "count_frame",
     "customers_of",
     "dated_flows",
@@ -68,6 +71,7 @@ __all__ = [
     "event_columns",
     "events_from_frame",
     "fit_clv_frame",
+    "forecast_frame",
     "infer_features",
     "lead_columns",
     "predict_clv_frame",
