@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -199,3 +201,10 @@ CARD = Scorecard(name="c", groups=[])
 def test_record_functions_refuse_a_frame_naming_the_adapter(call: object, use: str) -> None:
     with pytest.raises(CrmError, match=f"crmcore.frames.{use}"):
         call()  # type: ignore[operator]
+
+
+def test_importing_the_adapters_does_not_import_pandas() -> None:
+    # the adapters import pandas on first call: `import crmcore.frames` works without it
+    code = "import sys, crmcore, crmcore.frames; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
+    assert out.stdout.strip() == "False"
