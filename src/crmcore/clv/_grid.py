@@ -7,7 +7,9 @@ the horizon (52 for a year in weeks). :func:`expected_grid` computes that
 terms and stopping rule of the scalar path), and the elementary functions run
 over whole columns. Numbers agree with the scalar path within 1e-12 relative
 (numpy's and the C library's log1p/expm1 may differ in the last bit); the
-removable singularities (a = 1, a + b + x = 1) take the exact columns path.
+removable singularities (a = 1, a + b + x = 1) take the exact columns path,
+and for a close to 1, where (a+b+x−1)/(a−1) magnifies the last bit, each
+distinct (x, T) is finished by the scalar formula.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crmcore.clv._columns import Columns, Params, _checked_arrays, _numpy_tail, expected_columns
+from crmcore.clv._columns import (
+    Columns,
+    Params,
+    _checked_arrays,
+    _numpy_tail,
+    expected_columns,
+    numerator_one,
+)
 
 __all__ = ["discounted_expected", "expected_grid"]
+
+_NEAR_ONE = 0.05
+"""Below this |a − 1| the numerators are finished per distinct (x, T) in Python."""
 
 
 def _divisor(params: Params, x: Any, t_x: Any, age: Any) -> tuple[Any, Any]:
@@ -44,6 +56,10 @@ def _numerators(params: Params, ux: Any, uage: Any, t: float) -> Any:
     z = t / (alpha + uage + t)
     log_power = -big_a * np.log1p(t / (alpha + uage))
     tail = _numpy_tail(big_a, big_b, big_c, z)
+    if abs(a - 1.0) < _NEAR_ONE:
+        # C/(a−1) magnifies the last bit of the bracket: finish each pair as the scalar path does
+        rows = zip(ux.tolist(), uage.tolist(), tail.tolist(), strict=True)
+        return np.array([numerator_one(params, int(x), age, t, tail=tl) for x, age, tl in rows])
     with np.errstate(invalid="ignore", divide="ignore"):
         kept = big_c / (a - 1.0) * -np.expm1(log_power + np.log1p(tail))
         negative = big_c / (a - 1.0) * (1.0 - np.exp(log_power) * (1.0 + tail))
