@@ -324,3 +324,25 @@ def positive_timedelta(*, optional: bool = False) -> Check:
             )
 
     return check
+
+
+def refuse_frame(value: object, *, obj: str, use: str) -> None:
+    """Raise if ``value`` is a pandas (or Dask, Polars) DataFrame or Series.
+
+    Record-based functions call this first, so a table passed where records
+    are expected is refused with the name of the ``crmcore.frames`` function
+    that takes it, instead of failing deep inside on a column name. The type's
+    module and name tell a frame apart; pandas is never imported.
+    """
+    kind = type(value)
+    module = kind.__module__.split(".", 1)[0]
+    if module in {"pandas", "dask", "polars", "modin", "pyspark"} and kind.__name__ in {
+        "DataFrame",
+        "Series",
+    }:
+        raise ValidationError(
+            obj=obj,
+            field="records",
+            value=f"a {module} {kind.__name__}",
+            expected=f"records (mappings or typed objects); for a DataFrame use {use}",
+        )

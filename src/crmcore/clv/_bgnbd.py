@@ -23,6 +23,7 @@ from crmcore.clv._columns import (
     expected_one,
     numerator_one,
 )
+from crmcore.clv._grid import discounted_expected, expected_grid
 from crmcore.clv._optimize import Objective, minimize_bfgs
 from crmcore.clv._special import digamma, log_beta
 from crmcore.clv._summary import CustomerSummary
@@ -325,6 +326,79 @@ class BetaGeoModel:
         obj = "BetaGeoModel.conditional_expected_transactions_columns"
         return expected_columns(
             params, float(t), (frequency, recency, age), backend=backend, obj=obj
+        )
+
+    def conditional_expected_transactions_grid(
+        self,
+        times: Sequence[float],
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+    ) -> Any:
+        """E[Y(t)] of every customer (columns) at every ``t`` of ``times``: a numpy array (t × customer).
+
+        The batch path of CLV over a horizon (needs numpy): the ₂F₁ series are
+        summed once per distinct (frequency, age) and step, the rest runs over
+        whole arrays. Equal to :meth:`conditional_expected_transactions_columns`
+        at each ``t`` within 1e-12 relative.
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> grid = m.conditional_expected_transactions_grid([39.0, 78.0], [2, 2], [30.43, 30.43], [38.86, 38.86])
+        >>> grid.shape, round(float(grid[0, 0]), 3)
+        ((2, 2), 1.226)
+        """
+        for t in times:
+            _check_time(t, "times")
+        params = (self.r, self.alpha, self.a, self.b)
+        obj = "BetaGeoModel.conditional_expected_transactions_grid"
+        return expected_grid(params, [float(t) for t in times], (frequency, recency, age), obj=obj)
+
+    def discounted_expected_transactions_columns(
+        self,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        horizon: int,
+        step: float = 1.0,
+        discount_rate: float = 0.0,
+    ) -> tuple[Any, Any]:
+        """Expected purchases over ``horizon`` steps and their discounted sum, per customer (numpy).
+
+        Returns two float64 arrays: E[Y(horizon·step)] and
+        Σₖ₌₁..horizon (E[Y(k·step)] − E[Y((k−1)·step)]) / (1 + d)ᵏ, the
+        factor :func:`~crmcore.clv.customer_lifetime_values` multiplies by
+        the expected spend and margin. The sum is taken per distinct
+        (frequency, age) and divided per customer once, so a million
+        customers over 52 steps need no 52-million-cell table; both agree
+        with the one-customer path within 1e-12 relative.
+
+        >>> m = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> total, discounted = m.discounted_expected_transactions_columns([2], [30.43], [38.86], horizon=1, step=39)
+        >>> round(float(total[0]), 3), bool(total[0] == discounted[0])
+        (1.226, True)
+        """
+        if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 0:
+            raise ValidationError(
+                obj="BetaGeoModel", field="horizon", value=horizon, expected="an int >= 0"
+            )
+        _check_time(step, "step")
+        if (
+            isinstance(discount_rate, bool)
+            or not isinstance(discount_rate, (int, float))
+            or not discount_rate > -1
+        ):
+            raise ValidationError(
+                obj="BetaGeoModel",
+                field="discount_rate",
+                value=discount_rate,
+                expected="a rate > -1",
+            )
+        params = (self.r, self.alpha, self.a, self.b)
+        times = [k * float(step) for k in range(1, horizon + 1)]
+        obj = "BetaGeoModel.discounted_expected_transactions_columns"
+        return discounted_expected(
+            params, times, float(discount_rate), (frequency, recency, age), obj=obj
         )
 
     def probability_of_purchases(self, n: int, t: float) -> float:

@@ -12,7 +12,7 @@ from typing import TypeAlias, cast, overload
 import attrs
 
 from crmcore._backend import Backend, resolve_backend
-from crmcore._checks import require_items
+from crmcore._checks import refuse_frame, require_items
 from crmcore._checks import require_rate as to_rate
 from crmcore.clv._bgnbd import BetaGeoModel
 from crmcore.clv._gammagamma import GammaGammaModel
@@ -272,6 +272,7 @@ def customer_lifetime_values(
     (``backend="auto"`` or ``"numpy"``) the expectations are computed over
     columns of customers; they equal the scalar path within 1e-12 relative.
     """
+    refuse_frame(customers, obj="customer_lifetime_values", use="crmcore.frames.predict_clv_frame")
     obj = "customer_lifetime_values"
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= MAX_HORIZON:
         raise ValidationError(

@@ -136,6 +136,7 @@ def fit_clv(
     >>> fit.purchases.n_customers, fit.spend.n_customers, fit.purchases.backend
     (6, 4, 'python')
     """
+    check.refuse_frame(customers, obj="fit_clv", use="crmcore.frames.fit_clv_frame")
     kind = _kind(model, "fit_clv")
     rows = check.require_items(customers, CustomerSummary, obj="fit_clv", field="customers")
     purchases = _fit_purchases(kind, rows, backend)
@@ -174,6 +175,7 @@ def predict_clv(
     customer bought twice with a positive spend has no spend model to fit
     and raises :class:`~crmcore.errors.InsufficientDataError`.
     """
+    check.refuse_frame(customers, obj="predict_clv", use="crmcore.frames.predict_clv_frame")
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise ValidationError(
             obj="predict_clv", field="top", value=top, expected="None or an int >= 1"

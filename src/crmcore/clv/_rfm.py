@@ -115,6 +115,7 @@ def rfm_segments(
     monetary 5 for the top fifth. All amounts must share one currency.
     Left out, ``as_of`` is the day of the last purchase (:func:`last_purchase_day`).
     """
+    check.refuse_frame(purchases, obj="rfm_segments", use="crmcore.frames.rfm_frame")
     items = check.require_items(purchases, Purchase, obj="rfm_segments", field="purchases")
     if as_of is None:
         as_of = last_purchase_day(items)

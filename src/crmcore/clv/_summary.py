@@ -259,6 +259,9 @@ def summarize_transactions(
     >>> s.frequency, round(s.recency, 2), round(s.age, 2), s.monetary_value
     (2, 30.43, 38.86, Decimal('22.845'))
     """
+    check.refuse_frame(
+        purchases, obj="summarize_transactions", use="crmcore.frames.summarize_frame"
+    )
     obj = "summarize_transactions"
     items = check.require_items(purchases, Purchase, obj=obj, field="purchases")
     if as_of is None:

@@ -34,6 +34,7 @@ from crmcore.scoring._conditions import (
     Op,
     field_value,
 )
+from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._logistic_matrix import train_logistic_matrix
 from crmcore.scoring._predictive import (
     AttributeInsight,
@@ -100,6 +101,7 @@ __all__ = [
     "DecayKind",
     "DecayStep",
     "EngagementEvent",
+    "EventColumns",
     "EventFilter",
     "EventKind",
     "Frequency",

@@ -9,7 +9,7 @@ columns (:mod:`crmcore.scoring._batch_events`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import ScoringError
 from crmcore.scoring._batch_events import EventTable
 from crmcore.scoring._conditions import Condition, EngagementEvent, Op, as_number, as_text
+from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_leads
 
 __all__ = ["score_columns"]
@@ -38,7 +39,7 @@ def score_columns(
     columns: Mapping[str, Sequence[object]],
     *,
     now: datetime,
-    events: Mapping[str, Sequence[EngagementEvent]] | None = None,
+    events: Mapping[str, Sequence[EngagementEvent]] | EventColumns | None = None,
     backend: Backend = "auto",
     allow_missing: bool = False,
 ) -> list[Decimal]:
@@ -46,7 +47,8 @@ def score_columns(
 
     Equal to ``[r.score for r in score_leads(card, rows, events, now=now)]``:
     ``events`` maps a lead id (the ``id`` column) to its events, as
-    :func:`score_leads` takes them (see :func:`group_events`). With
+    :func:`score_leads` takes them (see :func:`group_events`), or is an
+    :class:`EventColumns` table of events (no object per event). With
     numpy (``backend="auto"`` or ``"numpy"``) the conditions run over whole
     columns (a list, a tuple or a 1-d numpy array per field). Empty strings,
     ``None`` and NaN are missing values; numpy scalars count as the Python
@@ -62,6 +64,7 @@ def score_columns(
     >>> score_columns(card, {"employees": ["150", "20", ""]}, now=datetime(2026, 1, 1, tzinfo=UTC))
     [Decimal('2.5'), Decimal('0.0'), Decimal('0.0')]
     """
+    check.refuse_frame(columns, obj="score_columns", use="crmcore.frames.score_frame")
     n = _length(columns)
     missing = sorted(card.fields() - set(columns))
     if missing and not allow_missing:
@@ -78,7 +81,8 @@ def score_columns(
     if resolve_backend(backend, obj="score_columns") == "python":
         names = list(columns)
         rows = ({k: columns[k][i] for k in names} for i in range(n))
-        return [r.score for r in score_leads(card, rows, events, now=now)]
+        by_lead = events.grouped() if isinstance(events, EventColumns) else events
+        return [r.score for r in score_leads(card, rows, by_lead, now=now)]
     return _NumpyScorer(card, columns, n, now, events or {}).run()
 
 
@@ -89,7 +93,7 @@ class _NumpyScorer:
         columns: Mapping[str, Sequence[object]],
         n: int,
         now: datetime,
-        events: Mapping[str, Sequence[EngagementEvent]],
+        events: Mapping[str, Sequence[EngagementEvent]] | EventColumns,
     ) -> None:
         import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
@@ -124,9 +128,20 @@ class _NumpyScorer:
     def _units(self, value: Decimal) -> int:
         return int(value.scaleb(self.places))
 
+    def _numeric_array(self, name: str) -> Any:
+        """The column as float64 if it is a numeric numpy array (NaN for missing), else None."""
+        raw: Any = self.columns[name]
+        if type(raw) is self.np.ndarray and raw.ndim == 1 and raw.dtype.kind in "iuf":
+            return raw.astype(float, copy=False)
+        return None
+
     def _missing(self, name: str) -> Any:
         if name not in self.empty:
-            self.empty[name] = self._text(name, ignore_case=False) == ""
+            numbers = self._numeric_array(name)
+            if numbers is not None:  # NaN is missing; a number is never empty text
+                self.empty[name] = self.np.isnan(numbers)
+            else:
+                self.empty[name] = self._text_hits(name, False, lambda text: text == "")
         return self.empty[name]
 
     def _strings(self, name: str, *, ignore_case: bool) -> list[str]:
@@ -143,11 +158,37 @@ class _NumpyScorer:
             self.strings[key] = out
         return self.strings[key]
 
-    def _text(self, name: str, *, ignore_case: bool) -> Any:
+    def _codes(self, name: str, *, ignore_case: bool) -> tuple[Any, list[str]]:
+        """The column dictionary-encoded: a code per row and the distinct texts (stripped).
+
+        A test on text (equals, in, contains, a category map, empty) then runs
+        once per distinct value and is spread to the rows by the codes.
+        """
         key = (name, ignore_case)
         if key not in self.texts:
-            self.texts[key] = self.np.array(self._strings(name, ignore_case=ignore_case), dtype=str)
-        return self.texts[key]
+            np = self.np
+            if ignore_case:
+                codes, distinct = self._codes(name, ignore_case=False)
+                folded: dict[str, int] = {}
+                remap = [folded.setdefault(d.casefold(), len(folded)) for d in distinct]
+                self.texts[key] = (np.array(remap, dtype=np.int64)[codes], list(folded))
+            else:
+                raw = self.columns[name]
+                plain = set(map(type, raw)) <= {str}  # CSV text: strip the distinct values only
+                cells: Sequence[Any] = raw if plain else self._strings(name, ignore_case=False)
+                position = {t: i for i, t in enumerate(dict.fromkeys(cells))}
+                codes = np.fromiter(map(position.__getitem__, cells), np.int64, self.n)
+                index: dict[str, int] = {}
+                remap = [index.setdefault(t.strip(), len(index)) for t in position]
+                self.texts[key] = (np.array(remap, dtype=np.int64)[codes], list(index))
+        result: tuple[Any, list[str]] = self.texts[key]
+        return result
+
+    def _text_hits(self, name: str, ignore_case: bool, test: Callable[[str], bool]) -> Any:
+        """Which rows' text passes ``test`` (evaluated once per distinct text)."""
+        codes, distinct = self._codes(name, ignore_case=ignore_case)
+        hits = self.np.array([test(text) for text in distinct], dtype=bool)
+        return hits[codes] if distinct else self.np.zeros(self.n, dtype=bool)
 
     def _number(self, name: str, rule: str) -> Any:
         key = name  # parsed once per column; errors name the first rule that reads it
@@ -155,6 +196,10 @@ class _NumpyScorer:
             np = self.np
             raw = self.columns[name]
             missing = self._missing(name)
+            fast = self._numeric_array(name)
+            if fast is not None and np.isfinite(fast[~missing]).all():
+                self.numbers[key] = fast
+                return fast
             try:
                 if set(map(type, raw)) <= {str}:
                     nan = float("nan")
@@ -218,21 +263,20 @@ class _NumpyScorer:
         return mask
 
     def _text_mask(self, condition: Condition) -> Any:
-        np = self.np
         field = condition.field or ""
-        text = self._text(field, ignore_case=condition.ignore_case)
+        ignore_case = condition.ignore_case
 
         def fold(value: str) -> str:
-            return value.casefold() if condition.ignore_case else value
+            return value.casefold() if ignore_case else value
 
         if condition.op is Op.EQUALS:
-            return text == fold(condition.value or "")
+            wanted = fold(condition.value or "")
+            return self._text_hits(field, ignore_case, lambda text: text == wanted)
         if condition.op is Op.IN:
-            pool = sorted({fold(v) for v in condition.values})
-            return np.isin(text, np.array(pool, dtype=str))
+            pool = {fold(v) for v in condition.values}
+            return self._text_hits(field, ignore_case, pool.__contains__)
         needle = fold(condition.value or "")
-        strings = self._strings(field, ignore_case=condition.ignore_case)
-        return np.array([needle in t for t in strings], dtype=bool)
+        return self._text_hits(field, ignore_case, lambda text: needle in text)
 
     def _range_mask(self, condition: Condition, rule: str) -> Any:
         np = self.np
@@ -249,14 +293,17 @@ class _NumpyScorer:
         np = self.np
         if rule.mapping is not None:
             mapping = rule.mapping
-            text = self._strings(mapping.field, ignore_case=mapping.ignore_case)
+            codes, distinct = self._codes(mapping.field, ignore_case=mapping.ignore_case)
             table = {
                 (k.casefold() if mapping.ignore_case else k): self._units(v)
                 for k, v in mapping.points.items()
             }
             default = self._units(mapping.default)
-            units = np.array(
-                [table.get(t, default) if t else default for t in text], dtype=np.int64
+            per_text = [table.get(t, default) if t else default for t in distinct]
+            units = (
+                np.array(per_text, dtype=np.int64)[codes]
+                if distinct
+                else (np.full(self.n, default, dtype=np.int64))
             )
         elif rule.event is not None:
             units = self.events.rule_units(rule, rule.decay or self.card.decay)

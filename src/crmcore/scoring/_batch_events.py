@@ -14,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import repeat
 from typing import Any
 
 from crmcore import _checks as check
+from crmcore.errors import ScoringError
 from crmcore.scoring._conditions import Condition, EngagementEvent, EventFilter
+from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._scorecard import Decay, DecayKind, Frequency, Rule
 
 __all__: list[str] = []
@@ -26,6 +29,39 @@ _MICROSECOND = timedelta(microseconds=1)
 _DAY_US = 86_400 * 1_000_000
 _BOUNDARY = 1e-6
 """Products this close to a half unit are rounded again in Decimal."""
+
+
+def _keys(values: Sequence[object]) -> Sequence[object]:
+    """Lead ids as dictionary keys: plain str cells as they are ("" matches no row), else lead_key."""
+    if set(map(type, values)) <= {str}:
+        return values
+    return [lead_key(v) for v in values]
+
+
+def _unique_rows(ids: Sequence[object]) -> dict[object, int] | None:
+    """Lead id → its row when no id repeats (None otherwise); empty ids are left out."""
+    keys = _keys(ids)
+    row_of = dict(zip(keys, range(len(keys)), strict=True))
+    if len(row_of) != len(keys) and not _no_repeats(keys):
+        return None
+    row_of.pop(None, None)
+    row_of.pop("", None)
+    return row_of
+
+
+def _no_repeats(keys: Sequence[object]) -> bool:
+    """True when only empty ids repeat."""
+    seen = [k for k in keys if k is not None and k != ""]
+    return len(set(seen)) == len(seen)
+
+
+def _rows_of(ids: Sequence[object]) -> dict[str, list[int]]:
+    rows_of: dict[str, list[int]] = {}
+    for row, raw in enumerate(ids):
+        key = lead_key(raw)
+        if key is not None:
+            rows_of.setdefault(key, []).append(row)
+    return rows_of
 
 
 def lead_key(raw: object) -> str | None:
@@ -41,7 +77,7 @@ class EventTable:
         self,
         np: Any,
         ids: Sequence[object],
-        by_lead: Mapping[str, Sequence[EngagementEvent]],
+        by_lead: Mapping[str, Sequence[EngagementEvent]] | EventColumns,
         *,
         now: datetime,
         places: int,
@@ -54,11 +90,10 @@ class EventTable:
         self.places = places
         self.unit_places = unit_places
         self.quantum = Decimal(1).scaleb(-places)
-        rows_of: dict[str, list[int]] = {}
-        for row, raw in enumerate(ids):
-            key = lead_key(raw)
-            if key is not None:
-                rows_of.setdefault(key, []).append(row)
+        if isinstance(by_lead, EventColumns):
+            self._from_columns(ids, by_lead)
+            return
+        rows_of = _rows_of(ids)
         rows: list[int] = []
         events: list[EngagementEvent] = []
         for lead_id, found in by_lead.items():
@@ -69,6 +104,39 @@ class EventTable:
         self.kind = np.array([e.kind for e in events], dtype=str)
         self.age = np.array([(now - e.at) // _MICROSECOND for e in events], dtype=np.int64)
         self.details = [e.detail for e in events]
+
+    def _from_columns(self, ids: Sequence[object], columns: EventColumns) -> None:
+        """The flat columns from event columns: an event joins every row with its lead id."""
+        np = self.np
+        keys = _keys(columns.lead_id)
+        row_of = None if columns.rows is not None else _unique_rows(ids)
+        if columns.rows is not None:  # joined by the caller
+            joined = np.asarray(columns.rows, dtype=np.int64)
+            if joined.shape != (len(keys),) or ((joined < -1) | (joined >= self.n)).any():
+                raise ScoringError(
+                    obj="EventColumns",
+                    field="rows",
+                    value=joined.shape,
+                    expected=f"one row in -1..{self.n - 1} per event",
+                )
+            take = np.flatnonzero(joined >= 0)
+            rows = joined[take]
+        elif row_of is not None:  # ids unique: at most one row per event, joined in C loops
+            joined = np.fromiter(map(row_of.get, keys, repeat(-1)), np.int64, len(keys))
+            take = np.flatnonzero(joined >= 0)
+            rows = joined[take]
+        else:
+            rows_of = _rows_of(ids)
+            pairs = [
+                (r, j) for j, k in enumerate(keys) if k is not None for r in rows_of.get(str(k), ())
+            ]
+            rows = np.array([r for r, _ in pairs], dtype=np.int64)
+            take = np.array([j for _, j in pairs], dtype=np.int64)
+        self.row = rows
+        self.kind = columns.kinds(np)[take]
+        self.age = columns.ages_us(np, self.now)[take]
+        details = columns.details()
+        self.details = [details[j] for j in take.tolist()]
 
     def _window(self, kinds: Sequence[str], days: int | None) -> Any:
         np = self.np

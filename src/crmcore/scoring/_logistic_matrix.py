@@ -147,6 +147,7 @@ def train_logistic_matrix(
     >>> model.numeric["visits"], model.coefficients[0] > 0
     (NumericScale(mean=2.5, std=1.118033988749895), True)
     """
+    check.refuse_frame(x, obj="train_logistic_matrix", use="crmcore.frames.train_frame")
     names = check.require_items(columns, str, obj=_OBJ, field="columns")
     if not names:
         raise ValidationError(obj=_OBJ, field="columns", value=names, expected="one or more")

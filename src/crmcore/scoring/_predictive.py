@@ -306,6 +306,7 @@ def train_naive_bayes(
     and as many lost leads; otherwise its leads use the pooled table.
     ``min_won``/``min_lost`` default to Dynamics 365's 40 and 40.
     """
+    check.refuse_frame(history, obj="train_naive_bayes", use="crmcore.frames.train_frame")
     history = list(history)
     _check_history(history, min_won, min_lost, "train_naive_bayes")
     if not fields and not stages:
@@ -650,6 +651,7 @@ def train_logistic(
     the same iterations, so their coefficients agree to floating-point
     rounding (about 1e-12).
     """
+    check.refuse_frame(history, obj="train_logistic", use="crmcore.frames.train_frame")
     history = list(history)
     _check_history(history, min_won, min_lost, "train_logistic")
     if not categorical and not numeric:
@@ -909,6 +911,7 @@ def predict(
     ...
     crmcore.errors.ScoringError: predict.source: got ['origin'] (list); expected the model's fields among the lead's fields (missing: source; pass allow_missing=True to treat absent fields as unknown)
     """
+    check.refuse_frame(features, obj="predict", use="crmcore.frames.predict_frame")
     if not allow_missing:
         _missing_fields(model_fields(model), features)
     probability = _probability(model, features, team=team, stage=stage, obj="predict")
@@ -935,6 +938,7 @@ def predict_leads(
     ``team_field`` and ``stage_field`` name the fields holding each lead's
     sales team and current stage; an empty value there means none.
     """
+    check.refuse_frame(leads, obj="predict_leads", use="crmcore.frames.predict_frame")
     out = []
     for lead in leads:
         team = _optional_text(lead, team_field)

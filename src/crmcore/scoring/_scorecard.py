@@ -620,6 +620,7 @@ def score_lead(
     ...
     crmcore.errors.ScoringError: rule 'retail'.industry: got ['sector'] (list); expected every field the scorecard reads (missing: industry, read by retail; pass allow_missing=True to score absent fields as empty)
     """
+    check.refuse_frame(lead, obj="score_lead", use="crmcore.frames.score_frame")
     check.require_aware(now, obj="score_lead", field="now")
     complete = (
         lead
@@ -776,6 +777,7 @@ def score_leads(
     ``allow_missing`` as in :func:`score_lead`. A lead's events are found by
     its ``id`` field (empty: no events).
     """
+    check.refuse_frame(leads, obj="score_leads", use="crmcore.frames.score_frame")
     check.require_aware(now, obj="score_leads", field="now")
     by_lead = events or {}
     fields = card.fields()

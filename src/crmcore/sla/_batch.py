@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from crmcore._backend import Backend, Engine, resolve_backend
-from crmcore._checks import require_aware, require_items
+from crmcore._checks import refuse_frame, require_aware, require_items
 from crmcore.calendars import BusinessCalendar
 from crmcore.errors import ValidationError
 from crmcore.models import Account, AccountId, Case
@@ -42,6 +42,7 @@ def evaluate_many(
     Either way the states, times and deadlines equal :func:`evaluate` case
     by case (a property test checks it).
     """
+    refuse_frame(cases, obj="evaluate_many", use="crmcore.frames.evaluate_frame")
     engine = resolve_backend(backend, obj="evaluate_many")
     if not isinstance(explain, bool):
         raise ValidationError(
