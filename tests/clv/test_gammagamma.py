@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize, special
 
 from crmcore.clv import CustomerSummary, GammaGammaFit, GammaGammaModel
@@ -95,3 +97,30 @@ def test_analytic_gradient_matches_finite_differences(cdnow_summary: list[Custom
         down[i] -= h
         numeric = (objective(up)[0] - objective(down)[0]) / (2 * h)
         assert gradient[i] == pytest.approx(numeric, rel=1e-5, abs=1e-4)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 200), st.floats(0, 10_000, allow_nan=False)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_spend_columns_equal_the_scalar_method(rows: list[tuple[int, float]]) -> None:
+    model = GammaGammaModel(p=6.25, q=3.74, gamma=15.45)
+    xs, ms = [x for x, _ in rows], [m for _, m in rows]
+    scalar = [model.conditional_expected_spend(x, m) for x, m in rows]
+    assert model.conditional_expected_spend_columns(xs, ms, backend="python") == scalar
+    numpy = model.conditional_expected_spend_columns(np.array(xs), np.array(ms), backend="numpy")
+    assert numpy == pytest.approx(scalar, rel=1e-12)
+
+
+def test_spend_columns_refuse_bad_cells() -> None:
+    model = GammaGammaModel(p=6.25, q=3.74, gamma=15.45)
+    with pytest.raises(ValidationError, match=r"frequency\[1\]"):
+        model.conditional_expected_spend_columns([1, -1], [2.0, 2.0])
+    with pytest.raises(ValidationError, match=r"mean_spend\[0\]"):
+        model.conditional_expected_spend_columns([1], [float("nan")])
+    with pytest.raises(ValidationError, match="mean_spend"):
+        model.conditional_expected_spend_columns([1, 2], [2.0])

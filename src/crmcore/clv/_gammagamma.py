@@ -11,9 +11,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import attrs
 
+from crmcore._backend import Backend, resolve_backend
+from crmcore._checks import plain_scalar
 from crmcore.clv._bgnbd import _positive
 from crmcore.clv._optimize import Objective, minimize_bfgs
 from crmcore.clv._special import digamma
@@ -139,6 +142,62 @@ class GammaGammaModel:
         if frequency == 0:
             return self.mean_spend()
         return self.p * (self.gamma + frequency * mean_spend) / (self.p * frequency + self.q - 1.0)
+
+    def conditional_expected_spend_columns(
+        self,
+        frequency: Sequence[Any],
+        mean_spend: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`conditional_expected_spend` of every customer given as columns.
+
+        Lists or numpy arrays of equal length; frequencies are ints >= 0 and
+        mean spends finite numbers >= 0. Equal to the scalar method on both
+        backends (within 1e-12 relative on numpy).
+
+        By hand: x = 0 gives pγ/(q − 1) = 6.25 × 15.45 / 2.74 = 35.24; x = 2 with
+        m̄ = 30 gives 6.25 × (15.45 + 60) / (12.5 + 2.74) = 471.5625 / 15.24 = 30.94.
+
+        >>> m = GammaGammaModel(p=6.25, q=3.74, gamma=15.45)
+        >>> [round(v, 2) for v in m.conditional_expected_spend_columns([0, 2], [0.0, 30.0])]
+        [35.24, 30.94]
+        """
+        obj = "GammaGammaModel.conditional_expected_spend_columns"
+        engine = resolve_backend(backend, obj=obj)
+        xs, ms = _spend_columns(frequency, mean_spend, obj)
+        if engine == "python" or not xs:
+            return [self.conditional_expected_spend(x, m) for x, m in zip(xs, ms, strict=True)]
+        import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
+
+        x = np.asarray(xs, dtype=float)
+        m = np.asarray(ms, dtype=float)
+        own = self.p * (self.gamma + x * m) / (self.p * x + self.q - 1.0)
+        population = self.mean_spend() if 0 in xs else 0.0
+        return [float(v) for v in np.where(x == 0, population, own)]
+
+
+def _spend_columns(
+    frequency: Sequence[Any], mean_spend: Sequence[Any], obj: str
+) -> tuple[list[int], list[float]]:
+    """The columns as Python lists, checked: ints >= 0 and finite spends >= 0, equal lengths."""
+    xs = [plain_scalar(v) for v in frequency]
+    ms = [plain_scalar(v) for v in mean_spend]
+    if len(xs) != len(ms):
+        raise ValidationError(
+            obj=obj,
+            field="mean_spend",
+            value=len(ms),
+            expected=f"one mean spend per frequency ({len(xs)})",
+        )
+    for i, (x, m) in enumerate(zip(xs, ms, strict=True)):
+        if not isinstance(x, int) or isinstance(x, bool) or x < 0:
+            raise ValidationError(obj=obj, field=f"frequency[{i}]", value=x, expected="an int >= 0")
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m < 0:
+            raise ValidationError(
+                obj=obj, field=f"mean_spend[{i}]", value=m, expected="a finite number >= 0"
+            )
+    return [int(x) for x in xs], [float(m) for m in ms]  # type: ignore[call-overload, arg-type]
 
 
 @attrs.frozen
