@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate, special
 
 from crmcore.clv import CustomerSummary, ParetoNbdFit, ParetoNbdModel
@@ -204,3 +206,32 @@ def test_the_minimiser_stops_on_a_drifting_parameter() -> None:
     assert not result.converged
     assert result.message.startswith("parameter 0 grows without bound")
     assert abs(result.x[0]) > 15.0
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.floats(0, 1), st.floats(0.5, 60)), min_size=1, max_size=25
+    ),
+    st.sampled_from([(0.553, 10.578, 0.606, 11.669), (0.5, 1000.0, 0.3, 0.001)]),
+)
+def test_alive_columns_equal_the_scalar_method(rows, params) -> None:
+    # Recency as a share of the age; the second parameter set takes the quadrature path.
+    model = ParetoNbdModel(*params)
+    xs = [x for x, _, _ in rows]
+    ages = [age for _, _, age in rows]
+    recencies = [share * age if x else 0.0 for x, share, age in rows]
+    scalar = [
+        model.probability_alive(CustomerSummary("c", frequency=x, recency=t, age=a))
+        for x, t, a in zip(xs, recencies, ages, strict=True)
+    ]
+    assert model.probability_alive_columns(xs, recencies, ages, backend="python") == scalar
+    assert model.probability_alive_columns(xs, recencies, ages, backend="numpy") == pytest.approx(
+        scalar, rel=1e-12, abs=1e-15
+    )
+
+
+def test_alive_columns_refuse_bad_rows() -> None:
+    model = ParetoNbdModel(0.553, 10.578, 0.606, 11.669)
+    with pytest.raises(ValidationError):
+        model.probability_alive_columns([1], [5.0], [2.0])  # recency beyond age

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import attrs
 
@@ -228,6 +229,40 @@ class ParetoNbdModel:
             return 1.0
         return 1.0 / (1.0 + math.exp(dropped - alive))
 
+    def probability_alive_columns(
+        self,
+        frequency: Sequence[Any],
+        recency: Sequence[Any],
+        age: Sequence[Any],
+        *,
+        backend: Backend = "auto",
+    ) -> list[float]:
+        """:meth:`probability_alive` of every customer given as columns (lists or numpy arrays).
+
+        Checked against the likelihood's two terms integrated with scipy's
+        ``quad``: 0.3004 and 0.8692.
+
+        >>> m = ParetoNbdModel(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+        >>> [round(p, 3) for p in m.probability_alive_columns([0, 2], [0.0, 30.43], [38.0, 38.86])]
+        [0.3, 0.869]
+        """
+        obj = "ParetoNbdModel.probability_alive_columns"
+        engine = resolve_backend(backend, obj=obj)
+        # Validated as the fit validates them; the order of the input is kept below.
+        Triples.from_columns((frequency, recency, age, [1] * len(frequency)), obj)
+        xs, txs, ages = (list(map(float, column)) for column in (frequency, recency, age))
+        params = (self.r, self.alpha, self.s, self.beta)
+        if engine == "python":
+            return [
+                self.probability_alive(CustomerSummary("c", frequency=int(x), recency=t, age=a))
+                for x, t, a in zip(xs, txs, ages, strict=True)
+            ]
+        import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
+
+        alive, dropped = _np_parts(np, params, np.array(xs), np.array(txs), np.array(ages))
+        with np.errstate(over="ignore"):
+            return [float(v) for v in 1.0 / (1.0 + np.exp(dropped - alive))]
+
     def conditional_expected_transactions(self, customer: CustomerSummary, t: float) -> float:
         """E[Y(t) | x, t_x, T] (Schmittlein, Morrison & Colombo 1987, eq. 22).
 
@@ -288,6 +323,53 @@ def _python_value(data: Triples) -> Callable[[Sequence[float]], float]:
     return value
 
 
+def _np_log_series(np: Any, a: Any, b: Any, z: Any) -> Any:
+    """ln ₂F₁(1, a+1−b; a+1; z) for arrays with z ≤ :data:`_SERIES_MAX_Z` (fast rows only)."""
+    term = np.ones_like(z)
+    total = np.ones_like(z)
+    shift = a + 1.0 - b
+    for n in range(_MAX_TERMS):
+        term = term * (shift + n) / (a + 1.0 + n) * z
+        total = total + term
+        if not np.any(term > 1e-17 * total):
+            return np.log(total)
+    raise ConvergenceError(  # pragma: no cover - z is bounded, so the series converges
+        obj="ParetoNbdModel", field="z", value=float(z.max()), expected="a converging series"
+    )
+
+
+def _np_log_tail(np: Any, params: Sequence[float], x: Any, y: Any) -> Any:
+    """ln F(y) for arrays (see the module docstring)."""
+    r, alpha, s, beta = params
+    a = r + s + x
+    if alpha >= beta:
+        b, c, gap = np.full_like(x, s + 1.0), alpha + y, alpha - beta
+    else:
+        b, c, gap = r + x, beta + y, beta - alpha
+    z = gap / c
+    return (1.0 - b) * np.log1p(-z) + _np_log_series(np, a, b, z) - np.log(a) - a * np.log(c)
+
+
+def _np_parts(np: Any, params: Sequence[float], x: Any, t_x: Any, age: Any) -> tuple[Any, Any]:
+    """(ln alive term, ln dropped term) per row; slow-series rows go through the quadrature."""
+    r, alpha, s, beta = params
+    alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
+    open_ = t_x < age
+    slow = abs(alpha - beta) / (max(alpha, beta) + t_x) > _SERIES_MAX_Z
+    # The series runs on a far point (z ≈ 0) for the slow rows; they are replaced below.
+    upper = _np_log_tail(np, params, x, np.where(slow, 1e12, t_x))
+    lower = _np_log_tail(np, params, x, np.where(slow, 2e12, age))
+    with np.errstate(divide="ignore"):
+        dropped = np.where(
+            open_,
+            math.log(s) + upper + np.log1p(-np.exp(np.minimum(lower - upper, 0.0))),
+            -np.inf,
+        )
+    for i in np.flatnonzero(slow & open_):
+        dropped[i] = math.log(s) + _log_between(params, int(x[i]), float(t_x[i]), float(age[i]))
+    return alive, dropped
+
+
 def _numpy_value(data: Triples) -> Callable[[Sequence[float]], float]:
     import numpy as np  # noqa: PLC0415  (optional accelerator, imported lazily)
 
@@ -297,51 +379,12 @@ def _numpy_value(data: Triples) -> Callable[[Sequence[float]], float]:
     weight = np.array(data.weight, dtype=float)
     distinct = sorted(set(data.x))
     which = np.array([distinct.index(v) for v in data.x], dtype=np.intp)
-    open_ = t_x < age
-
-    def log_series(a: np.ndarray, b: np.ndarray, z: np.ndarray) -> np.ndarray:
-        term = np.ones_like(z)
-        total = np.ones_like(z)
-        shift = a + 1.0 - b
-        for n in range(_MAX_TERMS):
-            term = term * (shift + n) / (a + 1.0 + n) * z
-            total = total + term
-            if not np.any(term > 1e-17 * total):
-                return np.asarray(np.log(total))
-        raise ConvergenceError(
-            obj="ParetoNbdModel", field="z", value=float(z.max()), expected="a converging series"
-        )
-
-    def log_tail(r: float, alpha: float, s: float, beta: float, y: np.ndarray) -> np.ndarray:
-        a = r + s + x
-        if alpha >= beta:
-            b, c, gap = np.full_like(x, s + 1.0), alpha + y, alpha - beta
-        else:
-            b, c, gap = r + x, beta + y, beta - alpha
-        z = gap / c
-        return np.asarray(
-            (1.0 - b) * np.log1p(-z) + log_series(a, b, z) - np.log(a) - a * np.log(c)
-        )
 
     def value(theta: Sequence[float]) -> float:
         r, alpha, s, beta = (math.exp(v) for v in theta)
         lg = np.array([math.lgamma(r + v) for v in distinct])[which]
         constant = lg - math.lgamma(r) + r * math.log(alpha) + s * math.log(beta)
-        alive = -(r + x) * np.log(alpha + age) - s * np.log(beta + age)
-        # Rows whose series would converge slowly go through the scalar quadrature.
-        slow = abs(alpha - beta) / (max(alpha, beta) + t_x) > _SERIES_MAX_Z
-        # The series runs on a far point (z ≈ 0) for those rows; they are replaced below.
-        upper = log_tail(r, alpha, s, beta, np.where(slow, 1e12, t_x))
-        lower = log_tail(r, alpha, s, beta, np.where(slow, 2e12, age))
-        with np.errstate(divide="ignore"):
-            dropped = np.where(
-                open_,
-                math.log(s) + upper + np.log1p(-np.exp(np.minimum(lower - upper, 0.0))),
-                -np.inf,
-            )
-        params = (r, alpha, s, beta)
-        for i in np.flatnonzero(slow & open_):
-            dropped[i] = math.log(s) + _log_between(params, int(x[i]), float(t_x[i]), float(age[i]))
+        alive, dropped = _np_parts(np, (r, alpha, s, beta), x, t_x, age)
         top = np.maximum(alive, dropped)
         total = constant + top + np.log(np.exp(alive - top) + np.exp(dropped - top))
         return float(np.dot(weight, total))
