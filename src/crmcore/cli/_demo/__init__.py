@@ -17,6 +17,7 @@ from typing import Any
 
 from crmcore.cli._common import Subparsers, write_json
 from crmcore.cli._demo import clv, roi
+from crmcore.cli._demo import matching as _matching_demo
 from crmcore.cli._demo import pricing as _pricing
 from crmcore.cli._demo import sales as _sales_demo
 from crmcore.cli._demo import scoring as _scoring
@@ -39,7 +40,7 @@ def register(subparsers: Subparsers) -> None:
 
 def _engine_sections() -> list[dict[str, Any]]:
     sections: list[dict[str, Any]] = []
-    for module in (_pricing, _sla_demo, _scoring, roi, clv, _sales_demo, _service):
+    for module in (_pricing, _sla_demo, _scoring, roi, clv, _sales_demo, _service, _matching_demo):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
         if section is not None:
             sections.append(section())
