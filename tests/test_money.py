@@ -242,11 +242,12 @@ def test_rounding_to_the_minor_unit_or_given_places() -> None:
 
 
 def test_rounding_huge_amounts_does_not_overflow_decimal_precision() -> None:
-    # 27 nines, then .995: 30 significant digits before rounding, more than
-    # Decimal's default precision of 28; half-up gives 10^27.
-    big = Money("999999999999999999999999999.995", "USD").round()
-    assert big.amount == Decimal(10) ** 27
-    assert str(big.amount) == "1000000000000000000000000000.00"
+    # 17 nines, then 20 nines and a 5 after the point: 38 significant digits before
+    # rounding, more than Decimal's default precision of 28; half-up at 20 places
+    # carries all the way up to 10^17 (amounts stop at 10^18, crmcore.money.MAX_AMOUNT).
+    big = Money("99999999999999999." + "9" * 20 + "5", "USD").round(20)
+    assert big.amount == Decimal(10) ** 17
+    assert str(big.amount) == "100000000000000000." + "0" * 20
 
 
 @settings(max_examples=200, deadline=None)

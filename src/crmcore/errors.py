@@ -11,6 +11,7 @@ crmcore::
     ├── NotFoundError (LookupError)         no record with that id
     ├── DuplicateError                      a record with that id exists already
     ├── ConcurrencyError                    an optimistic-lock race was lost
+    ├── StorageError                        a store is busy, foreign or holds a corrupted record
     ├── PricingError (LookupError)          no price list, item or band applies
     ├── CalendarError (ValueError)          a calendar cannot answer the question
     ├── SlaError (ValueError)               a case history or policy cannot be evaluated
@@ -53,6 +54,7 @@ __all__ = [
     "ScoringError",
     "ServiceError",
     "SlaError",
+    "StorageError",
     "ValidationError",
 ]
 
@@ -321,6 +323,17 @@ class ConcurrencyError(CrmError):
             value=expected_version,
             expected=None if actual_version is None else str(actual_version),
         )
+
+
+class StorageError(CrmError):
+    """A store cannot do its work: busy past its timeout, or a stored record is corrupted.
+
+    ``obj`` names the store (``SqliteStore('crm.db')``), ``field`` the record
+    (``leads['L1']``) or the action.
+
+    >>> str(StorageError("SqliteStore('crm.db'): database is locked", obj="SqliteStore('crm.db')"))
+    "SqliteStore('crm.db'): database is locked"
+    """
 
 
 class PricingError(CrmError, LookupError):

@@ -49,6 +49,7 @@ from decimal import (
     ROUND_UP,
     Context,
     Decimal,
+    DecimalException,
     InvalidOperation,
     getcontext,
 )
@@ -60,9 +61,12 @@ from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
 from crmcore._allocation import allocate_units
-from crmcore.errors import CurrencyMismatchError, ValidationError
+from crmcore.errors import MISSING, CurrencyMismatchError, ValidationError
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_PARTS",
+    "MAX_PLACES",
     "Money",
     "Number",
     "RoundingMode",
@@ -74,6 +78,29 @@ __all__ = [
 
 Number: TypeAlias = Decimal | int | str
 """What a money amount may be built from (never a float)."""
+
+MAX_AMOUNT: Final = Decimal(10) ** 18
+"""Largest absolute amount a :class:`Money` holds (10^18, e.g. a quintillion rials).
+
+Checked before any work, on construction and on every arithmetic result, so a
+huge exponent (``1e999999``) can never turn into a million-digit integer in
+:meth:`Money.allocate` or a ``decimal.Overflow``.
+"""
+
+MAX_PARTS: Final = 100_000
+"""Most parts :meth:`Money.allocate` and :meth:`Money.split` produce."""
+
+MAX_PLACES: Final = 100
+"""Most decimal places a non-zero :class:`Money` amount may carry; more is refused
+before any work. Engines that compute at 40 digits (``localcontext``) stay well
+inside; with :data:`MAX_AMOUNT` it bounds every amount to 118 digits."""
+
+_MAX_EXPONENT: Final = 18
+_MAX_WEIGHT: Final = 10**60
+_LIMITS: Final = (
+    f"at most 10^18 in absolute value with at most {MAX_PLACES} decimal places "
+    "(crmcore.money.MAX_AMOUNT, MAX_PLACES)"
+)
 
 _PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _TOMAN_LABELS: Final = {"fa": "تومان"}
@@ -195,6 +222,36 @@ def to_decimal(value: object, *, obj: str = "value", field: str = "amount") -> D
     return result
 
 
+def _bounded(amount: Decimal, *, field: str = "amount", value: object = MISSING) -> Decimal:
+    """``amount`` if it is within :data:`MAX_AMOUNT` and :data:`MAX_PLACES`."""
+    exponent = amount.as_tuple().exponent
+    if (
+        not isinstance(exponent, int)
+        or (exponent < -MAX_PLACES and amount)
+        or exponent > _MAX_EXPONENT
+        or abs(amount) > MAX_AMOUNT
+    ):
+        raise ValidationError(
+            obj="Money", field=field, value=amount if value is MISSING else value, expected=_LIMITS
+        )
+    return amount
+
+
+def _compute(operation: str, function: Any, left: Decimal, right: Decimal) -> Decimal:
+    """``function(left, right)``, bounded; no ``decimal`` signal escapes as a bare exception.
+
+    The caller's precision applies (an engine may raise it with ``localcontext``);
+    whatever its traps, an overflow or invalid operation becomes a ValidationError.
+    """
+    try:
+        result: Decimal = function(left, right)
+    except DecimalException:
+        raise ValidationError(obj="Money", field=operation, value=right, expected=_LIMITS) from None
+    if not result.is_finite() or abs(result) > MAX_AMOUNT:
+        raise ValidationError(obj="Money", field=operation, value=result, expected=_LIMITS)
+    return result
+
+
 def to_persian_digits(text: str) -> str:
     """Replace ASCII digits with Persian (Extended Arabic-Indic) digits.
 
@@ -207,7 +264,15 @@ def to_persian_digits(text: str) -> str:
 def _places(places: object) -> int:
     if isinstance(places, bool) or not hasattr(places, "__index__"):
         raise ValidationError(obj="Money", field="places", value=places, expected="an int")
-    return operator.index(places)
+    number = operator.index(places)
+    if not -_MAX_EXPONENT <= number <= MAX_PLACES:
+        raise ValidationError(
+            obj="Money",
+            field="places",
+            value=number,
+            expected=f"an int from -{_MAX_EXPONENT} to {MAX_PLACES} (crmcore.money.MAX_PLACES)",
+        )
+    return number
 
 
 def _rounding_mode(mode: object) -> RoundingMode:
@@ -240,7 +305,7 @@ def _locale(locale: object) -> str:
 
 
 def _amount_converter(value: object) -> Decimal:
-    return to_decimal(value, obj="Money", field="amount")
+    return _bounded(to_decimal(value, obj="Money", field="amount"), value=value)
 
 
 def _currency_validator(_instance: object, _attribute: object, value: Any) -> None:
@@ -257,6 +322,13 @@ def _scalar(value: object, operation: str) -> Decimal:
             expected="a number (multiplying two amounts of money has no meaning)",
         )
     return to_decimal(value, obj="Money", field=operation)
+
+
+def _ratio(amount: Decimal, other: Decimal) -> Decimal:
+    try:
+        return amount / other
+    except DecimalException:  # pragma: no cover - bounded non-zero operands cannot overflow
+        raise ValidationError(obj="Money", field="divisor", value=other, expected=_LIMITS) from None
 
 
 @attrs.frozen(eq=True, order=False, repr=False)
@@ -367,7 +439,8 @@ class Money:
 
     def __add__(self, other: object) -> Money:
         if isinstance(other, Money):
-            return Money._make(self.amount + self._other(other, "+"), self.currency)
+            total = _compute("+", operator.add, self.amount, self._other(other, "+"))
+            return Money._make(total, self.currency)
         return NotImplemented
 
     def __radd__(self, other: object) -> Money:
@@ -380,11 +453,15 @@ class Money:
 
     def __sub__(self, other: object) -> Money:
         if isinstance(other, Money):
-            return Money._make(self.amount - self._other(other, "-"), self.currency)
+            rest = _compute("-", operator.sub, self.amount, self._other(other, "-"))
+            return Money._make(rest, self.currency)
         return NotImplemented
 
     def __mul__(self, factor: Decimal | int | str) -> Money:
-        return Money._make(self.amount * _scalar(factor, "multiplier"), self.currency)
+        factor_ = _scalar(factor, "multiplier")
+        return Money._make(
+            _compute("multiplier", operator.mul, self.amount, factor_), self.currency
+        )
 
     __rmul__ = __mul__
 
@@ -396,11 +473,13 @@ class Money:
                 raise ValidationError(
                     obj="Money", field="divisor", value=divisor, expected="non-zero"
                 )
-            return self.amount / value
+            return _ratio(self.amount, value)
         number = _scalar(divisor, "divisor")
         if not number:
             raise ValidationError(obj="Money", field="divisor", value=divisor, expected="non-zero")
-        return Money._make(self.amount / number, self.currency)
+        return Money._make(
+            _compute("divisor", operator.truediv, self.amount, number), self.currency
+        )
 
     def __neg__(self) -> Money:
         return Money._make(-self.amount, self.currency)
@@ -483,14 +562,21 @@ class Money:
                     value=ratio,
                     expected="a non-negative number",
                 ) from None
-            if weight < 0:
+            if weight < 0 or max(abs(weight.numerator), weight.denominator) > _MAX_WEIGHT:
                 raise ValidationError(
                     obj="Money.allocate",
                     field=f"ratios[{index}]",
                     value=ratio,
-                    expected="a non-negative number",
+                    expected="a non-negative number of at most 60 digits",
                 )
             weights.append(weight)
+            if len(weights) > MAX_PARTS:
+                raise ValidationError(
+                    obj="Money.allocate",
+                    field="ratios",
+                    value=len(weights),
+                    expected=f"at most {MAX_PARTS} ratios (crmcore.money.MAX_PARTS)",
+                )
         total_weight = sum(weights, Fraction(0))
         if not weights or total_weight == 0:
             raise ValidationError(
@@ -522,9 +608,12 @@ class Money:
         >>> [str(m) for m in Money("100", "IRR").split(3)]
         ['34 IRR', '33 IRR', '33 IRR']
         """
-        if not isinstance(parts, int) or isinstance(parts, bool) or parts < 1:
+        if not isinstance(parts, int) or isinstance(parts, bool) or not 1 <= parts <= MAX_PARTS:
             raise ValidationError(
-                obj="Money.split", field="parts", value=parts, expected="an int >= 1"
+                obj="Money.split",
+                field="parts",
+                value=parts,
+                expected=f"an int from 1 to {MAX_PARTS} (crmcore.money.MAX_PARTS)",
             )
         return self.allocate([1] * parts, places)
 

@@ -85,6 +85,8 @@ from crmcore.models import EntityId, FrozenMap, LeadSource
 from crmcore.money import Money, is_currency, to_decimal
 
 __all__ = [
+    "MAX_NESTING",
+    "check_nesting",
     "from_dict",
     "from_json",
     "from_rows",
@@ -95,6 +97,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+MAX_NESTING: typing.Final = 64
+"""Deepest nesting of objects and arrays accepted in JSON and TOML documents.
+
+crmcore's deepest type (a scorecard rule's nested ``all``/``any``/``not``
+conditions) needs far less; a deeper document is refused before it is
+structured, so it can neither exhaust the stack nor cost time.
+"""
 
 _TAG: typing.Final = "type"
 """Key naming the member class of a union of attrs classes."""
@@ -951,7 +961,13 @@ def from_dict(data: Any, cl: type[T], *, converter: cattrs.Converter | None = No
     >>> from_dict("2026-03-21", date)
     datetime.date(2026, 3, 21)
     """
-    result: T = (converter or _shared()).structure(data, cl)
+    check_nesting(data, obj=_type_name(cl))
+    try:
+        result: T = (converter or _shared()).structure(data, cl)
+    except RecursionError:  # pragma: no cover - check_nesting stops this first
+        raise ValidationError(
+            obj=_type_name(cl), expected=f"at most {MAX_NESTING} levels of nesting"
+        ) from None
     return result
 
 
@@ -983,10 +999,12 @@ def from_json(text: str | bytes, cl: type[T], *, converter: cattrs.Converter | N
     """
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (ValueError, RecursionError) as err:
+        # also an integer past sys.get_int_max_str_digits() or nesting past the stack
         raise ValidationError(
             obj=_type_name(cl), value=text, expected=f"well-formed JSON ({_json_problem(err)})"
         ) from None
+    check_nesting(data, obj=_type_name(cl))
     return from_dict(data, cl, converter=converter)
 
 
@@ -1034,10 +1052,42 @@ def from_rows(
             raise ValidationError(obj=f"row {number}", errors=err.errors or (err,)) from None
 
 
-def _json_problem(err: ValueError) -> str:
+def check_nesting(data: Any, *, obj: str = "document", limit: int = MAX_NESTING) -> None:
+    """Refuse ``data`` (parsed JSON/TOML) nested deeper than ``limit`` levels.
+
+    Iterative, so the check itself cannot exhaust the stack.
+
+    >>> check_nesting([[[]]], limit=2)
+    Traceback (most recent call last):
+    ...
+    crmcore.errors.ValidationError: document: nested more than 2 levels deep; expected at most 2 (crmcore.serialization.MAX_NESTING)
+    """
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise ValidationError(
+                f"{obj}: nested more than {limit} levels deep; expected at most {limit} "
+                "(crmcore.serialization.MAX_NESTING)",
+                obj=obj,
+                value=depth,
+                expected=f"at most {limit} levels of nesting",
+            )
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _json_problem(err: Exception) -> str:
     if isinstance(err, json.JSONDecodeError):
         return f"{err.msg} at line {err.lineno} column {err.colno}"
-    return str(err)
+    if isinstance(err, RecursionError):
+        return f"nested deeper than {MAX_NESTING} levels (crmcore.serialization.MAX_NESTING)"
+    return str(err).split("; use sys.set_int_max_str_digits", 1)[0]
 
 
 def load_toml(text: str, cl: type[T], *, converter: cattrs.Converter | None = None) -> T:
@@ -1049,10 +1099,13 @@ def load_toml(text: str, cl: type[T], *, converter: cattrs.Converter | None = No
     >>> load_toml('amount = 2.5\\ncurrency = "EUR"', Money)
     Money('2.5', 'EUR')
     """
+    if not isinstance(text, str):
+        raise ValidationError(obj=_type_name(cl), value=text, expected="TOML text (a str)")
     try:
         data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as err:
+    except (ValueError, RecursionError) as err:  # TOMLDecodeError is a ValueError
         raise ValidationError(
-            obj=_type_name(cl), value=text, expected=f"well-formed TOML ({err})"
+            obj=_type_name(cl), value=text, expected=f"well-formed TOML ({_json_problem(err)})"
         ) from None
+    check_nesting(data, obj=_type_name(cl))
     return from_dict(data, cl, converter=converter)

@@ -1,16 +1,47 @@
-"""Helpers shared by the CLI command modules (private)."""
+"""Helpers shared by the CLI command modules (private).
+
+Readers refuse what cannot be read safely before any work starts: a file over
+:data:`MAX_INPUT_BYTES`, bytes that are not UTF-8 (UTF-16 and binary files are
+named as such), a CSV cell over :data:`MAX_CSV_FIELD` characters or a row whose
+cell count differs from the header, JSON nested deeper than
+``crmcore.serialization.MAX_NESTING`` or with an integer over
+``MAX_INT_DIGITS`` digits. Each refusal is a :class:`CliError` with exit code 1
+naming the file, the place and the limit.
+
+Writers never destroy a file: :func:`output` writes to a temporary file in the
+target's folder and renames it into place only when the command succeeded, and
+:func:`check_output` refuses an output path that is also an input (exit 2,
+naming both options). The limits are listed in ``docs/limits.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
+import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, TypeAlias
+from typing import IO, Any, Final, TypeAlias
+
+from crmcore.errors import ValidationError
+
+MAX_INPUT_BYTES: Final = 256 * 2**20
+"""Largest input file the CLI reads (256 MiB)."""
+
+MAX_CSV_FIELD: Final = 131_072
+"""Longest CSV cell in characters (the csv module's default field limit)."""
+
+REFUSED: Final = 1
+"""Exit code of refused input."""
+
+USAGE: Final = 2
+"""Exit code of bad usage."""
 
 # The argparse type of what ``add_subparsers`` returns.
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -45,31 +76,167 @@ def write_json(data: object, out: IO[str] | None = None) -> None:
     stream.write("\n")
 
 
-def read_text(path: str) -> str:
-    """Read a UTF-8 file, or standard input for ``-``."""
+def _read_bytes(path: str) -> bytes:
     if path == "-":
-        return sys.stdin.read()
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise CliError(f"cannot read {path}: {err.strerror or err}") from None
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a replaced stdin (tests) holds text already
+            return str(sys.stdin.read(MAX_INPUT_BYTES + 1)).encode("utf-8", "surrogatepass")
+        data = bytes(stream.read(MAX_INPUT_BYTES + 1))
+    else:
+        try:
+            with Path(path).open("rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError as err:
+            raise CliError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise CliError(
+            f"{path}: larger than {MAX_INPUT_BYTES} bytes (the CLI's input limit)", code=REFUSED
+        )
+    return data
 
 
-def read_json(path: str) -> Any:
-    """Parse a JSON file (or ``-``); malformed JSON is a usage error naming the place."""
-    text = read_text(path)
+def read_text(path: str) -> str:
+    """Read a UTF-8 file, or standard input for ``-``; other encodings are refused."""
+    data = _read_bytes(path)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise CliError(f"{path}: UTF-16 text; save it as UTF-8", code=REFUSED)
     try:
-        return json.loads(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CliError(
+            f"{path}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+            "save it as UTF-8",
+            code=REFUSED,
+        ) from None
+    if "\x00" in text:
+        raise CliError(
+            f"{path}: a NUL character at offset {text.index(chr(0))}: a binary file, not text",
+            code=REFUSED,
+        )
+    return text
+
+
+def parse_json(text: str, path: str) -> Any:
+    """Parse JSON text read from ``path``; every refusal names the place and the limit."""
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as err:
         raise CliError(
             f"{path}: malformed JSON at line {err.lineno} column {err.colno}: {err.msg}"
         ) from None
+    except (ValueError, RecursionError) as err:
+        # an integer over sys.get_int_max_str_digits() digits, or nesting past the stack
+        raise CliError(f"{path}: JSON refused: {_short(err)}", code=REFUSED) from None
+    from crmcore.serialization import check_nesting  # noqa: PLC0415  (kept off the start-up path)
+
+    try:
+        check_nesting(data, obj=path)
+    except ValidationError as err:
+        raise CliError(str(err), code=REFUSED) from None
+    return data
+
+
+def _short(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return text.split("; use sys.set_int_max_str_digits", 1)[0]
+
+
+def read_json(path: str) -> Any:
+    """Parse a JSON file (or ``-``); malformed JSON is a usage error naming the place."""
+    return parse_json(read_text(path), path)
 
 
 def read_csv(path: str) -> list[dict[str, str]]:
-    """Read a CSV file with a header row into dicts (UTF-8, BOM tolerated)."""
+    """Read a CSV file with a header row into dicts (UTF-8, BOM tolerated).
+
+    A row with more or fewer cells than the header, or a cell over
+    :data:`MAX_CSV_FIELD` characters, is refused naming the row.
+    """
     text = read_text(path).removeprefix("\ufeff")
-    return list(csv.DictReader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return []
+        rows = []
+        for row in reader:
+            if not row:
+                continue  # a blank line, as csv.DictReader skips it
+            if len(row) != len(header):
+                raise CliError(
+                    f"{path} row {reader.line_num}: {len(row)} cells, the header has {len(header)}",
+                    code=REFUSED,
+                )
+            rows.append(dict(zip(header, row, strict=True)))
+    except csv.Error as err:
+        raise CliError(
+            f"{path} row {reader.line_num}: {err} (cells of at most {MAX_CSV_FIELD} characters)",
+            code=REFUSED,
+        ) from None
+    return rows
+
+
+def check_output(output: str | None, flag: str, inputs: Mapping[str, str | None]) -> None:
+    """Refuse (exit 2) an output path that names the same file as one of ``inputs``.
+
+    ``inputs`` maps each input option (``--history``, ``leads``) to its path;
+    standard streams (``-`` or None) never clash.
+    """
+    if output in (None, "-"):
+        return
+    target = Path(str(output))
+    for name, given in inputs.items():
+        if given in (None, "-"):
+            continue
+        source = Path(str(given))
+        same = target.resolve() == source.resolve()
+        if not same and target.exists() and source.exists():
+            with contextlib.suppress(OSError):
+                same = target.samefile(source)
+        if same:
+            raise CliError(
+                f"{flag} {output} and {name} {given} are the same file: the output would "
+                "overwrite the input; choose another output file",
+                code=USAGE,
+            )
+    if not target.resolve().parent.is_dir():
+        raise CliError(f"{flag} {output}: no such directory", code=USAGE)
+
+
+@contextlib.contextmanager
+def output(path: str | None, *, newline: str | None = None) -> Iterator[IO[str]]:
+    """A text stream for a command's output: standard output for None or ``-``.
+
+    A file is written to a temporary file in the same folder and renamed into
+    place only if the ``with`` block finishes; on any error the temporary file
+    is removed and a previous file of that name is left as it was.
+    """
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    target = Path(str(path))
+    directory = target.parent if str(target.parent) else Path()
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=directory
+        )
+    except OSError as err:
+        raise CliError(f"cannot write {path}: {err.strerror or err}") from None
+    done = False
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
+            yield stream
+        mask = os.umask(0)
+        os.umask(mask)
+        Path(temporary).chmod(0o666 & ~mask)  # mkstemp creates 0600; outputs are for sharing
+        Path(temporary).replace(target)
+        done = True
+    except OSError as err:
+        raise CliError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                Path(temporary).unlink()
 
 
 def write_csv(

@@ -13,15 +13,17 @@ failed run never leaves half a page; ``-`` (the default) is standard output.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from crmcore.cli._common import CliError, Subparsers, read_csv, read_json
+from crmcore.cli._common import (
+    CliError,
+    Subparsers,
+    check_output,
+    output,
+    read_csv,
+    read_json,
+)
 from crmcore.cli._roi import plan_from_json
 from crmcore.clv import CustomerSummary
 from crmcore.errors import ValidationError
@@ -85,36 +87,13 @@ def _options(name: str, p: argparse.ArgumentParser) -> None:
 
 
 def _write(args: argparse.Namespace, html: str) -> int:
-    if args.output == "-":
-        sys.stdout.write(html)
-        return 0
-    target = Path(args.output)
-    directory = target.parent if str(target.parent) else Path()
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
-        mask = os.umask(0)
-        os.umask(mask)
-        Path(temporary).chmod(0o666 & ~mask)  # mkstemp creates 0600; a page is for sharing
-        Path(temporary).replace(target)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise CliError(f"cannot write {args.output}: {err.strerror or err}") from None
+    with output(args.output) as out:
+        out.write(html)
     return 0
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    if args.output == "-" or args.input == "-":
-        return
-    same = Path(args.output).resolve() == Path(args.input).resolve()
-    if same:
-        raise CliError(
-            f"-o {args.output}: the output would overwrite the input; choose another file"
-        )
-    if not Path(args.output).resolve().parent.is_dir():
-        raise CliError(f"-o {args.output}: no such directory")
+    check_output(args.output, "-o", {"input": args.input})
 
 
 def _roi(args: argparse.Namespace) -> int:

@@ -20,10 +20,18 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
-from crmcore.cli._common import CliError, Subparsers, read_csv, read_text, write_csv
+from crmcore.cli._common import (
+    CliError,
+    Subparsers,
+    check_output,
+    output,
+    parse_json,
+    read_csv,
+    read_text,
+    write_csv,
+)
 from crmcore.scoring import (
     EngagementEvent,
     LeadPrediction,
@@ -170,26 +178,10 @@ def _now(text: str | None) -> datetime:
     return moment
 
 
-def _open_out(path: str | None) -> IO[str]:
-    if path is None:
-        return sys.stdout
-    try:
-        return Path(path).open("w", encoding="utf-8", newline="")
-    except OSError as err:
-        raise CliError(f"cannot write {path}: {err.strerror or err}") from None
-
-
-def _finish(stream: IO[str]) -> None:
-    if stream is not sys.stdout:
-        stream.close()
-
-
 def _write_rows(path: str | None, rows: Iterator[Mapping[str, object]], columns: list[str]) -> None:
-    out = _open_out(path)
-    try:
+    # through a temporary file renamed on success: a bad row never leaves half a CSV
+    with output(path, newline="") as out:
         write_csv(rows, columns, out)
-    finally:
-        _finish(out)
 
 
 def _columns(rows: Sequence[Mapping[str, str]], added: Sequence[str]) -> list[str]:
@@ -202,11 +194,7 @@ def load_scorecard(path: str) -> Scorecard:
     text = read_text(path)
     if path.endswith(".toml"):
         return load_toml(text, Scorecard)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise CliError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
-    return from_dict(data, Scorecard)
+    return from_dict(parse_json(text, path), Scorecard)
 
 
 def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
@@ -258,6 +246,11 @@ def _apply_parser() -> argparse.ArgumentParser:
 
 def run_apply(args: argparse.Namespace) -> int:
     """``crmcore score --scorecard CARD leads.csv``: one lead per CSV row (column = field)."""
+    check_output(
+        args.output,
+        "-o",
+        {"--scorecard": args.scorecard, "leads": args.leads, "--events": args.events},
+    )
     card = load_scorecard(args.scorecard)
     rows = read_csv(args.leads)
     results = score_leads(
@@ -317,6 +310,7 @@ def _split(text: str | None) -> list[str]:
 
 def run_train(args: argparse.Namespace) -> int:
     """``crmcore score train --history history.csv --target won``."""
+    check_output(args.output, "-o", {"--history": args.history})
     data = history_from_rows(
         read_csv(args.history),
         target=args.target,
@@ -338,13 +332,10 @@ def run_train(args: argparse.Namespace) -> int:
     )
     model: Any = NaiveBayesModel | LogisticModel
     data_out = make_converter().unstructure(trained.model, unstructure_as=model)
-    out = _open_out(args.output)
     report = sys.stdout if args.output else sys.stderr
-    try:
+    with output(args.output) as out:
         json.dump(data_out, out, indent=2)
         out.write("\n")
-    finally:
-        _finish(out)
     print(_evaluation_text(trained.validation, train=trained.train_size), file=report)
     return 0
 
@@ -383,10 +374,7 @@ def _predict_parser() -> argparse.ArgumentParser:
 
 def load_model(path: str) -> NaiveBayesModel | LogisticModel:
     """Read a model JSON written by ``score train``."""
-    try:
-        data = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise CliError(f"{path}: malformed JSON at line {err.lineno}: {err.msg}") from None
+    data = parse_json(read_text(path), path)
     converter = make_converter()
     model_type: Any = NaiveBayesModel | LogisticModel
     return cast("NaiveBayesModel | LogisticModel", converter.structure(data, model_type))
@@ -402,6 +390,7 @@ def _prediction_cells(prediction: LeadPrediction) -> dict[str, str]:
 
 def run_predict(args: argparse.Namespace) -> int:
     """``crmcore score predict --model model.json leads.csv``."""
+    check_output(args.output, "-o", {"--model": args.model, "leads": args.leads})
     model = load_model(args.model)
     rows = read_csv(args.leads)
     predictions = predict_leads(
@@ -413,11 +402,7 @@ def run_predict(args: argparse.Namespace) -> int:
     )
     out_rows = [{**row, **_prediction_cells(p)} for row, p in zip(rows, predictions, strict=True)]
     columns = [*(rows[0] if rows else []), *_PREDICT_COLUMNS]
-    out = _open_out(args.output)
-    try:
-        write_csv(out_rows, columns, out)
-    finally:
-        _finish(out)
+    _write_rows(args.output, iter(out_rows), columns)
     return 0
 
 

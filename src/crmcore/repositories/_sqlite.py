@@ -29,6 +29,7 @@ from crmcore.errors import (
     DuplicateError,
     InvalidTransitionError,
     NotFoundError,
+    StorageError,
     ValidationError,
 )
 from crmcore.models import (
@@ -152,7 +153,12 @@ class SqliteStore:
     its version recorded; a file written by a newer schema is refused.
     ``durable=False`` trades the last transactions on power loss (never
     corruption) for faster commits (``synchronous=NORMAL`` instead of
-    ``FULL``). Open a store in each process that uses it; within a process
+    ``FULL``). A file that holds other tables but no crmcore schema is
+    refused (naming the tables) unless ``adopt=True`` adds crmcore's tables
+    beside them. A write lock held past ``timeout`` and a stored record that
+    no longer parses raise :class:`~crmcore.errors.StorageError` naming the
+    store and the record; text that SQLite cannot hold (a lone surrogate) is
+    refused with a :class:`~crmcore.errors.ValidationError` naming the field. Open a store in each process that uses it; within a process
     it may be shared by threads. Close it (or use it as a context manager)
     when done.
 
@@ -172,6 +178,7 @@ class SqliteStore:
         *,
         timeout: float = 30.0,
         durable: bool = True,
+        adopt: bool = False,
     ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise ValidationError(
@@ -204,11 +211,11 @@ class SqliteStore:
         try:
             if not self._in_memory:
                 first.execute("PRAGMA journal_mode=WAL")
-            _create_schema(first)
+            _create_schema(first, adopt=adopt, store=repr(self))
         except sqlite3.DatabaseError as err:
             first.close()
-            if "locked" in str(err):
-                raise
+            if _is_busy(err):
+                raise self.busy("open the store") from None
             raise self._bad_path(err) from err
         except BaseException:
             first.close()
@@ -223,6 +230,17 @@ class SqliteStore:
             field="path",
             value=self.path,
             expected=f"an SQLite database file that can be opened and written ({err})",
+        )
+
+    def busy(self, action: str) -> StorageError:
+        """The error for a write lock not obtained within ``timeout`` seconds."""
+        return StorageError(
+            f"{self!r}: cannot {action}: the database is locked by another connection or "
+            f"process for longer than the busy timeout ({self._timeout:g} s); retry, or open "
+            "the store with a longer timeout=",
+            obj=repr(self),
+            field="timeout",
+            value=self._timeout,
         )
 
     def _connect(self) -> sqlite3.Connection:
@@ -285,9 +303,37 @@ class SqliteStore:
         return f"SqliteStore({self.path!r})"
 
 
-def _create_schema(conn: sqlite3.Connection) -> None:
+def _is_busy(err: sqlite3.Error) -> bool:
+    text = str(err)
+    return "locked" in text or "busy" in text
+
+
+def _foreign_tables(conn: sqlite3.Connection) -> list[str]:
+    """Tables of a file without crmcore's ``schema_version`` (SQLite's own excluded)."""
+    names = [
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return [] if "schema_version" in names else sorted(names)
+
+
+def _create_schema(conn: sqlite3.Connection, *, adopt: bool = False, store: str = "") -> None:
     conn.execute("BEGIN IMMEDIATE")
     try:
+        foreign = _foreign_tables(conn)
+        if foreign and not adopt:
+            raise ValidationError(
+                f"{store}: the file holds tables that are not crmcore's "
+                f"({', '.join(foreign[:10])}{', ...' if len(foreign) > 10 else ''}); "
+                "open it with adopt=True to add crmcore's tables beside them, "
+                "or choose another file",
+                obj="SqliteStore",
+                field="path",
+                value=foreign,
+                expected="a new file or a crmcore store (or adopt=True)",
+            )
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = conn.execute("SELECT version FROM schema_version").fetchone()
         if row is None:
@@ -350,6 +396,41 @@ def _json_value(kind: type[Any], value: object) -> tuple[bool, object]:
     return isinstance(value, (str, int)), value
 
 
+def _unencodable(label: str, data: object, path: str = "") -> ValidationError:
+    """The error naming the first string of ``data`` that UTF-8 cannot encode."""
+    stack: list[tuple[object, str]] = [(data, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return _surrogate_error(label, where or "id", item)
+        elif isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+    return _surrogate_error(label, path or "record", data)  # pragma: no cover - caller found one
+
+
+def _surrogate_error(label: str, field: str, value: object) -> ValidationError:
+    return ValidationError(
+        obj=label,
+        field=field,
+        value=value,
+        expected="text that can be stored as UTF-8 (no lone surrogate such as '\\ud800')",
+    )
+
+
+def _text(label: str, field: str, value: str) -> str:
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _surrogate_error(label, field, value) from None
+    return value
+
+
 class _SqliteRepository(Generic[E, I]):
     """One aggregate's table, used by one unit of work."""
 
@@ -380,13 +461,29 @@ class _SqliteRepository(Generic[E, I]):
         cached = self._cache.get(table, entity_id, doc)
         if cached is not None:
             return cast(E, cached)
-        entity = self._converter.structure(json.loads(doc), self._aggregate.entity)
+        try:
+            entity = self._converter.structure(json.loads(doc), self._aggregate.entity)
+        except (ValueError, TypeError, RecursionError) as err:
+            # ValidationError and JSONDecodeError are ValueErrors: the text changed underneath
+            problem = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise StorageError(
+                f"{self._uow.store!r}: the stored {self._aggregate.label} {str(entity_id)!r} "
+                f"(table {table}) is corrupted: {problem}",
+                obj=repr(self._uow.store),
+                field=f"{table}[{str(entity_id)!r}]",
+                value=doc[:200],
+            ) from None
         self._cache.put(table, entity_id, doc, entity)
         return entity
 
     def _dump(self, entity: E) -> str:
         data = self._converter.unstructure(entity)
         doc = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        if not doc.isascii():
+            try:
+                doc.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _unencodable(self._aggregate.label, data) from None
         self._cache.put(self._aggregate.name, entity.id, doc, entity)  # type: ignore[attr-defined]
         return doc
 
@@ -402,7 +499,7 @@ class _SqliteRepository(Generic[E, I]):
 
     def get(self, id: I, /) -> E:
         conn = self._conn("get")
-        entity_id = check_id(self._aggregate, id)
+        entity_id = _text(self._aggregate.label, "id", check_id(self._aggregate, id))
         row = conn.execute(self._sql_get, (entity_id,)).fetchone()
         if row is None:
             raise NotFoundError(self._aggregate.label, entity_id)
@@ -437,7 +534,7 @@ class _SqliteRepository(Generic[E, I]):
 
     def delete(self, id: I, /, *, version: int | None = None) -> None:
         conn = self._conn("delete")
-        entity_id = check_id(self._aggregate, id)
+        entity_id = _text(self._aggregate.label, "id", check_id(self._aggregate, id))
         held = check_version(self._aggregate, version)
         if held is None:
             cursor = conn.execute(self._sql_delete, (entity_id,))
@@ -508,6 +605,9 @@ class _SqliteRepository(Generic[E, I]):
         checked = self._aggregate.check_criteria(criteria)
         limit, offset = check_page(self._aggregate.label, limit, offset)
         where, params, rest = self._where(checked, check_after(self._aggregate, after))
+        for index, param in enumerate(params):
+            if isinstance(param, str):
+                _text(self._aggregate.label, f"criteria[{index}]", param)
         sql = self._sql_select + where + " ORDER BY id"
         if not rest:
             # SQL decided every criterion: SQLite pages (LIMIT -1 means no limit).
@@ -537,7 +637,7 @@ class _SqliteSequence:
 
     def next_value(self, key: str, /) -> int:
         conn = self._uow.connection("draw a number")
-        check_key(key)
+        _text("Sequence", "key", check_key(key))
         row = conn.execute("SELECT value FROM sequences WHERE key = ?", (key,)).fetchone()
         value = 1 if row is None else int(row[0]) + 1
         conn.execute("INSERT OR REPLACE INTO sequences (key, value) VALUES (?, ?)", (key, value))
@@ -574,6 +674,11 @@ class _SqliteUnitOfWork(BaseUnitOfWork):
             conn = self.store._checkout()
             try:
                 conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as err:
+                self.store._checkin(conn)
+                if _is_busy(err):
+                    raise self.store.busy("begin a unit of work") from None
+                raise
             except BaseException:
                 self.store._checkin(conn)
                 raise
@@ -584,7 +689,12 @@ class _SqliteUnitOfWork(BaseUnitOfWork):
 
     def _commit(self) -> None:
         if self.conn is not None and self.conn.in_transaction:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as err:
+                if _is_busy(err):
+                    raise self.store.busy("commit") from None
+                raise
 
     def _rollback(self) -> None:
         if self.conn is not None and self.conn.in_transaction:

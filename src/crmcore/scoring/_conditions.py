@@ -2,7 +2,10 @@
 
 A condition is data, not code: an operator, a field name and operands. Nothing a
 user writes is evaluated as Python; a ``matches`` pattern is compiled once with
-:func:`re.compile` and its length is bounded.
+:func:`re.compile`, its length is bounded, it must belong to the safe subset of
+:mod:`crmcore.scoring._patterns` (no nested repetition, no backreference or
+lookaround, few variable-width quantifiers) and the text it searches is at most
+``MAX_MATCH_TEXT`` characters, so no pattern can backtrack catastrophically.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from crmcore import _checks as check
 from crmcore.errors import ScoringError, ValidationError
 from crmcore.models import Lead
 from crmcore.money import Money
+from crmcore.scoring._patterns import MAX_MATCH_TEXT, pattern_problem
 
 __all__ = [
     "Condition",
@@ -173,6 +177,18 @@ _LOGIC_OPS = frozenset({Op.ALL, Op.ANY, Op.NOT})
 @functools.lru_cache(maxsize=1024)
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
+
+
+def _search(pattern: str, text: str, *, rule: str, field: str) -> bool:
+    if len(text) > MAX_MATCH_TEXT:
+        # a bound on the text keeps every safe pattern's search short (see _patterns)
+        raise ScoringError(
+            obj=f"rule {rule!r}",
+            field=field,
+            value=text,
+            expected=f"a text of at most {MAX_MATCH_TEXT} characters for 'matches'",
+        )
+    return _compile(pattern).search(text) is not None
 
 
 def _bad(field: str, value: object, expected: str) -> ValidationError:
@@ -363,7 +379,7 @@ class Condition:
         if op in (Op.EQUALS, Op.IN, Op.CONTAINS):
             return self._test_text(as_text(raw))
         if op is Op.MATCHES:
-            return _compile(self.pattern or "").search(as_text(raw)) is not None
+            return _search(self.pattern or "", as_text(raw), rule=rule, field=field)
         if op is Op.RANGE:
             number = as_number(raw, rule=rule, field=field)
             if self.low is not None and number < self.low:
@@ -427,6 +443,13 @@ def _check_pattern(c: Condition) -> None:
         _compile(c.pattern)
     except re.error as err:
         raise _bad("pattern", c.pattern, f"a valid regular expression ({err})") from None
+    problem = pattern_problem(c.pattern)
+    if problem is not None:
+        raise _bad(
+            "pattern",
+            c.pattern,
+            f"a pattern safe from catastrophic backtracking, not {problem} (docs/limits.md)",
+        )
 
 
 def _check_on(c: Condition) -> None:

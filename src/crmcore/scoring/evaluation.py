@@ -339,6 +339,22 @@ def cumulative_gains(
     return (GainPoint(0.0, 0.0), *(GainPoint(r.cumulative_leads / total, r.gain) for r in rows))
 
 
+def _bin_of(p: float, bins: int) -> int:
+    """The bin ``[index / bins, (index + 1) / bins)`` holding ``p`` (the last includes 1).
+
+    ``int(p * bins)`` alone is off by one when the product rounds below an
+    integer (``15/22 * 22`` is 14.999...), putting a probability that lies
+    exactly on an edge into the bin below; the edges compared here are the
+    same floats the bins report as ``low`` and ``high``.
+    """
+    index = min(bins - 1, int(p * bins))
+    if index + 1 < bins and (index + 1) / bins <= p:
+        index += 1
+    elif index > 0 and index / bins > p:
+        index -= 1
+    return index
+
+
 @attrs.frozen(kw_only=True)
 class CalibrationBin:
     """Leads whose probability fell in ``[low, high)`` (the last bin includes 1)."""
@@ -363,7 +379,7 @@ def calibration_table(
         )
     sums: list[list[float]] = [[0, 0.0, 0] for _ in range(bins)]
     for y, p in zip(ys, ps, strict=True):
-        index = min(bins - 1, int(p * bins))
+        index = _bin_of(p, bins)
         cell = sums[index]
         cell[0] += 1
         cell[1] += p
