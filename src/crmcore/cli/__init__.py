@@ -97,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        from crmcore.cli._io import setup  # noqa: PLC0415  (kept out of the start-up path)
+
+        setup(args)
         return int(handler(args) or 0)
     except BrokenPipeError:
         # The reader went away (`crmcore ... | head`): stop quietly, as Unix tools do.
@@ -106,4 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         return fail(str(err), code=err.code)
     except CrmError as err:
+        return fail(f"{type(err).__name__}: {err}")
+    except (ArithmeticError, LookupError, TypeError, ValueError, OSError) as err:
+        # Never a traceback: a refusal the command did not name itself.
         return fail(f"{type(err).__name__}: {err}")
