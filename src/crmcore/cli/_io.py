@@ -67,25 +67,28 @@ def add_io(
     formats: Sequence[str] = FORMATS,
     default: str = "json",
     calendar: bool = True,
+    suppress: bool = False,
 ) -> None:
     """Add ``--format``, ``-o/--output``, ``--column`` and ``--calendar`` and an example.
 
     ``calendar=False`` when the parser already has its own ``--calendar``
-    (``sales``: the same choices) or when dates play no part.
+    (``sales``: the same choices) or when dates play no part. ``suppress``:
+    no defaults (a second parser whose values are merged over a first one's).
     """
+    none = argparse.SUPPRESS if suppress else None
     parser.add_argument(
-        "--format", choices=list(formats), default=None, help=f"output format (default {default})"
+        "--format", choices=list(formats), default=none, help=f"output format (default {default})"
     )
     parser.add_argument(
         "-o",
         "--output",
-        default="-",
+        default=argparse.SUPPRESS if suppress else "-",
         help="write here instead of standard output ('-'); a file is replaced only on success",
     )
     parser.add_argument(
         "--column",
         action="append",
-        default=[],
+        default=argparse.SUPPRESS if suppress else [],
         metavar="NEW=OLD",
         help="read the CSV column OLD as NEW (repeatable), e.g. --column start=opened_at",
     )
@@ -93,10 +96,11 @@ def add_io(
         parser.add_argument(
             "--calendar",
             choices=CALENDARS,
-            default="gregorian",
+            default=argparse.SUPPRESS if suppress else "gregorian",
             help="calendar of the dates read and written (jalali: 1404-01-05, Persian digits ok)",
         )
-    parser.set_defaults(io_default=default)
+    if not suppress:
+        parser.set_defaults(io_default=default)
     parser.epilog = f"example:\n  {example}"
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
