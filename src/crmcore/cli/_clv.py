@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import add_io, day, emit, read_csv
+from crmcore.cli._io import add_io, day, emit, integer, number, read_csv
 
 if TYPE_CHECKING:
     from crmcore.clv import (
@@ -49,11 +49,13 @@ def register(subparsers: Subparsers) -> None:
     fit.set_defaults(handler=_clv_fit)
     predict = _clv_parser(commands, "predict", "rank customers by discounted CLV")
     predict.add_argument("--model", choices=_MODELS, default="bg_nbd", help="purchase model")
-    predict.add_argument("--horizon", type=int, default=12, help="discounting steps (default 12)")
-    predict.add_argument("--step", type=float, default=1.0, help="time units per step (default 1)")
+    predict.add_argument(
+        "--horizon", type=integer, default=12, help="discounting steps (default 12)"
+    )
+    predict.add_argument("--step", type=number, default=1.0, help="time units per step (default 1)")
     predict.add_argument("--discount-rate", default="0", help="discount rate per step")
     predict.add_argument("--margin", default="1", help="profit margin on spend (default 1)")
-    predict.add_argument("--top", type=int, default=0, help="only the N most valuable")
+    predict.add_argument("--top", type=integer, default=0, help="only the N most valuable")
     add_io(
         predict,
         example="crmcore clv predict --transactions tx.csv --calendar jalali --top 10 --format csv",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import enum
 import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -34,6 +33,10 @@ FORMATS = ("json", "csv", "table", "jsonl")
 
 CALENDARS = ("gregorian", "jalali")
 """The calendars dates are read and written in (``--calendar``)."""
+
+GREGORIAN_FROM = 1700
+"""Under ``--calendar jalali``, a date of this year or later is read as Gregorian
+(Jalali years in use are 13xx and 14xx), so ISO dates keep working."""
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬", "01234567890123456789.,")
 _FOREIGN = frozenset("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬")
@@ -122,7 +125,10 @@ def setup(args: argparse.Namespace) -> None:
         inputs = {
             f"--{name.replace('_', '-')}": value
             for name, value in vars(args).items()
-            if name != "output" and isinstance(value, str) and value != "-" and Path(value).is_file()
+            if name != "output"
+            and isinstance(value, str)
+            and value != "-"
+            and Path(value).is_file()
         }
         _common.check_output(out, "-o", inputs)
 
@@ -157,8 +163,8 @@ def normalize(text: str) -> str:
     match = _DATE.fullmatch(plain)
     if match is None:
         return text
-    if not _STATE.jalali:
-        return plain
+    if not _STATE.jalali or int(match[1]) >= GREGORIAN_FROM:
+        return plain  # a year of 1700 or later is Gregorian even under --calendar jalali
     day = _jalali_day(plain[: match.start("rest")])
     return day.isoformat() + match["rest"].replace(" ", "T", 1)
 
@@ -226,14 +232,14 @@ def expected(err: Any, fallback: str = "ISO 8601 with an offset") -> str:
 
 
 def number(text: str) -> float:
-    """An argparse ``type``: a finite number, digits of any script (names the flag on error)."""
+    """An argparse ``type``: a number, digits of any script (names the flag on error).
+
+    ``nan`` and ``inf`` pass, for the engine to refuse with its own words.
+    """
     try:
-        value = float(normalize(text))
+        return float(normalize(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
 
 
 def integer(text: str) -> int:

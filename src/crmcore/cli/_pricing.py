@@ -34,7 +34,12 @@ if TYPE_CHECKING:
     from crmcore.money import Money
     from crmcore.pricing import PricedDocument
 
-_KINDS = ["quote", "order", "invoice", "opportunity"]  # crmcore.pricing.DocumentKind (a test checks)
+_KINDS = [
+    "quote",
+    "order",
+    "invoice",
+    "opportunity",
+]  # crmcore.pricing.DocumentKind (a test checks)
 
 
 def register(subparsers: Subparsers) -> None:

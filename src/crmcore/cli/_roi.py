@@ -27,7 +27,15 @@ __all__ = ["register"]
 _NEGATIVE_LIST = re.compile(r"^-[\d.,_ \-]+$")
 
 
-_EXAMPLES = {'npv': 'crmcore roi npv --rate 0.1 --flows -100,60,60', 'irr': 'crmcore roi irr --flows -100,60,60 --format table', 'mirr': 'crmcore roi mirr --flows -100,60,60 --finance-rate 0.1 --reinvest-rate 0.12', 'payback': 'crmcore roi payback --flows -100,60,60 --rate 0.1', 'xnpv': 'crmcore roi xnpv --rate 0.09 --flows flows.csv --calendar jalali', 'xirr': 'crmcore roi xirr --flows flows.csv --format csv -o xirr.csv', 'plan': 'crmcore roi plan plan.json --format table'}
+_EXAMPLES = {
+    "npv": "crmcore roi npv --rate 0.1 --flows -100,60,60",
+    "irr": "crmcore roi irr --flows -100,60,60 --format table",
+    "mirr": "crmcore roi mirr --flows -100,60,60 --finance-rate 0.1 --reinvest-rate 0.12",
+    "payback": "crmcore roi payback --flows -100,60,60 --rate 0.1",
+    "xnpv": "crmcore roi xnpv --rate 0.09 --flows flows.csv --calendar jalali",
+    "xirr": "crmcore roi xirr --flows flows.csv --format csv -o xirr.csv",
+    "plan": "crmcore roi plan plan.json --format table",
+}
 
 
 def _subparser(subparsers: Subparsers, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -43,7 +51,9 @@ def register(subparsers: Subparsers) -> None:
     roi_commands = roi.add_subparsers(dest="roi_command", metavar="COMMAND", required=True)
 
     p = _subparser(roi_commands, "npv", "net present value of periodic flows")
-    p.add_argument("--rate", required=True, type=decimal_text, help="discount rate per period, e.g. 0.1")
+    p.add_argument(
+        "--rate", required=True, type=decimal_text, help="discount rate per period, e.g. 0.1"
+    )
     p.add_argument("--flows", required=True, help="comma-separated amounts, e.g. -100,60,60")
     p.add_argument(
         "--convention",
@@ -55,7 +65,11 @@ def register(subparsers: Subparsers) -> None:
 
     p = _subparser(roi_commands, "irr", "internal rate of return of periodic flows")
     p.add_argument("--flows", required=True, help="comma-separated amounts")
-    p.add_argument("--guess", type=decimal_text, help="with several rates of return, take the one nearest to this")
+    p.add_argument(
+        "--guess",
+        type=decimal_text,
+        help="with several rates of return, take the one nearest to this",
+    )
     p.add_argument("--all", action="store_true", help="list every rate of return")
     p.set_defaults(handler=_irr)
 
@@ -73,13 +87,19 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(handler=_payback)
 
     p = _subparser(roi_commands, "xnpv", "net present value of dated flows (Excel XNPV)")
-    p.add_argument("--rate", required=True, type=decimal_text, help="annual discount rate, e.g. 0.09")
+    p.add_argument(
+        "--rate", required=True, type=decimal_text, help="annual discount rate, e.g. 0.09"
+    )
     p.add_argument("--flows", required=True, help="CSV file with columns date,amount")
     p.set_defaults(handler=_xnpv)
 
     p = _subparser(roi_commands, "xirr", "internal rate of return of dated flows (Excel XIRR)")
     p.add_argument("--flows", required=True, help="CSV file with columns date,amount")
-    p.add_argument("--guess", type=decimal_text, help="with several rates of return, take the one nearest to this")
+    p.add_argument(
+        "--guess",
+        type=decimal_text,
+        help="with several rates of return, take the one nearest to this",
+    )
     p.add_argument("--all", action="store_true", help="list every rate of return")
     p.set_defaults(handler=_xirr)
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output, parse_json, read_text
-from crmcore.cli._io import add_io, emit, moment, read_csv, setup
+from crmcore.cli._io import add_io, emit, integer, moment, number, read_csv, setup
 
 if TYPE_CHECKING:
     from crmcore.scoring import (
@@ -281,11 +281,11 @@ def _train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stage-column", help="column with the stage reached (naive Bayes)")
     parser.add_argument("--stages", help="comma-separated stages, first to last")
     parser.add_argument("--closed-column", help="column with the close datetime (time split)")
-    parser.add_argument("--min-won", type=int, default=40)
-    parser.add_argument("--min-lost", type=int, default=40)
-    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength (logistic)")
-    parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the validation split")
+    parser.add_argument("--min-won", type=integer, default=40)
+    parser.add_argument("--min-lost", type=integer, default=40)
+    parser.add_argument("--c", type=number, default=1.0, help="inverse L2 strength (logistic)")
+    parser.add_argument("--test-fraction", type=number, default=0.2)
+    parser.add_argument("--seed", type=integer, default=0, help="seed of the validation split")
     add_io(
         parser,
         example="crmcore score train --history closed.csv --target won -o model.json",
