@@ -19,6 +19,7 @@ import argparse
 import enum
 import json
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -187,6 +188,21 @@ def read_csv(path: str) -> list[dict[str, str]]:
         {mapping.get(key, key): normalize(cell) if cell else cell for key, cell in row.items()}
         for row in rows
     ]
+
+
+def read_records(path: str) -> tuple[str, Any]:
+    """``("csv", rows)`` or ``("json", data)``: a ``.csv`` file is CSV, another file
+    JSON; standard input (``-``) is JSON when it starts with ``[`` or ``{``, else CSV."""
+    if path != "-":
+        return ("csv", read_csv(path)) if path.endswith(".csv") else ("json", read_json(path))
+    text = _common.read_text(path)
+    if text.lstrip("\ufeff \t\r\n")[:1] in ("[", "{"):
+        return "json", _normalized(_common.parse_json(text, path))
+    with tempfile.TemporaryDirectory(prefix="crmcore-stdin-") as folder:
+        copy = Path(folder) / "stdin.csv"
+        copy.write_text(text, encoding="utf-8")
+        rows = read_csv(str(copy))
+    return "csv", rows
 
 
 def read_json(path: str) -> Any:

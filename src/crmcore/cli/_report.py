@@ -175,9 +175,7 @@ def _plain(data: Any) -> Any:
     # `sla evaluate` adds *_jalali display fields and *_zone names beside each datetime:
     # not part of the type
     if isinstance(data, Mapping):
-        return {
-            k: _plain(v) for k, v in data.items() if not str(k).endswith(("_jalali", "_zone"))
-        }
+        return {k: _plain(v) for k, v in data.items() if not str(k).endswith(("_jalali", "_zone"))}
     if isinstance(data, list):
         return [_plain(item) for item in data]
     return data

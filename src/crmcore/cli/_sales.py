@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import attrs
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import add_io, day, emit, moment, read_csv, read_json
+from crmcore.cli._io import add_io, day, emit, moment, read_json
+from crmcore.cli._io import read_records as read_any
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -46,11 +47,11 @@ def _int_fields(cl: type[Any]) -> frozenset[str]:
     return frozenset(a.name for a in attrs.fields(hints) if a.type in (int, int | None))
 
 
-def _csv_rows(path: str, cl: type[Any]) -> list[dict[str, str | None]]:
+def _csv_rows(raw: list[dict[str, str]], cl: type[Any]) -> list[dict[str, str | None]]:
     """CSV rows with integer cells made ints (from_rows keeps every cell a string)."""
     ints = _int_fields(cl)
     rows: list[dict[str, Any]] = []
-    for row in read_csv(path):
+    for row in raw:
         out: dict[str, Any] = dict(row)
         for name in ints & out.keys():
             cell = out[name]
@@ -61,12 +62,12 @@ def _csv_rows(path: str, cl: type[Any]) -> list[dict[str, str | None]]:
 
 
 def read_records(path: str, cl: type[T]) -> list[T]:
-    """Records from a CSV file (flat/dotted columns) or a JSON list."""
+    """Records from a CSV file (flat/dotted columns) or a JSON list (``-``: either)."""
     from crmcore.serialization import from_dict, from_rows  # noqa: PLC0415
 
-    if path.endswith(".csv"):
-        return list(from_rows(_csv_rows(path, cl), cl))
-    data = read_json(path)
+    kind, data = read_any(path)
+    if kind == "csv":
+        return list(from_rows(_csv_rows(data, cl), cl))
     if not isinstance(data, list):
         raise CliError(f"{path}: expected a JSON list of records")
     return [from_dict(item, cl) for item in data]
@@ -76,10 +77,13 @@ def _targets(path: str) -> list[SalesTarget]:
     from crmcore.sales import SalesTarget  # noqa: PLC0415  (engines load on demand)
     from crmcore.serialization import from_dict  # noqa: PLC0415
 
-    if not path.endswith(".csv"):
-        return read_records(path, SalesTarget)
+    kind, data = read_any(path)
+    if kind == "json":
+        if not isinstance(data, list):
+            raise CliError(f"{path}: expected a JSON list of targets")
+        return [from_dict(item, SalesTarget) for item in data]
     rows = []
-    for row in read_csv(path):
+    for row in data:
         cells: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
         if "distribution" in cells:  # "30;30;40" in one cell
             cells["distribution"] = [p.strip() for p in str(cells["distribution"]).split(";")]
