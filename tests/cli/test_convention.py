@@ -273,7 +273,7 @@ def _moments(text: str) -> Iterator[str]:
 
 def _stable(text: str) -> str:
     """Output without matplotlib's random SVG element ids."""
-    return re.sub(r"\b[mp][0-9a-f]{10}\b", "ID", text)
+    return re.sub(r"\b(?:[mp]|image)[0-9a-f]{10}\b", "ID", text)
 
 
 def _check_parses(fmt: str, out: str) -> None:
