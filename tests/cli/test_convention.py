@@ -405,3 +405,108 @@ def test_help_has_an_example(
     out = capsys.readouterr().out
     assert "example:" in out and f"crmcore {words[0]}" in out
     assert "--format" in out and "--output" in out
+
+
+# -- Jalali dates and Persian digits on input ----------------------------------------------------
+
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_ISO = re.compile(r"(\d{4}-\d{2}-\d{2})((?:T\d{2}:\d{2}.*)?)")
+_NUMERIC = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _persian(text: str) -> str:
+    """A date or datetime as a Jalali one in Persian digits; a number in Persian digits."""
+    from crmcore.calendars import format_jalali
+
+    match = _ISO.fullmatch(text)
+    if match is not None:
+        day = datetime.fromisoformat(match[1]).date()
+        return (format_jalali(day) + match[2]).translate(_PERSIAN)
+    if _NUMERIC.fullmatch(text):
+        return text.translate(_PERSIAN).replace(".", "٫")
+    return text
+
+
+def _persian_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return _persian(value)
+    if isinstance(value, list):
+        return [_persian_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _persian_json(v) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture(scope="module")
+def persian_folder(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every input of ``folder`` with Jalali dates and Persian digits."""
+    root = tmp_path_factory.mktemp("persian")
+    for item in folder.iterdir():
+        if item.suffix == ".csv":
+            rows = list(csv.reader(io.StringIO(item.read_text(encoding="utf-8"))))
+            body = [rows[0], *[[_persian(cell) for cell in row] for row in rows[1:]]]
+            out = io.StringIO()
+            csv.writer(out, lineterminator="\n").writerows(body)
+            (root / item.name).write_text(out.getvalue(), encoding="utf-8")
+        elif item.suffix == ".json" and item.name != "model.json":
+            data = json.loads(item.read_text(encoding="utf-8"))
+            (root / item.name).write_text(
+                json.dumps(_persian_json(data), ensure_ascii=False), encoding="utf-8"
+            )
+        else:
+            shutil.copy(item, root / item.name)
+    return root
+
+
+def test_persian_fixture_is_really_jalali_and_persian(persian_folder: Path) -> None:
+    text = (persian_folder / "purchases.csv").read_text(encoding="utf-8")
+    # examples/purchases.csv: A bought on 2026-03-15; Nowruz 1405 is 2026-03-21, so that day
+    # is 6 days before 1 Farvardin 1405: 24 Esfand 1404 (Esfand 1404 has 29 days).
+    assert "A,۱۴۰۴-۱۲-۲۴,۳۰۰۰۰۰۰,IRR" in text
+    assert not re.search(r"20\d\d-", text)
+
+
+JALALI_READERS = [run for run in RUNS if run[0] not in ("demo", "score train")]
+
+
+@pytest.mark.parametrize(
+    ("name", "template", "stdin_arg", "formats"),
+    JALALI_READERS,
+    ids=[run[0] for run in JALALI_READERS],
+)
+def test_a_jalali_persian_digit_input_reads_as_the_gregorian_one(
+    capsys: pytest.CaptureFixture[str],
+    folder: Path,
+    persian_folder: Path,
+    name: str,
+    template: list[str],
+    stdin_arg: str | None,
+    formats: tuple[str, ...],
+) -> None:
+    fmt = formats[0]
+    gregorian = [*_argv(template, folder), "--format", fmt, "--calendar", "jalali"]
+    code, expected, err = _run(capsys, gregorian)
+    assert code == 0, err
+    persian = [
+        _persian(part) if _ISO.fullmatch(part) else part
+        for part in _argv(template, persian_folder)
+    ]
+    code, out, err = _run(capsys, [*persian, "--format", fmt, "--calendar", "jalali"])
+    assert code == 0, err
+    assert _stable(out).replace(str(persian_folder), "D") == _stable(expected).replace(
+        str(folder), "D"
+    )
+
+
+def test_jalali_output_dates(capsys: pytest.CaptureFixture[str], persian_folder: Path) -> None:
+    code, out, err = _run(
+        capsys,
+        ["segment", "rfm", str(persian_folder / "purchases.csv"), "--calendar", "jalali",
+         "--format", "json"],
+    )  # fmt: skip
+    assert code == 0, err
+    last = {row["customer_id"]: row["last_purchase"] for row in json.loads(out)}
+    # A's last purchase is 2026-03-19: two days before Nowruz 1405 (2026-03-21) = 28 Esfand 1404
+    assert last["A"] == "1404-12-28"
+    # E bought on 2025-03-21, Nowruz 1404 itself: 1 Farvardin 1404
+    assert last["E"] == "1404-01-01"
