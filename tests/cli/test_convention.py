@@ -94,11 +94,22 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert (
         main(
             [
-                "score", "train", "--history", str(root / "history.csv"), "--target", "won",
-                "--fields", "source,industry", "--min-won", "5", "--min-lost", "5",
-                "-o", str(root / "model.json"),
+                "score",
+                "train",
+                "--history",
+                str(root / "history.csv"),
+                "--target",
+                "won",
+                "--fields",
+                "source,industry",
+                "--min-won",
+                "5",
+                "--min-lost",
+                "5",
+                "-o",
+                str(root / "model.json"),
             ]
-        )  # fmt: skip
+        )
         == 0
     )
     return root
@@ -107,7 +118,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ALL = ("json", "csv", "table", "jsonl")
 
 # (name, argv with {d} for the input folder, the argument replaced by '-' for stdin, formats)
-RUNS: list[tuple[str, list[str], str | None, tuple[str, ...]]] = [
+Run = tuple[str, list[str], str | None, tuple[str, ...]]
+
+RUNS: list[Run] = [
     ("demo", ["demo"], None, ALL),
     ("price", ["price", "quote", "{d}/quote.json"], "{d}/quote.json", ALL),
     (
@@ -285,7 +298,8 @@ def _check_parses(fmt: str, out: str) -> None:
             json.loads(line)
     elif fmt == "csv":
         rows = list(csv.reader(io.StringIO(out)))
-        assert rows and all(len(row) == len(rows[0]) for row in rows)
+        assert rows
+        assert all(len(row) == len(rows[0]) for row in rows)
     elif fmt == "html":
         assert out.lstrip().lower().startswith("<!doctype html")
     else:
@@ -311,15 +325,13 @@ def test_every_registered_subcommand_is_exercised() -> None:
     assert {name.split()[0] for name in IDS} == set(COMMANDS) - {"sla"} | {"sla"}
 
 
-@pytest.mark.parametrize(("name", "template", "stdin_arg", "formats"), RUNS, ids=IDS)
+@pytest.mark.parametrize("case", RUNS, ids=IDS)
 def test_formats_and_datetimes(
     capsys: pytest.CaptureFixture[str],
     folder: Path,
-    name: str,
-    template: list[str],
-    stdin_arg: str | None,
-    formats: tuple[str, ...],
+    case: Run,
 ) -> None:
+    name, template, _stdin_arg, formats = case
     for fmt in formats:
         code, out, err = _run(capsys, [*_argv(template, folder), "--format", fmt])
         assert code == 0, (name, fmt, err)
@@ -331,17 +343,15 @@ def test_formats_and_datetimes(
                 assert pd.to_datetime(stamp).tzinfo is not None, stamp
 
 
-@pytest.mark.parametrize(("name", "template", "stdin_arg", "formats"), RUNS, ids=IDS)
+@pytest.mark.parametrize("case", RUNS, ids=IDS)
 def test_output_file_and_stdin(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     folder: Path,
-    name: str,
-    template: list[str],
-    stdin_arg: str | None,
-    formats: tuple[str, ...],
+    case: Run,
 ) -> None:
+    name, template, stdin_arg, _formats = case
     argv = _argv(template, folder)
     code, expected, err = _run(capsys, argv)
     assert code == 0, err
@@ -363,25 +373,21 @@ def test_output_file_and_stdin(
         assert _stable(out) == _stable(expected)
 
 
-@pytest.mark.parametrize(("name", "template", "stdin_arg", "formats"), RUNS, ids=IDS)
+@pytest.mark.parametrize("case", RUNS, ids=IDS)
 def test_bad_input_exits_1_or_2_without_traceback(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     folder: Path,
-    name: str,
-    template: list[str],
-    stdin_arg: str | None,
-    formats: tuple[str, ...],
+    case: Run,
 ) -> None:
+    _name, template, stdin_arg, _formats = case
     argv = _argv(template, folder)
     if stdin_arg is not None:
         path = stdin_arg.replace("{d}", str(folder))
         bad = tmp_path / Path(path).name
-        bad.write_text(
-            "[1, 2]\n" if path.endswith(".json") else "x,y\n۱,nope\n", encoding="utf-8"
-        )
-        code, out, err = _run(capsys, [str(bad) if part == path else part for part in argv])
-        assert code == 1 or code == 2, (code, err)
+        bad.write_text("[1, 2]\n" if path.endswith(".json") else "x,y\n۱,nope\n", encoding="utf-8")
+        code, _out, err = _run(capsys, [str(bad) if part == path else part for part in argv])
+        assert code in {1, 2}, (code, err)
         assert err.startswith("crmcore: error:") or "error:" in err, err
         assert "Traceback" not in err
     with pytest.raises(SystemExit) as done:
@@ -390,21 +396,21 @@ def test_bad_input_exits_1_or_2_without_traceback(
     assert "--format" in capsys.readouterr().err  # the error names the flag
 
 
-@pytest.mark.parametrize(("name", "template", "stdin_arg", "formats"), RUNS, ids=IDS)
+@pytest.mark.parametrize("case", RUNS, ids=IDS)
 def test_help_has_an_example(
     capsys: pytest.CaptureFixture[str],
-    name: str,
-    template: list[str],
-    stdin_arg: str | None,
-    formats: tuple[str, ...],
+    case: Run,
 ) -> None:
+    name, _template, _stdin_arg, _formats = case
     words = name.removesuffix(" batch").split()
     with pytest.raises(SystemExit) as done:
         main([*words, "--help"])
     assert done.value.code == 0
     out = capsys.readouterr().out
-    assert "example:" in out and f"crmcore {words[0]}" in out
-    assert "--format" in out and "--output" in out
+    assert "example:" in out
+    assert f"crmcore {words[0]}" in out
+    assert "--format" in out
+    assert "--output" in out
 
 
 # -- Jalali dates and Persian digits on input ----------------------------------------------------
@@ -469,27 +475,20 @@ def test_persian_fixture_is_really_jalali_and_persian(persian_folder: Path) -> N
 JALALI_READERS = [run for run in RUNS if run[0] not in ("demo", "score train")]
 
 
-@pytest.mark.parametrize(
-    ("name", "template", "stdin_arg", "formats"),
-    JALALI_READERS,
-    ids=[run[0] for run in JALALI_READERS],
-)
+@pytest.mark.parametrize("case", JALALI_READERS, ids=[run[0] for run in JALALI_READERS])
 def test_a_jalali_persian_digit_input_reads_as_the_gregorian_one(
     capsys: pytest.CaptureFixture[str],
     folder: Path,
     persian_folder: Path,
-    name: str,
-    template: list[str],
-    stdin_arg: str | None,
-    formats: tuple[str, ...],
+    case: Run,
 ) -> None:
+    _name, template, _stdin_arg, formats = case
     fmt = formats[0]
     gregorian = [*_argv(template, folder), "--format", fmt, "--calendar", "jalali"]
     code, expected, err = _run(capsys, gregorian)
     assert code == 0, err
     persian = [
-        _persian(part) if _ISO.fullmatch(part) else part
-        for part in _argv(template, persian_folder)
+        _persian(part) if _ISO.fullmatch(part) else part for part in _argv(template, persian_folder)
     ]
     code, out, err = _run(capsys, [*persian, "--format", fmt, "--calendar", "jalali"])
     assert code == 0, err
