@@ -45,6 +45,7 @@ _NUMBER = re.compile(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
 _DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?P<rest>([T ]\d.*)?)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_MOMENT = re.compile(r"(?P<day>\d{4}-\d{2}-\d{2})(?P<rest>T\d{2}:\d{2}[^\[\]]*)")
+_EXPONENT = re.compile(r"[-+]?\d+(\.\d+)?[eE][-+]?\d+")
 _ZONED = re.compile(r"(?P<stamp>\d{4}-\d{2}-\d{2}T[^\[\]]+)\[(?P<zone>[^\[\]]+)\]")
 
 
@@ -288,8 +289,8 @@ def _day_text(value: date) -> str:
 
 
 def _text(value: str) -> str:
-    if not _STATE.jalali:
-        return value
+    if not _STATE.jalali or (value[:4].isdigit() and int(value[:4]) < GREGORIAN_FROM):
+        return value  # already Jalali (a *_jalali field), or not a date at all
     if _ISO_DATE.fullmatch(value):
         return _day_text(date.fromisoformat(value))
     match = _ISO_MOMENT.fullmatch(value)
@@ -301,8 +302,8 @@ def _text(value: str) -> str:
 def plain(value: Any) -> Any:
     """``value`` as JSON-able data: datetimes plain ISO 8601 with an offset (a
     ``[Zone]`` suffix split into a ``<key>_zone`` field), dates ISO (Jalali
-    under ``--calendar jalali``), Decimal as text, enums by value, durations
-    in seconds.
+    under ``--calendar jalali``), Decimal as text and never with an exponent
+    (``"1E+3"`` is written ``"1000"``), enums by value, durations in seconds.
 
     >>> plain({"breach_at": "2026-05-05T09:00:00+03:30[Asia/Tehran]"})
     {'breach_at': '2026-05-05T09:00:00+03:30', 'breach_at_zone': 'Asia/Tehran'}
@@ -320,6 +321,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, str):
+        if _EXPONENT.fullmatch(value):  # a Decimal serialized as "1E+3": written 1000
+            return f"{Decimal(value):f}"
         zoned = _ZONED.fullmatch(value)
         return _text(zoned["stamp"] if zoned else value)
     if isinstance(value, datetime):

@@ -204,7 +204,8 @@ def render_table(
     persian = persian_digits
 
     def num(value: Decimal) -> str:
-        text = f"{value.normalize():f}" if value == value.to_integral_value() else str(value)
+        # never an exponent (issue 15 item 7): 4E+6 is 4000000, 1E-7 is 0.0000001
+        text = f"{value.normalize():f}" if value == value.to_integral_value() else f"{value:f}"
         return to_persian_digits(text) if persian else text
 
     rows = [

@@ -258,6 +258,11 @@ def report_json(report: RoiReport) -> dict[str, Any]:
     }
 
 
+def _rate_words(note: str) -> str:
+    """The engine's IRR note with the rate spelt out: amounts may be in IRR (rials)."""
+    return note.replace("IRRs", "rates of return").replace("IRR", "rate of return")
+
+
 def report_text(report: RoiReport) -> str:
     """A terminal rendering: the per-period table and the headline figures."""
     rows = [
@@ -272,7 +277,11 @@ def report_text(report: RoiReport) -> str:
         for line in report.lines
     ]
     body = table(rows, ["period", "cost", "gain", "net", "cumulative", "discounted"])
-    irr_text = f"{float(report.irr):.2%}" if report.irr is not None else report.irr_note
+    irr_text = (
+        f"{float(report.irr):.2%}"
+        if report.irr is not None
+        else _rate_words(report.irr_note or "none")
+    )
     roi_text = f"{float(report.roi):.2%}" if report.roi is not None else "n/a (no cost)"
     payback = report.payback_periods if report.payback_periods is not None else "never"
     return "\n".join(

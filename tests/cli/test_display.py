@@ -1,0 +1,133 @@
+"""Issue 15 item 7 and flag-named errors: what people read in the CLI output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crmcore.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def big_quote(tmp_path: Path) -> Path:
+    # 4,000,000 packs and a header discount given as 1E+3 rials: Decimal would print 4E+6 / 1E+3
+    data = json.loads((EXAMPLES / "quote.json").read_text(encoding="utf-8"))
+    data["document"]["lines"][0]["quantity"] = "4E+6"
+    data["document"]["lines"][1]["quantity"] = "0.0000001"
+    data["document"]["header_discount_amount"]["amount"] = "1E+3"
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table", "jsonl"])
+def test_pricing_output_never_prints_an_exponent(
+    capsys: pytest.CaptureFixture[str], big_quote: Path, fmt: str
+) -> None:
+    code, out, err = _run(capsys, ["price", "quote", str(big_quote), "--format", fmt])
+    assert code == 0, err
+    assert "E+" not in out
+    assert "E-" not in out
+    assert "4000000" in out.replace(",", "")  # the quantity, written out
+    if fmt != "table":
+        assert "0.0000001" in out
+
+
+def test_pricing_json_quantities_are_plain(
+    capsys: pytest.CaptureFixture[str], big_quote: Path
+) -> None:
+    code, out, _ = _run(capsys, ["price", "quote", str(big_quote)])
+    assert code == 0
+    data = json.loads(out)
+    assert [line["quantity"] for line in data["lines"]] == ["4000000", "0.0000001"]
+    assert data["document"]["header_discount_amount"]["amount"] == "1000"
+
+
+def test_roi_plan_in_rials_never_calls_the_rate_irr(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plan = json.loads((EXAMPLES / "plan.json").read_text(encoding="utf-8"))
+    plan["currency"] = "IRR"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    code, out, err = _run(capsys, ["roi", "plan", str(path), "--format", "table"])
+    assert code == 0, err
+    assert "amounts in IRR" in out
+    assert "internal rate of return" in out
+    # "IRR" appears once: the currency; the rate is spelt out
+    assert out.count("IRR") == 1
+
+
+def test_roi_plan_note_spells_the_rate_out(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    plan = {
+        "name": "costs only",
+        "currency": "IRR",
+        "discount_rate": "0.1",
+        "periods": {"kind": "gregorian_year", "first": "2025-01-01", "count": 2},
+        "costs": [{"category": "implementation", "amount": "1000"}],
+        "benefits": [],
+    }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    code, out, err = _run(capsys, ["roi", "plan", str(path), "--format", "table"])
+    assert code == 0, err
+    assert "no rate of return" in out
+    assert out.count("IRR") == 1
+
+
+def test_several_rates_of_return_name_the_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    # -50, -100, 600, 300, -100 has two rates of return (tests/roi/test_cli.py)
+    code, _, err = _run(capsys, ["roi", "irr", "--flows", "-50,-100,600,300,-100"])
+    assert code == 1
+    assert "--guess" in err
+    assert "--all" in err
+    assert "guess=" not in err
+    assert "irr_roots()" not in err
+    code, out, _ = _run(capsys, ["roi", "irr", "--flows", "-50,-100,600,300,-100", "--guess", "2"])
+    assert code == 0
+    assert round(float(json.loads(out)["irr"]), 4) == 1.8544
+
+
+def test_bad_numbers_and_dates_name_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 15: `calendar add --hours abc` ended in a traceback
+    with pytest.raises(SystemExit) as done:
+        main(["calendar", "add", "--preset", "iran", "--start", "2025-03-18T15:00:00+03:30",
+              "--hours", "abc"])  # fmt: skip
+    assert done.value.code == 2
+    assert "argument --hours: expected a number, got 'abc'" in capsys.readouterr().err
+    code, _, err = _run(capsys, ["segment", "rfm", str(EXAMPLES / "purchases.csv"),
+                                 "--as-of", "yesterday"])  # fmt: skip
+    assert code == 1
+    assert "--as-of: got 'yesterday'" in err
+    code, _, err = _run(capsys, ["--column", "x"] if False else ["segment", "rfm",
+                        str(EXAMPLES / "purchases.csv"), "--column", "x"])  # fmt: skip
+    assert code == 2
+    assert "--column: expected NEW=OLD" in err
+
+
+def test_persian_digits_in_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    # 2 business hours from Tue 18 Mar 2025 15:00 Tehran: the office closes at 16:00 (iran
+    # preset), 29 Esfand and Nowruz are closed, so the deadline is after the holidays.
+    code, latin, _ = _run(capsys, ["calendar", "add", "--preset", "iran",
+                                   "--start", "2025-03-18T15:00:00+03:30", "--hours", "2"])  # fmt: skip
+    assert code == 0
+    code, persian, _ = _run(capsys, ["calendar", "add", "--preset", "iran", "--calendar", "jalali",
+                                     "--start", "۱۴۰۳-۱۲-۲۸T۱۵:۰۰:۰۰+۰۳:۳۰", "--hours", "۲"])  # fmt: skip
+    assert code == 0
+    # 2025-03-18 is 28 Esfand 1403 (Nowruz 1404 = 2025-03-21, Esfand 1403 has 30 days)
+    assert json.loads(persian)["deadline_jalali"] == json.loads(latin)["deadline_jalali"]
+    # with --calendar jalali the deadline itself is written in the Jalali calendar
+    assert json.loads(persian)["deadline"][:10] == json.loads(latin)["deadline_jalali"]
+    assert json.loads(persian)["deadline"][10:] == json.loads(latin)["deadline"][10:]
