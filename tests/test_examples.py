@@ -168,7 +168,7 @@ def test_calendar(capsys: pytest.CaptureFixture[str]) -> None:
 def test_every_readme_command_is_tested() -> None:
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     commands = [line for line in readme.splitlines() if line.startswith("crmcore ")]
-    assert len(commands) == 8
+    assert len(commands) == 9
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:

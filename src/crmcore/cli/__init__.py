@@ -82,9 +82,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmcore`` console script; returns the exit code.
 
-    Exit codes: 0 success, 1 the library refused the input (a
-    :class:`~crmcore.errors.CrmError`, printed on stderr), 2 bad usage,
-    141 the reader of the output went away.
+    Exit codes (the table in ``docs/cli.md``): 0 success, 1 the library or
+    a reader refused the input (a :class:`~crmcore.errors.CrmError` or a
+    limit of ``docs/limits.md``, printed on stderr), 2 bad usage (including an
+    output path equal to an input path), 141 standard output was closed.
     """
     words = list(sys.argv[1:] if argv is None else argv)
     if words == ["--version"]:

@@ -118,17 +118,23 @@ def read_text(path: str) -> str:
 
 def parse_json(text: str, path: str) -> Any:
     """Parse JSON text read from ``path``; every refusal names the place and the limit."""
+    # imported here, not at the top: `crmcore --help` must not load serialization (issue 15)
+    from crmcore.serialization import MAX_NESTING, check_nesting  # noqa: PLC0415
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise CliError(
             f"{path}: malformed JSON at line {err.lineno} column {err.colno}: {err.msg}"
         ) from None
-    except (ValueError, RecursionError) as err:
-        # an integer over sys.get_int_max_str_digits() digits, or nesting past the stack
+    except RecursionError:
+        raise CliError(
+            f"{path}: JSON nested deeper than {MAX_NESTING} levels "
+            "(crmcore.serialization.MAX_NESTING)",
+            code=REFUSED,
+        ) from None
+    except ValueError as err:  # an integer over sys.get_int_max_str_digits() digits
         raise CliError(f"{path}: JSON refused: {_short(err)}", code=REFUSED) from None
-    from crmcore.serialization import check_nesting  # noqa: PLC0415  (kept off the start-up path)
-
     try:
         check_nesting(data, obj=path)
     except ValidationError as err:

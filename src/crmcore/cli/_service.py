@@ -32,7 +32,8 @@ def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     for row in raw:
         for name in ints:
             cell = (row.get(name) or "").strip()
-            if cell.lstrip("-").isdigit():
+            # at most 18 digits: a longer "integer" stays text and is refused as one
+            if cell.lstrip("-").isdigit() and len(cell) <= 19:
                 row[name] = int(cell)  # type: ignore[assignment]
     return list(from_rows(raw, cl))
 
@@ -142,8 +143,9 @@ def run_contact_centre(args: argparse.Namespace) -> int:
 
     events = _rows(args.input, InteractionEvent)
     result = contact_centre_metrics(
-        events, by=args.by, answer_within=timedelta(seconds=args.answer_within),
-        abandon_treatment=args.abandon_treatment, short_abandon=timedelta(seconds=args.short_abandon),
+        events, by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
+        abandon_treatment=args.abandon_treatment,
+        short_abandon=_seconds(args.short_abandon, "short_abandon"),
         percentile=args.percentile, interval=timedelta(minutes=args.interval),
         timezone=args.timezone, fcr_days=args.fcr_days,
     )  # fmt: skip

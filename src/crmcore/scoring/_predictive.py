@@ -335,12 +335,52 @@ def train_naive_bayes(
 # -- logistic regression ---------------------------------------------------------------------
 
 
+def _finite_number(positive: bool = False) -> Any:
+    """An attrs validator: a finite float (``positive``: also > 0), e.g. from a model file."""
+
+    def check_number(instance: object, attribute: Any, value: object) -> None:
+        ok = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and (value > 0 or not positive)
+        )
+        if not ok:
+            raise ValidationError(
+                obj=type(instance).__name__,
+                field=attribute.name,
+                value=value,
+                expected="a finite number > 0" if positive else "a finite number",
+            )
+
+    return check_number
+
+
+def _finite_items(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    items = value if isinstance(value, tuple) else ()
+    for index, item in enumerate(items):
+        _finite_number()(instance, _Indexed(attribute.name, index), item)
+
+
+class _Indexed:
+    """Stands in for an attribute so that an item's error names ``field[index]``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, field: str, index: int) -> None:
+        self.name = f"{field}[{index}]"
+
+
 @attrs.frozen
 class NumericScale:
-    """Mean and standard deviation a numeric feature is standardised with."""
+    """Mean and standard deviation a numeric feature is standardised with.
 
-    mean: float
-    std: float
+    Both finite and the deviation > 0 (a constant feature is trained with 1),
+    so a hand-edited model file cannot divide by zero.
+    """
+
+    mean: float = attrs.field(validator=_finite_number())
+    std: float = attrs.field(validator=_finite_number(positive=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -357,11 +397,21 @@ class LogisticModel:
     categorical: FrozenMap[str, tuple[str, ...]]
     """field → the values seen in training (one column each)."""
     numeric: FrozenMap[str, NumericScale]
-    coefficients: tuple[float, ...]
-    intercept: float
-    c: float = 1.0
+    coefficients: tuple[float, ...] = attrs.field(validator=_finite_items)
+    intercept: float = attrs.field(validator=_finite_number())
+    c: float = attrs.field(default=1.0, validator=_finite_number(positive=True))
     buckets: GradeBuckets = GradeBuckets()
     validation_auc: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        width = len(self.columns)
+        if len(self.coefficients) != width:
+            raise ValidationError(
+                obj="LogisticModel",
+                field="coefficients",
+                value=len(self.coefficients),
+                expected=f"one coefficient per encoded column ({width})",
+            )
 
     @property
     def columns(self) -> tuple[str, ...]:
