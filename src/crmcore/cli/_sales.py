@@ -13,8 +13,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import attrs
-
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import add_io, day, emit, moment, read_json
 from crmcore.cli._io import read_records as read_any
@@ -43,6 +41,8 @@ def _unit(calendar: str, period: str) -> PeriodUnit:
 
 
 def _int_fields(cl: type[Any]) -> frozenset[str]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     hints = attrs.resolve_types(cl)
     return frozenset(a.name for a in attrs.fields(hints) if a.type in (int, int | None))
 
@@ -129,6 +129,8 @@ def _output(args: argparse.Namespace, rows: list[dict[str, Any]], explain: Seque
 
 
 def _flat(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     return {
         a.name: _cell(getattr(obj, a.name))
         for a in attrs.fields(cast(Any, type(obj)))

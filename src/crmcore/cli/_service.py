@@ -14,8 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import CALENDARS, add_io, emit, integer, moment, number, read_csv, read_json
 from crmcore.cli._sla import calendar_from_json
@@ -43,6 +41,8 @@ def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
 
 
 def _plain(result: object, skip: Iterable[str] = ("steps", "settings")) -> dict[str, Any]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     data = attrs.asdict(result, recurse=False)  # type: ignore[arg-type]
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -197,6 +197,8 @@ def run_staffing(args: argparse.Namespace) -> int:
 
 
 def _staffing_columns() -> tuple[str, ...]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     from crmcore.service import Staffing  # noqa: PLC0415  (engines load on demand)
 
     return tuple(f.name for f in attrs.fields(Staffing) if f.name != "steps")
