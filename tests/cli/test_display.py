@@ -131,3 +131,21 @@ def test_persian_digits_in_flags(capsys: pytest.CaptureFixture[str]) -> None:
     # with --calendar jalali the deadline itself is written in the Jalali calendar
     assert json.loads(persian)["deadline"][:10] == json.loads(latin)["deadline_jalali"]
     assert json.loads(persian)["deadline"][10:] == json.loads(latin)["deadline"][10:]
+
+
+def test_a_jalali_date_is_never_read_as_gregorian_silently(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # issue 15: `segment rfm` read 1404-01-05 as the year 1404 AD
+    path = tmp_path / "tx.csv"
+    path.write_text("customer_id,date,amount,currency\nA,1404-01-05,10,IRR\n", encoding="utf-8")
+    code, _, err = _run(capsys, ["segment", "rfm", str(path)])
+    assert code == 1
+    assert "looks like a Jalali date (year 1404); add --calendar jalali" in err
+    code, out, err = _run(capsys, ["segment", "rfm", str(path), "--calendar", "jalali",
+                                   "--format", "json"])  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)[0]["last_purchase"] == "1404-01-05"
+    code, out, err = _run(capsys, ["segment", "rfm", str(path), "--calendar", "jalali",
+                                   "--format", "json", "--calendar", "gregorian"])  # fmt: skip
+    assert code == 1

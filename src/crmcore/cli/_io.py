@@ -39,6 +39,9 @@ GREGORIAN_FROM = 1700
 """Under ``--calendar jalali``, a date of this year or later is read as Gregorian
 (Jalali years in use are 13xx and 14xx), so ISO dates keep working."""
 
+JALALI_YEARS = (1200, 1599)
+"""Without ``--calendar jalali``, dates in these years are refused as Jalali dates."""
+
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬", "01234567890123456789.,")
 _FOREIGN = frozenset("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫٬")
 _NUMBER = re.compile(r"[-+]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?")
@@ -158,6 +161,7 @@ def normalize(text: str) -> str:
     """
     foreign = any(ch in _FOREIGN for ch in text)
     if not foreign and not _STATE.jalali:
+        _refuse_jalali_year(text)
         return text
     plain = text.strip().translate(_DIGITS)
     if _NUMBER.fullmatch(plain):
@@ -165,10 +169,26 @@ def normalize(text: str) -> str:
     match = _DATE.fullmatch(plain)
     if match is None:
         return text
-    if not _STATE.jalali or int(match[1]) >= GREGORIAN_FROM:
+    if not _STATE.jalali:
+        _refuse_jalali_year(plain)
+        return plain
+    if int(match[1]) >= GREGORIAN_FROM:
         return plain  # a year of 1700 or later is Gregorian even under --calendar jalali
     day = _jalali_day(plain[: match.start("rest")])
     return day.isoformat() + match["rest"].replace(" ", "T", 1)
+
+
+def _refuse_jalali_year(text: str) -> None:
+    """Without ``--calendar jalali``, a date in the years 1200-1599 is refused: it is a
+    Jalali date that would silently be read as a Gregorian one (1404-01-05 as 1404 AD)."""
+    if text[:4].isdigit() and text[4:5] in ("-", "/", ".") and _DATE.fullmatch(text.strip()):
+        year = int(text[:4])
+        if JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+            raise CliError(
+                f"{text!r} looks like a Jalali date (year {year}); add --calendar jalali "
+                "to read it as one",
+                code=1,
+            )
 
 
 def _normalized(value: Any) -> Any:
@@ -177,7 +197,8 @@ def _normalized(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalized(v) for v in value]
     if isinstance(value, dict):
-        return {k: _normalized(v) for k, v in value.items()}
+        # a "*_jalali" field is a Jalali display copy (what `sla evaluate` writes): kept as is
+        return {k: v if str(k).endswith("_jalali") else _normalized(v) for k, v in value.items()}
     return value
 
 
