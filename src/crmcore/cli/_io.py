@@ -269,13 +269,19 @@ def expected(err: Any, fallback: str = "ISO 8601 with an offset") -> str:
     return str(found or fallback)
 
 
+def _ascii(text: str) -> str:
+    """A number typed in any digit script, in ASCII (``"۱٬۲۰۰"`` → ``"1200"``)."""
+    plain = text.strip().translate(_DIGITS)
+    return plain.replace(",", "") if _NUMBER.fullmatch(plain) else plain
+
+
 def number(text: str) -> float:
     """An argparse ``type``: a number, digits of any script (names the flag on error).
 
     ``nan`` and ``inf`` pass, for the engine to refuse with its own words.
     """
     try:
-        return float(normalize(text))
+        return float(_ascii(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
@@ -283,14 +289,14 @@ def number(text: str) -> float:
 def integer(text: str) -> int:
     """An argparse ``type``: an integer, digits of any script (names the flag on error)."""
     try:
-        return int(normalize(text))
+        return int(_ascii(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
 def decimal_text(text: str) -> str:
     """An argparse ``type``: a decimal number kept as text, digits of any script."""
-    value = normalize(text).strip()
+    value = _ascii(text)
     try:
         Decimal(value)
     except ArithmeticError:
