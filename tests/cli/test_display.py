@@ -149,3 +149,22 @@ def test_a_jalali_date_is_never_read_as_gregorian_silently(
     code, out, err = _run(capsys, ["segment", "rfm", str(path), "--calendar", "jalali",
                                    "--format", "json", "--calendar", "gregorian"])  # fmt: skip
     assert code == 1
+
+
+def test_tables_align_by_display_width(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # "می‌خواهم" has 8 code points but takes 7 columns (the ZWNJ takes none); "漢字" takes 4.
+    path = tmp_path / "tx.csv"
+    path.write_text(
+        "customer_id,date,amount,currency\nمی‌خواهم,2026-03-01,10,IRR\n漢字,2026-03-02,5,IRR\n"
+        "A,2026-03-03,7,IRR\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run(capsys, ["segment", "rfm", str(path), "--format", "table"])
+    assert code == 0, err
+    wcwidth = pytest.importorskip("wcwidth")
+    lines = out.splitlines()
+    # the second column starts at the same display column on every line
+    starts = {wcwidth.wcswidth(line[: line.index("2026")]) for line in lines[2:]}
+    assert len(starts) == 1, lines
+    header_start = wcwidth.wcswidth(lines[0][: lines[0].index("last_purchase")])
+    assert starts == {header_start}

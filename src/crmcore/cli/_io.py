@@ -415,8 +415,24 @@ def _write_rows(fmt: str, rows: list[dict[str, Any]], out: IO[str]) -> None:
     if fmt == "csv":
         _common.write_csv(({n: row.get(n) for n in names} for row in rows), names, out)
     elif rows:
-        text = _common.table([[_cell(row.get(n)) for n in names] for row in rows], names)
-        out.write(text + "\n")
+        out.write(_table([[_cell(row.get(n)) for n in names] for row in rows], names) + "\n")
+
+
+def _table(cells: list[list[str]], names: list[str]) -> str:
+    """A text table aligned by display width (Persian with ZWNJ, wide characters) when
+    ``wcwidth`` is installed (the ``report`` extra), else by ``len``; numbers right-aligned."""
+    try:
+        import wcwidth  # noqa: F401, PLC0415  (optional: the report extra)
+    except ModuleNotFoundError:
+        return _common.table(cells, names)
+    from crmcore.report import text_table  # noqa: PLC0415  (loaded for tables only)
+
+    numeric = [
+        all(not row[i] or _NUMBER.fullmatch(row[i].lstrip("-")) for row in cells)
+        and any(row[i] for row in cells)
+        for i in range(len(names))
+    ]
+    return text_table(cells, names, numeric=numeric)
 
 
 def emit(
