@@ -168,3 +168,27 @@ def test_tables_align_by_display_width(capsys: pytest.CaptureFixture[str], tmp_p
     assert len(starts) == 1, lines
     header_start = wcwidth.wcswidth(lines[0][: lines[0].index("last_purchase")])
     assert starts == {header_start}
+
+
+def test_column_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # a Persian export: the date column is called "tarikh" and the customer "moshtari"
+    path = tmp_path / "tx.csv"
+    path.write_text(
+        "moshtari,tarikh,amount,currency\nA,1404-12-28,10,IRR\nB,1404-12-20,5,IRR\n",
+        encoding="utf-8",
+    )
+    argv = ["segment", "rfm", str(path), "--calendar", "jalali", "--format", "json"]
+    code, out, err = _run(capsys, [*argv, "--column", "date=tarikh",
+                                   "--column", "customer_id=moshtari"])  # fmt: skip
+    assert code == 0, err
+    rows = json.loads(out)
+    assert [(r["customer_id"], r["last_purchase"], r["recency_days"]) for r in rows] == [
+        ("A", "1404-12-28", 0),
+        ("B", "1404-12-20", 8),  # 28 - 20 Esfand
+    ]
+    code, _, err = _run(
+        capsys, [*argv, "--column", "date=tarikh", "--column", "customer_id=moshtari",
+                 "--column", "note=x"]
+    )  # fmt: skip
+    assert code == 2
+    assert "--column note=x: no CSV row read has a column 'x'" in err

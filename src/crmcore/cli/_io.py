@@ -55,10 +55,11 @@ _ZONED = re.compile(r"(?P<stamp>\d{4}-\d{2}-\d{2}T[^\[\]]+)\[(?P<zone>[^\[\]]+)\
 class _State:
     """The convention options of the command being run (set by :func:`setup`)."""
 
-    __slots__ = ("columns", "jalali")
+    __slots__ = ("columns", "jalali", "matched")
 
     def __init__(self) -> None:
         self.columns: dict[str, str] = {}
+        self.matched: set[str] = set()
         self.jalali = False
 
 
@@ -116,6 +117,7 @@ def add_io(
 def setup(args: argparse.Namespace) -> None:
     """Read the convention options of ``args`` before the handler runs."""
     _STATE.columns = {}
+    _STATE.matched = set()
     for item in getattr(args, "column", None) or []:
         new, sep, old = str(item).partition("=")
         if not sep or not new.strip() or not old.strip():
@@ -206,6 +208,8 @@ def read_csv(path: str) -> list[dict[str, str]]:
     """CSV rows with ``--column`` applied and every cell :func:`normalize`-d."""
     rows = _common.read_csv(path)
     mapping = _STATE.columns
+    if rows:
+        _STATE.matched.update(mapping.keys() & rows[0].keys())
     return [
         {mapping.get(key, key): normalize(cell) if cell else cell for key, cell in row.items()}
         for row in rows
@@ -448,6 +452,11 @@ def emit(
     ``table`` write (default: ``document`` itself when it is a list, else the
     one row ``document``); ``text`` a command's own rendering for ``table``.
     """
+    unused = [f"{new}={old}" for old, new in _STATE.columns.items() if old not in _STATE.matched]
+    if unused:
+        raise CliError(
+            f"--column {unused[0]}: no CSV row read has a column {unused[0].split('=', 1)[1]!r}"
+        )
     fmt = getattr(args, "format", None) or "json"
     with _common.output(getattr(args, "output", None), newline="") as out:
         if fmt == "json":
