@@ -527,3 +527,14 @@ def test_jalali_output_dates(capsys: pytest.CaptureFixture[str], persian_folder:
     assert last["A"] == "1404-12-28"
     # E bought on 2025-03-21, Nowruz 1404 itself: 1 Farvardin 1404
     assert last["E"] == "1404-01-01"
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_help_has_an_example(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert re.search(rf"examples?:\n  crmcore {command}\b", out), out
