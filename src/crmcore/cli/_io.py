@@ -140,6 +140,20 @@ def setup(args: argparse.Namespace) -> None:
         _common.check_output(out, "-o", inputs)
 
 
+def work_calendar_path(args: argparse.Namespace) -> str | None:
+    """``--work-calendar FILE``, or a file given to ``--calendar`` (the older spelling);
+    ``--calendar`` must otherwise be ``gregorian`` or ``jalali``."""
+    given = getattr(args, "calendar", None)
+    if given in (None, *CALENDARS):
+        return getattr(args, "work_calendar", None)
+    if given == "-" or Path(given).is_file():
+        return str(given)
+    raise CliError(
+        f"--calendar {given}: expected gregorian or jalali (a business calendar file is "
+        "--work-calendar FILE)"
+    )
+
+
 def is_jalali() -> bool:
     """Whether ``--calendar jalali`` was given."""
     return _STATE.jalali

@@ -15,7 +15,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import CALENDARS, add_io, emit, integer, moment, number, read_csv, read_json
+from crmcore.cli._io import (
+    add_io,
+    emit,
+    integer,
+    moment,
+    number,
+    read_csv,
+    read_json,
+    work_calendar_path,
+)
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -179,7 +188,7 @@ def run_staffing(args: argparse.Namespace) -> int:
         forecast[moment(row["start"], f"{args.input} row {index}.start")] = _number(
             row["calls"], f"row {index}.calls"
         )
-    path = args.work_calendar or (args.calendar if args.calendar not in CALENDARS else None)
+    path = args.work_calendar or work_calendar_path(args)
     calendar = calendar_from_json(read_json(path)) if path else None
     plan = staffing_plan(forecast, calendar=calendar, **targets)
     rows = []

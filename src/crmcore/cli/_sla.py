@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
-    CALENDARS,
     add_io,
     emit,
     expected,
@@ -22,6 +21,7 @@ from crmcore.cli._io import (
     number,
     read_csv,
     read_json,
+    work_calendar_path,
 )
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def calendar_from_json(data: Any, conv: cattrs.Converter | None = None) -> Busin
 def _calendar(args: argparse.Namespace, conv: cattrs.Converter) -> BusinessCalendar:
     from crmcore.calendars import calendar_preset  # noqa: PLC0415  (engines load on demand)
 
-    path = args.work_calendar or (args.calendar if args.calendar not in CALENDARS else None)
+    path = args.work_calendar or work_calendar_path(args)
     if path:
         return calendar_from_json(read_json(path), conv)
     if args.preset == "iran":
