@@ -56,8 +56,6 @@ COMMANDS: dict[str, list[str]] = {
         VALUE,
     ],
     "score predict model": ["score", "predict", "--model", FILE, example("leads.csv")],
-    "segment rfm": ["segment", "rfm", FILE, "--currency", "USD"],
-    "segment rfm as-of": ["segment", "rfm", FILE, "--currency", "USD", "--as-of", VALUE],
     "service csat": ["service", "csat", "--input", FILE],
     "service nps": ["service", "nps", "--input", FILE],
     "service ces": [
@@ -100,19 +98,6 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 OWNED_ELSEWHERE: dict[str, list[str]] = {
-    # sales (merged from main with the cliconv branch): every input file and date flag
-    "sales forecast": ["sales", "forecast", FILE, "--as-of", "2026-03-15"],
-    "sales forecast as-of": [
-        "sales",
-        "forecast",
-        example("sales-opportunities.csv"),
-        "--as-of",
-        VALUE,
-    ],
-    "sales funnel": ["sales", "funnel", FILE, "--as-of", "2026-04-30"],
-    "sales targets": ["sales", "targets", FILE],
-    "sales activity": ["sales", "activity", FILE, "--now", NOW],
-    "sales activity now": ["sales", "activity", example("sales-activities.csv"), "--now", VALUE],
     "price": ["price", "quote", FILE],
     "price locale": ["price", "quote", example("quote.json"), "--locale", VALUE],
     "calendar add start": [
@@ -166,8 +151,22 @@ OWNED_ELSEWHERE: dict[str, list[str]] = {
     "roi xnpv": ["roi", "xnpv", "--rate", "0.1", "--flows", FILE],
     "roi xirr": ["roi", "xirr", "--flows", FILE],
     "roi plan": ["roi", "plan", FILE],
+    "sales forecast": ["sales", "forecast", FILE, "--as-of", "2026-01-05"],
+    "sales forecast as-of": [
+        "sales",
+        "forecast",
+        example("sales-opportunities.csv"),
+        "--as-of",
+        VALUE,
+    ],
+    "sales funnel": ["sales", "funnel", FILE, "--as-of", "2026-01-05"],
+    "sales targets": ["sales", "targets", FILE],
+    "sales activity": ["sales", "activity", "--now", VALUE],
+    "sales activity leads": ["sales", "activity", "--now", NOW, "--leads", FILE],
     "clv fit": ["clv", "fit", "--summary", FILE],
     "clv predict": ["clv", "predict", "--summary", FILE],
+    "segment rfm": ["segment", "rfm", FILE, "--currency", "USD"],
+    "segment rfm as-of": ["segment", "rfm", FILE, "--currency", "USD", "--as-of", VALUE],
     "clv predict horizon": [
         "clv",
         "predict",
@@ -177,4 +176,4 @@ OWNED_ELSEWHERE: dict[str, list[str]] = {
         VALUE,
     ],
 }
-"""Commands in modules of other engineers (pricing, sla/calendars, roi/clv)."""
+"""Commands in modules of other engineers (pricing, sla/calendars, roi/clv, sales)."""

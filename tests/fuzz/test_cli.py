@@ -275,7 +275,6 @@ def test_score_output_equal_to_input_is_refused_and_the_input_kept(tmp_path: Pat
         ],
         ["score", "train", "--history", str(leads), "--target", "won", "-o", str(leads)],
         ["score", "predict", "--model", str(leads), str(leads), "-o", str(leads)],
-        ["segment", "rfm", str(leads), "-o", str(leads)],
         ["report", "scoring", str(leads), "-o", str(leads)],
     ):
         outcome = check_cli(argv)
@@ -341,3 +340,15 @@ def test_the_documented_exit_codes_are_the_checked_ones() -> None:
         int(line.split("|")[1]) for line in section.splitlines() if line[:3].strip("| ").isdigit()
     }
     assert documented == EXIT_CODES
+
+
+# fixed by the cliconv branch: every -o goes through cli._io.setup (check_output) and emit
+def test_segment_rfm_output_equal_to_input_is_refused(tmp_path: Path) -> None:
+    transactions = tmp_path / "tx.csv"
+    text = "customer_id,date,amount\nc1,2026-01-02,10.00\nc2,2026-01-03,20.00\n"
+    transactions.write_text(text, encoding="utf-8")
+    outcome = check_cli(
+        ["segment", "rfm", str(transactions), "--currency", "USD", "-o", str(transactions)]
+    )
+    assert outcome.code == 2
+    assert transactions.read_text(encoding="utf-8") == text

@@ -29,8 +29,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Final, TypeAlias
 
-from crmcore.errors import ValidationError
-
 MAX_INPUT_BYTES: Final = 256 * 2**20
 """Largest input file the CLI reads (256 MiB)."""
 
@@ -118,7 +116,8 @@ def read_text(path: str) -> str:
 
 def parse_json(text: str, path: str) -> Any:
     """Parse JSON text read from ``path``; every refusal names the place and the limit."""
-    # imported here, not at the top: `crmcore --help` must not load serialization (issue 15)
+    # imported here: `crmcore --help` must not import the engines (tests/cli/test_main.py)
+    from crmcore.errors import ValidationError  # noqa: PLC0415
     from crmcore.serialization import MAX_NESTING, check_nesting  # noqa: PLC0415
 
     try:
