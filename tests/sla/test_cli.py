@@ -122,7 +122,7 @@ def test_errors(capsys: pytest.CaptureFixture[str]) -> None:
         "1",
     )
     assert code == 1
-    assert "calendar.start: got '2025-03-19T10:00:00'" in err
+    assert "--start: got '2025-03-19T10:00:00'" in err  # issue 15: errors name the flag
     assert "UTC offset" in err  # says what is wrong: the offset is missing
     code, _, err = run(
         capsys,
@@ -136,7 +136,7 @@ def test_errors(capsys: pytest.CaptureFixture[str]) -> None:
         "8h",
     )
     assert code == 1
-    assert "calendar.duration: got '8h'" in err
+    assert "--duration: got '8h'" in err
     assert "ISO 8601 duration" in err
     code, _, err = run(
         capsys, "calendar", "add", "--start", "2025-03-19T10:00:00+00:00", "--hours", "1"
@@ -211,7 +211,9 @@ def test_sla_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     kpi = json.loads(out)["kpis"][0]
     # Mon 13:00 + 8 h on 09-17: 4 h Monday, 4 h Tuesday -> Tue 13:00.
     assert kpi["state"] == "in_progress"
-    assert kpi["breach_at"] == "2025-01-07T13:00:00+00:00[UTC]"
+    # issue 15: plain ISO 8601 (fromisoformat reads it), the zone in its own field
+    assert kpi["breach_at"] == "2025-01-07T13:00:00+00:00"
+    assert kpi["breach_at_zone"] == "UTC"
     assert kpi["breach_at_jalali"] == "1403-10-18"
 
 

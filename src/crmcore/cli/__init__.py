@@ -68,7 +68,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     The other commands are listed with their help line only, so ``crmcore
     --help`` and ``crmcore COMMAND ...`` import nothing else.
     """
-    parser = argparse.ArgumentParser(prog="crmcore", description=_DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="crmcore",
+        description=_DESCRIPTION,
+        epilog="Every command takes --format json|csv|table|jsonl, -o FILE, '-' for standard "
+        "input, --column NEW=OLD and --calendar gregorian|jalali (docs/cli.md). "
+        "Exit codes: 0 done, 1 input refused, 2 usage.",
+    )
     parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = (
@@ -80,7 +86,24 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     for name, (_module, help_text) in COMMANDS.items():
         if name not in subparsers.choices:
             subparsers.add_parser(name, help=help_text, description=help_text)
+        else:
+            _collect_examples(subparsers.choices[name])
     return parser
+
+
+def _collect_examples(parser: argparse.ArgumentParser) -> None:
+    """A command with subcommands shows its subcommands' examples in its own help."""
+    groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if parser.epilog or not groups:
+        return
+    found = [
+        line.strip()
+        for child in dict.fromkeys(groups[0].choices.values())
+        for line in (child.epilog or "").splitlines()[1:]
+    ]
+    if found:
+        parser.epilog = "examples:\n" + "\n".join(f"  {line}" for line in found)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        from crmcore.cli._io import setup  # noqa: PLC0415  (kept out of the start-up path)
+
+        setup(args)
         return int(handler(args) or 0)
     except BrokenPipeError:
         # The reader went away (`crmcore ... | head`): stop quietly, as Unix tools do.
@@ -111,4 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         return fail(str(err), code=err.code)
     except CrmError as err:
+        return fail(f"{type(err).__name__}: {err}")
+    except (ArithmeticError, LookupError, TypeError, ValueError, OSError) as err:
+        # Never a traceback: a refusal the command did not name itself.
         return fail(f"{type(err).__name__}: {err}")

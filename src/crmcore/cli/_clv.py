@@ -15,24 +15,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator, Mapping
-from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crmcore.cli._common import CliError, Subparsers, read_csv, write_csv, write_json
-from crmcore.clv import (
-    BetaGeoFit,
-    ClvFit,
-    CustomerSummary,
-    GammaGammaFit,
-    ParetoNbdFit,
-    Purchase,
-    PurchaseModelKind,
-    fit_clv,
-    predict_clv,
-    rfm_segments,
-    summarize_transactions,
-)
-from crmcore.serialization import from_rows
+from crmcore.cli._common import CliError, Subparsers
+from crmcore.cli._io import add_io, day, emit, integer, number, read_csv
+
+if TYPE_CHECKING:
+    from crmcore.clv import (
+        BetaGeoFit,
+        ClvFit,
+        CustomerSummary,
+        GammaGammaFit,
+        ParetoNbdFit,
+        Purchase,
+    )
 
 __all__ = ["register"]
 
@@ -40,7 +36,7 @@ _SUMMARY_COLUMNS = (
     ("ID", "x", "t_x", "T", "zbar"),
     ("customer_id", "frequency", "recency", "T", "monetary_value"),
 )
-_MODELS = [k.value for k in PurchaseModelKind]
+_MODELS = ["bg_nbd", "pareto_nbd"]  # crmcore.clv.PurchaseModelKind (a test checks)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -49,24 +45,36 @@ def register(subparsers: Subparsers) -> None:
     commands = clv.add_subparsers(dest="clv_command", metavar="COMMAND", required=True)
     fit = _clv_parser(commands, "fit", "fit BG/NBD and Gamma-Gamma; print parameters as JSON")
     fit.add_argument("--pareto", action="store_true", help="also fit the Pareto/NBD model")
+    add_io(fit, example="crmcore clv fit --summary cdnow_summary.csv --format table")
     fit.set_defaults(handler=_clv_fit)
     predict = _clv_parser(commands, "predict", "rank customers by discounted CLV")
     predict.add_argument("--model", choices=_MODELS, default="bg_nbd", help="purchase model")
-    predict.add_argument("--horizon", type=int, default=12, help="discounting steps (default 12)")
-    predict.add_argument("--step", type=float, default=1.0, help="time units per step (default 1)")
+    predict.add_argument(
+        "--horizon", type=integer, default=12, help="discounting steps (default 12)"
+    )
+    predict.add_argument("--step", type=number, default=1.0, help="time units per step (default 1)")
     predict.add_argument("--discount-rate", default="0", help="discount rate per step")
     predict.add_argument("--margin", default="1", help="profit margin on spend (default 1)")
-    predict.add_argument("--top", type=int, default=0, help="only the N most valuable")
-    predict.add_argument("--format", choices=["json", "csv"], default="json")
+    predict.add_argument("--top", type=integer, default=0, help="only the N most valuable")
+    add_io(
+        predict,
+        example="crmcore clv predict --transactions tx.csv --calendar jalali --top 10 --format csv",
+    )
     predict.set_defaults(handler=_clv_predict)
 
     segment = subparsers.add_parser("segment", help="customer segmentation")
     kinds = segment.add_subparsers(dest="segment_kind", metavar="KIND")
     rfm = kinds.add_parser("rfm", help="RFM quintiles and segments from a transactions CSV")
-    rfm.add_argument("transactions", help="CSV with customer_id, date, amount[, currency]")
+    rfm.add_argument(
+        "transactions", help="CSV with customer_id, date, amount[, currency] ('-' for stdin)"
+    )
     rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
     rfm.add_argument("--currency", help="currency of the amounts when there is no column")
-    rfm.add_argument("--output", "-o", help="write the CSV here instead of stdout")
+    add_io(
+        rfm,
+        example="crmcore segment rfm tx.csv --calendar jalali --column date=tarikh -o rfm.csv",
+        default="csv",
+    )
     rfm.set_defaults(handler=_segment_rfm)
     segment.set_defaults(handler=_usage(segment))
 
@@ -99,15 +107,6 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 
 
 # -- reading ------------------------------------------------------------------------------------
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"{option}: expected YYYY-MM-DD, got {text!r}") from None
 
 
 def _summary_rows(path: str, rows: list[dict[str, str]]) -> Iterator[dict[str, str | None]]:
@@ -144,6 +143,9 @@ def _purchase_rows(
 
 def read_purchases(path: str, currency: str | None) -> list[Purchase]:
     """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`."""
+    from crmcore.clv import Purchase  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
     rows = read_csv(path)
     if not rows:
         raise CliError(f"{path}: no transactions")
@@ -151,6 +153,9 @@ def read_purchases(path: str, currency: str | None) -> list[Purchase]:
 
 
 def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
+    from crmcore.clv import CustomerSummary, summarize_transactions  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
     if args.summary is not None:
         rows = read_csv(args.summary)
         if not rows:
@@ -158,7 +163,7 @@ def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
         summaries = _summary_rows(args.summary, rows)
         return list(from_rows(summaries, CustomerSummary))
     purchases = read_purchases(args.transactions, args.currency)
-    as_of = _day(args.as_of, "--as-of")
+    as_of = day(args.as_of, "--as-of")
     return list(summarize_transactions(purchases, as_of=as_of, unit=args.period))
 
 
@@ -166,6 +171,8 @@ def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
 
 
 def _model_json(fit: BetaGeoFit | ParetoNbdFit | GammaGammaFit) -> dict[str, Any]:
+    from crmcore.clv import GammaGammaFit  # noqa: PLC0415  (engines load on demand)
+
     parameters: Mapping[str, float] = {
         name: getattr(fit.model, name)
         for name in ("r", "alpha", "a", "b", "s", "beta", "p", "q", "gamma")
@@ -198,12 +205,16 @@ def _fit_json(fit: ClvFit) -> dict[str, Any]:
 
 
 def _clv_fit(args: argparse.Namespace) -> int:
+    from crmcore.clv import fit_clv  # noqa: PLC0415  (engines load on demand)
+
     fit = fit_clv(_customers(args), compare=args.pareto, backend=args.backend)
-    write_json(_fit_json(fit))
-    return 0
+    data = _fit_json(fit)
+    return emit(args, data, [{"model": name, **values} for name, values in data.items()])
 
 
 def _clv_predict(args: argparse.Namespace) -> int:
+    from crmcore.clv import predict_clv  # noqa: PLC0415  (engines load on demand)
+
     prediction = predict_clv(
         _customers(args),
         horizon=args.horizon,
@@ -225,11 +236,7 @@ def _clv_predict(args: argparse.Namespace) -> int:
         }
         for v in prediction.values
     ]
-    if args.format == "csv":
-        write_csv(rows, list(rows[0]) if rows else ["customer_id"])
-    else:
-        write_json({"model": _fit_json(prediction.fit), "customers": rows})
-    return 0
+    return emit(args, {"model": _fit_json(prediction.fit), "customers": rows}, rows)
 
 
 _RFM_COLUMNS = (
@@ -248,13 +255,15 @@ _RFM_COLUMNS = (
 
 
 def _segment_rfm(args: argparse.Namespace) -> int:
+    from crmcore.clv import rfm_segments  # noqa: PLC0415  (engines load on demand)
+
     scores = rfm_segments(
-        read_purchases(args.transactions, args.currency), as_of=_day(args.as_of, "--as-of")
+        read_purchases(args.transactions, args.currency), as_of=day(args.as_of, "--as-of")
     )
-    rows = (
+    rows = [
         {
             "customer_id": s.customer_id,
-            "last_purchase": s.last_purchase.isoformat(),
+            "last_purchase": s.last_purchase,
             "recency_days": s.recency_days,
             "frequency": s.frequency,
             "monetary": str(s.monetary.amount),
@@ -266,13 +275,5 @@ def _segment_rfm(args: argparse.Namespace) -> int:
             "segment": s.segment.value,
         }
         for s in scores
-    )
-    if args.output is None:
-        write_csv(rows, _RFM_COLUMNS)
-        return 0
-    try:
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
-            write_csv(rows, _RFM_COLUMNS, out)
-    except OSError as err:
-        raise CliError(f"cannot write {args.output}: {err.strerror or err}") from None
-    return 0
+    ]
+    return emit(args, rows)

@@ -16,20 +16,9 @@ import argparse
 from collections.abc import Mapping
 from typing import Any
 
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
-    check_output,
-    output,
-    read_csv,
-    read_json,
-)
+from crmcore.cli._common import CliError, Subparsers, check_output, output
+from crmcore.cli._io import add_io, integer, number, read_csv, read_json
 from crmcore.cli._roi import plan_from_json
-from crmcore.clv import CustomerSummary
-from crmcore.errors import ValidationError
-from crmcore.report import clv_report_page, roi_report_page, scoring_report_page, sla_report_page
-from crmcore.serialization import from_dict
-from crmcore.sla import SlaEvaluation
 
 __all__ = ["register"]
 
@@ -40,6 +29,9 @@ _LIFETIMES_COLUMNS = {
     "T": "age",
     "zbar": "monetary_value",
 }
+
+
+_INPUTS = {"roi": "plan.json", "clv": "summary.csv", "scoring": "scored.csv", "sla": "evals.json"}
 
 
 def register(subparsers: Subparsers) -> None:
@@ -59,8 +51,11 @@ def register(subparsers: Subparsers) -> None:
     ):
         p = commands.add_parser(name, help=help_text, description=help_text)
         p.add_argument("input", help="input file, or - for standard input")
-        p.add_argument(
-            "-o", "--output", default="-", help="HTML file to write (default: standard output)"
+        add_io(
+            p,
+            example=f"crmcore report {name} {_INPUTS[name]} -o {name}.html --locale fa_IR",
+            formats=("html",),
+            default="html",
         )
         p.add_argument(
             "--locale",
@@ -74,13 +69,13 @@ def register(subparsers: Subparsers) -> None:
 def _options(name: str, p: argparse.ArgumentParser) -> None:
     if name == "clv":
         p.add_argument("--currency", default="USD", help="currency of the spend (default USD)")
-        p.add_argument("--horizon", type=int, default=12, help="discounting steps (default 12)")
-        p.add_argument("--step", type=float, default=1.0, help="time units per step (default 1)")
+        p.add_argument("--horizon", type=integer, default=12, help="discounting steps (default 12)")
+        p.add_argument("--step", type=number, default=1.0, help="time units per step (default 1)")
         p.add_argument("--discount-rate", default="0", help="discount rate per step (default 0)")
         p.add_argument("--margin", default="1", help="profit margin on spend (default 1)")
-        p.add_argument("--top", type=int, default=20, help="customers listed (default 20)")
+        p.add_argument("--top", type=integer, default=20, help="customers listed (default 20)")
     elif name == "scoring":
-        p.add_argument("--bins", type=int, default=10, help="calibration bins (default 10)")
+        p.add_argument("--bins", type=integer, default=10, help="calibration bins (default 10)")
     elif name == "sla":
         p.add_argument("--grain", choices=["day", "month", "jalali_month"], default="month")
         p.add_argument("--kpi", help="only the KPIs of this name (e.g. resolve)")
@@ -98,11 +93,15 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 def _roi(args: argparse.Namespace) -> int:
     _check_paths(args)
+    from crmcore.report import roi_report_page  # noqa: PLC0415  (engines load on demand)
+
     report = plan_from_json(read_json(args.input)).report()
     return _write(args, roi_report_page(report, locale=args.locale))
 
 
 def _cell(path: str, line: int, row: Mapping[str, str], column: str, kind: type[Any]) -> Any:
+    from crmcore.errors import ValidationError  # noqa: PLC0415  (engines load on demand)
+
     text = (row.get(column) or "").strip()
     try:
         if kind is bool:
@@ -118,6 +117,9 @@ def _cell(path: str, line: int, row: Mapping[str, str], column: str, kind: type[
 
 
 def _clv(args: argparse.Namespace) -> int:
+    from crmcore.clv import CustomerSummary  # noqa: PLC0415  (engines load on demand)
+    from crmcore.report import clv_report_page  # noqa: PLC0415
+
     _check_paths(args)
     rows = [
         {_LIFETIMES_COLUMNS.get(k, k): v for k, v in row.items()} for row in read_csv(args.input)
@@ -152,6 +154,8 @@ def _clv(args: argparse.Namespace) -> int:
 
 
 def _scoring(args: argparse.Namespace) -> int:
+    from crmcore.report import scoring_report_page  # noqa: PLC0415  (engines load on demand)
+
     _check_paths(args)
     rows = read_csv(args.input)
     if not rows or not {"won", "probability"} <= set(rows[0]):
@@ -168,15 +172,20 @@ def _scoring(args: argparse.Namespace) -> int:
 
 
 def _plain(data: Any) -> Any:
-    # `sla evaluate` adds *_jalali display fields beside each datetime: not part of the type
+    # `sla evaluate` adds *_jalali display fields and *_zone names beside each datetime:
+    # not part of the type
     if isinstance(data, Mapping):
-        return {k: _plain(v) for k, v in data.items() if not str(k).endswith("_jalali")}
+        return {k: _plain(v) for k, v in data.items() if not str(k).endswith(("_jalali", "_zone"))}
     if isinstance(data, list):
         return [_plain(item) for item in data]
     return data
 
 
 def _sla(args: argparse.Namespace) -> int:
+    from crmcore.report import sla_report_page  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_dict  # noqa: PLC0415
+    from crmcore.sla import SlaEvaluation  # noqa: PLC0415
+
     _check_paths(args)
     data = read_json(args.input)
     items = data if isinstance(data, list) else [data]

@@ -11,34 +11,15 @@ import argparse
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
-    read_csv,
-    read_json,
-    table,
-    write_json,
-)
-from crmcore.money import to_decimal
-from crmcore.roi import (
-    RoiPlan,
-    RoiReport,
-    discounted_payback_period,
-    expand_plan,
-    irr,
-    irr_roots,
-    mirr,
-    npv,
-    payback_period,
-    xirr,
-    xirr_roots,
-    xnpv,
-)
-from crmcore.serialization import from_dict, from_rows
+from crmcore.cli._common import CliError, Subparsers, table
+from crmcore.cli._io import add_io, decimal_text, emit, read_csv, read_json
+
+if TYPE_CHECKING:
+    from crmcore.roi import RoiPlan, RoiReport
 
 __all__ = ["register"]
 
@@ -46,9 +27,21 @@ __all__ = ["register"]
 _NEGATIVE_LIST = re.compile(r"^-[\d.,_ \-]+$")
 
 
+_EXAMPLES = {
+    "npv": "crmcore roi npv --rate 0.1 --flows -100,60,60",
+    "irr": "crmcore roi irr --flows -100,60,60 --format table",
+    "mirr": "crmcore roi mirr --flows -100,60,60 --finance-rate 0.1 --reinvest-rate 0.12",
+    "payback": "crmcore roi payback --flows -100,60,60 --rate 0.1",
+    "xnpv": "crmcore roi xnpv --rate 0.09 --flows flows.csv --calendar jalali",
+    "xirr": "crmcore roi xirr --flows flows.csv --format csv -o xirr.csv",
+    "plan": "crmcore roi plan plan.json --format table",
+}
+
+
 def _subparser(subparsers: Subparsers, name: str, help_text: str) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(name, help=help_text, description=help_text)
     parser._negative_number_matcher = _NEGATIVE_LIST
+    add_io(parser, example=_EXAMPLES[name])
     return parser
 
 
@@ -58,7 +51,9 @@ def register(subparsers: Subparsers) -> None:
     roi_commands = roi.add_subparsers(dest="roi_command", metavar="COMMAND", required=True)
 
     p = _subparser(roi_commands, "npv", "net present value of periodic flows")
-    p.add_argument("--rate", required=True, help="discount rate per period, e.g. 0.1")
+    p.add_argument(
+        "--rate", required=True, type=decimal_text, help="discount rate per period, e.g. 0.1"
+    )
     p.add_argument("--flows", required=True, help="comma-separated amounts, e.g. -100,60,60")
     p.add_argument(
         "--convention",
@@ -70,35 +65,46 @@ def register(subparsers: Subparsers) -> None:
 
     p = _subparser(roi_commands, "irr", "internal rate of return of periodic flows")
     p.add_argument("--flows", required=True, help="comma-separated amounts")
-    p.add_argument("--guess", help="with several rates of return, take the one nearest to this")
+    p.add_argument(
+        "--guess",
+        type=decimal_text,
+        help="with several rates of return, take the one nearest to this",
+    )
     p.add_argument("--all", action="store_true", help="list every rate of return")
     p.set_defaults(handler=_irr)
 
     p = _subparser(roi_commands, "mirr", "modified internal rate of return (Excel MIRR)")
     p.add_argument("--flows", required=True, help="comma-separated amounts")
-    p.add_argument("--finance-rate", required=True)
-    p.add_argument("--reinvest-rate", required=True)
+    p.add_argument("--finance-rate", required=True, type=decimal_text)
+    p.add_argument("--reinvest-rate", required=True, type=decimal_text)
     p.set_defaults(handler=_mirr)
 
     p = _subparser(roi_commands, "payback", "payback period (discounted with --rate)")
     p.add_argument("--flows", required=True, help="comma-separated amounts")
-    p.add_argument("--rate", help="discount rate per period for the discounted payback")
+    p.add_argument(
+        "--rate", type=decimal_text, help="discount rate per period for the discounted payback"
+    )
     p.set_defaults(handler=_payback)
 
     p = _subparser(roi_commands, "xnpv", "net present value of dated flows (Excel XNPV)")
-    p.add_argument("--rate", required=True, help="annual discount rate, e.g. 0.09")
+    p.add_argument(
+        "--rate", required=True, type=decimal_text, help="annual discount rate, e.g. 0.09"
+    )
     p.add_argument("--flows", required=True, help="CSV file with columns date,amount")
     p.set_defaults(handler=_xnpv)
 
     p = _subparser(roi_commands, "xirr", "internal rate of return of dated flows (Excel XIRR)")
     p.add_argument("--flows", required=True, help="CSV file with columns date,amount")
-    p.add_argument("--guess", help="with several rates of return, take the one nearest to this")
+    p.add_argument(
+        "--guess",
+        type=decimal_text,
+        help="with several rates of return, take the one nearest to this",
+    )
     p.add_argument("--all", action="store_true", help="list every rate of return")
     p.set_defaults(handler=_xirr)
 
     p = _subparser(roi_commands, "plan", "TCO / ROI report of a plan (JSON file)")
     p.add_argument("plan", help="plan JSON file (see docs/roi.md), or - for stdin")
-    p.add_argument("--format", choices=["json", "table"], default="json")
     p.set_defaults(handler=_plan)
 
 
@@ -106,7 +112,10 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _flows(text: str) -> list[Decimal]:
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+    from crmcore.cli._io import normalize  # noqa: PLC0415
+    from crmcore.money import to_decimal  # noqa: PLC0415  (engines load on demand)
+
+    parts = [normalize(part.strip()) for part in text.split(",") if part.strip()]
     if not parts:
         raise CliError("--flows: give comma-separated amounts, e.g. -100,60,60")
     return [to_decimal(part, obj="--flows", field=f"flows[{i}]") for i, part in enumerate(parts)]
@@ -121,56 +130,81 @@ class DatedFlow:
 
 
 def _dated_flows(path: str) -> list[tuple[date, Decimal]]:
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+
     rows = read_csv(path)
     if not rows:
         raise CliError(f"{path}: no flows")
     if not {"date", "amount"} <= set(rows[0]):
-        raise CliError(f"{path}: needs columns date,amount (got {', '.join(rows[0])})")
+        raise CliError(
+            f"{path}: needs columns date,amount (got {', '.join(rows[0])}); "
+            "map others with --column date=COLUMN"
+        )
     return [(row.date, row.amount) for row in from_rows(rows, DatedFlow)]
 
 
 def _npv(args: argparse.Namespace) -> int:
+    from crmcore.roi import npv  # noqa: PLC0415  (engines load on demand)
+
     value = npv(args.rate, _flows(args.flows), convention=args.convention)
-    write_json({"rate": args.rate, "convention": args.convention, "npv": value})
-    return 0
+    return emit(args, {"rate": args.rate, "convention": args.convention, "npv": value})
+
+
+def _roots(name: str, solve: Any, all_roots: Any, flows: Any, args: argparse.Namespace) -> int:
+    """IRR or XIRR: one rate, or every rate with ``--all``; several rates name the flags."""
+    from crmcore.errors import NoSolutionError  # noqa: PLC0415
+
+    if args.all:
+        roots = list(all_roots(flows))
+        return emit(args, {"roots": roots}, [{"root": r} for r in roots])
+    try:
+        value = solve(flows, guess=args.guess)
+    except NoSolutionError as err:
+        if not isinstance(err.value, tuple) or len(err.value) < 2:
+            raise
+        listed = ", ".join(f"{float(r):.6g}" for r in err.value)
+        raise CliError(
+            f"roi {name}: the flows have {len(err.value)} rates of return ({listed}); "
+            f"give --guess RATE to take the nearest one, --all to list them, "
+            "or use 'crmcore roi mirr' with explicit finance and reinvestment rates",
+            code=1,
+        ) from None
+    return emit(args, {name: value})
 
 
 def _irr(args: argparse.Namespace) -> int:
-    flows = _flows(args.flows)
-    if args.all:
-        write_json({"roots": list(irr_roots(flows))})
-    else:
-        write_json({"irr": irr(flows, guess=args.guess)})
-    return 0
+    from crmcore.roi import irr, irr_roots  # noqa: PLC0415  (engines load on demand)
+
+    return _roots("irr", irr, irr_roots, _flows(args.flows), args)
 
 
 def _mirr(args: argparse.Namespace) -> int:
+    from crmcore.roi import mirr  # noqa: PLC0415  (engines load on demand)
+
     value = mirr(_flows(args.flows), args.finance_rate, args.reinvest_rate)
-    write_json({"mirr": value})
-    return 0
+    return emit(args, {"mirr": value})
 
 
 def _payback(args: argparse.Namespace) -> int:
+    from crmcore.roi import discounted_payback_period, payback_period  # noqa: PLC0415
+
     flows = _flows(args.flows)
     result: dict[str, Any] = {"payback_periods": payback_period(flows)}
     if args.rate is not None:
         result["discounted_payback_periods"] = discounted_payback_period(args.rate, flows)
-    write_json(result)
-    return 0
+    return emit(args, result)
 
 
 def _xnpv(args: argparse.Namespace) -> int:
-    write_json({"rate": args.rate, "xnpv": xnpv(args.rate, _dated_flows(args.flows))})
-    return 0
+    from crmcore.roi import xnpv  # noqa: PLC0415  (engines load on demand)
+
+    return emit(args, {"rate": args.rate, "xnpv": xnpv(args.rate, _dated_flows(args.flows))})
 
 
 def _xirr(args: argparse.Namespace) -> int:
-    flows = _dated_flows(args.flows)
-    if args.all:
-        write_json({"roots": list(xirr_roots(flows))})
-    else:
-        write_json({"xirr": xirr(flows, guess=args.guess)})
-    return 0
+    from crmcore.roi import xirr, xirr_roots  # noqa: PLC0415  (engines load on demand)
+
+    return _roots("xirr", xirr, xirr_roots, _dated_flows(args.flows), args)
 
 
 # -- plans ------------------------------------------------------------------------------------
@@ -178,6 +212,9 @@ def _xirr(args: argparse.Namespace) -> int:
 
 def plan_from_json(data: object) -> RoiPlan:
     """Build a :class:`RoiPlan` from JSON data (format in docs/roi.md) via :func:`expand_plan`."""
+    from crmcore.roi import RoiPlan, expand_plan  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_dict  # noqa: PLC0415
+
     return from_dict(expand_plan(data), RoiPlan)
 
 
@@ -221,38 +258,46 @@ def report_json(report: RoiReport) -> dict[str, Any]:
     }
 
 
+def _rate_words(note: str) -> str:
+    """The engine's IRR note with the rate spelt out: amounts may be in IRR (rials)."""
+    return note.replace("IRRs", "rates of return").replace("IRR", "rate of return")
+
+
 def report_text(report: RoiReport) -> str:
     """A terminal rendering: the per-period table and the headline figures."""
     rows = [
         (
             line.period.label,
-            line.cost.amount,
-            line.gain.amount,
-            line.net.amount,
-            line.cumulative_net.amount,
-            line.discounted_net.amount,
+            f"{line.cost.amount:f}",
+            f"{line.gain.amount:f}",
+            f"{line.net.amount:f}",
+            f"{line.cumulative_net.amount:f}",
+            f"{line.discounted_net.amount:f}",
         )
         for line in report.lines
     ]
     body = table(rows, ["period", "cost", "gain", "net", "cumulative", "discounted"])
-    irr_text = f"{float(report.irr):.2%}" if report.irr is not None else report.irr_note
+    irr_text = (
+        f"{float(report.irr):.2%}"
+        if report.irr is not None
+        else _rate_words(report.irr_note or "none")
+    )
     roi_text = f"{float(report.roi):.2%}" if report.roi is not None else "n/a (no cost)"
     payback = report.payback_periods if report.payback_periods is not None else "never"
     return "\n".join(
         [
-            f"{report.plan} ({report.total_cost.currency})",
+            f"{report.plan} (amounts in {report.total_cost.currency})",
             body,
-            f"total cost (TCO) {report.total_cost.amount}, gain {report.total_gain.amount}, "
-            f"net {report.net_gain.amount}",
-            f"ROI {roi_text}; NPV {report.npv.amount}; IRR {irr_text}; payback {payback} periods",
+            f"total cost (TCO) {report.total_cost.amount:f}, gain {report.total_gain.amount:f}, "
+            f"net {report.net_gain.amount:f}",
+            # "internal rate of return", never "IRR": the currency may be IRR (issue 15 item 7)
+            f"ROI {roi_text}; NPV {report.npv.amount:f}; internal rate of return {irr_text}; "
+            f"payback {payback} periods",
         ]
     )
 
 
 def _plan(args: argparse.Namespace) -> int:
     report = plan_from_json(read_json(args.plan)).report()
-    if args.format == "table":
-        print(report_text(report))
-    else:
-        write_json(report_json(report))
-    return 0
+    data = report_json(report)
+    return emit(args, data, data["periods"], text=lambda: report_text(report))

@@ -9,61 +9,49 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import attrs
-
-from crmcore.calendars import BusinessCalendar, PeriodUnit
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
-    read_csv,
-    read_json,
-    table,
-    write_csv,
-    write_json,
-)
+from crmcore.cli._common import CliError, Subparsers
+from crmcore.cli._io import add_io, day, emit, moment, read_json
+from crmcore.cli._io import read_records as read_any
 from crmcore.cli._sla import calendar_from_json
-from crmcore.errors import ValidationError
-from crmcore.models import Activity, Lead, Opportunity
-from crmcore.money import Money
-from crmcore.pricing import FixedRates
-from crmcore.sales import (
-    SalesTarget,
-    StageChange,
-    TeamHierarchy,
-    attach_stage_history,
-    attainment,
-    forecast,
-    funnel,
-    productivity,
-)
-from crmcore.serialization import from_dict, from_rows
+
+if TYPE_CHECKING:
+    from crmcore.calendars import BusinessCalendar, PeriodUnit
+    from crmcore.models import Opportunity
+    from crmcore.pricing import FixedRates
+    from crmcore.sales import SalesTarget, TeamHierarchy
 
 T = TypeVar("T")
 
-_UNITS = {
-    ("gregorian", "month"): PeriodUnit.GREGORIAN_MONTH,
-    ("gregorian", "quarter"): PeriodUnit.GREGORIAN_QUARTER,
-    ("gregorian", "year"): PeriodUnit.GREGORIAN_YEAR,
-    ("jalali", "month"): PeriodUnit.JALALI_MONTH,
-    ("jalali", "quarter"): PeriodUnit.JALALI_SEASON,
-    ("jalali", "year"): PeriodUnit.JALALI_YEAR,
-}
+
+def _unit(calendar: str, period: str) -> PeriodUnit:
+    from crmcore.calendars import PeriodUnit  # noqa: PLC0415  (engines load on demand)
+
+    return {
+        ("gregorian", "month"): PeriodUnit.GREGORIAN_MONTH,
+        ("gregorian", "quarter"): PeriodUnit.GREGORIAN_QUARTER,
+        ("gregorian", "year"): PeriodUnit.GREGORIAN_YEAR,
+        ("jalali", "month"): PeriodUnit.JALALI_MONTH,
+        ("jalali", "quarter"): PeriodUnit.JALALI_SEASON,
+        ("jalali", "year"): PeriodUnit.JALALI_YEAR,
+    }[(calendar, period)]
 
 
 def _int_fields(cl: type[Any]) -> frozenset[str]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     hints = attrs.resolve_types(cl)
     return frozenset(a.name for a in attrs.fields(hints) if a.type in (int, int | None))
 
 
-def _csv_rows(path: str, cl: type[Any]) -> list[dict[str, str | None]]:
+def _csv_rows(raw: list[dict[str, str]], cl: type[Any]) -> list[dict[str, str | None]]:
     """CSV rows with integer cells made ints (from_rows keeps every cell a string)."""
     ints = _int_fields(cl)
     rows: list[dict[str, Any]] = []
-    for row in read_csv(path):
+    for row in raw:
         out: dict[str, Any] = dict(row)
         for name in ints & out.keys():
             cell = out[name]
@@ -74,20 +62,28 @@ def _csv_rows(path: str, cl: type[Any]) -> list[dict[str, str | None]]:
 
 
 def read_records(path: str, cl: type[T]) -> list[T]:
-    """Records from a CSV file (flat/dotted columns) or a JSON list."""
-    if path.endswith(".csv"):
-        return list(from_rows(_csv_rows(path, cl), cl))
-    data = read_json(path)
+    """Records from a CSV file (flat/dotted columns) or a JSON list (``-``: either)."""
+    from crmcore.serialization import from_dict, from_rows  # noqa: PLC0415
+
+    kind, data = read_any(path)
+    if kind == "csv":
+        return list(from_rows(_csv_rows(data, cl), cl))
     if not isinstance(data, list):
         raise CliError(f"{path}: expected a JSON list of records")
     return [from_dict(item, cl) for item in data]
 
 
 def _targets(path: str) -> list[SalesTarget]:
-    if not path.endswith(".csv"):
-        return read_records(path, SalesTarget)
+    from crmcore.sales import SalesTarget  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_dict  # noqa: PLC0415
+
+    kind, data = read_any(path)
+    if kind == "json":
+        if not isinstance(data, list):
+            raise CliError(f"{path}: expected a JSON list of targets")
+        return [from_dict(item, SalesTarget) for item in data]
     rows = []
-    for row in read_csv(path):
+    for row in data:
         cells: dict[str, Any] = {k: v for k, v in row.items() if k and v not in (None, "")}
         if "distribution" in cells:  # "30;30;40" in one cell
             cells["distribution"] = [p.strip() for p in str(cells["distribution"]).split(";")]
@@ -95,30 +91,15 @@ def _targets(path: str) -> list[SalesTarget]:
     return [from_dict(row, SalesTarget) for row in rows]
 
 
-def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(obj="sales", field=field, value=text, expected="YYYY-MM-DD") from None
-
-
-def _now(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationError(
-            obj="sales", field="now", value=text, expected="ISO 8601 with an offset"
-        )
-    return moment
-
-
 def _teams(path: str | None) -> TeamHierarchy | None:
+    from crmcore.sales import TeamHierarchy  # noqa: PLC0415  (engines load on demand)
+
     return None if path is None else TeamHierarchy(read_json(path))
 
 
 def _rates(path: str | None) -> FixedRates | None:
+    from crmcore.pricing import FixedRates  # noqa: PLC0415  (engines load on demand)
+
     if path is None:
         return None
     data = read_json(path)
@@ -134,6 +115,8 @@ def _work_calendar(args: argparse.Namespace) -> BusinessCalendar:
 
 
 def _cell(value: object) -> object:
+    from crmcore.money import Money  # noqa: PLC0415  (engines load on demand)
+
     if isinstance(value, Money):
         return str(value.amount)
     if isinstance(value, Decimal | date):
@@ -142,22 +125,12 @@ def _cell(value: object) -> object:
 
 
 def _output(args: argparse.Namespace, rows: list[dict[str, Any]], explain: Sequence[str]) -> int:
-    if args.format == "json":
-        write_json({"rows": rows, "explain": list(explain)})
-    elif rows:
-        names = list(rows[0])
-        if args.format == "csv":
-            write_csv(rows, names)
-        else:
-            print(table([[_text(r[n]) for n in names] for r in rows], names))
-    return 0
-
-
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    return emit(args, {"rows": rows, "explain": list(explain)}, rows)
 
 
 def _flat(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     return {
         a.name: _cell(getattr(obj, a.name))
         for a in attrs.fields(cast(Any, type(obj)))
@@ -166,6 +139,9 @@ def _flat(obj: object, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 
 
 def _opportunities(args: argparse.Namespace) -> list[Opportunity]:
+    from crmcore.models import Opportunity  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sales import StageChange, attach_stage_history  # noqa: PLC0415
+
     opps = read_records(args.opportunities, Opportunity)
     if getattr(args, "events", None):
         opps = list(attach_stage_history(opps, read_records(args.events, StageChange)))
@@ -174,10 +150,12 @@ def _opportunities(args: argparse.Namespace) -> list[Opportunity]:
 
 def run_forecast(args: argparse.Namespace) -> int:
     """``crmcore sales forecast``."""
+    from crmcore.sales import forecast  # noqa: PLC0415  (engines load on demand)
+
     result = forecast(
         _opportunities(args),
-        as_of=_date(args.as_of, "as_of"),
-        unit=_UNITS[(args.calendar, args.period)],
+        as_of=_as_of(args),
+        unit=_unit(args.calendar, args.period),
         by=None if args.by == "none" else args.by,
         teams=_teams(args.teams),
         currency=args.currency,
@@ -192,10 +170,13 @@ def run_forecast(args: argparse.Namespace) -> int:
 
 def run_funnel(args: argparse.Namespace) -> int:
     """``crmcore sales funnel``."""
+    from crmcore.models import Lead  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sales import funnel  # noqa: PLC0415
+
     leads = read_records(args.leads, Lead) if args.leads else []
     result = funnel(
         _opportunities(args),
-        as_of=_date(args.as_of, "as_of"),
+        as_of=_as_of(args),
         calendar=_work_calendar(args) if args.work_calendar else None,
         leads=leads,
         currency=args.currency,
@@ -241,6 +222,9 @@ def run_funnel(args: argparse.Namespace) -> int:
 
 def run_targets(args: argparse.Namespace) -> int:
     """``crmcore sales targets``."""
+    from crmcore.models import Activity  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sales import attainment  # noqa: PLC0415
+
     result = attainment(
         _targets(args.targets),
         opportunities=_opportunities(args) if args.opportunities else [],
@@ -255,19 +239,36 @@ def run_targets(args: argparse.Namespace) -> int:
 
 def run_activity(args: argparse.Namespace) -> int:
     """``crmcore sales activity``."""
+    from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
+    from crmcore.sales import productivity  # noqa: PLC0415  (engines load on demand)
+
     result = productivity(
         read_records(args.activities, Activity),
-        now=_now(args.now),
+        now=moment(args.now, "--now"),
         calendar=_work_calendar(args),
-        unit=_UNITS[(args.calendar, args.period)],
+        unit=_unit(args.calendar, args.period),
         leads=read_records(args.leads, Lead) if args.leads else [],
         opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
     )
     return _output(args, [_flat(r) for r in result.rows], result.explain())
 
 
+def _as_of(args: argparse.Namespace) -> date:
+    found = day(args.as_of, "--as-of")
+    assert found is not None  # noqa: S101 - a required option
+    return found
+
+
+_EXAMPLES = {
+    "forecast": "crmcore sales forecast opps.csv --as-of 1405-02-15 --calendar jalali "
+    "--period quarter --format table",
+    "funnel": "crmcore sales funnel opps.csv --as-of 2026-05-05 --events events.csv",
+    "targets": "crmcore sales targets targets.csv --opportunities opps.csv --format csv",
+    "activity": "crmcore sales activity activities.csv --now 2026-05-05T17:00:00+03:30",
+}
+
+
 def _common(parser: argparse.ArgumentParser, *, periods: bool = True) -> None:
-    parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
     parser.add_argument("--currency", help="reporting currency (default: the first amount's)")
     parser.add_argument("--rates", help='exchange rates JSON: {"base": "IRR", "rates": {...}}')
     parser.add_argument("--teams", help='team hierarchy JSON: {"member": "team", ...}')
@@ -277,7 +278,8 @@ def _common(parser: argparse.ArgumentParser, *, periods: bool = True) -> None:
             "--calendar",
             choices=("gregorian", "jalali"),
             default="gregorian",
-            help="name periods in this calendar (jalali quarters are seasons)",
+            help="calendar of dates read and written and of the periods "
+            "(jalali quarters are seasons; Jalali dates and Persian digits accepted)",
         )
 
 
@@ -295,6 +297,7 @@ def register(subparsers: Subparsers) -> None:
         parser = sub.add_parser(name, help=text, description=text)
         parser.set_defaults(handler=handler)
         _common(parser, periods=name in ("forecast", "activity"))
+        add_io(parser, example=_EXAMPLES[name], calendar=name not in ("forecast", "activity"))
         if name in ("forecast", "funnel"):
             parser.add_argument("opportunities", help="opportunities CSV or JSON")
             parser.add_argument("--as-of", required=True, help="cut-off date YYYY-MM-DD")

@@ -20,34 +20,21 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
-    check_output,
-    output,
-    parse_json,
-    read_csv,
-    read_text,
-    write_csv,
-)
-from crmcore.scoring import (
-    EngagementEvent,
-    LeadPrediction,
-    LogisticModel,
-    NaiveBayesModel,
-    Scorecard,
-    ScoreResult,
-    group_events,
-    history_from_rows,
-    predict_leads,
-    rank,
-    score_leads,
-    train_model,
-)
-from crmcore.scoring.evaluation import Evaluation
-from crmcore.serialization import from_dict, from_rows, load_toml, make_converter
+from crmcore.cli._common import CliError, Subparsers, check_output, output, parse_json, read_text
+from crmcore.cli._io import add_io, emit, integer, moment, number, read_csv, setup
+
+if TYPE_CHECKING:
+    from crmcore.scoring import (
+        EngagementEvent,
+        LeadPrediction,
+        LogisticModel,
+        NaiveBayesModel,
+        Scorecard,
+        ScoreResult,
+    )
+    from crmcore.scoring.evaluation import Evaluation
 
 T = TypeVar("T")
 
@@ -75,6 +62,11 @@ def register(subparsers: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _apply_options(score, default=None)
+    add_io(
+        score,
+        example="crmcore score --scorecard card.toml --now 2026-05-05T09:00:00+03:30 leads.csv",
+        default="csv",
+    )
     score.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     score.set_defaults(handler=run_score)
 
@@ -160,28 +152,13 @@ def _apply_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
         default=default,
         help="score fields absent from the CSV as empty (default: refuse them)",
     )
-    parser.add_argument(
-        "--output", "-o", default=default, help="write the CSV here instead of stdout"
-    )
     _progress_option(parser, default)
 
 
 def _now(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)  # the CLI is the edge: engines get `now` as a value
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"--now: not an ISO 8601 datetime: {text!r}") from None
-    if moment.tzinfo is None:
-        raise CliError(f"--now: {text!r} has no UTC offset (add e.g. +00:00)")
-    return moment
-
-
-def _write_rows(path: str | None, rows: Iterator[Mapping[str, object]], columns: list[str]) -> None:
-    # through a temporary file renamed on success: a bad row never leaves half a CSV
-    with output(path, newline="") as out:
-        write_csv(rows, columns, out)
+    return moment(text, "--now")
 
 
 def _columns(rows: Sequence[Mapping[str, str]], added: Sequence[str]) -> list[str]:
@@ -191,6 +168,9 @@ def _columns(rows: Sequence[Mapping[str, str]], added: Sequence[str]) -> list[st
 
 def load_scorecard(path: str) -> Scorecard:
     """Read a scorecard from JSON or (``.toml``) TOML through crmcore.serialization."""
+    from crmcore.scoring import Scorecard  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_dict, load_toml  # noqa: PLC0415
+
     text = read_text(path)
     if path.endswith(".toml"):
         return load_toml(text, Scorecard)
@@ -198,6 +178,9 @@ def load_scorecard(path: str) -> Scorecard:
 
 
 def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
+    from crmcore.scoring import EngagementEvent, group_events  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
     if path is None:
         return {}
     return group_events(from_rows(read_csv(path), EngagementEvent))
@@ -214,14 +197,20 @@ def run_score(args: argparse.Namespace) -> int:
         if given:
             raise CliError(f"{', '.join(given)} does not apply to 'score {rest[0]}'")
         if rest[0] == "train":
-            return run_train(_train_parser().parse_args(rest[1:]))
-        return run_predict(_predict_parser().parse_args(rest[1:]))
+            sub = _train_parser().parse_args(rest[1:])
+            setup(sub)
+            return run_train(sub)
+        sub = _predict_parser().parse_args(rest[1:])
+        setup(sub)
+        return run_predict(sub)
     later = vars(_apply_parser().parse_args(rest))
     merged = {k: v for k, v in vars(args).items() if k != "rest"} | later
     apply = argparse.Namespace(**merged)
     if apply.scorecard is None:
         raise CliError("score: give --scorecard CARD leads.csv, or 'score train' / 'score predict'")
     apply.progress = apply.progress or "auto"
+    apply.format = later.get("format", apply.format_given)
+    setup(apply)
     return run_apply(apply)
 
 
@@ -232,7 +221,6 @@ def _is_option(name: str, value: object) -> bool:
         "now",
         "rank",
         "allow_missing",
-        "output",
         "progress",
     } and (value not in (None, False))
 
@@ -241,6 +229,7 @@ def _apply_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmcore score", description="score leads")
     parser.add_argument("leads", help="leads CSV (one column per field, 'id' recommended)")
     _apply_options(parser, default=argparse.SUPPRESS)
+    add_io(parser, example="crmcore score --scorecard card.json leads.csv", suppress=True)
     return parser
 
 
@@ -251,6 +240,8 @@ def run_apply(args: argparse.Namespace) -> int:
         "-o",
         {"--scorecard": args.scorecard, "leads": args.leads, "--events": args.events},
     )
+    from crmcore.scoring import rank, score_leads  # noqa: PLC0415  (engines load on demand)
+
     card = load_scorecard(args.scorecard)
     rows = read_csv(args.leads)
     results = score_leads(
@@ -264,12 +255,7 @@ def run_apply(args: argparse.Namespace) -> int:
     if args.rank:
         order = {id(r): i for i, r in enumerate(rank(results))}
         pairs.sort(key=lambda pair: order[id(pair[1])])
-    _write_rows(
-        args.output,
-        ({**row, **_score_cells(result)} for row, result in pairs),
-        _columns(rows, _SCORE_COLUMNS),
-    )
-    return 0
+    return emit(args, [{**row, **_score_cells(result)} for row, result in pairs])
 
 
 def _score_cells(result: ScoreResult) -> dict[str, str]:
@@ -295,12 +281,16 @@ def _train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stage-column", help="column with the stage reached (naive Bayes)")
     parser.add_argument("--stages", help="comma-separated stages, first to last")
     parser.add_argument("--closed-column", help="column with the close datetime (time split)")
-    parser.add_argument("--min-won", type=int, default=40)
-    parser.add_argument("--min-lost", type=int, default=40)
-    parser.add_argument("--c", type=float, default=1.0, help="inverse L2 strength (logistic)")
-    parser.add_argument("--test-fraction", type=float, default=0.2)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the validation split")
-    parser.add_argument("--output", "-o", help="write the model JSON here (default: stdout)")
+    parser.add_argument("--min-won", type=integer, default=40)
+    parser.add_argument("--min-lost", type=integer, default=40)
+    parser.add_argument("--c", type=number, default=1.0, help="inverse L2 strength (logistic)")
+    parser.add_argument("--test-fraction", type=number, default=0.2)
+    parser.add_argument("--seed", type=integer, default=0, help="seed of the validation split")
+    add_io(
+        parser,
+        example="crmcore score train --history closed.csv --target won -o model.json",
+        formats=("json",),
+    )
     return parser
 
 
@@ -310,6 +300,14 @@ def _split(text: str | None) -> list[str]:
 
 def run_train(args: argparse.Namespace) -> int:
     """``crmcore score train --history history.csv --target won``."""
+    from crmcore.scoring import (  # noqa: PLC0415  (engines load on demand)
+        LogisticModel,
+        NaiveBayesModel,
+        history_from_rows,
+        train_model,
+    )
+    from crmcore.serialization import make_converter  # noqa: PLC0415
+
     check_output(args.output, "-o", {"--history": args.history})
     data = history_from_rows(
         read_csv(args.history),
@@ -332,7 +330,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     model: Any = NaiveBayesModel | LogisticModel
     data_out = make_converter().unstructure(trained.model, unstructure_as=model)
-    report = sys.stdout if args.output else sys.stderr
+    report = sys.stdout if args.output not in (None, "-") else sys.stderr
     with output(args.output) as out:
         json.dump(data_out, out, indent=2)
         out.write("\n")
@@ -367,13 +365,20 @@ def _predict_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="treat model fields absent from the CSV as unknown (default: refuse them)",
     )
-    parser.add_argument("--output", "-o", help="write the CSV here instead of stdout")
     _progress_option(parser)
+    add_io(
+        parser,
+        example="crmcore score predict --model model.json leads.csv --format table",
+        default="csv",
+    )
     return parser
 
 
 def load_model(path: str) -> NaiveBayesModel | LogisticModel:
     """Read a model JSON written by ``score train``."""
+    from crmcore.scoring import LogisticModel, NaiveBayesModel  # noqa: PLC0415
+    from crmcore.serialization import make_converter  # noqa: PLC0415
+
     data = parse_json(read_text(path), path)
     converter = make_converter()
     model_type: Any = NaiveBayesModel | LogisticModel
@@ -390,6 +395,8 @@ def _prediction_cells(prediction: LeadPrediction) -> dict[str, str]:
 
 def run_predict(args: argparse.Namespace) -> int:
     """``crmcore score predict --model model.json leads.csv``."""
+    from crmcore.scoring import predict_leads  # noqa: PLC0415  (engines load on demand)
+
     check_output(args.output, "-o", {"--model": args.model, "leads": args.leads})
     model = load_model(args.model)
     rows = read_csv(args.leads)
@@ -401,9 +408,7 @@ def run_predict(args: argparse.Namespace) -> int:
         allow_missing=args.allow_missing,
     )
     out_rows = [{**row, **_prediction_cells(p)} for row, p in zip(rows, predictions, strict=True)]
-    columns = [*(rows[0] if rows else []), *_PREDICT_COLUMNS]
-    _write_rows(args.output, iter(out_rows), columns)
-    return 0
+    return emit(args, out_rows)
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -12,46 +12,29 @@ import argparse
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
+from crmcore.cli._common import CliError, Subparsers
+from crmcore.cli._io import (
+    add_io,
+    emit,
+    integer,
+    moment,
+    number,
     read_csv,
     read_json,
-    table,
-    write_csv,
-    write_json,
+    work_calendar_path,
 )
 from crmcore.cli._sla import calendar_from_json
-from crmcore.errors import ValidationError
-from crmcore.models import Case
-from crmcore.pricing import Catalog, PriceList
-from crmcore.serialization import from_rows, make_converter
-from crmcore.service import (
-    BillingTerms,
-    CustomerValue,
-    InteractionEvent,
-    QueuePolicy,
-    RatingScale,
-    Staffing,
-    SurveyResponse,
-    TimeEntry,
-    bill_support,
-    contact_centre_metrics,
-    csi,
-    rank_open_cases,
-    required_agents,
-    staffing_plan,
-    summarize,
-)
-from crmcore.sla import Entitlement, SlaPolicy
+
+if TYPE_CHECKING:
+    from crmcore.service import RatingScale
 
 
 def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     """Typed records from a CSV file; integer columns parsed here (CSV cells are text)."""
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+
     raw = read_csv(path)
     for row in raw:
         for name in ints:
@@ -62,23 +45,13 @@ def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     return list(from_rows(raw, cl))
 
 
-def _emit(rows: list[dict[str, Any]], fmt: str) -> int:
-    if fmt == "json":
-        write_json(rows)
-    elif rows and fmt == "csv":
-        write_csv(rows, list(rows[0]))
-    elif rows:
-        print(table([[_cell(v) for v in r.values()] for r in rows], list(rows[0])))
-    return 0
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return "" if value is None else str(value)
+def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
+    return emit(args, rows)
 
 
 def _plain(result: object, skip: Iterable[str] = ("steps", "settings")) -> dict[str, Any]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
     data = attrs.asdict(result, recurse=False)  # type: ignore[arg-type]
     out: dict[str, Any] = {}
     for key, value in data.items():
@@ -97,6 +70,8 @@ def _jsonable(value: object) -> object:
 
 def _seconds(value: float, field: str) -> timedelta:
     """A duration from a number of seconds given on the command line."""
+    from crmcore.errors import ValidationError  # noqa: PLC0415
+
     if not math.isfinite(value) or abs(value) > 10**9:
         raise ValidationError(
             obj="service", field=field, value=value, expected="a finite number of seconds"
@@ -106,6 +81,8 @@ def _seconds(value: float, field: str) -> timedelta:
 
 def _field(conv: Any, data: Mapping[str, Any], key: str, cl: Any, default: Any = None) -> Any:
     """``data[key]`` structured as ``cl``; an error names the key."""
+    from crmcore.errors import ValidationError  # noqa: PLC0415
+
     try:
         return conv.structure(data.get(key, default), cl)
     except ValidationError as err:
@@ -116,6 +93,8 @@ def _field(conv: Any, data: Mapping[str, Any], key: str, cl: Any, default: Any =
 
 
 def _number(text: str, field: str) -> float:
+    from crmcore.errors import ValidationError  # noqa: PLC0415
+
     try:
         return float(text)
     except ValueError:
@@ -125,6 +104,8 @@ def _number(text: str, field: str) -> float:
 
 
 def _scale(args: argparse.Namespace) -> RatingScale | None:
+    from crmcore.service import RatingScale  # noqa: PLC0415  (engines load on demand)
+
     if args.scale is None:
         return None
     low, _, high = args.scale.partition("-")
@@ -135,16 +116,20 @@ def _scale(args: argparse.Namespace) -> RatingScale | None:
 
 def run_summary(args: argparse.Namespace) -> int:
     """``crmcore service csat|nps|ces``."""
+    from crmcore.service import SurveyResponse, summarize  # noqa: PLC0415
+
     responses = _rows(args.input, SurveyResponse, ints=("score",))
     result = summarize(
-        responses, metric=args.metric, by=args.by, period=args.period, jalali=args.jalali,
+        responses, metric=args.metric, by=args.by, period=args.period, jalali=args.jalali or args.calendar == "jalali",
         scale=_scale(args), confidence=args.confidence,
     )  # fmt: skip
-    return _emit([{"group": k, **_plain(r)} for k, r in result.items()], args.format)
+    return _emit(args, [{"group": k, **_plain(r)} for k, r in result.items()])
 
 
 def run_csi(args: argparse.Namespace) -> int:
     """``crmcore service csi``."""
+    from crmcore.service import RatingScale, SurveyResponse, csi  # noqa: PLC0415
+
     responses = _rows(args.input, SurveyResponse, ints=("score",))
     importance = (
         _rows(args.importance, SurveyResponse, ints=("score",)) if args.importance else None
@@ -155,15 +140,16 @@ def run_csi(args: argparse.Namespace) -> int:
     result = csi(
         responses, scale=_scale(args) or RatingScale(), weights=weights, importance=importance
     )
-    if args.format == "json":
-        write_json({"index": result.index, "weights_from": result.weights_from,
-                    "criteria": [_plain(c) for c in result.criteria], "explain": list(result.explain())})  # fmt: skip
-        return 0
-    return _emit([_plain(c) for c in result.criteria], args.format)
+    criteria = [_plain(c) for c in result.criteria]
+    document = {"index": result.index, "weights_from": result.weights_from,
+                "criteria": criteria, "explain": list(result.explain())}  # fmt: skip
+    return emit(args, document, criteria)
 
 
 def run_contact_centre(args: argparse.Namespace) -> int:
     """``crmcore service contact-centre``."""
+    from crmcore.service import InteractionEvent, contact_centre_metrics  # noqa: PLC0415
+
     events = _rows(args.input, InteractionEvent)
     result = contact_centre_metrics(
         events, by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
@@ -172,11 +158,13 @@ def run_contact_centre(args: argparse.Namespace) -> int:
         percentile=args.percentile, interval=timedelta(minutes=args.interval),
         timezone=args.timezone, fcr_days=args.fcr_days,
     )  # fmt: skip
-    return _emit([_plain(m) for m in result], args.format)
+    return _emit(args, [_plain(m) for m in result])
 
 
 def run_staffing(args: argparse.Namespace) -> int:
     """``crmcore service staffing``."""
+    from crmcore.service import required_agents, staffing_plan  # noqa: PLC0415
+
     asa_only = args.asa is not None and args.service_level is None
     targets: dict[str, Any] = {
         "interval": timedelta(minutes=args.interval),
@@ -192,36 +180,46 @@ def run_staffing(args: argparse.Namespace) -> int:
     if args.input is None:
         if args.calls is None:
             raise CliError("give --calls N or --input forecast.csv")
-        return _emit([_plain(required_agents(args.calls, **targets))], args.format)
-    conv = make_converter()
+        return _emit(args, [_plain(required_agents(args.calls, **targets))])
     forecast: dict[datetime, float] = {}
     for index, row in enumerate(read_csv(args.input), start=2):
         if "start" not in row or "calls" not in row:
             raise CliError(f"{args.input}: row {index} needs columns start,calls")
-        forecast[conv.structure(row["start"], datetime)] = _number(
+        forecast[moment(row["start"], f"{args.input} row {index}.start")] = _number(
             row["calls"], f"row {index}.calls"
         )
-    calendar = calendar_from_json(read_json(args.calendar), conv) if args.calendar else None
+    path = args.work_calendar or work_calendar_path(args)
+    calendar = calendar_from_json(read_json(path)) if path else None
     plan = staffing_plan(forecast, calendar=calendar, **targets)
     rows = []
     for item in plan:
-        staff = _plain(item.staffing) if item.staffing else dict.fromkeys(_STAFFING_COLUMNS)
+        staff = _plain(item.staffing) if item.staffing else dict.fromkeys(_staffing_columns())
         staff.update(calls=item.calls, agents=staff["agents"] or 0, scheduled=item.scheduled)
         rows.append(
             {
-                "start": item.start.isoformat(),
+                "start": item.start,
                 "open_seconds": item.open_time.total_seconds(),
                 **staff,
             }
         )
-    return _emit(rows, args.format)
+    return _emit(args, rows)
 
 
-_STAFFING_COLUMNS = tuple(f.name for f in attrs.fields(Staffing) if f.name != "steps")
+def _staffing_columns() -> tuple[str, ...]:
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
+    from crmcore.service import Staffing  # noqa: PLC0415  (engines load on demand)
+
+    return tuple(f.name for f in attrs.fields(Staffing) if f.name != "steps")
 
 
 def run_queue(args: argparse.Namespace) -> int:
     """``crmcore service queue``."""
+    from crmcore.models import Case  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import make_converter  # noqa: PLC0415
+    from crmcore.service import CustomerValue, QueuePolicy, rank_open_cases  # noqa: PLC0415
+    from crmcore.sla import Entitlement, SlaPolicy  # noqa: PLC0415
+
     data = read_json(args.input)
     if not isinstance(data, Mapping):
         raise CliError(f"{args.input}: expected a JSON object")
@@ -238,11 +236,17 @@ def run_queue(args: argparse.Namespace) -> int:
         values=_field(conv, data, "values", dict[str, CustomerValue], {}),
     )
     rows = [{**_plain(r, skip=("steps",)), "explain": " | ".join(r.explain())} for r in ranked]
-    return _emit(rows, args.format)
+    return _emit(args, rows)
 
 
 def run_bill(args: argparse.Namespace) -> int:
     """``crmcore service bill``."""
+    from crmcore.models import Case  # noqa: PLC0415  (engines load on demand)
+    from crmcore.pricing import Catalog, PriceList  # noqa: PLC0415
+    from crmcore.serialization import make_converter  # noqa: PLC0415
+    from crmcore.service import BillingTerms, TimeEntry, bill_support  # noqa: PLC0415
+    from crmcore.sla import Entitlement  # noqa: PLC0415
+
     data = read_json(args.input)
     if not isinstance(data, Mapping):
         raise CliError(f"{args.input}: expected a JSON object")
@@ -259,19 +263,29 @@ def run_bill(args: argparse.Namespace) -> int:
     )
     lines = [{**_plain(x, skip=("steps", "entries")), "amount": str(x.amount.amount),
               "currency": x.amount.currency} for x in result.lines]  # fmt: skip
-    if args.format != "json":
-        return _emit(lines, args.format)
-    write_json({
+    return emit(args, {
         "run_id": result.run_id, "lines": lines,
         "invoices": [{"id": i.document.id, "total": str(i.total_amount.amount), "currency": i.currency}
                      for i in result.invoices],
         "entries": conv.unstructure(list(result.entries)), "explain": list(result.explain()),
-    })  # fmt: skip
-    return 0
+    }, lines)  # fmt: skip
 
 
-def _format(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("json", "csv", "table"), default="json")
+_EXAMPLES = {
+    "csat": "crmcore service csat --input survey.csv --by agent --calendar jalali --format table",
+    "nps": "crmcore service nps --input survey.csv --by period --period quarter",
+    "ces": "crmcore service ces --input survey.csv --format csv -o ces.csv",
+    "csi": "crmcore service csi --input criteria.csv --weights weights.json",
+    "contact-centre": "crmcore service contact-centre --input calls.csv --by queue "
+    "--column at=timestamp",
+    "staffing": "crmcore service staffing --calls 120 --aht 240 --service-level 0.8",
+    "queue": "crmcore service queue --input queue.json --format table",
+    "bill": "crmcore service bill --input billing.json --format csv",
+}
+
+
+def _format(parser: argparse.ArgumentParser, name: str, *, calendar: bool = True) -> None:
+    add_io(parser, example=_EXAMPLES[name], calendar=calendar)
 
 
 def _survey(commands: Any, name: str, help_text: str) -> None:
@@ -285,9 +299,9 @@ def _survey(commands: Any, name: str, help_text: str) -> None:
     parser.add_argument("--period", choices=("day", "month", "quarter", "year"), default="month")
     parser.add_argument("--jalali", action="store_true", help="Jalali periods")
     parser.add_argument("--scale", help="LOW-HIGH, e.g. 1-5 (default: the metric's own)")
-    parser.add_argument("--satisfied-from", type=int, help="CSAT: lowest satisfied answer")
-    parser.add_argument("--confidence", type=float, default=0.95)
-    _format(parser)
+    parser.add_argument("--satisfied-from", type=integer, help="CSAT: lowest satisfied answer")
+    parser.add_argument("--confidence", type=number, default=0.95)
+    _format(parser, name)
     parser.set_defaults(handler=run_summary, metric=name)
 
 
@@ -305,8 +319,8 @@ def register(subparsers: Subparsers) -> None:
     index.add_argument("--weights", help="JSON: criterion -> weight")
     index.add_argument("--importance", help="CSV: criterion,score,at importance ratings")
     index.add_argument("--scale", help="LOW-HIGH (default 1-5)")
-    index.add_argument("--satisfied-from", type=int)
-    _format(index)
+    index.add_argument("--satisfied-from", type=integer)
+    _format(index, "csi")
     index.set_defaults(handler=run_csi)
     cc = commands.add_parser("contact-centre", help="service level, ASA, abandons, AHT, FCR")
     cc.add_argument(
@@ -315,41 +329,46 @@ def register(subparsers: Subparsers) -> None:
     cc.add_argument(
         "--by", choices=("all", "queue", "agent", "channel", "day", "interval"), default="all"
     )
-    cc.add_argument("--answer-within", type=float, default=20.0, help="seconds (T)")
-    cc.add_argument("--short-abandon", type=float, default=0.0, help="seconds")
+    cc.add_argument("--answer-within", type=number, default=20.0, help="seconds (T)")
+    cc.add_argument("--short-abandon", type=number, default=0.0, help="seconds")
     cc.add_argument(
         "--abandon-treatment",
         choices=("failed", "ignored", "excluded_within_threshold"),
         default="failed",
     )
-    cc.add_argument("--percentile", type=float, default=0.9)
-    cc.add_argument("--interval", type=int, choices=(15, 30, 60), default=30, help="minutes")
+    cc.add_argument("--percentile", type=number, default=0.9)
+    cc.add_argument("--interval", type=integer, choices=(15, 30, 60), default=30, help="minutes")
     cc.add_argument("--timezone", default="UTC")
-    cc.add_argument("--fcr-days", type=int, help="first-contact resolution window (days)")
-    _format(cc)
+    cc.add_argument("--fcr-days", type=integer, help="first-contact resolution window (days)")
+    _format(cc, "contact-centre")
     cc.set_defaults(handler=run_contact_centre)
     staff = commands.add_parser("staffing", help="Erlang C agents for a target")
-    staff.add_argument("--calls", type=float, help="calls in one interval")
+    staff.add_argument("--calls", type=number, help="calls in one interval")
     staff.add_argument("--input", help="CSV forecast: start,calls")
-    staff.add_argument("--calendar", help='calendar JSON (e.g. {"preset": "iran"})')
-    staff.add_argument("--interval", type=int, default=30, help="minutes")
-    staff.add_argument("--aht", type=float, required=True, help="average handle time, seconds")
-    staff.add_argument("--service-level", type=float)
-    staff.add_argument("--answer-within", type=float, default=20.0, help="seconds")
-    staff.add_argument("--asa", type=float, help="target average speed of answer, seconds")
-    staff.add_argument("--shrinkage", type=float, default=0.0)
-    staff.add_argument("--max-occupancy", type=float, default=1.0)
-    _format(staff)
+    staff.add_argument("--work-calendar", help='calendar JSON (e.g. {"preset": "iran"})')
+    staff.add_argument(
+        "--calendar",
+        default="gregorian",
+        help="gregorian or jalali: dates read and written (a JSON file: --work-calendar)",
+    )
+    staff.add_argument("--interval", type=integer, default=30, help="minutes")
+    staff.add_argument("--aht", type=number, required=True, help="average handle time, seconds")
+    staff.add_argument("--service-level", type=number)
+    staff.add_argument("--answer-within", type=number, default=20.0, help="seconds")
+    staff.add_argument("--asa", type=number, help="target average speed of answer, seconds")
+    staff.add_argument("--shrinkage", type=number, default=0.0)
+    staff.add_argument("--max-occupancy", type=number, default=1.0)
+    _format(staff, "staffing", calendar=False)
     staff.set_defaults(handler=run_staffing)
     queue = commands.add_parser("queue", help="rank open cases by breach risk, value, priority")
     queue.add_argument(
         "--input", required=True, help="JSON: cases, policies, calendars, values, queue_policy, now"
     )
-    _format(queue)
+    _format(queue, "queue")
     queue.set_defaults(handler=run_queue)
     bill = commands.add_parser("bill", help="invoice support beyond the contract")
     bill.add_argument(
         "--input", required=True, help="JSON: cases, entries, entitlements, terms, catalog, ..."
     )
-    _format(bill)
+    _format(bill, "bill")
     bill.set_defaults(handler=run_bill)

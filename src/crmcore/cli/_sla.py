@@ -9,24 +9,26 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import cattrs
-
-from crmcore.calendars import (
-    BusinessCalendar,
-    DeadlineQuery,
-    IntervalQuery,
-    business_times,
-    calendar_preset,
-    deadlines,
-    format_jalali,
+from crmcore.cli._common import CliError, Subparsers
+from crmcore.cli._io import (
+    add_io,
+    emit,
+    expected,
+    moment,
+    normalize,
+    number,
+    read_csv,
+    read_json,
+    work_calendar_path,
 )
-from crmcore.cli._common import CliError, Subparsers, read_csv, read_json, write_csv, write_json
-from crmcore.errors import ValidationError
-from crmcore.models import Account, Case
-from crmcore.serialization import from_rows, make_converter
-from crmcore.sla import Entitlement, SlaEvaluation, SlaPolicy, evaluate
+
+if TYPE_CHECKING:
+    import cattrs
+
+    from crmcore.calendars import BusinessCalendar
+    from crmcore.sla import SlaEvaluation
 
 T = TypeVar("T")
 
@@ -36,6 +38,9 @@ def calendar_from_json(data: Any, conv: cattrs.Converter | None = None) -> Busin
     ``{"preset": "24x7", "timezone": ...}``, ``{"preset": "country", "country": "US",
     "timezone": ...}`` (see :func:`crmcore.calendars.calendar_preset`), or a full
     ``BusinessCalendar`` object."""
+    from crmcore.calendars import BusinessCalendar, calendar_preset  # noqa: PLC0415
+    from crmcore.serialization import make_converter  # noqa: PLC0415
+
     if isinstance(data, Mapping) and "preset" in data:
         options = {str(k): v for k, v in data.items() if k != "preset"}
         return calendar_preset(data["preset"], **options)
@@ -44,8 +49,11 @@ def calendar_from_json(data: Any, conv: cattrs.Converter | None = None) -> Busin
 
 
 def _calendar(args: argparse.Namespace, conv: cattrs.Converter) -> BusinessCalendar:
-    if args.calendar:
-        return calendar_from_json(read_json(args.calendar), conv)
+    from crmcore.calendars import calendar_preset  # noqa: PLC0415  (engines load on demand)
+
+    path = args.work_calendar or work_calendar_path(args)
+    if path:
+        return calendar_from_json(read_json(path), conv)
     if args.preset == "iran":
         return calendar_preset("iran", thursday=args.thursday)
     if args.preset == "24x7":
@@ -54,39 +62,20 @@ def _calendar(args: argparse.Namespace, conv: cattrs.Converter) -> BusinessCalen
         if not args.timezone:
             raise CliError("--country needs --timezone")
         return calendar_preset("country", country=args.country, timezone=args.timezone)
-    raise CliError("give --preset, --country or --calendar")
-
-
-def _expected(err: ValidationError, fallback: str) -> str:
-    """What the converter expected: its own words, or those of its single bad field."""
-    return err.expected or next((e.expected for e in err.errors if e.expected), fallback)
-
-
-def _moment(conv: cattrs.Converter, text: str, field: str) -> datetime:
-    try:
-        result: datetime = conv.structure(text, datetime)
-    except ValidationError as err:
-        raise ValidationError(
-            obj="calendar", field=field, value=text, expected=_expected(err, "ISO 8601")
-        ) from None
-    return result
+    raise CliError("give --preset, --country or --work-calendar FILE")
 
 
 def _duration(conv: cattrs.Converter, text: str) -> timedelta:
+    from crmcore.errors import ValidationError  # noqa: PLC0415
+
     try:
-        result: timedelta = conv.structure(text, timedelta)
+        result: timedelta = conv.structure(normalize(text), timedelta)
     except ValidationError as err:
-        raise ValidationError(
-            obj="calendar",
-            field="duration",
-            value=text,
-            expected=_expected(err, "an ISO 8601 duration such as PT8H"),
+        raise CliError(
+            f"--duration: got {text!r}; expected {expected(err, 'an ISO 8601 duration such as PT8H')}",
+            code=1,
         ) from None
     return result
-
-
-def _with_jalali(moment: datetime) -> dict[str, str]:
-    return {"iso": moment.isoformat(), "jalali": format_jalali(moment.date())}
 
 
 def _calendar_options(parser: argparse.ArgumentParser) -> None:
@@ -96,58 +85,81 @@ def _calendar_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--country", help="public holidays of this ISO country code")
     parser.add_argument("--timezone", help="IANA zone for --country or 24x7")
-    parser.add_argument("--calendar", help="a calendar JSON file")
-    parser.add_argument("--input", help="CSV batch: columns start,duration (or start,end)")
+    parser.add_argument("--work-calendar", help="a business calendar JSON file")
+    parser.add_argument(
+        "--calendar",
+        default="gregorian",
+        help="gregorian or jalali: the calendar of dates read and written "
+        "(a JSON file here is read as --work-calendar, for compatibility)",
+    )
+    parser.add_argument(
+        "--input", help="CSV batch ('-' for stdin): columns start,duration (or start,end)"
+    )
 
 
 def _records(rows: list[dict[str, str]], kind: type[T], columns: tuple[str, ...]) -> list[T]:
     """CSV rows as ``kind`` records, read from ``columns`` (the others are passed through)."""
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+
     return list(from_rows(({c: row.get(c) for c in columns} for row in rows), kind))
+
+
+def _converter() -> cattrs.Converter:
+    from crmcore.serialization import make_converter  # noqa: PLC0415  (engines load on demand)
+
+    return make_converter()
+
+
+def _jalali(value: datetime) -> str:
+    from crmcore.calendars import format_jalali  # noqa: PLC0415  (engines load on demand)
+
+    return format_jalali(value.date())
 
 
 def run_add(args: argparse.Namespace) -> int:
     """``crmcore calendar add``."""
-    conv = make_converter()
+    from crmcore.calendars import DeadlineQuery, deadlines  # noqa: PLC0415
+
+    conv = _converter()
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
         found = deadlines(cal, _records(rows, DeadlineQuery, ("start", "duration")))
-        out = [{**row, "deadline": d.isoformat()} for row, d in zip(rows, found, strict=True)]
-        write_csv(out, [*(rows[0].keys() if rows else ("start", "duration")), "deadline"])
-        return 0
+        out = [{**row, "deadline": d} for row, d in zip(rows, found, strict=True)]
+        _batch_format(args)
+        return emit(args, out)
     if not args.start:
         raise CliError("give --start (or --input)")
     if (args.duration is None) == (args.hours is None):
         raise CliError("give exactly one of --duration and --hours")
-    duration = (
-        _duration(conv, args.duration) if args.duration else timedelta(hours=float(args.hours))
-    )
-    deadline = cal.add(_moment(conv, args.start, "start"), duration)
-    write_json(
-        {
-            "deadline": deadline.isoformat(),
-            "deadline_jalali": format_jalali(deadline.date()),
-            "calendar": cal.name,
-        }
-    )
-    return 0
+    duration = _duration(conv, args.duration) if args.duration else timedelta(hours=args.hours)
+    deadline = cal.add(moment(args.start, "--start"), duration)
+    document = {"deadline": deadline, "deadline_jalali": _jalali(deadline), "calendar": cal.name}
+    return emit(args, document)
+
+
+def _batch_format(args: argparse.Namespace) -> None:
+    """A batch (``--input``) is written as CSV unless ``--format`` says otherwise."""
+    if args.format_given is None:
+        args.format = "csv"
 
 
 def run_between(args: argparse.Namespace) -> int:
     """``crmcore calendar between``."""
-    conv = make_converter()
+    from crmcore.calendars import IntervalQuery, business_times  # noqa: PLC0415
+
+    conv = _converter()
     cal = _calendar(args, conv)
     if args.input:
         rows = read_csv(args.input)
         spans = business_times(cal, _records(rows, IntervalQuery, ("start", "end")))
         out = [{**row, "business_seconds": _seconds(s)} for row, s in zip(rows, spans, strict=True)]
-        write_csv(out, [*(rows[0].keys() if rows else ("start", "end")), "business_seconds"])
-        return 0
+        _batch_format(args)
+        return emit(args, out)
     if not (args.start and args.end):
         raise CliError("give --start and --end (or --input)")
-    span = cal.between(_moment(conv, args.start, "start"), _moment(conv, args.end, "end"))
-    write_json({"business_seconds": _seconds(span), "calendar": cal.name})
-    return 0
+    span = cal.between(moment(args.start, "--start"), moment(args.end, "--end"))
+    return emit(args, {"business_seconds": _seconds(span), "calendar": cal.name})
 
 
 def _seconds(span: timedelta) -> int | float:
@@ -159,14 +171,17 @@ def _evaluation_json(result: SlaEvaluation, conv: cattrs.Converter) -> dict[str,
     data: dict[str, Any] = conv.unstructure(result)
     for kpi, raw in zip(result.kpis, data["kpis"], strict=True):
         for name in ("warning_at", "breach_at", "completed_at"):
-            moment = getattr(kpi, name)
-            raw[f"{name}_jalali"] = None if moment is None else format_jalali(moment.date())
+            value = getattr(kpi, name)
+            raw[f"{name}_jalali"] = None if value is None else _jalali(value)
     return data
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``crmcore sla evaluate``."""
-    conv = make_converter()
+    from crmcore.models import Account, Case  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sla import Entitlement, SlaPolicy, evaluate  # noqa: PLC0415
+
+    conv = _converter()
     spec = read_json(args.policies)
     if isinstance(spec, list):
         spec = {"policies": spec}
@@ -179,12 +194,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
     }
     case = conv.structure(read_json(args.history), Case)
     account = conv.structure(read_json(args.account), Account) if args.account else None
-    now = _moment(conv, args.now, "now")
+    now = moment(args.now, "--now")
     result = evaluate(
         case, policies, now=now, calendars=calendars, account=account, entitlements=entitlements
     )
-    write_json(_evaluation_json(result, conv))
-    return 0
+    data = _evaluation_json(result, conv)
+    return emit(args, data, [{"case_id": data.get("case_id"), **k} for k in data["kpis"]])
 
 
 def register(subparsers: Subparsers) -> None:
@@ -195,12 +210,22 @@ def register(subparsers: Subparsers) -> None:
     _calendar_options(add)
     add.add_argument("--start", help="ISO 8601 datetime with offset")
     add.add_argument("--duration", help="ISO 8601 duration, e.g. PT8H")
-    add.add_argument("--hours", help="business hours (alternative to --duration)")
+    add.add_argument("--hours", type=number, help="business hours (alternative to --duration)")
+    add_io(
+        add,
+        example="crmcore calendar add --preset iran --start 2025-04-30T09:00:00+03:30 --hours 5",
+        calendar=False,
+    )
     add.set_defaults(handler=run_add)
     between = commands.add_parser("between", help="business time from start to end")
     _calendar_options(between)
-    between.add_argument("--start")
-    between.add_argument("--end")
+    between.add_argument("--start", help="ISO 8601 datetime with offset")
+    between.add_argument("--end", help="ISO 8601 datetime with offset")
+    add_io(
+        between,
+        example="crmcore calendar between --preset 24x7 --input spans.csv --format table",
+        calendar=False,
+    )
     between.set_defaults(handler=run_between)
 
     sla = subparsers.add_parser("sla", help="SLA evaluation")
@@ -210,4 +235,9 @@ def register(subparsers: Subparsers) -> None:
     ev.add_argument("--history", required=True, help="JSON: the case with its events")
     ev.add_argument("--account", help="JSON: the case's account (for tier conditions)")
     ev.add_argument("--now", required=True, help="ISO 8601 datetime with offset")
+    add_io(
+        ev,
+        example="crmcore sla evaluate --policies policies.json --history case.json "
+        "--now 2025-05-01T12:00:00+03:30 --format csv",
+    )
     ev.set_defaults(handler=run_evaluate)

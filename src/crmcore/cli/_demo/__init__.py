@@ -15,16 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crmcore.cli._common import Subparsers, write_json
-from crmcore.cli._demo import clv, roi
-from crmcore.cli._demo import matching as _matching_demo
-from crmcore.cli._demo import pricing as _pricing
-from crmcore.cli._demo import sales as _sales_demo
-from crmcore.cli._demo import scoring as _scoring
-from crmcore.cli._demo import service as _service
-from crmcore.cli._demo import sla as _sla_demo
-from crmcore.cli._demo.tour import crm_tour
-from crmcore.repositories import SqliteStore
+from crmcore.cli._common import Subparsers
+from crmcore.cli._io import add_io, emit
 
 
 def register(subparsers: Subparsers) -> None:
@@ -34,11 +26,21 @@ def register(subparsers: Subparsers) -> None:
         help="an end-to-end tour on a temporary SQLite store",
         description="An end-to-end tour of crmcore on a temporary SQLite store.",
     )
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    add_io(parser, example="crmcore demo --format json -o tour.json", default="table")
     parser.set_defaults(handler=run)
 
 
 def _engine_sections() -> list[dict[str, Any]]:
+    # one module per engine section, imported when the demo runs (not for --help)
+    from crmcore.cli._demo import clv, roi  # noqa: PLC0415
+    from crmcore.cli._demo import matching as _matching_demo  # noqa: PLC0415
+    from crmcore.cli._demo import pricing as _pricing  # noqa: PLC0415
+    from crmcore.cli._demo import sales as _sales_demo  # noqa: PLC0415
+    from crmcore.cli._demo import scoring as _scoring  # noqa: PLC0415
+    from crmcore.cli._demo import service as _service  # noqa: PLC0415
+    from crmcore.cli._demo import sla as _sla_demo  # noqa: PLC0415
+
     sections: list[dict[str, Any]] = []
     for module in (_pricing, _sla_demo, _scoring, roi, clv, _sales_demo, _service, _matching_demo):
         section: Callable[[], dict[str, Any]] | None = getattr(module, "demo_section", None)
@@ -61,18 +63,24 @@ def _render_step(step: dict[str, Any]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the tour on a temporary SQLite file and print it."""
+    from crmcore.cli._demo.tour import crm_tour  # noqa: PLC0415  (engines load on demand)
+    from crmcore.repositories import SqliteStore  # noqa: PLC0415
+
     with tempfile.TemporaryDirectory(prefix="crmcore-demo-") as folder:
         path = Path(folder) / "crm.sqlite3"
         with SqliteStore(path) as store:
             steps = crm_tour(store)
     sections = _engine_sections()
     if args.json:
-        write_json({"store": "sqlite (temporary file)", "steps": steps, "sections": sections})
-        return 0
+        args.format = "json"
+    document = {"store": "sqlite (temporary file)", "steps": steps, "sections": sections}
+    return emit(args, document, steps, text=lambda: _text(steps, sections))
+
+
+def _text(steps: list[dict[str, Any]], sections: list[dict[str, Any]]) -> str:
     lines = ["crmcore demo: a CRM tour on a temporary SQLite store", ""]
     for step in steps:
         lines.extend(_render_step(step))
     for section in sections:
         lines.extend(["", f"== {section['title']}", section["text"]])
-    print("\n".join(lines))
-    return 0
+    return "\n".join(lines)
