@@ -187,6 +187,12 @@ RUNS: list[Run] = [
         ALL,
     ),
     ("segment rfm", ["segment", "rfm", "{d}/purchases.csv"], "{d}/purchases.csv", ALL),
+    (
+        "dedupe",
+        ["dedupe", "{d}/dedupe-contacts.csv", "--rules", "{d}/dedupe-rules.json"],
+        "{d}/dedupe-contacts.csv",
+        ALL,
+    ),
     ("roi npv", ["roi", "npv", "--rate", "0.1", "--flows", "-100,60,60"], None, ALL),
     ("roi irr", ["roi", "irr", "--flows", "-100,60,60"], None, ALL),
     (

@@ -5,47 +5,25 @@ rules' type (leads, contacts, accounts through
 :func:`crmcore.serialization.from_rows`, or plain rows), calls
 :func:`crmcore.matching.find_duplicates` (or, with ``--against
 existing.csv``, :func:`crmcore.matching.check_records`) and writes the
-pairs, or with ``--clusters`` the clusters, as CSV or JSON.
+pairs, or with ``--clusters`` the clusters, in the CLI convention's formats
+(docs/cli.md). The engine is imported when the command runs, not for
+``--help``.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
-import sys
 import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crmcore.cli._common import (
-    CliError,
-    Subparsers,
-    read_csv,
-    read_json,
-    read_text,
-    write_csv,
-    write_json,
-)
-from crmcore.matching import (
-    DuplicateCluster,
-    DuplicatePair,
-    MatchRule,
-    MatchRuleSet,
-    RecordType,
-    check_records,
-    cluster_duplicates,
-    find_duplicates,
-)
-from crmcore.models import Account, Contact, Lead
-from crmcore.serialization import check_nesting, from_dict, from_rows
+from crmcore.cli._common import CliError, Subparsers
+from crmcore.cli._io import add_io, emit, read_csv, read_json, read_text
 
-_ENTITIES: dict[RecordType, type[Any]] = {
-    RecordType.LEAD: Lead,
-    RecordType.CONTACT: Contact,
-    RecordType.ACCOUNT: Account,
-}
+if TYPE_CHECKING:
+    from crmcore.matching import DuplicateCluster, DuplicatePair, MatchRuleSet, RecordType
 
 
 def register(subparsers: Subparsers) -> None:
@@ -64,13 +42,19 @@ def register(subparsers: Subparsers) -> None:
         "--against", help="existing records (CSV): report only pairs with a new record"
     )
     parser.add_argument("--clusters", action="store_true", help="write clusters, not pairs")
-    parser.add_argument("--format", choices=("csv", "json"), default="csv")
-    parser.add_argument("--output", "-o", help="write here instead of stdout")
+    add_io(
+        parser,
+        example="crmcore dedupe contacts.csv --rules rules.json --clusters --format csv",
+        default="csv",
+    )
     parser.set_defaults(handler=run_dedupe)
 
 
 def load_rules(path: str) -> MatchRuleSet:
     """A rule set from JSON or TOML; a file holding one rule becomes a set of one."""
+    from crmcore.matching import MatchRule, MatchRuleSet  # noqa: PLC0415  (engine on demand)
+    from crmcore.serialization import check_nesting, from_dict  # noqa: PLC0415
+
     if Path(path).suffix.lower() == ".toml":
         try:
             data: Any = tomllib.loads(read_text(path), parse_float=Decimal)
@@ -95,12 +79,21 @@ def _types(rules: MatchRuleSet) -> tuple[RecordType, RecordType]:
 
 def read_records(path: str, kind: RecordType) -> list[Any]:
     """Rows of a CSV as records of ``kind`` (rows stay plain dicts)."""
+    from crmcore.matching import RecordType  # noqa: PLC0415  (engine on demand)
+    from crmcore.models import Account, Contact, Lead  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
     rows = read_csv(path)
     if kind is RecordType.ROW:
         if rows and "id" not in rows[0]:
             raise CliError(f"{path}: no 'id' column")
         return rows
-    return list(from_rows(rows, _ENTITIES[kind]))
+    entities: dict[RecordType, type[Any]] = {
+        RecordType.LEAD: Lead,
+        RecordType.CONTACT: Contact,
+        RecordType.ACCOUNT: Account,
+    }
+    return list(from_rows(rows, entities[kind]))
 
 
 def pair_rows(pairs: Sequence[DuplicatePair]) -> list[dict[str, object]]:
@@ -146,6 +139,12 @@ def _json(pairs: Sequence[DuplicatePair], clusters: Sequence[DuplicateCluster] |
 
 def run_dedupe(args: argparse.Namespace) -> int:
     """``crmcore dedupe records.csv --rules rules.json [--against existing.csv]``."""
+    from crmcore.matching import (  # noqa: PLC0415  (engine on demand)
+        check_records,
+        cluster_duplicates,
+        find_duplicates,
+    )
+
     rules = load_rules(args.rules)
     kind, target = _types(rules)
     records = read_records(args.records, kind)
@@ -154,19 +153,5 @@ def run_dedupe(args: argparse.Namespace) -> int:
     else:
         pairs = find_duplicates(records, rules)
     clusters = cluster_duplicates(pairs) if args.clusters else None
-    buffer = io.StringIO()  # written whole at the end: no half-written file on error
-    if args.format == "json":
-        write_json(_json(pairs, clusters), buffer)
-    elif clusters is not None:
-        write_csv(cluster_rows(clusters), ["cluster", "size", "type", "id"], buffer)
-    else:
-        columns = ["rule", "left_type", "left_id", "right_type", "right_id", "score", "explanation"]
-        write_csv(pair_rows(pairs), columns, buffer)
-    if args.output:
-        try:
-            Path(args.output).write_text(buffer.getvalue(), encoding="utf-8")
-        except OSError as err:
-            raise CliError(f"cannot write {args.output}: {err.strerror or err}") from None
-    else:
-        sys.stdout.write(buffer.getvalue())
-    return 0
+    rows = cluster_rows(clusters) if clusters is not None else pair_rows(pairs)
+    return emit(args, _json(pairs, clusters), rows)
