@@ -187,3 +187,28 @@ def test_price_reads_rules_from_the_input_or_a_rules_file(
     assert "products" in err
     assert "TEA" in err
     assert "Traceback" not in err
+
+
+EXAMPLE_QUOTE = Path(__file__).resolve().parents[2] / "examples" / "quote.json"
+
+
+def test_invoice_numbered_from_a_sequence_as_a_persian_html_page(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # examples/quote.json is issued on 2026-05-05 = 15 Ordibehesht 1405, so the Jalali year
+    # part is 1405; the first draw of a new sequence is 1, the next one 2 (issue 15 item 4).
+    store = tmp_path / "numbers.sqlite3"
+    page = tmp_path / "invoice.html"
+    argv = ["price", "invoice", str(EXAMPLE_QUOTE), "--number-format", "INV-{jyear}-{seq:05}",
+            "--sequence-store", str(store)]  # fmt: skip
+    code, out, _ = run(capsys, *argv, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["document"]["number"] == "INV-1405-00001"
+    code, _, _ = run(capsys, *argv, "--toman", "--locale", "fa_IR", "--format", "html",
+                     "-o", str(page))  # fmt: skip
+    assert code == 0
+    html = page.read_text(encoding="utf-8")
+    assert 'dir="rtl"' in html
+    assert "INV-۱۴۰۵-۰۰۰۰۲" in html  # the second draw, in Persian digits
+    assert "تومان" in html
+    assert "Doogh 330 ml" in html  # the product's name, not its code

@@ -15,6 +15,12 @@ Input is JSON parsed with :func:`crmcore.serialization.make_converter`::
 ``--catalog FILE`` supplies the catalog/price-list/options keys from a second
 file, so one catalog can price many documents; ``--rules FILE`` supplies the
 ``rules`` (a PricingRules object, or a list of PricingRule objects).
+
+``--format html`` writes the priced document as a printable page
+(:func:`crmcore.report.render_document_html`: right to left for ``fa``,
+product names, Jalali date, ``--toman``); ``--number-format PATTERN`` numbers
+it first from a gap-free sequence (:func:`crmcore.report.number_document`),
+kept in ``--sequence-store FILE`` (SQLite) when given.
 """
 
 from __future__ import annotations
@@ -25,8 +31,8 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from crmcore.cli._common import CliError, Subparsers, table
-from crmcore.cli._io import add_io, emit, read_json
+from crmcore.cli._common import CliError, Subparsers, output, table
+from crmcore.cli._io import FORMATS, add_io, emit, read_json
 
 if TYPE_CHECKING:
     import cattrs
@@ -60,9 +66,23 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--document", help="the document JSON file (instead of FILE)")
     parser.add_argument("--catalog", help="JSON file with catalog, price_lists and options")
     parser.add_argument("--rules", help="JSON file with pricing rules (promotions)")
-    add_io(parser, example="crmcore price invoice invoice.json --format table --locale fa_IR")
+    add_io(
+        parser,
+        example=(
+            "crmcore price invoice invoice.json --number-format 'INV-{jyear}-{seq:05}' "
+            "--toman --locale fa_IR --format html -o invoice.html"
+        ),
+        formats=(*FORMATS, "html"),
+    )
     parser.add_argument("--locale", default="en_US", help="locale of the table (en_US, fa_IR, ...)")
     parser.add_argument("--persian-digits", action="store_true", help="Persian digits in the table")
+    parser.add_argument("--toman", action="store_true", help="rial amounts shown in tomans (html)")
+    parser.add_argument(
+        "--number-format", help="number the document first, e.g. 'INV-{jyear}-{seq:05}'"
+    )
+    parser.add_argument(
+        "--sequence-store", help="SQLite file holding the numbering sequence (default: start at 1)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -272,18 +292,58 @@ def render_table(
     return "\n".join([title, "", table(rows, headers), "", *totals])
 
 
+def _numbered(priced: PricedDocument, args: argparse.Namespace) -> PricedDocument:
+    """The priced document with its number drawn from the sequence (``--number-format``)."""
+    import attrs  # noqa: PLC0415  (kept off the start-up path)
+
+    from crmcore.pricing import NumberFormat  # noqa: PLC0415  (engines load on demand)
+    from crmcore.report import number_document  # noqa: PLC0415
+    from crmcore.repositories import InMemoryStore, SqliteStore, Store  # noqa: PLC0415
+
+    fmt = NumberFormat(args.number_format)
+    store: Store = SqliteStore(args.sequence_store) if args.sequence_store else InMemoryStore()
+    try:
+        with store.unit_of_work() as uow:
+            document = number_document(priced.document, fmt, uow.sequences)
+    finally:
+        if isinstance(store, SqliteStore):
+            store.close()
+    return attrs.evolve(priced, document=document)
+
+
+def _html(priced: PricedDocument, data: Mapping[str, Any], args: argparse.Namespace) -> int:
+    from crmcore.report import DocumentLayout, render_document_html  # noqa: PLC0415
+
+    products = (data.get("catalog") or {}).get("products") or []
+    names = {str(p["id"]): str(p.get("name") or p["id"]) for p in products if "id" in p}
+    layout = DocumentLayout(
+        locale=args.locale.replace("-", "_"),
+        toman=args.toman,
+        persian_digits=True if args.persian_digits else None,
+    )
+    page = render_document_html(priced, catalog=names, layout=layout)
+    with output(args.output) as out:
+        out.write(page)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Handler of ``crmcore price``."""
-    priced = price_input(_merge(args), args.kind)
-    data = priced_to_json(priced)
+    data = _merge(args)
+    priced = price_input(data, args.kind)
+    if args.number_format:
+        priced = _numbered(priced, args)
+    if args.format == "html":
+        return _html(priced, data, args)
+    document = priced_to_json(priced)
     rows = [
         {k: v for k, v in line.items() if k != "explanation"}
         | {"explanation": " | ".join(line["explanation"])}
-        for line in data["lines"]
+        for line in document["lines"]
     ]
     return emit(
         args,
-        data,
+        document,
         rows,
         text=lambda: render_table(priced, args.locale, args.persian_digits),
     )
