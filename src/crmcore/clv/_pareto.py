@@ -196,10 +196,10 @@ class ParetoNbdModel:
         objective = _with_gradient(bounded)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
         start = [0.0, math.log(max(mean_age, 1e-6)), 0.0, math.log(max(mean_age, 1e-6))]
-        # e^15 ≈ 3.3e6: beyond that r, α, s or β only drift along a flat ridge (e.g. no
+        # e^12 ≈ 163,000: beyond that r, α, s or β only drift along a flat ridge (e.g. no
         # customer looks dropped out, so s and β grow together): a degenerate fit.
         result = minimize_bfgs(
-            objective, start, gtol=1e-7, max_iterations=max_iterations, max_abs_x=15.0
+            objective, start, gtol=1e-7, max_iterations=max_iterations, max_abs_x=12.0
         )
         r, alpha, s, beta = (math.exp(v) for v in result.x)
         fit = ParetoNbdFit(
