@@ -413,3 +413,11 @@ def test_bad_rounding_arguments_are_validation_errors() -> None:
     with pytest.raises(ValidationError) as info:
         Money("1", "USD").allocate([1, 1], places="1")  # type: ignore[arg-type]
     assert info.value.field == "places"
+
+
+def test_allocate_refuses_an_infinite_ratio() -> None:
+    # Found by tests/fuzz: Fraction(Decimal("Infinity")) raised a bare OverflowError.
+    from decimal import Decimal
+
+    with pytest.raises(ValidationError, match=r"ratios\[0\]"):
+        Money("10.00", "USD").allocate([Decimal("Infinity"), 1])

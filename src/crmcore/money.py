@@ -555,7 +555,7 @@ class Money:
         for index, ratio in enumerate(ratios):
             try:
                 weight = Fraction(str(ratio)) if isinstance(ratio, float) else Fraction(ratio)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):  # Infinity has no ratio
                 raise ValidationError(
                     obj="Money.allocate",
                     field=f"ratios[{index}]",
