@@ -26,8 +26,8 @@ from tests.fuzz._harness import EXIT_CODES, HOSTILE_TEXT, check_cli, run_cli, wr
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Others' commands that still fail the contract; each is written up with the
-# failing input and a proposed fix in notes/fuzz.md ("for other owners").
+# Commands that still fail the contract, as strict xfails with the failing input and
+# the reason (none today: each turned into a pass when its owner fixed it).
 KNOWN_FAILURES: dict[str, str] = {
     # The calendar cases (--hours abc, --start 9999-12-31..., --duration '') were fixed
     # by the cliconv branch: numbers are argparse types naming the flag, and main() reports

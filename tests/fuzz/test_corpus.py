@@ -1,9 +1,8 @@
 """The corpus: inputs that once broke crmcore (issue 17), kept as regression tests.
 
-One case per input class the issue names. Cases in packages other engineers
-own and that still fail are ``xfail(strict=True)`` with the reason; each is
-written up with a proposed fix in notes/fuzz.md, and turns into a pass (and
-so a strict-xfail failure, to be unmarked) when fixed. Hang-prone cases of
+One case per input class the issue names. A case that still fails is
+``xfail(strict=True)`` with the reason, and turns into a pass (and so a
+strict-xfail failure, to be unmarked) when fixed. Hang-prone cases of
 other packages run in a subprocess that is killed at the bound, so a hang
 never keeps a core busy for the rest of the suite.
 """
