@@ -235,3 +235,30 @@ def test_alive_columns_refuse_bad_rows() -> None:
     model = ParetoNbdModel(0.553, 10.578, 0.606, 11.669)
     with pytest.raises(ValidationError):
         model.probability_alive_columns([1], [5.0], [2.0])  # recency beyond age
+
+
+@settings(max_examples=30)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.floats(0, 1), st.floats(0.5, 60)), min_size=1, max_size=20
+    ),
+    st.floats(0, 100),
+)
+def test_expected_columns_equal_the_scalar_method(rows, t: float) -> None:
+    model = ParetoNbdModel(0.553, 10.578, 0.606, 11.669)
+    xs = [x for x, _, _ in rows]
+    ages = [age for _, _, age in rows]
+    recencies = [share * age if x else 0.0 for x, share, age in rows]
+    scalar = [
+        model.conditional_expected_transactions(
+            CustomerSummary("c", frequency=x, recency=r, age=a), t
+        )
+        for x, r, a in zip(xs, recencies, ages, strict=True)
+    ]
+    for backend in ("python", "numpy"):
+        got = model.conditional_expected_transactions_columns(
+            t, xs, recencies, ages, backend=backend
+        )
+        assert got == pytest.approx(scalar, rel=1e-12, abs=1e-15)
+    with pytest.raises(ValidationError, match="t"):
+        model.conditional_expected_transactions_columns(-1.0, xs, recencies, ages)
