@@ -9,13 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crmcore.calendars import PeriodUnit
 from crmcore.errors import ValidationError
-from crmcore.roi import Period, PeriodKind, period_flows, periods, xnpv
+from crmcore.roi import Period, period_flows, periods, xnpv
 
 
 def test_iranian_fiscal_years_start_on_1_farvardin() -> None:
     # 1 Farvardin 1403 = 2024-03-20, 1404 = 2025-03-21, 1405 = 2026-03-21 (Iranian calendar)
-    years = periods(PeriodKind.JALALI_YEAR, date(2024, 6, 1), 2)
+    years = periods(PeriodUnit.JALALI_YEAR, date(2024, 6, 1), 2)
     assert [(p.label, p.start, p.end) for p in years] == [
         ("1403", date(2024, 3, 20), date(2025, 3, 21)),
         ("1404", date(2025, 3, 21), date(2026, 3, 21)),
@@ -45,12 +46,12 @@ def test_gregorian_months_and_fiscal_years() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.sampled_from(list(PeriodKind)),
+    st.sampled_from(list(PeriodUnit)),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2060, 1, 1)),
     st.integers(1, 30),
 )
 def test_periods_are_contiguous_and_contain_the_first_day(
-    kind: PeriodKind, first: date, count: int
+    kind: PeriodUnit, first: date, count: int
 ) -> None:
     result = periods(kind, first, count)
     assert len(result) == count
@@ -61,7 +62,7 @@ def test_periods_are_contiguous_and_contain_the_first_day(
 
 
 def test_bad_input() -> None:
-    with pytest.raises(ValidationError, match="kind"):
+    with pytest.raises(ValidationError, match="unit"):
         periods("week", date(2025, 1, 1), 1)
     with pytest.raises(ValidationError, match="count"):
         periods("jalali_year", date(2025, 1, 1), 0)

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 from hypothesis import strategies as st
 
+from crmcore.calendars import PeriodUnit
 from crmcore.models import LeadSource
 from crmcore.money import Money
 from crmcore.roi import (
     BenefitStream,
     CostCategory,
     CostItem,
-    PeriodKind,
     RoiPlan,
     Touch,
     periods,
@@ -70,7 +70,7 @@ def benefit_streams(currency: str = "USD", horizon: int = 3) -> st.SearchStrateg
 def roi_plans(draw: st.DrawFn, currency: str = "USD") -> RoiPlan:
     """A small plan over 1-4 Gregorian or Jalali periods."""
     horizon = draw(st.integers(1, 4))
-    kind = draw(st.sampled_from(list(PeriodKind)))
+    kind = draw(st.sampled_from(list(PeriodUnit)))
     first = draw(st.dates(date(2020, 1, 1), date(2030, 1, 1)))
     return RoiPlan(
         name="plan",

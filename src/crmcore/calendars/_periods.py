@@ -61,7 +61,9 @@ class CalendarPeriod:
     """One period of a grid: the half-open span of days ``[start, end)`` and its label.
 
     Labels: ``2026-03`` (month), ``2026-Q1`` (quarter), ``2026`` (year),
-    ``1405-01`` (Jalali month), ``1405-S1`` (Jalali season), ``1405`` (Jalali year).
+    ``FY2026`` and ``FY2026-Q1`` (a fiscal year not starting in January,
+    named by the year it starts in), ``1405-01`` (Jalali month),
+    ``1405-S1`` (Jalali season), ``1405`` (Jalali year).
 
     >>> p = period_of(date(2026, 3, 21), "jalali_season")
     >>> p.label, str(p.start), str(p.end), p.persian_label()
@@ -86,19 +88,22 @@ class CalendarPeriod:
         return to_persian_digits(self.label)
 
 
-def _gregorian(unit: PeriodUnit, day: date) -> CalendarPeriod:
+def _gregorian(unit: PeriodUnit, day: date, fiscal: int) -> CalendarPeriod:
+    months = {PeriodUnit.GREGORIAN_YEAR: 12, PeriodUnit.GREGORIAN_QUARTER: 3}.get(unit, 1)
+    offset = fiscal - 1 if months > 1 else 0  # months and quarters count from the fiscal start
+    index = day.year * 12 + day.month - 1 - offset
+    first = index - index % months + offset  # the period's first month, counted from year 0
+    start = date(first // 12, first % 12 + 1, 1)
+    after = first + months
+    end = date(after // 12, after % 12 + 1, 1)
+    year = (first - offset) // 12  # the (fiscal) year the period belongs to
+    prefix = f"FY{year}" if offset else f"{year}"
     if unit is PeriodUnit.GREGORIAN_YEAR:
-        return CalendarPeriod(unit, f"{day.year}", date(day.year, 1, 1), date(day.year + 1, 1, 1))
-    months = 3 if unit is PeriodUnit.GREGORIAN_QUARTER else 1
-    first = (day.month - 1) // months * months  # 0-based month that starts the period
-    index = day.year * 12 + first + months
-    end = date(index // 12, index % 12 + 1, 1)
-    start = date(day.year, first + 1, 1)
-    label = (
-        f"{day.year}-Q{first // 3 + 1}"
-        if unit is PeriodUnit.GREGORIAN_QUARTER
-        else f"{day.year:04d}-{first + 1:02d}"
-    )
+        label = prefix
+    elif unit is PeriodUnit.GREGORIAN_QUARTER:
+        label = f"{prefix}-Q{(first - offset) % 12 // 3 + 1}"
+    else:
+        label = f"{start.year:04d}-{start.month:02d}"
     return CalendarPeriod(unit, label, start, end)
 
 
@@ -115,24 +120,48 @@ def _jalali(unit: PeriodUnit, day: date) -> CalendarPeriod:
 
 
 @lru_cache(maxsize=65536)
-def _period_of(unit: PeriodUnit, day: date) -> CalendarPeriod:
-    return _gregorian(unit, day) if unit.value.startswith("gregorian") else _jalali(unit, day)
+def _period_of(unit: PeriodUnit, day: date, fiscal: int = 1) -> CalendarPeriod:
+    if unit.value.startswith("gregorian"):
+        return _gregorian(unit, day, fiscal)
+    return _jalali(unit, day)
 
 
-def period_of(day: date, unit: PeriodUnit | str) -> CalendarPeriod:
+def fiscal_month(value: object, *, obj: str) -> int:
+    """``value`` checked as a fiscal year's first month (1-12), or ValidationError."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+        raise ValidationError(
+            obj=obj, field="fiscal_start_month", value=value, expected="an int from 1 to 12"
+        )
+    return value
+
+
+def period_of(day: date, unit: PeriodUnit | str, *, fiscal_start_month: int = 1) -> CalendarPeriod:
     """The period of ``unit`` that contains ``day`` (memoised: grids reuse few distinct days).
+
+    ``fiscal_start_month`` starts Gregorian years and quarters in another
+    month: a fiscal year is named ``FY`` and the calendar year it starts in
+    (``FY2026`` runs from April 2026 with ``fiscal_start_month=4``). Months
+    and the Jalali units do not depend on it (the Iranian fiscal year is the
+    Jalali year).
 
     >>> period_of(date(2026, 2, 14), "gregorian_quarter").label
     '2026-Q1'
+    >>> period_of(date(2026, 2, 14), "gregorian_quarter", fiscal_start_month=4).label
+    'FY2025-Q4'
     >>> period_of(date(2025, 3, 20), "jalali_year").label   # 30 Esfand 1403
     '1403'
     """
     require_date(day, obj="period_of", field="day")
-    return _period_of(PeriodUnit.parse(unit), day)
+    fiscal = fiscal_month(fiscal_start_month, obj="period_of")
+    return _period_of(PeriodUnit.parse(unit), day, fiscal)
 
 
-def period_grid(start: date, end: date, unit: PeriodUnit | str) -> tuple[CalendarPeriod, ...]:
+def period_grid(
+    start: date, end: date, unit: PeriodUnit | str, *, fiscal_start_month: int = 1
+) -> tuple[CalendarPeriod, ...]:
     """The consecutive periods of ``unit`` that cover the days ``[start, end)``.
+
+    ``fiscal_start_month`` as in :func:`period_of`.
 
     >>> [p.label for p in period_grid(date(2026, 3, 1), date(2026, 5, 1), "jalali_month")]
     ['1404-12', '1405-01', '1405-02']
@@ -140,6 +169,7 @@ def period_grid(start: date, end: date, unit: PeriodUnit | str) -> tuple[Calenda
     require_date(start, obj="period_grid", field="start")
     require_date(end, obj="period_grid", field="end")
     kind = PeriodUnit.parse(unit)
+    fiscal = fiscal_month(fiscal_start_month, obj="period_grid")
     if end <= start:
         raise ValidationError(
             obj="period_grid", field="end", value=end, expected=f"a date after start ({start})"
@@ -148,7 +178,7 @@ def period_grid(start: date, end: date, unit: PeriodUnit | str) -> tuple[Calenda
         raise ValidationError(
             obj="period_grid", field="end", value=end, expected="a span of at most 200 years"
         )
-    grid = [period_of(start, kind)]
+    grid = [_period_of(kind, start, fiscal)]
     while grid[-1].end < end:
-        grid.append(period_of(grid[-1].end, kind))
+        grid.append(_period_of(kind, grid[-1].end, fiscal))
     return tuple(grid)

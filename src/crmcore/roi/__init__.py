@@ -46,7 +46,7 @@ from crmcore.roi._leads import (
     attribute_revenue,
     source_metrics,
 )
-from crmcore.roi._periods import Period, PeriodKind, period_flows, periods
+from crmcore.roi._periods import Period, period_flows, periods
 from crmcore.roi._plans import expand_plan
 from crmcore.roi._tco import (
     BenefitStream,
@@ -71,7 +71,6 @@ __all__ = [
     "LeadOutcome",
     "MeanComparison",
     "Period",
-    "PeriodKind",
     "PeriodLine",
     "ProportionComparison",
     "Rate",
