@@ -157,7 +157,7 @@ def test_columnar_evaluate_many_equals_evaluate_case_by_case(
 def test_columnar_slices_equal_evaluate_case_by_case(
     cases: tuple[Case, ...], later: int, size: int, backend: str
 ) -> None:
-    # The columnar path works through the cases in slices (of 256); slices of 1-3 cases
+    # The columnar path works through the cases in slices (of 64); slices of 1-3 cases
     # put slice boundaries between cases of different policies and calendars.
     now = max(c.created_at for c in cases) + timedelta(minutes=later)
     with mock.patch.object(_columnar, "_SLICE", size):
