@@ -4,10 +4,10 @@ Each case's history is read once into columns: the boundaries (its event
 times up to ``now`` in UTC epoch µs, then ``now``), the status in force on
 each piece between two boundaries, and where the clocks start and stop (as
 indices of boundaries). The business length of every piece comes from one
-:meth:`BusinessCalendar.between_epochs` call per calendar, and every
-threshold crossing and future deadline from one
-:meth:`BusinessCalendar.add_epochs` call per calendar (vectorised with numpy
-when the backend allows). What remains per target is a sum over integer
+:meth:`BusinessCalendar.between_epochs` call per calendar and slice of
+cases, and every threshold crossing and future deadline from one
+:meth:`BusinessCalendar.add_epochs` call per calendar and slice (vectorised
+with numpy when the backend allows). What remains per target is a sum over integer
 columns: no datetime arithmetic, no calendar call, no explanation line. A
 clock starts and stops on boundaries (creation, a response, a reopen, a
 resolution, ``now``), so every piece lies wholly inside or outside it;
@@ -20,7 +20,8 @@ columns, jobs and request lists) are freed before the next slice starts, so
 they never pile up into the garbage collector's older generations; only the
 results live on. (Keeping every case's columns until one batch call at the
 end made the collector walk the whole heap two or three times per 100,000
-cases, 35-40 % of the time; the slices leave the collector's settings alone.)
+cases, 35-40 % of the time; in slices it walks it once, for the results,
+~20 %. The collector's settings are left alone.)
 """
 
 from __future__ import annotations
