@@ -5,7 +5,8 @@ Run: ``python benchmarks/sla.py [--cases 20000] [--growth 400] [--repeat 3]``
 1. ``evaluate_many`` on ``--cases`` open and closed cases with ~10 events each
    (responses, pauses, a priority change, some resolved) on a Monday-Friday
    09:00-17:00 calendar with holidays, at one ``now``; with and without
-   explanation lines; and ``evaluate`` case by case for comparison.
+   explanation lines; and ``evaluate`` case by case for comparison; with the
+   garbage collector's passes per generation during the columnar runs.
 2. Growth checks (time at n and 10n, exponent = log10 of the time ratio;
    1.0 is linear, 2.0 quadratic; goal <= 1.1):
    - building one case history event by event (``Case.respond`` ...);
@@ -19,6 +20,7 @@ Times are CPU time of this process (``time.process_time``), best of
 from __future__ import annotations
 
 import argparse
+import gc
 import inspect
 import math
 import random
@@ -106,6 +108,25 @@ def cpu(fn: Callable[[], object], repeat: int) -> float:
     return best
 
 
+class Collections:
+    """Counts the garbage collector's passes per generation while in a ``with`` block
+    (through ``gc.callbacks``; the collector's settings are left alone)."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.counts[info["generation"]] += 1
+
+    def __enter__(self) -> Collections:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self)
+
+
 def growth(label: str, fn: Callable[[int], object], n: int, repeat: int) -> None:
     """Print the time at n and 10n and the exponent of the growth."""
     small = cpu(lambda: fn(n), repeat)
@@ -169,7 +190,10 @@ def main() -> None:
     loud: dict[str, Any] = {"explain": True} if "explain" in accepts else {}
 
     many = cpu(lambda: evaluate_many(cases, pols, now=now, calendars=cals, **loud), args.repeat)
-    lean = cpu(lambda: evaluate_many(cases, pols, now=now, calendars=cals, **quiet), args.repeat)
+    with Collections() as passes:
+        lean = cpu(
+            lambda: evaluate_many(cases, pols, now=now, calendars=cals, **quiet), args.repeat
+        )
     sample = cases[: max(1, args.cases // 10)]
     scalar = cpu(lambda: [evaluate(c, pols, now=now, calendars=cals) for c in sample], 1)
     scalar *= len(cases) / len(sample)
@@ -177,6 +201,8 @@ def main() -> None:
     print(f"evaluate_many (explained)      {many:8.3f} s  {args.cases / many:10,.0f} cases/s")
     label = "evaluate_many (columnar)" if quiet else "evaluate_many (no switch)"
     print(f"{label:<30} {lean:8.3f} s  {args.cases / lean:10,.0f} cases/s")
+    per_run = "/".join(f"{c / args.repeat:.1f}" for c in passes.counts)
+    print(f"  garbage collector passes per run (generations 0/1/2): {per_run}")
     print(f"evaluate, case by case         {scalar:8.3f} s  {args.cases / scalar:10,.0f} cases/s")
     if args.skip_growth:
         return

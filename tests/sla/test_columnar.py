@@ -8,6 +8,7 @@ the same documented rules, so equality on every generated input is the check.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import attrs
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from crmcore.sla import (
     SlaEvaluation,
     SlaPolicy,
     SlaTarget,
+    _columnar,
     evaluate,
     evaluate_many,
 )
@@ -141,3 +143,61 @@ def test_columnar_evaluate_many_equals_evaluate_case_by_case(
         for c in cases
     ]
     assert many == [_without_lines(e) for e in one_by_one]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    cases=st.lists(st.integers(0, 10**6), min_size=1, max_size=7).flatmap(
+        lambda keys: st.tuples(*(histories(k) for k in range(len(keys))))
+    ),
+    later=st.integers(0, 40 * 24 * 60),
+    size=st.integers(1, 3),
+    backend=st.sampled_from(["python", "numpy"]),
+)
+def test_columnar_slices_equal_evaluate_case_by_case(
+    cases: tuple[Case, ...], later: int, size: int, backend: str
+) -> None:
+    # The columnar path works through the cases in slices (of 64); slices of 1-3 cases
+    # put slice boundaries between cases of different policies and calendars.
+    now = max(c.created_at for c in cases) + timedelta(minutes=later)
+    with mock.patch.object(_columnar, "_SLICE", size):
+        many = evaluate_many(
+            cases,
+            POLICIES,
+            now=now,
+            calendars=CALS,
+            accounts=ACCOUNTS,
+            entitlements=ENTITLEMENTS,
+            backend=backend,  # type: ignore[arg-type]
+        )
+    one_by_one = [
+        evaluate(
+            c,
+            POLICIES,
+            now=now,
+            calendars=CALS,
+            account=ACCOUNTS.get(c.account_id) if c.account_id else None,
+            entitlements=ENTITLEMENTS,
+        )
+        for c in cases
+    ]
+    assert many == [_without_lines(e) for e in one_by_one]
+
+
+def test_a_resolution_at_the_instant_of_a_reopen_ends_the_next_response_clock() -> None:
+    # _engine._next_response_clock: the clock starts at the latest response or reopen and
+    # stops at the first resolution "at or after" that time, so a resolution logged at the
+    # very instant of the reopen (but before it) stops it: met at that instant, 0 elapsed.
+    t0 = datetime(2025, 3, 10, 9, tzinfo=UTC)  # a Monday, office hours
+    case = (
+        Case.open(id=CaseId("T"), title="x", account_id=AccountId("gold-co"), created_at=t0)
+        .respond(t0 + H)
+        .resolve(t0 + 2 * H)
+        .reopen(t0 + 2 * H)
+    )
+    now = t0 + 5 * H
+    (many,) = evaluate_many([case], POLICIES, now=now, calendars=CALS, accounts=ACCOUNTS)
+    kpi = many.kpi("next_response")
+    assert (kpi.started_at, kpi.completed_at, kpi.elapsed) == (t0 + 2 * H, t0 + 2 * H, 0 * H)
+    one = evaluate(case, POLICIES, now=now, calendars=CALS, account=ACCOUNTS[AccountId("gold-co")])
+    assert many == _without_lines(one)
