@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, special
 
@@ -215,6 +215,7 @@ def test_the_minimiser_stops_on_a_drifting_parameter() -> None:
     ),
     st.sampled_from([(0.553, 10.578, 0.606, 11.669), (0.5, 1000.0, 0.3, 0.001)]),
 )
+@example([(1, 0.9999999999999999, 1.0)], (0.5, 1000.0, 0.3, 0.001))  # quadrature on an empty span
 def test_alive_columns_equal_the_scalar_method(rows, params) -> None:
     # Recency as a share of the age; the second parameter set takes the quadrature path.
     model = ParetoNbdModel(*params)
@@ -244,6 +245,7 @@ def test_alive_columns_refuse_bad_rows() -> None:
     ),
     st.floats(0, 100),
 )
+@example([(1, 0.9999999999999999, 1.0)], 1.0)  # recency one ulp below age (hypothesis)
 def test_expected_columns_equal_the_scalar_method(rows, t: float) -> None:
     model = ParetoNbdModel(0.553, 10.578, 0.606, 11.669)
     xs = [x for x, _, _ in rows]
@@ -262,3 +264,15 @@ def test_expected_columns_equal_the_scalar_method(rows, t: float) -> None:
         assert got == pytest.approx(scalar, rel=1e-12, abs=1e-15)
     with pytest.raises(ValidationError, match="t"):
         model.conditional_expected_transactions_columns(-1.0, xs, recencies, ages)
+
+
+def test_a_last_purchase_a_rounding_error_before_the_cut_off_counts_as_at_it() -> None:
+    # ln(F(t_x) − F(T)) used to take log1p(−1) (a math domain error) when t_x is one ulp
+    # below T; the dropped-out term vanishes there, so P(alive) equals its value at t_x = T.
+    model = ParetoNbdModel(0.553, 10.578, 0.606, 11.669)
+    at = CustomerSummary("c", frequency=1, recency=1.0, age=1.0)
+    below = CustomerSummary("c", frequency=1, recency=math.nextafter(1.0, 0.0), age=1.0)
+    assert model.probability_alive(below) == pytest.approx(model.probability_alive(at), rel=1e-9)
+    assert math.isfinite(model.log_likelihood([below]))
+    slow = ParetoNbdModel(0.5, 1000.0, 0.3, 0.001)  # |α − β| large: the quadrature branch
+    assert slow.probability_alive(below) == pytest.approx(slow.probability_alive(at), rel=1e-9)

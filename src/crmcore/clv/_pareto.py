@@ -102,8 +102,10 @@ def _log_dropped(params: Sequence[float], x: int, t_x: float, age: float) -> flo
         return math.log(s) + _log_between(params, x, t_x, age)
     upper = _log_tail(params, x, t_x)
     lower = _log_tail(params, x, age)
-    # F(t_x) > F(T) > 0
-    return math.log(s) + upper + math.log1p(-math.exp(min(lower - upper, 0.0)))
+    # F(t_x) > F(T) > 0: ln(F(t_x) − F(T)) = ln F(t_x) + ln(−expm1(ln F(T) − ln F(t_x))),
+    # exact when t_x is within a rounding error of T (then the term vanishes: −inf).
+    gap = -math.expm1(min(lower - upper, 0.0))
+    return math.log(s) + upper + math.log(gap) if gap > 0.0 else -math.inf
 
 
 def _log_parts(
@@ -396,7 +398,7 @@ def _np_parts(np: Any, params: Sequence[float], x: Any, t_x: Any, age: Any) -> t
     with np.errstate(divide="ignore"):
         dropped = np.where(
             open_,
-            math.log(s) + upper + np.log1p(-np.exp(np.minimum(lower - upper, 0.0))),
+            math.log(s) + upper + np.log(-np.expm1(np.minimum(lower - upper, 0.0))),
             -np.inf,
         )
     for i in np.flatnonzero(slow & open_):

@@ -52,7 +52,11 @@ def log_integral(phi: Callable[[float], float], low: float, high: float, panels:
 
     >>> round(math.exp(log_integral(lambda w: -w, 0.0, 1.0, 1)), 15) == round(1 - math.exp(-1), 15)
     True
+    >>> log_integral(lambda w: -w, 1.0, 1.0, 1)
+    -inf
     """
+    if high <= low:  # an empty span (the bounds may meet after rounding): the integral is 0
+        return -math.inf
     width = (high - low) / panels
     half = width / 2.0
     log_half = math.log(half)
