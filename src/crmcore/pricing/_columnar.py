@@ -1,0 +1,487 @@
+"""Columnar pricing: many price-list lines in exact integer minor units (private).
+
+:func:`price_columns` prices a batch of lines given as columns (product id,
+quantity, optional unit and manual discount) with the arithmetic of
+:func:`~crmcore.pricing.price_document`, equal to it to the minor unit on
+every line. What does not depend on a line's own numbers (the price-list
+price, the unit, the discount bands, the tax rate) is resolved once per
+distinct (product, unit) key by the catalog's own methods
+(:mod:`crmcore.pricing._columnar_tables`); the per-line arithmetic is integer
+(:mod:`crmcore.pricing._columnar_kernels`), over numpy int64 columns when
+numpy is installed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from crmcore._backend import Backend, resolve_backend
+from crmcore.errors import PricingError, ValidationError
+from crmcore.money import Money, currency_places
+from crmcore.pricing._catalog import Catalog, PriceList
+from crmcore.pricing._columnar_kernels import (
+    Settings,
+    numpy_amounts,
+    numpy_taxes,
+    python_amounts,
+    python_taxes,
+)
+from crmcore.pricing._columnar_tables import (
+    KeyFigures,
+    Tables,
+    build_segments,
+    line_error,
+    places_of,
+    resolve_key,
+    tax_rate,
+)
+from crmcore.pricing._documents import ManualDiscountMethod, PricingOptions, RoundingPoint
+
+_OBJ = "price_columns"
+_MAX_PLACES = 12
+_INT64 = 2**63 - 1
+_AMOUNTS = (
+    "gross_amounts",
+    "volume_discounts",
+    "amounts",
+    "manual_discounts",
+    "net_amounts",
+    "taxes",
+    "extended_amounts",
+)
+
+
+@attrs.frozen(eq=False)
+class PricedColumns:
+    """The figures of :func:`price_columns`: one column per figure, one row per line.
+
+    Every amount column holds integers in minor units of :attr:`currency`
+    (a numpy int64 array on the numpy backend, a list of ints on the Python
+    one); :attr:`unit_prices` are in units of ``10^-price_places``. Row
+    ``i`` equals the :class:`~crmcore.pricing.PricedLine` ``price_document``
+    gives the same line: ``gross_amounts`` is its ``gross_amount``,
+    ``volume_discounts`` its ``volume_discount_total``, ``amounts`` its
+    ``amount``, ``net_amounts`` its ``net_amount``, ``extended_amounts``
+    its ``extended_amount``. :meth:`as_money` turns a column into
+    :class:`~crmcore.money.Money`.
+    """
+
+    currency: str
+    """Currency of every amount (the price list's)."""
+    places: int
+    """Minor-unit digits of :attr:`currency` (IRR 0, USD 2)."""
+    price_places: int
+    """Decimal places of :attr:`unit_prices` (the largest pricing precision of the batch)."""
+    backend: str
+    """The backend that ran: ``"python"`` or ``"numpy"``."""
+    unit_prices: Sequence[int]
+    """Price per unit × ``10^price_places``."""
+    gross_amounts: Sequence[int]
+    """``quantity × price per unit``, rounded (before the volume discount)."""
+    volume_discounts: Sequence[int]
+    """The discount-list discount on the line: ``gross − amount``."""
+    amounts: Sequence[int]
+    """The amount after the volume discount, rounded."""
+    manual_discounts: Sequence[int]
+    """The manual discount taken off the line, rounded."""
+    net_amounts: Sequence[int]
+    """``amount − manual discount``: the line's part of a document's detail amount."""
+    taxes: Sequence[int]
+    """The line's tax, rounded."""
+    extended_amounts: Sequence[int]
+    """``net amount + tax``."""
+
+    def __len__(self) -> int:
+        return len(self.amounts)
+
+    def as_money(self, name: str) -> tuple[Money, ...]:
+        """The column ``name`` (``"taxes"``, ``"unit_prices"``, …) as :class:`Money` values.
+
+        >>> from crmcore.pricing import Catalog, PriceList, PriceListItem, Product, UnitGroup
+        >>> catalog = Catalog((Product("P1", "Pen", UnitGroup("each", "each"), "each"),))
+        >>> plist = PriceList("pl", "USD", (PriceListItem("P1", "each", amount=Money("1.25", "USD")),))
+        >>> price_columns(catalog, plist, ["P1"], [3], backend="python").as_money("amounts")
+        (Money('3.75', 'USD'),)
+        """
+        if name == "unit_prices":
+            places = self.price_places
+        elif name in _AMOUNTS:
+            places = self.places
+        else:
+            raise ValidationError(
+                obj="PricedColumns",
+                field="name",
+                value=name,
+                expected="one of unit_prices, " + ", ".join(_AMOUNTS),
+            )
+        values = getattr(self, name)
+        items = values.tolist() if hasattr(values, "tolist") else values
+        return tuple(Money.of_decimal(Decimal(v).scaleb(-places), self.currency) for v in items)
+
+    def explain(self) -> tuple[str, ...]:
+        """How the columns were computed."""
+        return (
+            f"{len(self)} lines priced on the {self.backend} backend in {self.currency} "
+            f"minor units (10^-{self.places})",
+            "per (product, unit): price-list price, unit, discount bands and tax rate "
+            "resolved once, as price_document resolves them",
+            "per line, in integers: gross = rnd(quantity × price); amount = rnd(quantity × "
+            "price − volume discount); net = amount − manual discount; "
+            "extended = net + rnd(tax on net)",
+        )
+
+
+def _require(value: object, kind: type, field: str) -> None:
+    if not isinstance(value, kind):
+        raise ValidationError(obj=_OBJ, field=field, value=value, expected=f"a {kind.__name__}")
+
+
+def _places(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_PLACES:
+        raise ValidationError(
+            obj=_OBJ, field=field, value=value, expected=f"an int from 0 to {_MAX_PLACES}"
+        )
+    return value
+
+
+def _as_list(values: object, field: str) -> list[Any]:
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise ValidationError(
+            obj=_OBJ, field=field, value=values, expected="a column: a list, tuple or numpy array"
+        )
+    tolist = getattr(values, "tolist", None)
+    return list(tolist() if callable(tolist) else values)  # type: ignore[arg-type]
+
+
+def _ints(values: object, field: str, n: int, *, positive: bool) -> list[int]:
+    """A column of integers, each checked (bool, float and text refused)."""
+    items = _as_list(values, field)
+    if len(items) != n:
+        raise ValidationError(
+            obj=_OBJ, field=field, value=len(items), expected=f"one value per line ({n})"
+        )
+    out: list[int] = []
+    low = 1 if positive else 0
+    for index, raw in enumerate(items):
+        value: int | None = raw
+        if type(raw) is not int:
+            try:
+                if isinstance(raw, bool):
+                    raise TypeError
+                value = operator.index(raw)
+            except TypeError:
+                value = None
+        if value is None or value < low:
+            raise ValidationError(
+                obj=_OBJ,
+                field=f"{field}[{index}]",
+                value=raw,
+                expected=f"an int >= {low} (scaled: 10^places units)",
+            )
+        out.append(value)
+    return out
+
+
+def _factorize(values: list[Any], field: str) -> tuple[list[int], list[Any]]:
+    """Codes and labels of a text column (None allowed only for units)."""
+    try:
+        labels = list(dict.fromkeys(values))
+    except TypeError:
+        labels = []
+        bad = next(v for v in values if not isinstance(v, str))
+        raise ValidationError(
+            obj=_OBJ, field=field, value=bad, expected="text (a product id or unit)"
+        ) from None
+    for label in labels:
+        if not (isinstance(label, str) and label) and not (label is None and field == "units"):
+            index = values.index(label)
+            raise ValidationError(
+                obj=_OBJ,
+                field=f"{field}[{index}]",
+                value=label,
+                expected="a non-empty text" + (" or None" if field == "units" else ""),
+            )
+    index_of = {label: code for code, label in enumerate(labels)}
+    return list(map(index_of.__getitem__, values)), labels
+
+
+def _keys(
+    product_ids: object, units: object | None, n: int
+) -> tuple[list[int], list[tuple[str, str | None]]]:
+    ids = _as_list(product_ids, "product_ids")
+    if len(ids) != n:
+        raise ValidationError(
+            obj=_OBJ, field="product_ids", value=len(ids), expected=f"one per quantity ({n})"
+        )
+    codes, labels = _factorize(ids, "product_ids")
+    if units is None:
+        return codes, [(label, None) for label in labels]
+    unit_list = _as_list(units, "units")
+    if len(unit_list) != n:
+        raise ValidationError(
+            obj=_OBJ, field="units", value=len(unit_list), expected=f"one per line ({n})"
+        )
+    ucodes, ulabels = _factorize(unit_list, "units")
+    width = len(ulabels)
+    combined = [p * width + u for p, u in zip(codes, ucodes, strict=True)]
+    index_of = {label: code for code, label in enumerate(dict.fromkeys(combined))}
+    pairs = list(map(index_of.__getitem__, combined))
+    combined = list(index_of)
+    return pairs, [(labels[c // width], ulabels[c % width]) for c in combined]
+
+
+def _tables(
+    catalog: Catalog,
+    *,
+    price_list: PriceList,
+    options: PricingOptions,
+    keys: list[tuple[str, str | None]],
+    codes: list[int],
+    quantity_places: int,
+) -> Tables:
+    currency = price_list.currency
+    places = currency_places(currency)
+    rounding = options.rounding_mode.decimal_mode
+    exponent = Decimal(1).scaleb(-places)
+    tables = Tables(currency, places, quantity_places, rounding)
+
+    def rnd(value: Decimal) -> Decimal:
+        return value.quantize(exponent, rounding=rounding)
+
+    at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
+    for code, (product_id, unit) in enumerate(keys):
+        try:
+            key, dl = resolve_key(
+                catalog,
+                price_list,
+                product_id,
+                unit,
+                currency=currency,
+                negative_price=options.negative_price,
+            )
+        except (ValidationError, PricingError) as exc:
+            raise line_error(exc, "product_ids", codes.index(code)) from exc
+        build_segments(
+            key, dl, at_unit=at_unit, rnd=rnd, quantity_places=quantity_places, places=places
+        )
+        key.tax_rate = tax_rate(options.tax_policy, key.product.id)
+        tables.keys.append(key)
+    tables.price_places = max((places_of(k.price) for k in tables.keys), default=0)
+    rates = [k.tax_rate for k in tables.keys if k.tax_rate is not None]
+    tables.tax_places = max((places_of(r) for r in rates), default=0)
+    return tables
+
+
+def _whole_error(index: int, quantity: int, key: KeyFigures, places: int) -> ValidationError:
+    return ValidationError(
+        obj=_OBJ,
+        field=f"quantities[{index}]",
+        value=f"{Decimal(quantity).scaleb(-places):f}",
+        expected=f"a whole number (product {key.product.id!r} is sold in whole units)",
+    )
+
+
+def _check_whole(keys: list[KeyFigures], codes: list[int], quantities: list[int], s: int) -> None:
+    if not s or not any(k.whole for k in keys):
+        return
+    scale = 10**s
+    for index, (code, q) in enumerate(zip(codes, quantities, strict=True)):
+        if keys[code].whole and q % scale:
+            raise _whole_error(index, q, keys[code], s)
+
+
+def price_columns(
+    catalog: Catalog,
+    price_list: PriceList,
+    product_ids: Sequence[str],
+    quantities: Sequence[int],
+    *,
+    units: Sequence[str | None] | None = None,
+    quantity_places: int = 0,
+    manual_discounts: Sequence[int] | None = None,
+    discount_places: int | None = None,
+    options: PricingOptions | None = None,
+    backend: Backend = "auto",
+) -> PricedColumns:
+    """Price many price-list lines given as columns, in exact integer minor units.
+
+    Line ``i`` is ``product_ids[i]`` × ``quantities[i]`` in ``units[i]``
+    (None or no ``units``: the product's default unit), less
+    ``manual_discounts[i]``; the result's row ``i`` equals, to the minor
+    unit, the line ``price_document`` prices from
+    ``LineItem(product_ids[i], quantity, unit, manual_discount=...)`` with
+    the same catalog, price list and ``options`` (rounding point and mode,
+    manual-discount method, tax policy, negative prices): every pricing
+    method, rounding policy, unit and (tiered) discount list.
+
+    Quantities are integers in units of ``10^-quantity_places``
+    (``quantity_places=3``: ``1500`` is 1.5); manual discounts are
+    integers in units of ``10^-discount_places`` (default: the currency's
+    minor unit), per line or per unit as ``options`` says. The batch is
+    line-level: no header discount, freight or document totals (sum the
+    columns per document, or use ``price_document``), no price overrides,
+    locked prices or pricing rules (``price_document`` takes those). The
+    numpy backend computes in int64 and recomputes in Python ints any line
+    whose products could overflow; a figure beyond 2^63 − 1 minor units is
+    refused there (the Python backend has no bound).
+
+    A rial/toman example: 3 boxes of tea at 1,250,000 IRR less 10 % from 3
+    boxes, with 10 % VAT (1405):
+
+    >>> from crmcore.pricing import (Catalog, DiscountBand, DiscountList, IranianVat,
+    ...     PriceList, PriceListItem, Product, UnitGroup)
+    >>> tea = Catalog((Product("TEA", "چای", UnitGroup("box", "box"), "box"),))
+    >>> bulk = DiscountList("bulk", "percentage", (DiscountBand(3, None, 10),))
+    >>> rials = PriceList("retail", "IRR", (PriceListItem("TEA", "box",
+    ...     amount=Money(1_250_000, "IRR"), discount_list=bulk),))
+    >>> priced = price_columns(tea, rials, ["TEA", "TEA"], [1, 3],
+    ...     options=PricingOptions(tax_policy=IranianVat.for_year(1405)), backend="python")
+    >>> priced.amounts, priced.taxes, priced.extended_amounts  # 3 × 1,250,000 × 0.9 = 3,375,000
+    ([1250000, 3375000], [125000, 337500], [1375000, 3712500])
+    """
+    engine = resolve_backend(backend, obj=_OBJ)
+    _require(catalog, Catalog, "catalog")
+    _require(price_list, PriceList, "price_list")
+    options = PricingOptions() if options is None else options
+    _require(options, PricingOptions, "options")
+    s = _places(quantity_places, "quantity_places")
+    currency = price_list.currency
+    dp = currency_places(currency) if discount_places is None else discount_places
+    dp = _places(dp, "discount_places")
+    n = _length(quantities)
+    codes, keys = _keys(product_ids, units, n)
+    tables = _tables(
+        catalog,
+        price_list=price_list,
+        options=options,
+        keys=keys,
+        codes=codes,
+        quantity_places=s,
+    )
+    settings = Settings(
+        discount_places=dp,
+        per_unit=options.manual_discount_method is ManualDiscountMethod.PER_UNIT,
+        policy=options.tax_policy,
+        tax_after=options.taxes_after_header_discount,
+    )
+    if engine == "numpy":
+        columns = _run_numpy(tables, settings, codes, quantities, manual_discounts)
+    else:
+        columns = _run_python(tables, settings, codes, quantities, manual_discounts)
+    return PricedColumns(
+        currency=currency,
+        places=tables.places,
+        price_places=tables.price_places,
+        backend=engine,
+        **columns,
+    )
+
+
+def _length(quantities: object) -> int:
+    if hasattr(quantities, "shape") and hasattr(quantities, "__len__"):
+        return len(quantities)
+    return len(_as_list(quantities, "quantities"))
+
+
+def _run_python(
+    t: Tables, s: Settings, codes: list[int], quantities: object, manuals: object
+) -> dict[str, Any]:
+    n = len(codes)
+    qs = _ints(quantities, "quantities", n, positive=True)
+    ms = None if manuals is None else _ints(manuals, "manual_discounts", n, positive=False)
+    _check_whole(t.keys, codes, qs, t.quantity_places)
+    gross, amounts, manual = python_amounts(t, s, codes, qs, ms)
+    net = [a - m for a, m in zip(amounts, manual, strict=True)]
+    taxes = python_taxes(t, s, codes, net)
+    prices = t.price_units()
+    return {
+        "unit_prices": [prices[c] for c in codes],
+        "gross_amounts": gross,
+        "volume_discounts": [g - a for g, a in zip(gross, amounts, strict=True)],
+        "amounts": amounts,
+        "manual_discounts": manual,
+        "net_amounts": net,
+        "taxes": taxes,
+        "extended_amounts": [n + x for n, x in zip(net, taxes, strict=True)],
+    }
+
+
+def _int64(np: Any, values: list[int], field: str) -> Any:
+    try:
+        return np.array(values, dtype=np.int64)
+    except OverflowError:
+        index = next(i for i, v in enumerate(values) if v > _INT64)
+        raise ValidationError(
+            obj=_OBJ,
+            field=f"{field}[{index}]",
+            value=values[index],
+            expected="at most 2^63 − 1 on the numpy backend (use backend='python')",
+        ) from None
+
+
+def _int_array(np: Any, values: object, field: str, n: int, *, positive: bool) -> Any:
+    """A column as int64, checked; a numpy integer array is taken without a Python loop."""
+    if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu"):
+        return _int64(np, _ints(values, field, n, positive=positive), field)
+    if len(values) != n:
+        raise ValidationError(
+            obj=_OBJ, field=field, value=len(values), expected=f"one value per line ({n})"
+        )
+    if values.dtype.kind == "u" and values.size and int(values.max()) > _INT64:
+        index = int(np.argmax(values > _INT64))
+        raise ValidationError(
+            obj=_OBJ, field=f"{field}[{index}]", value=int(values[index]), expected="< 2^63"
+        )
+    array = values.astype(np.int64, copy=False)
+    low = 1 if positive else 0
+    bad = array < low
+    if bad.any():
+        index = int(np.argmax(bad))
+        raise ValidationError(
+            obj=_OBJ,
+            field=f"{field}[{index}]",
+            value=int(array[index]),
+            expected=f"an int >= {low} (scaled: 10^places units)",
+        )
+    return array
+
+
+def _check_whole_np(np: Any, t: Tables, codes: Any, quantities: Any) -> None:
+    whole = [k.whole for k in t.keys]
+    if not t.quantity_places or not any(whole):
+        return
+    bad = np.array(whole)[codes] & (quantities % 10**t.quantity_places != 0)
+    if bad.any():
+        index = int(np.argmax(bad))
+        key = t.keys[int(codes[index])]
+        raise _whole_error(index, int(quantities[index]), key, t.quantity_places)
+
+
+def _run_numpy(
+    t: Tables, s: Settings, codes: list[int], quantities: object, manuals: object
+) -> dict[str, Any]:
+    import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+
+    n = len(codes)
+    c = np.array(codes, dtype=np.int64)
+    q = _int_array(np, quantities, "quantities", n, positive=True)
+    m = None if manuals is None else _int_array(np, manuals, "manual_discounts", n, positive=False)
+    _check_whole_np(np, t, c, q)
+    gross, amounts, manual = numpy_amounts(np, t, s, codes=c, quantities=q, manuals=m)
+    net = amounts - manual
+    taxes = numpy_taxes(np, t, s, c, net)
+    return {
+        "unit_prices": np.array(t.price_units(), dtype=np.int64)[c],
+        "gross_amounts": gross,
+        "volume_discounts": gross - amounts,
+        "amounts": amounts,
+        "manual_discounts": manual,
+        "net_amounts": net,
+        "taxes": taxes,
+        "extended_amounts": net + taxes,
+    }
