@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.errors import CrmError
+from crmcore.errors import CrmError, PricingError, ValidationError
 from crmcore.money import Money, RoundingMode
 from crmcore.pricing import (
     Catalog,
@@ -275,3 +276,248 @@ def test_backends_agree_on_the_shared_catalog(data: st.DataObject) -> None:
             backend=backend,
         )
         _assert_equal(priced, lines, expected)
+
+
+# -- hand-checked figures --------------------------------------------------------------------
+
+_EACH = UnitGroup("each", "each", (Unit("box", 12, "each"),))
+
+
+def _one(
+    price: str, dl: DiscountList | None = None, *, decimals: int = 2, **kw: Any
+) -> tuple[Catalog, PriceList]:
+    product = Product("P", "Widget", _EACH, "each", price_decimals=decimals, **kw)
+    item = PriceListItem("P", "each", amount=Money(price, "USD"), discount_list=dl)
+    return Catalog((product,)), PriceList("pl", "USD", (item,))
+
+
+_VOLUME = DiscountList(
+    "volume", DiscountType.PERCENTAGE, (DiscountBand(1, 4, 0), DiscountBand(5, None, D("7.5")))
+)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hand_checked_line_with_volume_discount_manual_discount_and_tax(backend: str) -> None:
+    # 7 × 12.34 = 86.38; 7.5 % off: 86.38 × 0.925 = 79.9015 → 79.90 (half-up), volume 6.48;
+    # less 1.00 manual = 78.90; 15 % tax = 11.835 → 11.84; extended 78.90 + 11.84 = 90.74.
+    catalog, plist = _one("12.34", _VOLUME)
+    priced = price_columns(
+        catalog,
+        plist,
+        ["P", "P"],
+        [7, 2],
+        manual_discounts=[100, 0],
+        options=PricingOptions(tax_policy=FlatRateTax(15)),
+        backend=backend,
+    )
+    assert list(priced.unit_prices) == [1234, 1234]
+    assert list(priced.gross_amounts) == [8638, 2468]
+    assert list(priced.amounts) == [7990, 2468]
+    assert list(priced.volume_discounts) == [648, 0]
+    assert list(priced.manual_discounts) == [100, 0]
+    assert list(priced.net_amounts) == [7890, 2468]
+    # 24.68 × 0.15 = 3.702 → 3.70
+    assert list(priced.taxes) == [1184, 370]
+    assert list(priced.extended_amounts) == [9074, 2838]
+    assert priced.as_money("extended_amounts")[0] == Money("90.74", "USD")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("mode", "tax"),
+    [
+        # The tax 78.90 × 0.15 = 11.835 is a tie at the cent.
+        (RoundingMode.HALF_UP, 1184),
+        (RoundingMode.HALF_EVEN, 1184),  # 11.83|5: 3 is odd → 11.84
+        (RoundingMode.HALF_DOWN, 1183),
+        (RoundingMode.FLOOR, 1183),
+        (RoundingMode.DOWN, 1183),
+        (RoundingMode.CEILING, 1184),
+        (RoundingMode.UP, 1184),
+    ],
+)
+def test_rounding_modes_at_a_tie(backend: str, mode: RoundingMode, tax: int) -> None:
+    # 78.90 net (7 × 12.34 = 86.38, 7.5 % off = 79.9015 → 79.90 in every nearest mode,
+    # 79.90 floor/down, 79.91 ceiling/up), less 1.00 manual.
+    catalog, plist = _one("12.34", _VOLUME)
+    options = PricingOptions(tax_policy=FlatRateTax(15), rounding_mode=mode)
+    priced = price_columns(
+        catalog, plist, ["P"], [7], manual_discounts=[100], options=options, backend=backend
+    )
+    amount = 7991 if mode in (RoundingMode.CEILING, RoundingMode.UP) else 7990
+    assert list(priced.amounts) == [amount]
+    if amount == 7990:
+        assert list(priced.taxes) == [tax]
+    else:  # 79.01 × 0.15 = 11.8365 → 11.84 upwards
+        assert list(priced.taxes) == [1184]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_tiered_list_with_decimal_quantities(backend: str) -> None:
+    # Units 1-5 at 50 % off, the rest at full price (the DiscountList docstring's example):
+    # 8 × 100 = 800, discount 5 × 50 = 250 → 550. With quantity 6.5: 650 − 250 = 400.
+    tiers = DiscountList("t", DiscountType.PERCENTAGE, (DiscountBand(1, 5, 50),), tiered=True)
+    catalog, plist = _one("100", tiers)
+    priced = price_columns(
+        catalog, plist, ["P", "P", "P"], [80, 65, 30], quantity_places=1, backend=backend
+    )
+    # 3.0 units, all inside the band: 300 × 0.5 = 150.
+    assert list(priced.amounts) == [55000, 40000, 15000]
+    assert list(priced.volume_discounts) == [25000, 25000, 15000]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rounding_at_the_unit_price_and_per_unit_manual_discount(backend: str) -> None:
+    # Price 0.125 (pricing precision 3) × 3: line total 0.375 → 0.38; unit price
+    # rnd(0.125) = 0.13 × 3 = 0.39. Manual 0.125 per unit (discount_places 3) × 3 = 0.375 → 0.38.
+    catalog, plist = _one("0.125", decimals=3)
+    for point, gross in ((RoundingPoint.LINE_TOTAL, 38), (RoundingPoint.UNIT_PRICE, 39)):
+        options = PricingOptions(
+            rounding_point=point, manual_discount_method=ManualDiscountMethod.PER_UNIT
+        )
+        priced = price_columns(
+            catalog,
+            plist,
+            ["P"],
+            [3],
+            manual_discounts=[125],
+            discount_places=3,
+            options=options,
+            backend=backend,
+        )
+        assert priced.price_places == 3
+        assert list(priced.unit_prices) == [125]
+        assert list(priced.gross_amounts) == [gross]
+        assert list(priced.manual_discounts) == [38]
+        assert list(priced.net_amounts) == [gross - 38]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rials_with_iranian_vat_and_an_exempt_product(backend: str) -> None:
+    # 2 × 1,250,000 IRR = 2,500,000, VAT 10 % = 250,000; bread is exempt (VAT law art. 12).
+    unit = UnitGroup("each", "each")
+    catalog = Catalog((Product("TEA", "چای", unit, "each"), Product("NAN", "نان", unit, "each")))
+    plist = PriceList(
+        "retail",
+        "IRR",
+        (
+            PriceListItem("TEA", "each", amount=Money(1_250_000, "IRR")),
+            PriceListItem("NAN", "each", amount=Money(40_000, "IRR")),
+        ),
+    )
+    options = PricingOptions(tax_policy=IranianVat.for_year(1405, exempt=("NAN",)))
+    priced = price_columns(
+        catalog, plist, np.array(["TEA", "NAN"]), np.array([2, 5]), options=options, backend=backend
+    )
+    assert list(priced.taxes) == [250_000, 0]
+    assert list(priced.extended_amounts) == [2_750_000, 200_000]
+    assert (
+        priced.as_money("taxes")[0].format("fa_IR", persian_digits=True, toman=True)
+        == "۲۵٬۰۰۰ تومان"
+    )
+
+
+def test_numpy_recomputes_lines_beyond_int64_in_python_ints() -> None:
+    # 10^13 × 999.99 × 0.925 (7.5 % off) = 9,249,907,500,000,000 cents: the figure fits in
+    # int64 but quantity × price at 10^-5 does not; the numpy backend redoes the line exactly.
+    # 3 × 999.99 = 2,999.97 (band 1-4: 0 % off).
+    catalog, plist = _one("999.99", _VOLUME)
+    ids, quantities = ["P", "P"], [10**13, 3]
+    numpy_ = price_columns(catalog, plist, ids, quantities, backend="numpy")
+    python = price_columns(catalog, plist, ids, quantities, backend="python")
+    assert numpy_.amounts.tolist() == python.amounts == [924_990_750_000_000_000, 299_997]
+    lines = tuple(LineItem("P", q) for q in quantities)
+    expected = price_document(SalesDocument("Q", "quote", "USD", lines), catalog, plist)
+    _assert_equal(numpy_, lines, expected)
+
+
+def test_figures_beyond_int64_are_refused_on_numpy_only() -> None:
+    # 10^17 × 999.99 = 9.9999 × 10^19 cents > 2^63 − 1 ≈ 9.22 × 10^18.
+    catalog, plist = _one("999.99")
+    with pytest.raises(ValidationError, match=r"gross_amounts\[0\].*2\^63"):
+        price_columns(catalog, plist, ["P"], [10**17], backend="numpy")
+    python = price_columns(catalog, plist, ["P"], [10**17], backend="python")
+    assert python.amounts == [99_999 * 10**17]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_empty_batch(backend: str) -> None:
+    catalog, plist = _one("1")
+    priced = price_columns(catalog, plist, [], [], backend=backend)
+    assert len(priced) == 0
+    assert priced.as_money("taxes") == ()
+
+
+# -- refusals ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("kwargs", "error", "where"),
+    [
+        ({"quantities": [0]}, ValidationError, r"quantities\[0\]: got 0"),
+        ({"quantities": [-3]}, ValidationError, r"quantities\[0\]"),
+        ({"quantities": [1.5]}, ValidationError, r"quantities\[0\]: got 1.5"),
+        ({"quantities": [True]}, ValidationError, r"quantities\[0\]"),
+        ({"quantities": ["2"]}, ValidationError, r"quantities\[0\]"),
+        ({"quantities": np.array([1.0])}, ValidationError, r"quantities\[0\]"),
+        ({"quantities": np.array([0])}, ValidationError, r"quantities\[0\]: got 0"),
+        ({"quantities": "12"}, ValidationError, r"quantities: got '12'"),
+        ({"quantities": [1, 2]}, ValidationError, r"product_ids: got 1"),
+        ({"manual_discounts": [-1]}, ValidationError, r"manual_discounts\[0\]"),
+        ({"manual_discounts": np.array([-1])}, ValidationError, r"manual_discounts\[0\]"),
+        ({"manual_discounts": [100_000]}, ValidationError, r"manual_discounts\[0\].*at most"),
+        ({"product_ids": ["X"]}, PricingError, r"product_ids\[0\]: got 'X'.*Catalog.product_id"),
+        ({"product_ids": [3]}, ValidationError, r"product_ids\[0\]: got 3"),
+        ({"product_ids": [["P"]]}, ValidationError, r"product_ids: got \['P'\]"),
+        ({"units": ["box"]}, PricingError, r"product_ids\[0\]: got 'P/box'"),
+        ({"units": ["crate"]}, ValidationError, r"product_ids\[0\]: got 'crate'"),
+        ({"units": [None, None]}, ValidationError, r"units: got 2"),
+        ({"quantity_places": 13}, ValidationError, r"quantity_places: got 13"),
+        ({"discount_places": -1}, ValidationError, r"discount_places: got -1"),
+        ({"options": "fast"}, ValidationError, r"options: got 'fast'"),
+        ({"catalog": None}, ValidationError, r"catalog: got None"),
+        ({"price_list": None}, ValidationError, r"price_list: got None"),
+    ],
+)
+def test_hostile_input_is_refused_naming_the_field(
+    backend: str, kwargs: dict[str, Any], error: type[Exception], where: str
+) -> None:
+    catalog, plist = _one("12.34")
+    args: dict[str, Any] = {
+        "catalog": catalog,
+        "price_list": plist,
+        "product_ids": ["P"],
+        "quantities": [1],
+        "backend": backend,
+    }
+    args.update(kwargs)
+    with pytest.raises(error, match=where):
+        price_columns(**args)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_whole_units_and_a_bad_backend(backend: str) -> None:
+    catalog, plist = _one("2", selling_option=QuantitySellingOption.WHOLE)
+    with pytest.raises(ValidationError, match=r"quantities\[1\]: got '2.5'.*whole"):
+        price_columns(catalog, plist, ["P", "P"], [20, 25], quantity_places=1, backend=backend)
+    with pytest.raises(ValidationError, match="backend: got 'gpu'"):
+        price_columns(catalog, plist, ["P"], [1], backend="gpu")  # type: ignore[arg-type]
+
+
+def test_tiered_bands_that_count_more_units_than_a_line_has_are_refused() -> None:
+    # [0.5, ∞) on 2 units would discount 2 − 0.5 + 1 = 2.5 units.
+    tiers = DiscountList(
+        "t", DiscountType.PERCENTAGE, (DiscountBand("0.5", None, 10),), tiered=True
+    )
+    catalog, plist = _one("10", tiers)
+    with pytest.raises(ValidationError, match=r"DiscountList 't'.bands.*tiered bands"):
+        price_columns(catalog, plist, ["P"], [2], backend="python")
+
+
+def test_as_money_refuses_an_unknown_column() -> None:
+    catalog, plist = _one("1")
+    priced = price_columns(catalog, plist, ["P"], [1], backend="python")
+    with pytest.raises(ValidationError, match="name: got 'total'"):
+        priced.as_money("total")
+    assert priced.explain()[0].startswith("1 lines priced on the python backend")

@@ -208,6 +208,9 @@ def numpy_amounts(
     np: Any, t: Tables, s: Settings, *, codes: Any, quantities: Any, manuals: Any
 ) -> tuple[Any, Any, Any]:
     """Gross, amount and manual discount columns (int64), exact: big lines go to Python."""
+    if not t.keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
     table = SegmentTable(np, t)
     seg = table.segment_ids(np, codes, quantities)
     scale = 10**t.quantity_places
