@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -251,6 +252,88 @@ def test_equal_to_price_document_on_every_line(data: st.DataObject) -> None:
         )
         assert priced.backend == backend
         _assert_equal(priced, lines, expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_documents_equal_price_document_with_header_discounts(data: st.DataObject) -> None:
+    """Several documents in one batch: every line (share, tax) and every total equals."""
+    catalog, plist, options, currency = data.draw(_setup())
+    options = attrs.evolve(options, tax_after_header_discount=data.draw(st.none() | st.booleans()))
+    qp = data.draw(st.integers(0, 2))
+    documents = []
+    percent: dict[str, Decimal] = {}
+    amount: dict[str, int] = {}
+    freight: dict[str, int] = {}
+    for number in range(data.draw(st.integers(1, 4))):
+        doc_id = f"D{number}"
+        lines = data.draw(_lines(catalog, currency, qp, 0))
+        header = data.draw(st.sampled_from(["none", "percent", "amount"]))
+        kw: dict[str, Any] = {}
+        if header == "percent":
+            percent[doc_id] = kw["header_discount_percent"] = (
+                D(data.draw(st.integers(0, 3000))) / 100
+            )
+        elif header == "amount":
+            amount[doc_id] = data.draw(st.integers(0, 500))
+            kw["header_discount_amount"] = Money(
+                D(amount[doc_id]).scaleb(-_places(currency)), currency
+            )
+        if data.draw(st.booleans()):
+            freight[doc_id] = data.draw(st.integers(0, 10_000))
+            kw["freight"] = Money(D(freight[doc_id]).scaleb(-_places(currency)), currency)
+        documents.append(SalesDocument(doc_id, DocumentKind.INVOICE, currency, lines, **kw))
+    # Interleave the documents' lines: a batch need not keep a document's lines together.
+    order = data.draw(
+        st.permutations([(d, i) for d, doc in enumerate(documents) for i in range(len(doc.lines))])
+    )
+    order = sorted(order, key=lambda pair: pair[1])  # each document's lines stay in their order
+    lines = tuple(documents[d].lines[i] for d, i in order)
+    columns = _columns(lines, qp, _places(currency))
+    columns["manual_discounts"] = [
+        0 if line.manual_discount is None else line.manual_discount.minor_units() for line in lines
+    ]
+    columns.pop("discount_places")
+    batch = {
+        "document_ids": [documents[d].id for d, _ in order],
+        "header_discount_percent": percent,
+        "header_discount_amount": amount,
+        "freight": freight,
+    }
+    try:
+        expected = [price_document(doc, catalog, plist, options) for doc in documents]
+    except CrmError as exc:
+        for backend in BACKENDS:
+            with pytest.raises(type(exc)):
+                price_columns(catalog, plist, options=options, backend=backend, **columns, **batch)
+        return
+    for backend in BACKENDS:
+        priced = price_columns(catalog, plist, options=options, backend=backend, **columns, **batch)
+        for row, (d, i) in enumerate(order):
+            line = expected[d].lines[i]
+            for column, attribute in (
+                *_FIGURES,
+                ("header_discount_shares", "header_discount_share"),
+            ):
+                assert priced.as_money(column)[row] == getattr(line, attribute), (column, row)
+        totals = priced.documents
+        assert totals is not None
+        by_id = {doc_id: j for j, doc_id in enumerate(totals.ids)}
+        for d, doc in enumerate(expected):
+            j = by_id[documents[d].id]
+            for name, attribute in (
+                ("detail_amounts", "detail_amount"),
+                ("header_discounts", "header_discount"),
+                ("pre_freight_amounts", "pre_freight_amount"),
+                ("freights", "freight"),
+                ("total_taxes", "total_tax"),
+                ("total_amounts", "total_amount"),
+            ):
+                assert totals.as_money(name)[j] == getattr(doc, attribute), (name, d)
+
+
+def _places(currency: str) -> int:
+    return {"USD": 2, "IRR": 0, "BHD": 3}[currency]
 
 
 @settings(max_examples=60, deadline=None)
@@ -521,3 +604,97 @@ def test_as_money_refuses_an_unknown_column() -> None:
     with pytest.raises(ValidationError, match="name: got 'total'"):
         priced.as_money("total")
     assert priced.explain()[0].startswith("1 lines priced on the python backend")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hand_checked_header_discount_shares_and_vat_after_them(backend: str) -> None:
+    # Two invoices. INV-1: nets 59.97 and 11.00, header discount 7.10 split by largest
+    # remainder: 7.10 × 59.97 / 70.97 = 5.9993… → 5.99, 7.10 × 11 / 70.97 = 1.1004… → 1.10,
+    # the cent left over goes to the larger remainder (line 1): 6.00 and 1.10 (the
+    # allocate_units docstring). IranianVat taxes after the header discount: (59.97 − 6.00) ×
+    # 10 % = 5.397 → 5.40; (11.00 − 1.10) × 10 % = 0.99. Totals: detail 70.97, pre-freight
+    # 63.87, tax 6.39, freight 2.50 → 72.76.
+    # INV-2: nets 3.00, 1.00, 1.00 with a 20 % header discount: 1.00, shared 0.60, 0.20,
+    # 0.20 exactly; VAT 0.24, 0.08, 0.08; pre-freight 4.00, total 4.40.
+    unit = UnitGroup("each", "each")
+    catalog = Catalog((Product("A", "A", unit, "each"), Product("B", "B", unit, "each")))
+    plist = PriceList(
+        "pl",
+        "USD",
+        (
+            PriceListItem("A", "each", amount=Money("59.97", "USD")),
+            PriceListItem("B", "each", amount=Money("1", "USD")),
+        ),
+    )
+    priced = price_columns(
+        catalog,
+        plist,
+        ["A", "B", "B", "B", "B"],
+        [1, 3, 1, 1, 11],
+        document_ids=["INV-1", "INV-2", "INV-2", "INV-2", "INV-1"],
+        header_discount_amount={"INV-1": 710},
+        header_discount_percent={"INV-2": D(20)},
+        freight={"INV-1": 250},
+        options=PricingOptions(tax_policy=IranianVat()),
+        backend=backend,
+    )
+    assert list(priced.header_discount_shares) == [600, 60, 20, 20, 110]
+    assert list(priced.taxes) == [540, 24, 8, 8, 99]
+    totals = priced.documents
+    assert totals is not None
+    assert totals.ids == ("INV-1", "INV-2")
+    assert list(totals.detail_amounts) == [7097, 500]
+    assert list(totals.header_discounts) == [710, 100]
+    assert list(totals.pre_freight_amounts) == [6387, 400]
+    assert list(totals.total_taxes) == [639, 40]
+    assert list(totals.total_amounts) == [7276, 440]
+    assert totals.as_money("total_amounts")[0] == Money("72.76", "USD")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_leftover_unit_goes_to_the_earliest_line_on_a_tie(backend: str) -> None:
+    # 1.00 over three equal lines of 1.00: 33.33… each; the cent left goes to the first line
+    # (allocate_units docstring: [34, 33, 33]).
+    catalog, plist = _one("1")
+    priced = price_columns(
+        catalog,
+        plist,
+        ["P", "P", "P"],
+        [1, 1, 1],
+        document_ids=["D", "D", "D"],
+        header_discount_amount={"D": 100},
+        backend=backend,
+    )
+    assert list(priced.header_discount_shares) == [34, 33, 33]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    ("kwargs", "where"),
+    [
+        ({"header_discount_percent": {"D": 5}}, r"header_discount_percent: got 'given'"),
+        ({"document_ids": ["D"], "freight": {"E": 5}}, r"freight: got 'E'.*document id"),
+        ({"document_ids": ["D"], "freight": {"D": -5}}, r"freight\['D'\]: got -5"),
+        ({"document_ids": ["D"], "freight": [5]}, r"freight: got \[5\]"),
+        ({"document_ids": ["D"], "header_discount_percent": {"D": 101}}, r"percent\['D'\]"),
+        ({"document_ids": ["D"], "header_discount_percent": {"D": 1.5}}, r"percent\['D'\]"),
+        (
+            {
+                "document_ids": ["D"],
+                "header_discount_percent": {"D": 5},
+                "header_discount_amount": {"D": 5},
+            },
+            r"header_discount_amount\['D'\].*one or the other",
+        ),
+        (
+            {"document_ids": ["D"], "header_discount_amount": {"D": 1235}},
+            r"document 'D'.header_discount_amount: got '12.35 USD'; expected at most .* 12.34",
+        ),
+        ({"document_ids": ["D", "D"]}, r"document_ids: got 2"),
+        ({"document_ids": [None]}, r"document_ids\[0\]: got None"),
+    ],
+)
+def test_document_inputs_are_checked(backend: str, kwargs: dict[str, Any], where: str) -> None:
+    catalog, plist = _one("12.34")
+    with pytest.raises(ValidationError, match=where):
+        price_columns(catalog, plist, ["P"], [1], backend=backend, **kwargs)

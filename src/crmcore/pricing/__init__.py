@@ -39,6 +39,7 @@ from crmcore.pricing._catalog import (
     round_price,
 )
 from crmcore.pricing._columnar import PricedColumns, price_columns
+from crmcore.pricing._columnar_documents import DocumentColumns
 from crmcore.pricing._currency import BaseAmounts, ExchangeRates, FixedRates, base_amounts
 from crmcore.pricing._documents import (
     CloseReason,
@@ -99,6 +100,7 @@ __all__ = [
     "DiscountBand",
     "DiscountList",
     "DiscountType",
+    "DocumentColumns",
     "DocumentKind",
     "DocumentStatus",
     "ExchangeRates",

@@ -14,7 +14,7 @@ numpy is installed.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,17 @@ from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money, currency_places
 from crmcore.pricing._catalog import Catalog, PriceList
+from crmcore.pricing._columnar_documents import (
+    DocumentColumns,
+    DocumentInput,
+    document_columns,
+    document_input,
+    headers,
+    numpy_shares,
+    numpy_sums,
+    python_shares,
+    python_sums,
+)
 from crmcore.pricing._columnar_kernels import (
     Settings,
     numpy_amounts,
@@ -50,6 +61,7 @@ _AMOUNTS = (
     "volume_discounts",
     "amounts",
     "manual_discounts",
+    "header_discount_shares",
     "net_amounts",
     "taxes",
     "extended_amounts",
@@ -91,10 +103,14 @@ class PricedColumns:
     """The manual discount taken off the line, rounded."""
     net_amounts: Sequence[int]
     """``amount − manual discount``: the line's part of a document's detail amount."""
+    header_discount_shares: Sequence[int]
+    """The line's share of its document's header discount (0 without ``document_ids``)."""
     taxes: Sequence[int]
-    """The line's tax, rounded."""
+    """The line's tax, rounded (on ``net − share`` when taxed after the header discount)."""
     extended_amounts: Sequence[int]
     """``net amount + tax``."""
+    documents: DocumentColumns | None = None
+    """Each document's totals, when the batch was given ``document_ids``."""
 
     def __len__(self) -> int:
         return len(self.amounts)
@@ -306,6 +322,10 @@ def price_columns(
     manual_discounts: Sequence[int] | None = None,
     discount_places: int | None = None,
     options: PricingOptions | None = None,
+    document_ids: Sequence[str] | None = None,
+    header_discount_percent: Mapping[str, Decimal | int | str] | None = None,
+    header_discount_amount: Mapping[str, int] | None = None,
+    freight: Mapping[str, int] | None = None,
     backend: Backend = "auto",
 ) -> PricedColumns:
     """Price many price-list lines given as columns, in exact integer minor units.
@@ -322,13 +342,20 @@ def price_columns(
     Quantities are integers in units of ``10^-quantity_places``
     (``quantity_places=3``: ``1500`` is 1.5); manual discounts are
     integers in units of ``10^-discount_places`` (default: the currency's
-    minor unit), per line or per unit as ``options`` says. The batch is
-    line-level: no header discount, freight or document totals (sum the
-    columns per document, or use ``price_document``), no price overrides,
-    locked prices or pricing rules (``price_document`` takes those). The
-    numpy backend computes in int64 and recomputes in Python ints any line
-    whose products could overflow; a figure beyond 2^63 − 1 minor units is
-    refused there (the Python backend has no bound).
+    minor unit), per line or per unit as ``options`` says.
+
+    With ``document_ids`` (one per line; a document's lines need not be
+    adjacent) each document gets ``price_document``'s header discount
+    (``header_discount_percent`` or ``header_discount_amount`` in minor
+    units, by document id), each line its share of it (largest remainder),
+    taxed before or after it as ``options`` says, and the result's
+    :attr:`PricedColumns.documents` holds the totals with ``freight``.
+    Not covered (``price_document`` takes them): price overrides, locked
+    prices, tax overrides and pricing rules.
+
+    The numpy backend computes in int64 and recomputes in Python ints any
+    line whose products could overflow; a figure beyond 2^63 − 1 minor
+    units is refused there (the Python backend has no bound).
 
     A rial/toman example: 3 boxes of tea at 1,250,000 IRR less 10 % from 3
     boxes, with 10 % VAT (1405):
@@ -369,10 +396,17 @@ def price_columns(
         policy=options.tax_policy,
         tax_after=options.taxes_after_header_discount,
     )
-    if engine == "numpy":
-        columns = _run_numpy(tables, settings, codes, quantities, manual_discounts)
-    else:
-        columns = _run_python(tables, settings, codes, quantities, manual_discounts)
+    docs = document_input(
+        _factorize(_as_list(document_ids, "document_ids"), "document_ids")
+        if document_ids is not None
+        else None,
+        n,
+        percent=header_discount_percent,
+        amount=header_discount_amount,
+        freight=freight,
+    )
+    run = _run_numpy if engine == "numpy" else _run_python
+    columns = run(tables, settings, codes, quantities, manual_discounts, docs)
     return PricedColumns(
         currency=currency,
         places=tables.places,
@@ -388,8 +422,13 @@ def _length(quantities: object) -> int:
     return len(_as_list(quantities, "quantities"))
 
 
-def _run_python(
-    t: Tables, s: Settings, codes: list[int], quantities: object, manuals: object
+def _run_python(  # noqa: PLR0917 - the two runners share one signature
+    t: Tables,
+    s: Settings,
+    codes: list[int],
+    quantities: object,
+    manuals: object,
+    docs: DocumentInput | None,
 ) -> dict[str, Any]:
     n = len(codes)
     qs = _ints(quantities, "quantities", n, positive=True)
@@ -397,7 +436,20 @@ def _run_python(
     _check_whole(t.keys, codes, qs, t.quantity_places)
     gross, amounts, manual = python_amounts(t, s, codes, qs, ms)
     net = [a - m for a, m in zip(amounts, manual, strict=True)]
-    taxes = python_taxes(t, s, codes, net)
+    shares = [0] * n
+    documents = None
+    if docs is not None:
+        size = len(docs.ids)
+        details = python_sums(docs.codes, net, size)
+        header = headers(docs, details, currency=t.currency, places=t.places, mode=t.rounding)
+        shares = python_shares(docs, net, header)
+    taxable = [a - b for a, b in zip(net, shares, strict=True)] if s.tax_after else net
+    taxes = python_taxes(t, s, codes, taxable)
+    if docs is not None:
+        total_tax = python_sums(docs.codes, taxes, size)
+        documents = document_columns(
+            docs, details, header, total_tax, currency=t.currency, places=t.places
+        )
     prices = t.price_units()
     return {
         "unit_prices": [prices[c] for c in codes],
@@ -406,8 +458,10 @@ def _run_python(
         "amounts": amounts,
         "manual_discounts": manual,
         "net_amounts": net,
+        "header_discount_shares": shares,
         "taxes": taxes,
         "extended_amounts": [n + x for n, x in zip(net, taxes, strict=True)],
+        "documents": documents,
     }
 
 
@@ -462,8 +516,13 @@ def _check_whole_np(np: Any, t: Tables, codes: Any, quantities: Any) -> None:
         raise _whole_error(index, int(quantities[index]), key, t.quantity_places)
 
 
-def _run_numpy(
-    t: Tables, s: Settings, codes: list[int], quantities: object, manuals: object
+def _run_numpy(  # noqa: PLR0917 - the two runners share one signature
+    t: Tables,
+    s: Settings,
+    codes: list[int],
+    quantities: object,
+    manuals: object,
+    docs: DocumentInput | None,
 ) -> dict[str, Any]:
     import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
@@ -474,7 +533,19 @@ def _run_numpy(
     _check_whole_np(np, t, c, q)
     gross, amounts, manual = numpy_amounts(np, t, s, codes=c, quantities=q, manuals=m)
     net = amounts - manual
-    taxes = numpy_taxes(np, t, s, c, net)
+    shares = np.zeros(n, dtype=np.int64)
+    documents = None
+    if docs is not None:
+        d = np.array(docs.codes, dtype=np.int64)
+        details = numpy_sums(np, d, net, len(docs.ids))
+        header = headers(docs, details, currency=t.currency, places=t.places, mode=t.rounding)
+        shares = numpy_shares(np, docs, d, net, header=header, details=details)
+    taxes = numpy_taxes(np, t, s, c, net - shares if s.tax_after else net)
+    if docs is not None:
+        total_tax = numpy_sums(np, d, taxes, len(docs.ids))
+        documents = document_columns(
+            docs, details, header, total_tax, currency=t.currency, places=t.places
+        )
     return {
         "unit_prices": np.array(t.price_units(), dtype=np.int64)[c],
         "gross_amounts": gross,
@@ -482,6 +553,8 @@ def _run_numpy(
         "amounts": amounts,
         "manual_discounts": manual,
         "net_amounts": net,
+        "header_discount_shares": shares,
         "taxes": taxes,
         "extended_amounts": net + taxes,
+        "documents": documents,
     }

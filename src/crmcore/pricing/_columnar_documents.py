@@ -1,0 +1,285 @@
+"""Documents in a columnar batch: header discounts, their shares and the totals (private).
+
+The lines of a batch may carry a document id; each document then gets
+``price_document``'s totals: the detail amount ``Σ net``, the header
+discount (a percentage of the detail, rounded, or an amount), each line's
+share of it by largest remainder (earlier lines first on ties, as
+:func:`crmcore._allocation.allocate_units` splits it), freight, the total
+tax and the total. On numpy the shares are computed for every document at
+once: floors by integer division, then one sort by (document, remainder,
+line) hands out the units left over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from crmcore._allocation import allocate_units
+from crmcore.errors import ValidationError
+from crmcore.money import Money, to_decimal
+from crmcore.pricing._columnar_kernels import div
+from crmcore.pricing._columnar_tables import places_of
+
+_OBJ = "price_columns"
+_SAFE = float(2**62)
+_HALF = 1 << 26  # exact float64 sums of int64 values below 2^52, on 26-bit halves
+
+
+@attrs.frozen(eq=False)
+class DocumentColumns:
+    """The totals of each document of a :func:`price_columns` batch, as columns.
+
+    Row ``j`` is the document ``ids[j]`` (in the order the batch first names
+    them); every amount is in minor units and equals the
+    :class:`~crmcore.pricing.PricedDocument` figure of the same name.
+    """
+
+    currency: str
+    """Currency of every amount."""
+    places: int
+    """Minor-unit digits of :attr:`currency`."""
+    ids: tuple[str, ...]
+    """Document ids."""
+    detail_amounts: Sequence[int]
+    """``Σ (amount − manual discount)`` over the document's lines."""
+    header_discounts: Sequence[int]
+    """The header discount (a percentage of the detail, rounded, or the amount given)."""
+    pre_freight_amounts: Sequence[int]
+    """``detail − header discount``."""
+    freights: Sequence[int]
+    """Freight."""
+    total_taxes: Sequence[int]
+    """``Σ line tax``."""
+    total_amounts: Sequence[int]
+    """``pre-freight + freight + total tax``."""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def as_money(self, name: str) -> tuple[Money, ...]:
+        """The column ``name`` (``"total_amounts"``, …) as :class:`Money` values."""
+        names = (
+            "detail_amounts",
+            "header_discounts",
+            "pre_freight_amounts",
+            "freights",
+            "total_taxes",
+            "total_amounts",
+        )
+        if name not in names:
+            raise ValidationError(
+                obj="DocumentColumns",
+                field="name",
+                value=name,
+                expected="one of " + ", ".join(names),
+            )
+        values = getattr(self, name)
+        items = values.tolist() if hasattr(values, "tolist") else values
+        return tuple(
+            Money.of_decimal(Decimal(v).scaleb(-self.places), self.currency) for v in items
+        )
+
+
+class DocumentInput:
+    """The batch's documents: each line's document code and each document's header inputs."""
+
+    __slots__ = ("amounts", "codes", "freights", "ids", "percents")
+
+    def __init__(self, codes: list[int], ids: list[str]) -> None:
+        self.codes = codes
+        self.ids = ids
+        self.percents: list[Decimal | None] = [None] * len(ids)
+        self.amounts: list[int | None] = [None] * len(ids)
+        self.freights: list[int] = [0] * len(ids)
+
+
+def _mapping(values: object, field: str, index: dict[str, int]) -> list[tuple[int, object]]:
+    """``(document code, value)`` pairs of a mapping keyed by document id."""
+    if values is None:
+        return []
+    if not isinstance(values, Mapping):
+        raise ValidationError(
+            obj=_OBJ, field=field, value=values, expected="a mapping of document id to value"
+        )
+    pairs = []
+    for key, value in values.items():
+        if key not in index:
+            raise ValidationError(
+                obj=_OBJ,
+                field=field,
+                value=key,
+                expected="a document id of the batch (one of document_ids)",
+            )
+        pairs.append((index[key], value))
+    return pairs
+
+
+def _minor(value: object, field: str, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(
+            obj=_OBJ, field=f"{field}[{key!r}]", value=value, expected="an int >= 0 (minor units)"
+        )
+    return value
+
+
+def document_input(
+    codes_ids: tuple[list[int], list[Any]] | None,
+    n: int,
+    *,
+    percent: object,
+    amount: object,
+    freight: object,
+) -> DocumentInput | None:
+    """Check the header inputs against the batch's document ids."""
+    if codes_ids is None:
+        given = [
+            name
+            for name, v in (
+                ("header_discount_percent", percent),
+                ("header_discount_amount", amount),
+                ("freight", freight),
+            )
+            if v is not None
+        ]
+        if given:
+            raise ValidationError(
+                obj=_OBJ, field=given[0], value="given", expected="document_ids to say which lines"
+            )
+        return None
+    codes, ids = codes_ids
+    if len(codes) != n:
+        raise ValidationError(
+            obj=_OBJ, field="document_ids", value=len(codes), expected=f"one per line ({n})"
+        )
+    docs = DocumentInput(codes, ids)
+    index = {name: code for code, name in enumerate(ids)}
+    for code, value in _mapping(percent, "header_discount_percent", index):
+        pct = to_decimal(value, obj=_OBJ, field=f"header_discount_percent[{ids[code]!r}]")
+        if not 0 <= pct <= 100:
+            raise ValidationError(
+                obj=_OBJ,
+                field=f"header_discount_percent[{ids[code]!r}]",
+                value=pct,
+                expected="0-100",
+            )
+        docs.percents[code] = pct
+    for code, value in _mapping(amount, "header_discount_amount", index):
+        if docs.percents[code] is not None:
+            raise ValidationError(
+                obj=_OBJ,
+                field=f"header_discount_amount[{ids[code]!r}]",
+                value=value,
+                expected="no amount when header_discount_percent is set (one or the other)",
+            )
+        docs.amounts[code] = _minor(value, "header_discount_amount", ids[code])
+    for code, value in _mapping(freight, "freight", index):
+        docs.freights[code] = _minor(value, "freight", ids[code])
+    return docs
+
+
+def headers(
+    docs: DocumentInput, details: list[int], *, currency: str, places: int, mode: str
+) -> list[int]:
+    """Each document's header discount in minor units, refused above its detail amount."""
+    out: list[int] = []
+    for code, detail in enumerate(details):
+        pct = docs.percents[code]
+        if pct is not None:
+            scale = places_of(pct)
+            header = div(detail * int(pct.scaleb(scale)), 10 ** (scale + 2), mode)
+        else:
+            header = docs.amounts[code] or 0
+        if header > detail:
+            unit = Decimal(1).scaleb(-places)
+            raise ValidationError(
+                obj=f"price_columns document {docs.ids[code]!r}",
+                field="header_discount_amount",
+                value=f"{Decimal(header) * unit:f} {currency}",
+                expected=f"at most the detail amount {Decimal(detail) * unit:f} {currency}",
+            )
+        out.append(header)
+    return out
+
+
+def python_shares(docs: DocumentInput, net: list[int], header: list[int]) -> list[int]:
+    """Each line's share of its document's header discount (Python ints)."""
+    members: list[list[int]] = [[] for _ in docs.ids]
+    for line, code in enumerate(docs.codes):
+        members[code].append(line)
+    shares = [0] * len(net)
+    for code, lines in enumerate(members):
+        if header[code]:
+            for line, share in zip(
+                lines, allocate_units(header[code], [net[i] for i in lines]), strict=True
+            ):
+                shares[line] = share
+    return shares
+
+
+def python_sums(codes: list[int], values: list[int], size: int) -> list[int]:
+    """``Σ values`` per code (Python ints)."""
+    sums = [0] * size
+    for code, value in zip(codes, values, strict=True):
+        sums[code] += value
+    return sums
+
+
+def numpy_sums(np: Any, codes: Any, values: Any, size: int) -> list[int]:
+    """``Σ values`` per code, exact: float64 bincounts of 26-bit halves, else Python ints."""
+    if values.size and (int(values.min()) < 0 or int(values.max()) >= 1 << 52):
+        return python_sums(codes.tolist(), values.tolist(), size)
+    low = np.bincount(codes, weights=values & (_HALF - 1), minlength=size).astype(np.int64)
+    high = np.bincount(codes, weights=values >> 26, minlength=size).astype(np.int64)
+    return [h * _HALF + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
+
+
+def numpy_shares(
+    np: Any, docs: DocumentInput, codes: Any, net: Any, *, header: list[int], details: list[int]
+) -> Any:
+    """:func:`python_shares` for every document at once (int64)."""
+    if not any(header):
+        return np.zeros(net.shape, dtype=np.int64)
+    if float(max(header)) * float(net.max()) >= _SAFE:
+        return np.array(python_shares(docs, net.tolist(), header), dtype=np.int64)
+    h = np.array(header, dtype=np.int64)[codes]
+    w = np.maximum(np.array(details, dtype=np.int64), 1)[codes]
+    product = h * net
+    shares = product // w
+    remainder = product - shares * w
+    left = np.array(header, dtype=np.int64) - np.array(numpy_sums(np, codes, shares, len(header)))
+    if left.any():
+        # Within each document: largest remainder first, earlier line first on ties.
+        order = np.lexsort((np.arange(net.size), -remainder, codes))
+        ranked = codes[order]
+        first = np.searchsorted(ranked, np.arange(len(header)))
+        rank = np.arange(net.size) - first[ranked]
+        shares[order[rank < left[ranked]]] += 1
+    return shares
+
+
+def document_columns(
+    docs: DocumentInput,
+    details: list[int],
+    header: list[int],
+    taxes: list[int],
+    *,
+    currency: str,
+    places: int,
+) -> DocumentColumns:
+    """The per-document totals."""
+    pre = [d - h for d, h in zip(details, header, strict=True)]
+    return DocumentColumns(
+        currency=currency,
+        places=places,
+        ids=tuple(docs.ids),
+        detail_amounts=details,
+        header_discounts=header,
+        pre_freight_amounts=pre,
+        freights=list(docs.freights),
+        total_taxes=taxes,
+        total_amounts=[p + f + t for p, f, t in zip(pre, docs.freights, taxes, strict=True)],
+    )
