@@ -373,6 +373,37 @@ def columnar(n_lines: int, repeat: int) -> None:
         "every column equal to the peer's; extended amounts equal to price_document's on "
         f"the first {check:,} lines"
     )
+    # Invoicing run: 10 lines per document, 3 % header discount, taxed after it.
+    doc_ids = [f"D{i // 10}" for i in range(n_lines)]
+    percent = dict.fromkeys(dict.fromkeys(doc_ids), Decimal(3))
+    after = attrs.evolve(OPTIONS, tax_after_header_discount=True)
+    run = partial(
+        price_columns,
+        catalog,
+        plist,
+        ids,
+        qty,
+        manual_discounts=manual,
+        options=after,
+        document_ids=doc_ids,
+        header_discount_percent=percent,
+    )
+    documents = run().documents
+    first = SalesDocument(
+        "D0", DocumentKind.INVOICE, "USD", lines[:10], header_discount_percent=Decimal(3)
+    )
+    if (
+        documents is None
+        or documents.total_amounts[0]
+        != price_document(first, catalog, plist, after).total_amount.minor_units()
+    ):
+        raise SystemExit("columnar document total differs from price_document")
+    doc_wall, doc_cpu = _clocked(run, repeat)
+    print(
+        f"with {len(percent):,} documents (3 % header discount, shares, tax after it, totals): "
+        f"{doc_wall * 1e3:.1f}ms wall, {doc_cpu * 1e3:.1f}ms CPU, "
+        f"{n_lines / doc_cpu:,.0f} lines/s"
+    )
 
 
 def _best(task: Callable[[], object], number: int, repeat: int) -> float:

@@ -698,3 +698,26 @@ def test_document_inputs_are_checked(backend: str, kwargs: dict[str, Any], where
     catalog, plist = _one("12.34")
     with pytest.raises(ValidationError, match=where):
         price_columns(catalog, plist, ["P"], [1], backend=backend, **kwargs)
+
+
+def test_numpy_shares_beyond_int64_fall_back_to_python_ints() -> None:
+    # Nets near 10^17 cents: header × net overflows int64, so the shares are split in Python
+    # ints; both backends and price_document agree on every share and total.
+    catalog, plist = _one("999.99")
+    quantities = [10**12, 7 * 10**11, 3]
+    kwargs: dict[str, Any] = {
+        "document_ids": ["D", "D", "D"],
+        "header_discount_percent": {"D": D("2.5")},
+        "options": PricingOptions(tax_policy=IranianVat()),
+    }
+    numpy_ = price_columns(catalog, plist, ["P"] * 3, quantities, backend="numpy", **kwargs)
+    python = price_columns(catalog, plist, ["P"] * 3, quantities, backend="python", **kwargs)
+    assert numpy_.header_discount_shares.tolist() == python.header_discount_shares
+    assert numpy_.taxes.tolist() == python.taxes
+    lines = tuple(LineItem("P", q) for q in quantities)
+    document = SalesDocument("D", "invoice", "USD", lines, header_discount_percent=D("2.5"))
+    expected = price_document(document, catalog, plist, kwargs["options"])
+    shares = [line.header_discount_share.minor_units() for line in expected.lines]
+    assert python.header_discount_shares == shares
+    assert numpy_.documents is not None
+    assert numpy_.documents.total_amounts == [expected.total_amount.minor_units()]

@@ -30,6 +30,7 @@ from crmcore.pricing._columnar_documents import (
     document_columns,
     document_input,
     headers,
+    numpy_headers,
     numpy_shares,
     numpy_sums,
     python_shares,
@@ -441,7 +442,7 @@ def _run_python(  # noqa: PLR0917 - the two runners share one signature
     if docs is not None:
         size = len(docs.ids)
         details = python_sums(docs.codes, net, size)
-        header = headers(docs, details, currency=t.currency, places=t.places, mode=t.rounding)
+        header = headers(docs, details, t)
         shares = python_shares(docs, net, header)
     taxable = [a - b for a, b in zip(net, shares, strict=True)] if s.tax_after else net
     taxes = python_taxes(t, s, codes, taxable)
@@ -538,7 +539,7 @@ def _run_numpy(  # noqa: PLR0917 - the two runners share one signature
     if docs is not None:
         d = np.array(docs.codes, dtype=np.int64)
         details = numpy_sums(np, d, net, len(docs.ids))
-        header = headers(docs, details, currency=t.currency, places=t.places, mode=t.rounding)
+        header = numpy_headers(np, docs, details, t)
         shares = numpy_shares(np, docs, d, net, header=header, details=details)
     taxes = numpy_taxes(np, t, s, c, net - shares if s.tax_after else net)
     if docs is not None:

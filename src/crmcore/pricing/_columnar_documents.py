@@ -21,7 +21,7 @@ import attrs
 from crmcore._allocation import allocate_units
 from crmcore.errors import ValidationError
 from crmcore.money import Money, to_decimal
-from crmcore.pricing._columnar_kernels import div
+from crmcore.pricing._columnar_kernels import div, div_np
 from crmcore.pricing._columnar_tables import places_of
 
 _OBJ = "price_columns"
@@ -87,17 +87,19 @@ class DocumentColumns:
 class DocumentInput:
     """The batch's documents: each line's document code and each document's header inputs."""
 
-    __slots__ = ("amounts", "codes", "freights", "ids", "percents")
+    __slots__ = ("amounts", "codes", "freights", "ids", "percents", "scale")
 
     def __init__(self, codes: list[int], ids: list[str]) -> None:
         self.codes = codes
         self.ids = ids
-        self.percents: list[Decimal | None] = [None] * len(ids)
-        self.amounts: list[int | None] = [None] * len(ids)
+        # Header percentages × 10^scale (None: no percentage); amounts and freight in minor units.
+        self.percents: list[int | None] = [None] * len(ids)
+        self.scale = 0
+        self.amounts: list[int] = [0] * len(ids)
         self.freights: list[int] = [0] * len(ids)
 
 
-def _mapping(values: object, field: str, index: dict[str, int]) -> list[tuple[int, object]]:
+def _mapping(values: object, field: str, index: dict[str, int]) -> list[tuple[int, Any]]:
     """``(document code, value)`` pairs of a mapping keyed by document id."""
     if values is None:
         return []
@@ -105,25 +107,44 @@ def _mapping(values: object, field: str, index: dict[str, int]) -> list[tuple[in
         raise ValidationError(
             obj=_OBJ, field=field, value=values, expected="a mapping of document id to value"
         )
-    pairs = []
-    for key, value in values.items():
-        if key not in index:
+    try:
+        return [(index[key], value) for key, value in values.items()]
+    except (KeyError, TypeError):
+        bad = next(key for key in values if not isinstance(key, str) or key not in index)
+        raise ValidationError(
+            obj=_OBJ,
+            field=field,
+            value=bad,
+            expected="a document id of the batch (one of document_ids)",
+        ) from None
+
+
+def _minor(pairs: list[tuple[int, Any]], field: str, ids: list[str]) -> None:
+    for code, value in pairs:
+        if type(value) is not int or value < 0:
             raise ValidationError(
                 obj=_OBJ,
-                field=field,
-                value=key,
-                expected="a document id of the batch (one of document_ids)",
+                field=f"{field}[{ids[code]!r}]",
+                value=value,
+                expected="an int >= 0 (minor units)",
             )
-        pairs.append((index[key], value))
-    return pairs
 
 
-def _minor(value: object, field: str, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(
-            obj=_OBJ, field=f"{field}[{key!r}]", value=value, expected="an int >= 0 (minor units)"
-        )
-    return value
+def _percents(docs: DocumentInput, pairs: list[tuple[int, Any]]) -> None:
+    """Each document's percentage as an integer over a common ``10^scale`` (checked once per value)."""
+    exact: dict[Any, Decimal] = {}
+    for code, value in pairs:
+        if value in exact:
+            continue
+        field = f"header_discount_percent[{docs.ids[code]!r}]"
+        pct = to_decimal(value, obj=_OBJ, field=field)
+        if not 0 <= pct <= 100:
+            raise ValidationError(obj=_OBJ, field=field, value=pct, expected="0-100")
+        exact[value] = pct
+    docs.scale = max((places_of(pct) for pct in exact.values()), default=0)
+    units = {value: int(pct.scaleb(docs.scale)) for value, pct in exact.items()}
+    for code, value in pairs:
+        docs.percents[code] = units[value]
 
 
 def document_input(
@@ -157,17 +178,10 @@ def document_input(
         )
     docs = DocumentInput(codes, ids)
     index = {name: code for code, name in enumerate(ids)}
-    for code, value in _mapping(percent, "header_discount_percent", index):
-        pct = to_decimal(value, obj=_OBJ, field=f"header_discount_percent[{ids[code]!r}]")
-        if not 0 <= pct <= 100:
-            raise ValidationError(
-                obj=_OBJ,
-                field=f"header_discount_percent[{ids[code]!r}]",
-                value=pct,
-                expected="0-100",
-            )
-        docs.percents[code] = pct
-    for code, value in _mapping(amount, "header_discount_amount", index):
+    _percents(docs, _mapping(percent, "header_discount_percent", index))
+    amounts = _mapping(amount, "header_discount_amount", index)
+    _minor(amounts, "header_discount_amount", ids)
+    for code, value in amounts:
         if docs.percents[code] is not None:
             raise ValidationError(
                 obj=_OBJ,
@@ -175,33 +189,53 @@ def document_input(
                 value=value,
                 expected="no amount when header_discount_percent is set (one or the other)",
             )
-        docs.amounts[code] = _minor(value, "header_discount_amount", ids[code])
-    for code, value in _mapping(freight, "freight", index):
-        docs.freights[code] = _minor(value, "freight", ids[code])
+        docs.amounts[code] = value
+    freights = _mapping(freight, "freight", index)
+    _minor(freights, "freight", ids)
+    for code, value in freights:
+        docs.freights[code] = value
     return docs
 
 
-def headers(
-    docs: DocumentInput, details: list[int], *, currency: str, places: int, mode: str
-) -> list[int]:
+def _header_error(
+    docs: DocumentInput, code: int, header: int, detail: int, t: Any
+) -> ValidationError:
+    unit = Decimal(1).scaleb(-t.places)
+    return ValidationError(
+        obj=f"price_columns document {docs.ids[code]!r}",
+        field="header_discount_amount",
+        value=f"{Decimal(header) * unit:f} {t.currency}",
+        expected=f"at most the detail amount {Decimal(detail) * unit:f} {t.currency}",
+    )
+
+
+def headers(docs: DocumentInput, details: list[int], t: Any) -> list[int]:
     """Each document's header discount in minor units, refused above its detail amount."""
     out: list[int] = []
+    divisor = 10 ** (docs.scale + 2)
     for code, detail in enumerate(details):
         pct = docs.percents[code]
-        if pct is not None:
-            scale = places_of(pct)
-            header = div(detail * int(pct.scaleb(scale)), 10 ** (scale + 2), mode)
-        else:
-            header = docs.amounts[code] or 0
+        header = docs.amounts[code] if pct is None else div(detail * pct, divisor, t.rounding)
         if header > detail:
-            unit = Decimal(1).scaleb(-places)
-            raise ValidationError(
-                obj=f"price_columns document {docs.ids[code]!r}",
-                field="header_discount_amount",
-                value=f"{Decimal(header) * unit:f} {currency}",
-                expected=f"at most the detail amount {Decimal(detail) * unit:f} {currency}",
-            )
+            raise _header_error(docs, code, header, detail, t)
         out.append(header)
+    return out
+
+
+def numpy_headers(np: Any, docs: DocumentInput, details: list[int], t: Any) -> list[int]:
+    """:func:`headers` over int64 columns (Python ints beyond their range)."""
+    pcts = [-1 if p is None else p for p in docs.percents]
+    if not details or float(max(details)) * float(max(pcts)) >= _SAFE:
+        return headers(docs, details, t)
+    detail = np.array(details, dtype=np.int64)
+    pct = np.array(pcts, dtype=np.int64)
+    computed = div_np(np, detail * np.maximum(pct, 0), 10 ** (docs.scale + 2), t.rounding)
+    header = np.where(pct >= 0, computed, np.array(docs.amounts, dtype=np.int64))
+    over = header > detail
+    if over.any():
+        code = int(np.argmax(over))
+        raise _header_error(docs, code, int(header[code]), details[code], t)
+    out: list[int] = header.tolist()
     return out
 
 
@@ -253,12 +287,21 @@ def numpy_shares(
     left = np.array(header, dtype=np.int64) - np.array(numpy_sums(np, codes, shares, len(header)))
     if left.any():
         # Within each document: largest remainder first, earlier line first on ties.
-        order = np.lexsort((np.arange(net.size), -remainder, codes))
+        order = _by_remainder(np, codes, remainder, max(details))
         ranked = codes[order]
         first = np.searchsorted(ranked, np.arange(len(header)))
         rank = np.arange(net.size) - first[ranked]
         shares[order[rank < left[ranked]]] += 1
     return shares
+
+
+def _by_remainder(np: Any, codes: Any, remainder: Any, top: int) -> Any:
+    """Lines ordered by document, then largest remainder, then line (a stable sort)."""
+    width = top + 1
+    if float(width) * (float(codes.max()) + 1) < _SAFE:
+        # One packed int64 key: a single stable sort instead of a three-key lexsort.
+        return np.argsort(codes * width + (top - remainder), kind="stable")
+    return np.lexsort((np.arange(codes.size), -remainder, codes))
 
 
 def document_columns(
