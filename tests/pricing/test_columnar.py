@@ -41,6 +41,7 @@ from crmcore.pricing import (
     price_columns,
     price_document,
 )
+from tests.fuzz._harness import HOSTILE_TEXT, HUGE_INT, check_contract
 from tests.strategies.pricing import CATALOG, PRICE_LIST
 
 D = Decimal
@@ -721,3 +722,70 @@ def test_numpy_shares_beyond_int64_fall_back_to_python_ints() -> None:
     assert python.header_discount_shares == shares
     assert numpy_.documents is not None
     assert numpy_.documents.total_amounts == [expected.total_amount.minor_units()]
+
+
+# -- hostile values (the fuzz suite's contract: a result or a CrmError, within the bound) -----
+
+_HOSTILE = st.one_of(
+    st.integers(-(10**40), 10**40),
+    st.sampled_from([0, -1, 2**63, 10**18, 10**19, int(HUGE_INT[:400]), True, None]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([D("1e999999"), D("1e-999999"), D("sNaN"), D("33.3333333333333333333")]),
+    st.sampled_from(HOSTILE_TEXT[:26]),
+    st.lists(st.integers(), max_size=2),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    slot=st.sampled_from(
+        [
+            "product_ids",
+            "quantities",
+            "units",
+            "manual_discounts",
+            "document_ids",
+            "percent",
+            "amount",
+            "freight",
+            "quantity_places",
+            "discount_places",
+        ]
+    ),
+    value=_HOSTILE,
+    whole=st.booleans(),
+    backend=st.sampled_from(BACKENDS),
+    numpy_input=st.booleans(),
+)
+def test_hostile_values_give_a_result_or_a_crm_error(
+    slot: str, value: Any, whole: bool, backend: str, numpy_input: bool
+) -> None:
+    catalog, plist = _one("12.34", _VOLUME)
+    args: dict[str, Any] = {
+        "product_ids": ["P", "P"],
+        "quantities": [3, 7],
+        "units": None,
+        "manual_discounts": [0, 100],
+        "document_ids": ["D", "D"],
+        "header_discount_percent": {"D": 3},
+        "options": PricingOptions(tax_policy=_Tax()),  # the custom policy: Decimal per line
+        "backend": backend,
+    }
+    mapping = {"percent": "header_discount_percent", "amount": "header_discount_amount"}
+    if slot in ("percent", "amount", "freight"):
+        args.pop("header_discount_percent")
+        args[mapping.get(slot, slot)] = {"D": value}
+    elif slot.endswith("places"):
+        args[slot] = value
+    else:
+        column = [value, value] if whole else ["P" if slot == "product_ids" else 1, value]
+        if numpy_input:
+            try:
+                column = np.array(column)
+            except (ValueError, OverflowError, TypeError):
+                return  # numpy itself refuses to hold it
+        args[slot] = column
+    outcome = check_contract(lambda: price_columns(catalog, plist, **args))
+    if isinstance(outcome, PricedColumns):
+        assert len(outcome) == 2

@@ -57,6 +57,7 @@ from crmcore.pricing._documents import ManualDiscountMethod, PricingOptions, Rou
 _OBJ = "price_columns"
 _MAX_PLACES = 12
 _INT64 = 2**63 - 1
+_MAX_UNITS = 10**18  # crmcore.money.MAX_AMOUNT: the bound of every LineItem quantity and Money
 _AMOUNTS = (
     "gross_amounts",
     "volume_discounts",
@@ -175,8 +176,8 @@ def _as_list(values: object, field: str) -> list[Any]:
     return list(tolist() if callable(tolist) else values)  # type: ignore[arg-type]
 
 
-def _ints(values: object, field: str, n: int, *, positive: bool) -> list[int]:
-    """A column of integers, each checked (bool, float and text refused)."""
+def _ints(values: object, field: str, n: int, *, positive: bool, places: int) -> list[int]:
+    """A column of integers, each checked (bool, float and text refused; at most 10^18 units)."""
     items = _as_list(values, field)
     if len(items) != n:
         raise ValidationError(
@@ -184,6 +185,7 @@ def _ints(values: object, field: str, n: int, *, positive: bool) -> list[int]:
         )
     out: list[int] = []
     low = 1 if positive else 0
+    high = _MAX_UNITS * 10**places
     for index, raw in enumerate(items):
         value: int | None = raw
         if type(raw) is not int:
@@ -193,15 +195,22 @@ def _ints(values: object, field: str, n: int, *, positive: bool) -> list[int]:
                 value = operator.index(raw)
             except TypeError:
                 value = None
-        if value is None or value < low:
-            raise ValidationError(
-                obj=_OBJ,
-                field=f"{field}[{index}]",
-                value=raw,
-                expected=f"an int >= {low} (scaled: 10^places units)",
-            )
+        if value is None or not low <= value <= high:
+            raise _range_error(field, index, raw, low, places)
         out.append(value)
     return out
+
+
+def _range_error(field: str, index: int, value: object, low: int, places: int) -> ValidationError:
+    return ValidationError(
+        obj=_OBJ,
+        field=f"{field}[{index}]",
+        value=value,
+        expected=(
+            f"an int from {low} to 10^{18 + places} (units of 10^-{places}; at most 10^18, "
+            "crmcore.money.MAX_AMOUNT)"
+        ),
+    )
 
 
 def _factorize(values: list[Any], field: str) -> tuple[list[int], list[Any]]:
@@ -405,6 +414,7 @@ def price_columns(
         percent=header_discount_percent,
         amount=header_discount_amount,
         freight=freight,
+        places=tables.places,
     )
     run = _run_numpy if engine == "numpy" else _run_python
     columns = run(tables, settings, codes, quantities, manual_discounts, docs)
@@ -432,8 +442,10 @@ def _run_python(  # noqa: PLR0917 - the two runners share one signature
     docs: DocumentInput | None,
 ) -> dict[str, Any]:
     n = len(codes)
-    qs = _ints(quantities, "quantities", n, positive=True)
-    ms = None if manuals is None else _ints(manuals, "manual_discounts", n, positive=False)
+    qs = _ints(quantities, "quantities", n, positive=True, places=t.quantity_places)
+    ms = None
+    if manuals is not None:
+        ms = _ints(manuals, "manual_discounts", n, positive=False, places=s.discount_places)
     _check_whole(t.keys, codes, qs, t.quantity_places)
     gross, amounts, manual = python_amounts(t, s, codes, qs, ms)
     net = [a - m for a, m in zip(amounts, manual, strict=True)]
@@ -479,10 +491,10 @@ def _int64(np: Any, values: list[int], field: str) -> Any:
         ) from None
 
 
-def _int_array(np: Any, values: object, field: str, n: int, *, positive: bool) -> Any:
+def _int_array(np: Any, values: object, field: str, n: int, *, positive: bool, places: int) -> Any:
     """A column as int64, checked; a numpy integer array is taken without a Python loop."""
     if not (isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iu"):
-        return _int64(np, _ints(values, field, n, positive=positive), field)
+        return _int64(np, _ints(values, field, n, positive=positive, places=places), field)
     if len(values) != n:
         raise ValidationError(
             obj=_OBJ, field=field, value=len(values), expected=f"one value per line ({n})"
@@ -494,15 +506,10 @@ def _int_array(np: Any, values: object, field: str, n: int, *, positive: bool) -
         )
     array = values.astype(np.int64, copy=False)
     low = 1 if positive else 0
-    bad = array < low
+    bad = (array < low) | (array > min(_INT64, _MAX_UNITS * 10**places))
     if bad.any():
         index = int(np.argmax(bad))
-        raise ValidationError(
-            obj=_OBJ,
-            field=f"{field}[{index}]",
-            value=int(array[index]),
-            expected=f"an int >= {low} (scaled: 10^places units)",
-        )
+        raise _range_error(field, index, int(array[index]), low, places)
     return array
 
 
@@ -529,8 +536,10 @@ def _run_numpy(  # noqa: PLR0917 - the two runners share one signature
 
     n = len(codes)
     c = np.array(codes, dtype=np.int64)
-    q = _int_array(np, quantities, "quantities", n, positive=True)
-    m = None if manuals is None else _int_array(np, manuals, "manual_discounts", n, positive=False)
+    q = _int_array(np, quantities, "quantities", n, positive=True, places=t.quantity_places)
+    m = None
+    if manuals is not None:
+        m = _int_array(np, manuals, "manual_discounts", n, positive=False, places=s.discount_places)
     _check_whole_np(np, t, c, q)
     gross, amounts, manual = numpy_amounts(np, t, s, codes=c, quantities=q, manuals=m)
     net = amounts - manual

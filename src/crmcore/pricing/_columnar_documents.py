@@ -20,7 +20,7 @@ import attrs
 
 from crmcore._allocation import allocate_units
 from crmcore.errors import ValidationError
-from crmcore.money import Money, to_decimal
+from crmcore.money import MAX_PLACES, Money, to_decimal
 from crmcore.pricing._columnar_kernels import div, div_np
 from crmcore.pricing._columnar_tables import places_of
 
@@ -119,14 +119,15 @@ def _mapping(values: object, field: str, index: dict[str, int]) -> list[tuple[in
         ) from None
 
 
-def _minor(pairs: list[tuple[int, Any]], field: str, ids: list[str]) -> None:
+def _minor(pairs: list[tuple[int, Any]], field: str, ids: list[str], places: int) -> None:
+    high = 10 ** (18 + places)  # crmcore.money.MAX_AMOUNT in minor units
     for code, value in pairs:
-        if type(value) is not int or value < 0:
+        if type(value) is not int or not 0 <= value <= high:
             raise ValidationError(
                 obj=_OBJ,
                 field=f"{field}[{ids[code]!r}]",
                 value=value,
-                expected="an int >= 0 (minor units)",
+                expected=f"an int from 0 to 10^{18 + places} (minor units; MAX_AMOUNT)",
             )
 
 
@@ -134,12 +135,20 @@ def _percents(docs: DocumentInput, pairs: list[tuple[int, Any]]) -> None:
     """Each document's percentage as an integer over a common ``10^scale`` (checked once per value)."""
     exact: dict[Any, Decimal] = {}
     for code, value in pairs:
-        if value in exact:
-            continue
+        try:
+            if value in exact:
+                continue
+        except TypeError:  # unhashable, or a signalling NaN: to_decimal names it below
+            pass
         field = f"header_discount_percent[{docs.ids[code]!r}]"
         pct = to_decimal(value, obj=_OBJ, field=field)
-        if not 0 <= pct <= 100:
-            raise ValidationError(obj=_OBJ, field=field, value=pct, expected="0-100")
+        if not 0 <= pct <= 100 or places_of(pct) > MAX_PLACES:
+            raise ValidationError(
+                obj=_OBJ,
+                field=field,
+                value=pct,
+                expected=f"0-100 with at most {MAX_PLACES} decimal places",
+            )
         exact[value] = pct
     docs.scale = max((places_of(pct) for pct in exact.values()), default=0)
     units = {value: int(pct.scaleb(docs.scale)) for value, pct in exact.items()}
@@ -154,6 +163,7 @@ def document_input(
     percent: object,
     amount: object,
     freight: object,
+    places: int,
 ) -> DocumentInput | None:
     """Check the header inputs against the batch's document ids."""
     if codes_ids is None:
@@ -180,7 +190,7 @@ def document_input(
     index = {name: code for code, name in enumerate(ids)}
     _percents(docs, _mapping(percent, "header_discount_percent", index))
     amounts = _mapping(amount, "header_discount_amount", index)
-    _minor(amounts, "header_discount_amount", ids)
+    _minor(amounts, "header_discount_amount", ids, places)
     for code, value in amounts:
         if docs.percents[code] is not None:
             raise ValidationError(
@@ -191,7 +201,7 @@ def document_input(
             )
         docs.amounts[code] = value
     freights = _mapping(freight, "freight", index)
-    _minor(freights, "freight", ids)
+    _minor(freights, "freight", ids, places)
     for code, value in freights:
         docs.freights[code] = value
     return docs
@@ -225,7 +235,8 @@ def headers(docs: DocumentInput, details: list[int], t: Any) -> list[int]:
 def numpy_headers(np: Any, docs: DocumentInput, details: list[int], t: Any) -> list[int]:
     """:func:`headers` over int64 columns (Python ints beyond their range)."""
     pcts = [-1 if p is None else p for p in docs.percents]
-    if not details or float(max(details)) * float(max(pcts)) >= _SAFE:
+    top = float(max(pcts + docs.amounts)) if details else 0.0
+    if not details or docs.scale > 16 or float(max(details)) * top >= _SAFE or top >= _SAFE:
         return headers(docs, details, t)
     detail = np.array(details, dtype=np.int64)
     pct = np.array(pcts, dtype=np.int64)

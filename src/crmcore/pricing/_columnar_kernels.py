@@ -27,6 +27,7 @@ from crmcore.errors import ValidationError
 from crmcore.pricing._columnar_tables import KeyFigures, Tables
 from crmcore.pricing._tax import TaxPolicy
 
+_OBJ_TAX = "price_columns tax policy"
 _SAFE = float(2**62)  # a float estimate below this leaves a factor 2 of room to 2^63
 _INT64 = 2**63 - 1
 _QBITS = 41  # key code × 2^41 + quantity: one sorted search finds every line's segment
@@ -108,8 +109,16 @@ def line_tax(t: Tables, s: Settings, key: KeyFigures, taxable: int) -> int:
         if not rate:
             return 0
         return div(taxable * int(rate.scaleb(t.tax_places)), 10 ** (t.tax_places + 2), t.rounding)
-    exact = s.policy.line_tax(key.product.id, Decimal(taxable).scaleb(-t.places))
-    return int(exact.quantize(Decimal(1).scaleb(-t.places), t.rounding).scaleb(t.places))
+    try:
+        exact = s.policy.line_tax(key.product.id, Decimal(taxable).scaleb(-t.places))
+        return int(exact.quantize(Decimal(1).scaleb(-t.places), t.rounding).scaleb(t.places))
+    except ArithmeticError:  # beyond the Decimal context's 28 digits, as in price_document
+        raise ValidationError(
+            obj=_OBJ_TAX,
+            field="taxable",
+            value=f"{Decimal(taxable).scaleb(-t.places):f} {t.currency}",
+            expected="a tax the policy computes within 28 significant digits",
+        ) from None
 
 
 def manual_error(index: int, manual: int, amount: int, t: Tables) -> ValidationError:
