@@ -340,35 +340,18 @@ def price_columns(
 ) -> PricedColumns:
     """Price many price-list lines given as columns, in exact integer minor units.
 
-    Line ``i`` is ``product_ids[i]`` × ``quantities[i]`` in ``units[i]``
-    (None or no ``units``: the product's default unit), less
-    ``manual_discounts[i]``; the result's row ``i`` equals, to the minor
-    unit, the line ``price_document`` prices from
-    ``LineItem(product_ids[i], quantity, unit, manual_discount=...)`` with
-    the same catalog, price list and ``options`` (rounding point and mode,
-    manual-discount method, tax policy, negative prices): every pricing
-    method, rounding policy, unit and (tiered) discount list.
+    Row ``i`` equals, to the minor unit, the line ``price_document`` prices
+    from ``LineItem(product_ids[i], quantity, units[i], manual_discount=...)``
+    with the same catalog, price list and ``options``. Quantities are
+    integers in units of ``10^-quantity_places``; manual discounts in units
+    of ``10^-discount_places`` (default: the currency's minor unit). With
+    ``document_ids`` each document gets its header discount (percentage or
+    minor units, by document id), each line its largest-remainder share and
+    :attr:`PricedColumns.documents` the totals with ``freight``. Price
+    overrides, locked prices, tax overrides and pricing rules are not taken
+    (``price_document`` takes them). See ``docs/pricing.md``.
 
-    Quantities are integers in units of ``10^-quantity_places``
-    (``quantity_places=3``: ``1500`` is 1.5); manual discounts are
-    integers in units of ``10^-discount_places`` (default: the currency's
-    minor unit), per line or per unit as ``options`` says.
-
-    With ``document_ids`` (one per line; a document's lines need not be
-    adjacent) each document gets ``price_document``'s header discount
-    (``header_discount_percent`` or ``header_discount_amount`` in minor
-    units, by document id), each line its share of it (largest remainder),
-    taxed before or after it as ``options`` says, and the result's
-    :attr:`PricedColumns.documents` holds the totals with ``freight``.
-    Not covered (``price_document`` takes them): price overrides, locked
-    prices, tax overrides and pricing rules.
-
-    The numpy backend computes in int64 and recomputes in Python ints any
-    line whose products could overflow; a figure beyond 2^63 − 1 minor
-    units is refused there (the Python backend has no bound).
-
-    A rial/toman example: 3 boxes of tea at 1,250,000 IRR less 10 % from 3
-    boxes, with 10 % VAT (1405):
+    Tea in rials: 3 boxes at 1,250,000 less 10 % from 3 boxes, VAT 10 %:
 
     >>> from crmcore.pricing import (Catalog, DiscountBand, DiscountList, IranianVat,
     ...     PriceList, PriceListItem, Product, UnitGroup)
@@ -387,29 +370,22 @@ def price_columns(
     options = PricingOptions() if options is None else options
     _require(options, PricingOptions, "options")
     s = _places(quantity_places, "quantity_places")
-    currency = price_list.currency
-    dp = currency_places(currency) if discount_places is None else discount_places
-    dp = _places(dp, "discount_places")
+    dp = currency_places(price_list.currency) if discount_places is None else discount_places
     n = _length(quantities)
     codes, keys = _keys(product_ids, units, n)
     tables = _tables(
-        catalog,
-        price_list=price_list,
-        options=options,
-        keys=keys,
-        codes=codes,
-        quantity_places=s,
+        catalog, price_list=price_list, options=options, keys=keys, codes=codes, quantity_places=s
     )
     settings = Settings(
-        discount_places=dp,
+        discount_places=_places(dp, "discount_places"),
         per_unit=options.manual_discount_method is ManualDiscountMethod.PER_UNIT,
         policy=options.tax_policy,
         tax_after=options.taxes_after_header_discount,
     )
     docs = document_input(
-        _factorize(_as_list(document_ids, "document_ids"), "document_ids")
-        if document_ids is not None
-        else None,
+        None
+        if document_ids is None
+        else _factorize(_as_list(document_ids, "document_ids"), "document_ids"),
         n,
         percent=header_discount_percent,
         amount=header_discount_amount,
@@ -419,7 +395,7 @@ def price_columns(
     run = _run_numpy if engine == "numpy" else _run_python
     columns = run(tables, settings, codes, quantities, manual_discounts, docs)
     return PricedColumns(
-        currency=currency,
+        currency=price_list.currency,
         places=tables.places,
         price_places=tables.price_places,
         backend=engine,
