@@ -789,3 +789,43 @@ def test_hostile_values_give_a_result_or_a_crm_error(
     outcome = check_contract(lambda: price_columns(catalog, plist, **args))
     if isinstance(outcome, PricedColumns):
         assert len(outcome) == 2
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_backends_agree_near_and_beyond_the_int64_range(data: st.DataObject) -> None:
+    """Huge quantities, prices and discounts: numpy (int64 with Python fallback) equals Python."""
+    catalog, plist, options, _ = data.draw(_setup())
+    options = attrs.evolve(options, tax_policy=FlatRateTax(D("7.75")))
+    qp = data.draw(st.integers(0, 4))
+    n = data.draw(st.integers(1, 12))
+    products = [p.id for p in catalog.products]
+    ids = data.draw(st.lists(st.sampled_from(products), min_size=n, max_size=n))
+    big = st.one_of(st.integers(1, 3000), st.integers(10**10, 10 ** (18 + qp)))
+    quantities = data.draw(st.lists(big, min_size=n, max_size=n))
+    manual = data.draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n))
+    kwargs: dict[str, Any] = {
+        "quantity_places": qp,
+        "manual_discounts": manual,
+        "options": options,
+        "document_ids": data.draw(st.lists(st.sampled_from(["A", "B"]), min_size=n, max_size=n)),
+        "header_discount_percent": {"A": D("2.5")},
+    }
+    try:
+        python = price_columns(catalog, plist, ids, quantities, backend="python", **kwargs)
+    except CrmError as exc:
+        with pytest.raises(type(exc)):
+            price_columns(catalog, plist, ids, quantities, backend="numpy", **kwargs)
+        return
+    largest = max(max(getattr(python, c)) for c, _ in _FIGURES)
+    if largest > 2**63 - 1:
+        # Only a figure beyond int64 is refused on numpy, naming the limit.
+        with pytest.raises(ValidationError, match=r"2\^63"):
+            price_columns(catalog, plist, ids, quantities, backend="numpy", **kwargs)
+        return
+    numpy_ = price_columns(catalog, plist, ids, quantities, backend="numpy", **kwargs)
+    for column, _ in (*_FIGURES, ("header_discount_shares", "")):
+        assert getattr(numpy_, column).tolist() == getattr(python, column), column
+    assert numpy_.documents is not None
+    assert python.documents is not None
+    assert list(numpy_.documents.total_amounts) == list(python.documents.total_amounts)
