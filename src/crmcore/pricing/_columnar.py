@@ -14,7 +14,8 @@ numpy is installed.
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,7 @@ import attrs
 from crmcore._backend import Backend, resolve_backend
 from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money, currency_places
-from crmcore.pricing._catalog import Catalog, PriceList
+from crmcore.pricing._catalog import Catalog, DiscountList, PriceList
 from crmcore.pricing._columnar_documents import (
     DocumentColumns,
     DocumentInput,
@@ -43,6 +44,7 @@ from crmcore.pricing._columnar_kernels import (
     python_amounts,
     python_taxes,
 )
+from crmcore.pricing._columnar_rules import RuleSetting, recode_numpy, recode_python
 from crmcore.pricing._columnar_tables import (
     KeyFigures,
     Tables,
@@ -53,6 +55,8 @@ from crmcore.pricing._columnar_tables import (
     tax_rate,
 )
 from crmcore.pricing._documents import ManualDiscountMethod, PricingOptions, RoundingPoint
+from crmcore.pricing._rules import PricingRules
+from crmcore.pricing._selection import PricingContext
 
 _OBJ = "price_columns"
 _MAX_PLACES = 12
@@ -269,17 +273,24 @@ def _tables(
     keys: list[tuple[str, str | None]],
     codes: list[int],
     quantity_places: int,
-) -> Tables:
+) -> tuple[Tables, list[DiscountList | None], Callable[[KeyFigures, DiscountList | None], None]]:
+    """Every key's figures, each key's discount list, and the function that builds segments."""
     currency = price_list.currency
     places = currency_places(currency)
     rounding = options.rounding_mode.decimal_mode
     exponent = Decimal(1).scaleb(-places)
     tables = Tables(currency, places, quantity_places, rounding)
+    at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
 
     def rnd(value: Decimal) -> Decimal:
         return value.quantize(exponent, rounding=rounding)
 
-    at_unit = options.rounding_point is RoundingPoint.UNIT_PRICE
+    def segmenter(key: KeyFigures, dl: DiscountList | None) -> None:
+        build_segments(
+            key, dl, at_unit=at_unit, rnd=rnd, quantity_places=quantity_places, places=places
+        )
+
+    lists: list[DiscountList | None] = []
     for code, (product_id, unit) in enumerate(keys):
         try:
             key, dl = resolve_key(
@@ -292,15 +303,13 @@ def _tables(
             )
         except (ValidationError, PricingError) as exc:
             raise line_error(exc, "product_ids", codes.index(code)) from exc
-        build_segments(
-            key, dl, at_unit=at_unit, rnd=rnd, quantity_places=quantity_places, places=places
-        )
+        segmenter(key, dl)
         key.tax_rate = tax_rate(options.tax_policy, key.product.id)
         tables.keys.append(key)
-    tables.price_places = max((places_of(k.price) for k in tables.keys), default=0)
+        lists.append(dl)
     rates = [k.tax_rate for k in tables.keys if k.tax_rate is not None]
     tables.tax_places = max((places_of(r) for r in rates), default=0)
-    return tables
+    return tables, lists, segmenter
 
 
 def _whole_error(index: int, quantity: int, key: KeyFigures, places: int) -> ValidationError:
@@ -336,6 +345,9 @@ def price_columns(
     header_discount_percent: Mapping[str, Decimal | int | str] | None = None,
     header_discount_amount: Mapping[str, int] | None = None,
     freight: Mapping[str, int] | None = None,
+    rules: PricingRules | None = None,
+    context: PricingContext | None = None,
+    on: date | None = None,
     backend: Backend = "auto",
 ) -> PricedColumns:
     """Price many price-list lines given as columns, in exact integer minor units.
@@ -347,45 +359,42 @@ def price_columns(
     of ``10^-discount_places`` (default: the currency's minor unit). With
     ``document_ids`` each document gets its header discount (percentage or
     minor units, by document id), each line its largest-remainder share and
-    :attr:`PricedColumns.documents` the totals with ``freight``. Price
-    overrides, locked prices, tax overrides and pricing rules are not taken
-    (``price_document`` takes them). See ``docs/pricing.md``.
+    :attr:`PricedColumns.documents` the totals with ``freight``. ``rules``
+    apply as for a document with ``pricing_context=context`` issued ``on``
+    (a line earning free goods is refused). Price overrides, locked prices
+    and tax overrides are not taken. See ``docs/pricing.md``.
 
-    Tea in rials: 3 boxes at 1,250,000 less 10 % from 3 boxes, VAT 10 %:
+    Tea in rials, 10 % off from 3 boxes, VAT 10 % (3 × 1,250,000 × 0.9 = 3,375,000):
 
     >>> from crmcore.pricing import (Catalog, DiscountBand, DiscountList, IranianVat,
     ...     PriceList, PriceListItem, Product, UnitGroup)
     >>> tea = Catalog((Product("TEA", "چای", UnitGroup("box", "box"), "box"),))
-    >>> bulk = DiscountList("bulk", "percentage", (DiscountBand(3, None, 10),))
-    >>> rials = PriceList("retail", "IRR", (PriceListItem("TEA", "box",
-    ...     amount=Money(1_250_000, "IRR"), discount_list=bulk),))
+    >>> rials = PriceList("retail", "IRR", (PriceListItem("TEA", "box", amount=Money(1_250_000,
+    ...     "IRR"), discount_list=DiscountList("bulk", "percentage", (DiscountBand(3, None, 10),))),))
     >>> priced = price_columns(tea, rials, ["TEA", "TEA"], [1, 3],
     ...     options=PricingOptions(tax_policy=IranianVat.for_year(1405)), backend="python")
-    >>> priced.amounts, priced.taxes, priced.extended_amounts  # 3 × 1,250,000 × 0.9 = 3,375,000
+    >>> priced.amounts, priced.taxes, priced.extended_amounts
     ([1250000, 3375000], [125000, 337500], [1375000, 3712500])
     """
     engine = resolve_backend(backend, obj=_OBJ)
-    _require(catalog, Catalog, "catalog")
-    _require(price_list, PriceList, "price_list")
-    options = PricingOptions() if options is None else options
-    _require(options, PricingOptions, "options")
+    options = _checked(catalog, price_list, options)
     s = _places(quantity_places, "quantity_places")
     dp = currency_places(price_list.currency) if discount_places is None else discount_places
     n = _length(quantities)
     codes, keys = _keys(product_ids, units, n)
-    tables = _tables(
+    tables, lists, segmenter = _tables(
         catalog, price_list=price_list, options=options, keys=keys, codes=codes, quantity_places=s
     )
-    settings = Settings(
-        discount_places=_places(dp, "discount_places"),
-        per_unit=options.manual_discount_method is ManualDiscountMethod.PER_UNIT,
-        policy=options.tax_policy,
-        tax_after=options.taxes_after_header_discount,
-    )
+    ruled = None
+    if rules is not None:
+        _require(rules, PricingRules, "rules")
+        ruled = RuleSetting(
+            rules, catalog, tables, context=context, on=on, lists=lists, segmenter=segmenter
+        )
+    settings = _settings(options, _places(dp, "discount_places"))
+    ids = None if document_ids is None else _as_list(document_ids, "document_ids")
     docs = document_input(
-        None
-        if document_ids is None
-        else _factorize(_as_list(document_ids, "document_ids"), "document_ids"),
+        None if ids is None else _factorize(ids, "document_ids"),
         n,
         percent=header_discount_percent,
         amount=header_discount_amount,
@@ -393,13 +402,30 @@ def price_columns(
         places=tables.places,
     )
     run = _run_numpy if engine == "numpy" else _run_python
-    columns = run(tables, settings, codes, quantities, manual_discounts, docs)
+    columns = run(tables, settings, codes, quantities, manual_discounts, docs, ruled)
     return PricedColumns(
         currency=price_list.currency,
         places=tables.places,
         price_places=tables.price_places,
         backend=engine,
         **columns,
+    )
+
+
+def _checked(catalog: object, price_list: object, options: object) -> PricingOptions:
+    _require(catalog, Catalog, "catalog")
+    _require(price_list, PriceList, "price_list")
+    chosen = PricingOptions() if options is None else options
+    _require(chosen, PricingOptions, "options")
+    return chosen  # type: ignore[return-value]
+
+
+def _settings(options: PricingOptions, discount_places: int) -> Settings:
+    return Settings(
+        discount_places=discount_places,
+        per_unit=options.manual_discount_method is ManualDiscountMethod.PER_UNIT,
+        policy=options.tax_policy,
+        tax_after=options.taxes_after_header_discount,
     )
 
 
@@ -416,6 +442,7 @@ def _run_python(  # noqa: PLR0917 - the two runners share one signature
     quantities: object,
     manuals: object,
     docs: DocumentInput | None,
+    ruled: RuleSetting | None,
 ) -> dict[str, Any]:
     n = len(codes)
     qs = _ints(quantities, "quantities", n, positive=True, places=t.quantity_places)
@@ -423,6 +450,8 @@ def _run_python(  # noqa: PLR0917 - the two runners share one signature
     if manuals is not None:
         ms = _ints(manuals, "manual_discounts", n, positive=False, places=s.discount_places)
     _check_whole(t.keys, codes, qs, t.quantity_places)
+    if ruled is not None and ruled.any:
+        codes = recode_python(ruled, t, codes, qs)
     gross, amounts, manual = python_amounts(t, s, codes, qs, ms)
     net = [a - m for a, m in zip(amounts, manual, strict=True)]
     shares = [0] * n
@@ -507,6 +536,7 @@ def _run_numpy(  # noqa: PLR0917 - the two runners share one signature
     quantities: object,
     manuals: object,
     docs: DocumentInput | None,
+    ruled: RuleSetting | None,
 ) -> dict[str, Any]:
     import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
@@ -517,6 +547,8 @@ def _run_numpy(  # noqa: PLR0917 - the two runners share one signature
     if manuals is not None:
         m = _int_array(np, manuals, "manual_discounts", n, positive=False, places=s.discount_places)
     _check_whole_np(np, t, c, q)
+    if ruled is not None and ruled.any:
+        c = recode_numpy(np, ruled, t, c, q)
     gross, amounts, manual = numpy_amounts(np, t, s, codes=c, quantities=q, manuals=m)
     net = amounts - manual
     shares = np.zeros(n, dtype=np.int64)

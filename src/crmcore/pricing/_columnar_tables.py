@@ -102,7 +102,8 @@ class Tables:
         self.tax_places = 0
 
     def price_units(self) -> list[int]:
-        """Each key's price per unit scaled by ``10^price_places``."""
+        """Each key's price per unit scaled by ``10^price_places`` (set here, derived keys too)."""
+        self.price_places = max((places_of(k.price) for k in self.keys), default=0)
         return [scaled(k.price, self.price_places) for k in self.keys]
 
     def tax_units(self) -> list[int] | None:
