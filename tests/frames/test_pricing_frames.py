@@ -21,6 +21,8 @@ from crmcore.pricing import (
     PriceList,
     PriceListItem,
     PricingOptions,
+    PricingRule,
+    PricingRules,
     Product,
     SalesDocument,
     Unit,
@@ -119,3 +121,16 @@ def test_bad_tables_are_refused(frame: pd.DataFrame, where: str) -> None:
 def test_not_a_frame() -> None:
     with pytest.raises(ValidationError, match="frame"):
         price_frame([{"product_id": "A", "quantity": 1}], _CATALOG, _LIST)
+
+
+def test_rules_pass_through() -> None:
+    # 10 % off A from 10 units: 12.34 × 0.9 = 11.106 → 11.11; 12 × 11.11 = 133.32, less the
+    # 7.5 % band: 123.321 → 123.32. Equal to price_document with the same rules.
+    rules = PricingRules((PricingRule("ten", "percent_off", percent=10, min_quantity=10),))
+    frame = pd.DataFrame({"product_id": ["A", "A"], "quantity": [12, 2]})
+    priced = price_frame(frame, _CATALOG, _LIST, rules=rules)
+    assert list(priced["price_per_unit"]) == [D("11.11"), D("12.34")]
+    assert priced.loc[0, "amount"] == D("123.32")
+    quote = SalesDocument("Q", "quote", "USD", (LineItem("A", 12), LineItem("A", 2)))
+    expected = price_document(quote, _CATALOG, _LIST, None, rules)
+    assert list(priced["amount"]) == [line.amount.amount for line in expected.lines]

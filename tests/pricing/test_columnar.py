@@ -655,6 +655,7 @@ def test_hand_checked_header_discount_shares_and_vat_after_them(backend: str) ->
     assert list(totals.total_taxes) == [639, 40]
     assert list(totals.total_amounts) == [7276, 440]
     assert totals.as_money("total_amounts")[0] == Money("72.76", "USD")
+    assert priced.explain()[3].startswith("2 documents: header discount")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

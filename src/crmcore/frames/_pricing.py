@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,14 @@ from crmcore.frames._common import (
     require_frame,
 )
 from crmcore.money import currency_places
-from crmcore.pricing import Catalog, PriceList, PricingOptions, price_columns
+from crmcore.pricing import (
+    Catalog,
+    PriceList,
+    PricingContext,
+    PricingOptions,
+    PricingRules,
+    price_columns,
+)
 
 __all__ = ["price_frame"]
 
@@ -74,6 +82,9 @@ def price_frame(
     header_discount_percent: Mapping[str, Decimal | int | str] | None = None,
     header_discount_amount: Mapping[str, int] | None = None,
     freight: Mapping[str, int] | None = None,
+    rules: PricingRules | None = None,
+    context: PricingContext | None = None,
+    on: date | None = None,
     money: MoneyDtype = "decimal",
     backend: Backend = "auto",
 ) -> Any:
@@ -83,7 +94,8 @@ def price_frame(
     Decimals, numeric text, floats by their shortest repr) and optionally
     ``unit``, ``manual_discount`` (an amount in the price list's currency,
     empty for none) and ``document_id`` (then header discounts by document id,
-    in minor units for amounts and freight, as ``price_columns`` takes them).
+    in minor units for amounts and freight, as ``price_columns`` takes them);
+    ``rules``, ``context`` and ``on`` are ``price_columns``'s.
     The result has the frame's index, the ``product_id`` and ``quantity``
     columns, one column per figure named as on
     :class:`~crmcore.pricing.PricedLine` (exact ``Decimal``, or float64 with
@@ -130,6 +142,9 @@ def price_frame(
         header_discount_percent=header_discount_percent,
         header_discount_amount=header_discount_amount,
         freight=freight,
+        rules=rules,
+        context=context,
+        on=on,
         backend=backend,
         **optional,  # type: ignore[arg-type]
     )

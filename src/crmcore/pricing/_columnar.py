@@ -146,16 +146,25 @@ class PricedColumns:
         return tuple(Money.of_decimal(Decimal(v).scaleb(-places), self.currency) for v in items)
 
     def explain(self) -> tuple[str, ...]:
-        """How the columns were computed."""
-        return (
+        """How the columns were computed, one step per string."""
+        steps = [
             f"{len(self)} lines priced on the {self.backend} backend in {self.currency} "
             f"minor units (10^-{self.places})",
             "per (product, unit): price-list price, unit, discount bands and tax rate "
-            "resolved once, as price_document resolves them",
+            "resolved once, as price_document resolves them (pricing rules: once per quantity)",
             "per line, in integers: gross = rnd(quantity × price); amount = rnd(quantity × "
-            "price − volume discount); net = amount − manual discount; "
-            "extended = net + rnd(tax on net)",
+            "price − volume discount); net = amount − manual discount",
+        ]
+        if self.documents is not None:
+            steps.append(
+                f"{len(self.documents)} documents: header discount = rnd(detail × percent) or "
+                "the amount, split over the lines by largest remainder"
+            )
+        steps.append(
+            "tax = rnd(tax policy on the net amount (less the share when taxed after "
+            "the header discount)); extended = net + tax"
         )
+        return tuple(steps)
 
 
 def _require(value: object, kind: type, field: str) -> None:
