@@ -558,7 +558,7 @@ def test_an_empty_batch(backend: str) -> None:
         ({"manual_discounts": [100_000]}, ValidationError, r"manual_discounts\[0\].*at most"),
         ({"product_ids": ["X"]}, PricingError, r"product_ids\[0\]: got 'X'.*Catalog.product_id"),
         ({"product_ids": [3]}, ValidationError, r"product_ids\[0\]: got 3"),
-        ({"product_ids": [["P"]]}, ValidationError, r"product_ids: got \['P'\]"),
+        ({"product_ids": [["P"]]}, ValidationError, r"product_ids\[0\]: got \['P'\]"),
         ({"units": ["box"]}, PricingError, r"product_ids\[0\]: got 'P/box'"),
         ({"units": ["crate"]}, ValidationError, r"product_ids\[0\]: got 'crate'"),
         ({"units": [None, None]}, ValidationError, r"units: got 2"),

@@ -230,11 +230,12 @@ def _factorize(values: list[Any], field: str) -> tuple[list[int], list[Any]]:
     """Codes and labels of a text column (None allowed only for units)."""
     try:
         labels = list(dict.fromkeys(values))
-    except TypeError:
-        labels = []
-        bad = next(v for v in values if not isinstance(v, str))
+    except TypeError:  # an unhashable cell (a list, a signalling NaN)
+        index, bad = next(
+            (i, v) for i, v in enumerate(values) if not isinstance(v, (str, type(None)))
+        )
         raise ValidationError(
-            obj=_OBJ, field=field, value=bad, expected="text (a product id or unit)"
+            obj=_OBJ, field=f"{field}[{index}]", value=bad, expected="a non-empty text"
         ) from None
     for label in labels:
         if not (isinstance(label, str) and label) and not (label is None and field == "units"):
