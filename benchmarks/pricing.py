@@ -15,14 +15,24 @@ over the 200 products (product, product-group, brand and catalog-wide
 rules with quantity and amount bands, three stacking policies) and reports
 that full-line rate (issue 16: at least 80,000 lines/s).
 
+With ``--columnar`` it runs only the columnar section (issue 14): a
+million lines through :func:`crmcore.pricing.price_columns` beside a
+hand-written exact integer numpy version of the same arithmetic (the peer,
+in this process), the ratio, and ``price_document``'s lines/s on the same
+kind of lines; every figure of the two columnar results is checked equal,
+and the first 20,000 lines against ``price_document``.
+
 Run: ``python benchmarks/pricing.py [--lines 10 1000 10000 100000] [--rules]``
+or ``python benchmarks/pricing.py --columnar [--columnar-lines 1000000]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
+import time
 import timeit
 import tracemalloc
 from collections.abc import Callable
@@ -59,6 +69,7 @@ from crmcore.pricing import (
     SalesDocument,
     Stacking,
     UnitGroup,
+    price_columns,
     price_document,
 )
 
@@ -247,6 +258,176 @@ def pandas_from_rows(prices: pd.DataFrame, rows: list[dict[str, str]]) -> tuple[
     return pandas_price(frame)
 
 
+def columnar_inputs(n_lines: int, seed: int = 5) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Product ids (text, as exported), quantities and manual discounts (cents) as columns."""
+    rng = np.random.default_rng(seed)
+    products = np.array([f"P{i}" for i in range(N_PRODUCTS)])
+    ids = products[rng.integers(0, N_PRODUCTS, n_lines)].tolist()
+    quantities = rng.integers(1, 151, n_lines, dtype=np.int64)
+    manual = rng.integers(0, 301, n_lines, dtype=np.int64)
+    return ids, quantities, manual
+
+
+def integer_peer(
+    catalog: Catalog, plist: PriceList, ids: list[str], qty: np.ndarray, manual: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The exact integer numpy version a user would hand-write for this one catalog.
+
+    Prices per product once (Decimal markup, "ends in .99, up", to the cent),
+    then per line in int64 cents: the band's percentage in tenths of a
+    percent by ``searchsorted``, half-up as ``(n + d // 2) // d``, 15 % tax.
+    Same inputs and the same eight output columns as ``price_columns``.
+    """
+    cents = {}
+    for item in plist.items:
+        cost = catalog.product(item.product_id).standard_cost
+        raw = cost.amount * (1 + (item.percentage or Decimal(0)) / 100) if cost else Decimal(0)
+        down = raw.to_integral_value(rounding="ROUND_FLOOR") + Decimal("0.99")
+        price = down if down >= raw else down + 1
+        cents[item.product_id] = int(price * 100)
+    index = {pid: i for i, pid in enumerate(cents)}
+    table = np.array(list(cents.values()), dtype=np.int64)
+    codes = np.fromiter(map(index.__getitem__, ids), dtype=np.int64, count=len(ids))
+    price = table[codes]
+    tenths = np.array([0, 50, 75, 100], dtype=np.int64)[
+        np.searchsorted(np.array([10, 50, 100]), qty, side="right")
+    ]
+    gross = qty * price
+    amount = (gross * (1000 - tenths) + 500) // 1000
+    net = amount - manual
+    tax = (net * 15 + 50) // 100
+    return {
+        "unit_prices": price,
+        "gross_amounts": gross,
+        "volume_discounts": gross - amount,
+        "amounts": amount,
+        "manual_discounts": manual,
+        "net_amounts": net,
+        "taxes": tax,
+        "extended_amounts": net + tax,
+    }
+
+
+def _clocked(task: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Best wall time and best CPU time of one call over ``repeat`` calls."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        task()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
+
+
+def columnar(n_lines: int, repeat: int) -> None:
+    """The columnar section: price_columns beside the integer peer and price_document."""
+    catalog, plist, _ = build(10)
+    ids, qty, manual = columnar_inputs(n_lines)
+    ours = partial(
+        price_columns, catalog, plist, ids, qty, manual_discounts=manual, options=OPTIONS
+    )
+    peer = partial(integer_peer, catalog, plist, ids, qty, manual)
+    priced = ours()
+    theirs = peer()
+    for name, column in theirs.items():
+        if name != "unit_prices" and not np.array_equal(getattr(priced, name), column):
+            raise SystemExit(f"columnar {name} differs from the integer peer")
+    if not np.array_equal(
+        np.asarray(priced.unit_prices) // 10 ** (priced.price_places - 2), theirs["unit_prices"]
+    ):
+        raise SystemExit("columnar unit prices differ from the integer peer")
+    check = min(n_lines, 20_000)
+    lines = tuple(
+        LineItem(ids[i], int(qty[i]), manual_discount=Money.from_minor_units(int(manual[i]), "USD"))
+        for i in range(check)
+    )
+    doc = SalesDocument("Q-col", DocumentKind.QUOTE, "USD", lines)
+    scalar = price_document(doc, catalog, plist, OPTIONS)
+    exact = [line.extended_amount.minor_units() for line in scalar.lines]
+    if exact != np.asarray(priced.extended_amounts[:check]).tolist():
+        raise SystemExit("columnar extended amounts differ from price_document")
+    wall, cpu = _clocked(ours, repeat)
+    peer_wall, peer_cpu = _clocked(peer, repeat)
+    doc_wall, doc_cpu = _clocked(partial(price_document, doc, catalog, plist, OPTIONS), 1)
+    load = os.getloadavg()
+    print(
+        f"columnar pricing, {n_lines:,} lines (backend {priced.backend}); load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores"
+    )
+    print(f"{'':>16} {'wall':>9} {'CPU':>9} {'lines/s (CPU)':>14}")
+    for name, w, c, n in (
+        ("price_columns", wall, cpu, n_lines),
+        ("integer peer", peer_wall, peer_cpu, n_lines),
+        ("price_document", doc_wall, doc_cpu, check),
+    ):
+        print(f"{name:>16} {w * 1e3:>7.1f}ms {c * 1e3:>7.1f}ms {n / c:>14,.0f}")
+    print(
+        f"ratio price_columns / peer: {wall / peer_wall:.2f}× wall, {cpu / peer_cpu:.2f}× CPU "
+        "(goal: within 5×)"
+    )
+    print(
+        f"price_columns / price_document per line: "
+        f"{(check / doc_cpu) and (n_lines / cpu) / (check / doc_cpu):.0f}× faster (CPU)"
+    )
+    print(
+        "every column equal to the peer's; extended amounts equal to price_document's on "
+        f"the first {check:,} lines"
+    )
+    # Invoicing run: 10 lines per document, 3 % header discount, taxed after it.
+    doc_ids = [f"D{i // 10}" for i in range(n_lines)]
+    percent = dict.fromkeys(dict.fromkeys(doc_ids), Decimal(3))
+    after = attrs.evolve(OPTIONS, tax_after_header_discount=True)
+    run = partial(
+        price_columns,
+        catalog,
+        plist,
+        ids,
+        qty,
+        manual_discounts=manual,
+        options=after,
+        document_ids=doc_ids,
+        header_discount_percent=percent,
+    )
+    documents = run().documents
+    first = SalesDocument(
+        "D0", DocumentKind.INVOICE, "USD", lines[:10], header_discount_percent=Decimal(3)
+    )
+    if (
+        documents is None
+        or documents.total_amounts[0]
+        != price_document(first, catalog, plist, after).total_amount.minor_units()
+    ):
+        raise SystemExit("columnar document total differs from price_document")
+    doc_wall, doc_cpu = _clocked(run, repeat)
+    print(
+        f"with {len(percent):,} documents (3 % header discount, shares, tax after it, totals): "
+        f"{doc_wall * 1e3:.1f}ms wall, {doc_cpu * 1e3:.1f}ms CPU, "
+        f"{n_lines / doc_cpu:,.0f} lines/s"
+    )
+    # The --rules catalog: 1,000 active pricing rules, one outcome per (product, quantity).
+    grouped, rules = with_groups(catalog), build_rules()
+    ruled = partial(
+        price_columns,
+        grouped,
+        plist,
+        ids,
+        qty,
+        manual_discounts=manual,
+        options=OPTIONS,
+        rules=rules,
+    )
+    sample = SalesDocument("Q-rules", DocumentKind.QUOTE, "USD", lines[:2_000])
+    scalar_ruled = price_document(sample, grouped, plist, OPTIONS, rules)
+    got = np.asarray(ruled().extended_amounts[:2_000]).tolist()
+    if got != [line.extended_amount.minor_units() for line in scalar_ruled.lines]:
+        raise SystemExit("columnar lines under rules differ from price_document")
+    rule_wall, rule_cpu = _clocked(ruled, repeat)
+    print(
+        f"with {N_RULES:,} pricing rules: {rule_wall * 1e3:.1f}ms wall, {rule_cpu * 1e3:.1f}ms "
+        f"CPU, {n_lines / rule_cpu:,.0f} lines/s (equal to price_document on 2,000 lines)"
+    )
+
+
 def _best(task: Callable[[], object], number: int, repeat: int) -> float:
     """Best time of one call, over ``repeat`` runs of ``number`` calls."""
     return min(timeit.repeat(task, number=number, repeat=repeat)) / number
@@ -257,7 +438,12 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="+", default=[10, 1_000, 10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rules", action="store_true", help="also price with 1,000 rules")
+    parser.add_argument("--columnar", action="store_true", help="only the columnar section")
+    parser.add_argument("--columnar-lines", type=int, default=1_000_000)
     args = parser.parse_args()
+    if args.columnar:
+        columnar(args.columnar_lines, args.repeat)
+        return
     print(
         f"{'lines':>8} {'crmcore':>10} {'lines/s':>10} {'plain/s':>10} {'peak MiB':>9} "
         f"{'pandas':>10} {'ratio':>7} {'float≠exact':>12} {'total diff':>11}"

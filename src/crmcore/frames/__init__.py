@@ -17,7 +17,8 @@ works without it.
   :func:`customers_of`, :func:`count_frame` (the (x, t_x, T) counts a
   cluster aggregates), :func:`fit_clv_frame`, :func:`predict_clv_frame`.
 - SLA: :func:`deadlines_frame`, :func:`evaluate_frame`.
-- Pricing and ROI: :func:`priced_lines_frame`, :func:`roi_lines_frame`,
+- Pricing and ROI: :func:`price_frame` (many lines, through the columnar
+  path), :func:`priced_lines_frame`, :func:`roi_lines_frame`,
   :func:`dated_flows`.
 - Sales and service: :func:`forecast_frame`, :func:`contact_centre_frame`.
 - Any engine result: :func:`records_frame`.
@@ -47,6 +48,7 @@ from crmcore.frames._clv import (
 )
 from crmcore.frames._clv_value import predict_clv_frame
 from crmcore.frames._common import records_frame
+from crmcore.frames._pricing import price_frame
 from crmcore.frames._sales_service import contact_centre_frame, forecast_frame
 from crmcore.frames._scoring import (
     event_columns,
@@ -76,6 +78,7 @@ __all__ = [
     "lead_columns",
     "predict_clv_frame",
     "predict_frame",
+    "price_frame",
     "priced_lines_frame",
     "purchases_of",
     "records_frame",

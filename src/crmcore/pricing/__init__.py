@@ -38,6 +38,8 @@ from crmcore.pricing._catalog import (
     UnitPrice,
     round_price,
 )
+from crmcore.pricing._columnar import PricedColumns, price_columns
+from crmcore.pricing._columnar_documents import DocumentColumns
 from crmcore.pricing._currency import BaseAmounts, ExchangeRates, FixedRates, base_amounts
 from crmcore.pricing._documents import (
     CloseReason,
@@ -98,6 +100,7 @@ __all__ = [
     "DiscountBand",
     "DiscountList",
     "DiscountType",
+    "DocumentColumns",
     "DocumentKind",
     "DocumentStatus",
     "ExchangeRates",
@@ -116,6 +119,7 @@ __all__ = [
     "PriceListChoice",
     "PriceListItem",
     "PriceWarning",
+    "PricedColumns",
     "PricedDocument",
     "PricedLine",
     "PricingContext",
@@ -147,6 +151,7 @@ __all__ = [
     "estimated_revenue",
     "invoice_from_order",
     "order_from_quote",
+    "price_columns",
     "price_document",
     "price_from_lists",
     "revise_quote",
