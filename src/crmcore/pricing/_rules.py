@@ -20,6 +20,8 @@ _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _BRAND = 1_000  # closeness of a brand target (a product is 0, a group 1 + its distance)
 _ANY = 2_000  # closeness of a rule on every product
+_INFINITE = Decimal("Infinity")
+_LOWEST = -_INFINITE
 
 
 class RuleAction(enum.StrEnum):
@@ -44,6 +46,36 @@ class Stacking(enum.StrEnum):
     """Applies alone if it is the highest-priority exclusive rule."""
     CUMULATIVE = "cumulative"
     """Applies on top of the result, in priority order."""
+
+
+class _Row:
+    """A rule's bands and role, prepared once for the per-line checks (a named row)."""
+
+    __slots__ = (
+        "best",
+        "campaign",
+        "cumulative",
+        "exclusive",
+        "free",
+        "high_amount",
+        "high_quantity",
+        "low_amount",
+        "low_quantity",
+        "rule",
+    )
+
+    def __init__(self, rule: PricingRule) -> None:
+        self.rule = rule
+        self.free = rule.action is RuleAction.FREE_QUANTITY
+        self.best = not self.free and rule.stacking is Stacking.BEST_PRICE
+        self.cumulative = not self.free and rule.stacking is Stacking.CUMULATIVE
+        self.exclusive = not self.free and not self.cumulative  # best price or first
+        self.campaign = bool(rule.campaigns)
+        # None bands become infinite ones: one chained comparison per band, no None test.
+        self.low_quantity = _LOWEST if rule.min_quantity is None else rule.min_quantity
+        self.high_quantity = _INFINITE if rule.max_quantity is None else rule.max_quantity
+        self.low_amount = _LOWEST if rule.min_amount is None else rule.min_amount
+        self.high_amount = _INFINITE if rule.max_amount is None else rule.max_amount
 
 
 @attrs.frozen
@@ -136,6 +168,7 @@ class PricingRule(Audience):
     """Last day (inclusive)."""
     _unconditional: bool = attrs.field(init=False, repr=False, eq=False, hash=False)
     _factor: Decimal = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _row: _Row = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         where = f"PricingRule {self.name!r}"
@@ -147,6 +180,7 @@ class PricingRule(Audience):
         # 1 − percent / 100, computed once (a Decimal division per line is not free).
         factor = 1 - (self.percent or _ZERO) / _HUNDRED
         object.__setattr__(self, "_factor", factor)
+        object.__setattr__(self, "_row", _Row(self))
         needs = {
             RuleAction.PERCENT_OFF: ("percent", "a percentage 0-100"),
             RuleAction.AMOUNT_OFF: ("amount", "a Money amount off per unit"),
@@ -247,6 +281,7 @@ class PricingRules:
     _index: dict[tuple[str, str], tuple[PricingRule, ...]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
+    _rank: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -264,16 +299,14 @@ class PricingRules:
             for key in keys or [("any", "")]:
                 index.setdefault(key, []).append(rule)
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+        # Each rule's place in priority order (highest first, then name), sorted once.
+        ordered = sorted(self.rules, key=lambda r: (-r.priority, r.name))
+        object.__setattr__(self, "_rank", {r.name: i for i, r in enumerate(ordered)})
 
     def targeting(self, product: Product, catalog: Catalog) -> tuple[PricingRule, ...]:
         """The rules that name ``product``, one of its groups or its brand, or every product."""
-        keys = [("product", product.id), ("any", "")]
-        if product.group is not None:
-            keys += [("group", g) for g in catalog.group_path(product.group)]
-        if product.brand is not None:
-            keys.append(("brand", product.brand))
         found: dict[str, PricingRule] = {}
-        for key in keys:
+        for key, _ in _keys(product, catalog):
             for rule in self._index.get(key, ()):
                 found[rule.name] = rule
         return tuple(found.values())
@@ -311,44 +344,35 @@ class PricingRules:
         A group rule is dropped when a rule on the product or on a closer
         group applies. The order is by priority (highest first), then name.
         """
-        found: list[tuple[int, PricingRule]] = []
-        for rule in self.targeting(product, catalog):
-            closeness = rule.closeness(product, catalog)
-            if closeness is not None and (
-                rule._unconditional or why_not(rule, context, on) is None
-            ):
-                found.append((closeness, rule))
-        targeted = [c for c, _ in found if c < _BRAND]
+        found: dict[str, tuple[int, PricingRule]] = {}
+        for key, closeness in _keys(product, catalog):
+            for rule in self._index.get(key, ()):
+                # A rule named under several keys is as close as its closest one
+                # (what PricingRule.closeness says, without walking the path per rule).
+                seen = found.get(rule.name)
+                if seen is None or closeness < seen[0]:
+                    found[rule.name] = (closeness, rule)
+        applying = [
+            (closeness, rule)
+            for closeness, rule in found.values()
+            if rule._unconditional or why_not(rule, context, on) is None
+        ]
+        targeted = [c for c, _ in applying if c < _BRAND]
         closest = min(targeted) if targeted else None
-        kept = [r for c, r in found if c >= _BRAND or c == closest]
-        return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
+        kept = [r for c, r in applying if c >= _BRAND or c == closest]
+        rank = self._rank
+        return tuple(sorted(kept, key=lambda r: rank[r.name]))
 
 
-_INFINITE = Decimal("Infinity")
-
-
-def quantity_cuts(
-    rules: Iterable[PricingRule], price: Decimal
-) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
-    """Sorted lower and upper quantity bounds of ``rules`` at list ``price`` (amount bands too).
-
-    Which rules fit a quantity ``q`` depends only on how many lower bounds
-    are ``<= q`` and how many upper bounds are ``< q``: the pricing engine
-    caches a line's outcome under those two counts.
-    """
-    lows: list[Decimal] = []
-    highs: list[Decimal] = []
-    for rule in rules:
-        if rule.min_quantity is not None:
-            lows.append(rule.min_quantity)
-        if rule.max_quantity is not None:
-            highs.append(rule.max_quantity)
-        if rule.min_amount is not None:
-            reach = _INFINITE if rule.min_amount > 0 else _ZERO
-            lows.append(rule.min_amount / price if price else reach)
-        if rule.max_amount is not None:
-            highs.append(rule.max_amount / price if price else _INFINITE)
-    return tuple(sorted(lows)), tuple(sorted(highs))
+def _keys(product: Product, catalog: Catalog) -> list[tuple[tuple[str, str], int]]:
+    """The index keys that can name ``product``, each with its closeness."""
+    keys = [(("product", product.id), 0), (("any", ""), _ANY)]
+    if product.group is not None:
+        path = catalog.group_path(product.group)
+        keys += [(("group", g), 1 + distance) for distance, g in enumerate(path)]
+    if product.brand is not None:
+        keys.append((("brand", product.brand), _BRAND))
+    return keys
 
 
 @attrs.frozen
@@ -477,3 +501,157 @@ def _free_goods(
         f"{plain(lots)} × {plain(per)} = {plain(free)} free"
     )
     return rule, target, free
+
+
+class CompiledRules:
+    """A product's candidate rules at its list price, prepared once per document.
+
+    :meth:`outcome` gives exactly what :func:`apply_rules` gives for the
+    same rules, price and settings, doing per line only what depends on the
+    quantity: the band checks, the cumulative arithmetic and the steps. The
+    bands' bounds in quantity (:attr:`lows`, :attr:`highs`) let the pricing
+    engine share an outcome between lines that pass the same bounds.
+
+    >>> rules = [PricingRule("a", "percent_off", percent=10, priority=1, min_quantity=10),
+    ...          PricingRule("b", "percent_off", percent=5, stacking="cumulative")]
+    >>> compiled = CompiledRules(rules, Decimal(200), product_id="P1", exponent=Decimal("0.01"))
+    >>> compiled.outcome(Decimal(12)).steps
+    ("rule 'a' (best price): 200 − 10 % = 180.0", "rule 'b' (cumulative): 180.0 − 5 % = 171.000")
+    >>> compiled.lows, compiled.highs
+    ((Decimal('10'),), ())
+    """
+
+    __slots__ = (
+        "campaign",
+        "conflicts",
+        "exponent",
+        "floor",
+        "gives_free",
+        "highs",
+        "leads",
+        "limit",
+        "lows",
+        "offers",
+        "price",
+        "product_id",
+        "rows",
+        "width",
+    )
+
+    def __init__(
+        self,
+        candidates: Iterable[PricingRule],
+        price: Decimal,
+        *,
+        product_id: str,
+        exponent: Decimal,
+        context: PricingContext | None = None,
+        max_discount_percent: Decimal | None = None,
+    ) -> None:
+        rules = tuple(candidates)
+        self.rows = tuple(rule._row for rule in rules)
+        self.price = price
+        self.product_id = product_id
+        self.exponent = exponent
+        self.campaign = None if context is None else context.campaign
+        self.limit = max_discount_percent
+        self.floor = None
+        if max_discount_percent is not None:
+            self.floor = price * (1 - max_discount_percent / _HUNDRED)
+        # Two rules of one priority with different stacking may conflict on some line.
+        self.conflicts = len({(r.priority, r.stacking) for r in rules}) != len(
+            {r.priority for r in rules}
+        )
+        self.gives_free = any(row.free for row in self.rows)
+        # What each exclusive rule makes of the list price: the same on every line.
+        self.offers = {r.name: r.price_after(price) for r in rules if r._row.exclusive}
+        self.leads: dict[str, str] = {}  # the step of each exclusive rule, once made
+        self.lows, self.highs = _cuts(rules, price)
+        self.width = len(self.highs) + 1
+
+    def outcome(self, quantity: Decimal) -> RuleOutcome:
+        """What the rules do to a line of ``quantity`` (as :func:`apply_rules`)."""
+        amount = quantity * self.price
+        fitting = [
+            row
+            for row in self.rows
+            if row.low_quantity <= quantity <= row.high_quantity
+            and row.low_amount <= amount <= row.high_amount
+        ]
+        if self.conflicts:
+            _refuse_conflicts([row.rule for row in fitting], self.product_id)
+        steps: list[str] = []
+        warnings: list[PriceWarning] = []
+        result = self._exclusive(fitting, steps, warnings)
+        for row in fitting:
+            if row.cumulative:
+                result, step, capped = row.rule.new_price(result)
+                steps.append(f"rule {row.rule.name!r} (cumulative): {step}")
+                if capped:
+                    warnings.append(PriceWarning.DISCOUNT_CAPPED)
+        if self.floor is not None and result < self.floor:
+            result = self.floor
+            warnings.append(PriceWarning.DISCOUNT_LIMITED)
+            steps.append(f"limited to {self.limit:f} % off: {result:f}")
+        final = result.quantize(self.exponent, ROUND_HALF_UP)
+        if final != result:
+            steps.append(f"to pricing precision: {final:f}")
+        free = tuple(
+            _free_goods(row.rule, self.product_id, quantity, steps)
+            for row in fitting
+            if row.free and _earns(row.rule, quantity)
+        )
+        campaign = self.campaign if any(row.campaign for row in fitting) else None
+        return RuleOutcome(final, tuple(steps), tuple(warnings), campaign, free)
+
+    def _exclusive(
+        self, fitting: list[_Row], steps: list[str], warnings: list[PriceWarning]
+    ) -> Decimal:
+        """As :func:`_exclusive`, with each rule's offer at the list price computed once."""
+        lead = next((row.rule for row in fitting if row.exclusive), None)
+        if lead is None:
+            return self.price
+        offers = self.offers
+        if lead.stacking is Stacking.FIRST:
+            chosen = lead
+            why = "first by priority"
+        else:
+            best = [row.rule for row in fitting if row.best]
+            # min() keeps the first of equal prices, as apply_rules does.
+            chosen = min(best, key=lambda r: offers[r.name][0])
+            why = "best price"
+            if len(best) > 1:
+                runner = min((r for r in best if r is not chosen), key=lambda r: offers[r.name][0])
+                why = f"best price of {len(best)}; next {runner.name!r} {offers[runner.name][0]:f}"
+        result, capped = offers[chosen.name]
+        step = self.leads.get(chosen.name) or self.leads.setdefault(
+            chosen.name, chosen._step(self.price, result, capped)
+        )
+        steps.append(f"rule {chosen.name!r} ({why}): {step}")
+        if capped:
+            warnings.append(PriceWarning.DISCOUNT_CAPPED)
+        return result
+
+
+def _cuts(
+    rules: Iterable[PricingRule], price: Decimal
+) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+    """Sorted lower and upper quantity bounds of ``rules`` at list ``price`` (amount bands too).
+
+    Which rules fit a quantity ``q`` depends only on how many lower bounds
+    are ``<= q`` and how many upper bounds are ``< q``.
+    """
+    lows: list[Decimal] = []
+    highs: list[Decimal] = []
+    for rule in rules:
+        if rule.min_quantity is not None:
+            lows.append(rule.min_quantity)
+        if rule.max_quantity is not None:
+            highs.append(rule.max_quantity)
+        if rule.min_amount is not None:
+            reach = _INFINITE if rule.min_amount > 0 else _ZERO
+            lows.append(rule.min_amount / price if price else reach)
+        if rule.max_amount is not None:
+            highs.append(rule.max_amount / price if price else _INFINITE)
+    # A bound named by several rules is one cut (fewer comparisons per line).
+    return tuple(sorted(set(lows))), tuple(sorted(set(highs)))
