@@ -49,18 +49,21 @@ class Stacking(enum.StrEnum):
 
 
 class _Row:
-    """A rule's bands and role, prepared once for the per-line checks (a named row)."""
+    """A rule's bands, role and step texts, prepared once for the per-line work (a named row)."""
 
     __slots__ = (
         "best",
         "campaign",
         "cumulative",
         "exclusive",
+        "factor",
         "free",
+        "head",
         "high_amount",
         "high_quantity",
         "low_amount",
         "low_quantity",
+        "percent",
         "rule",
     )
 
@@ -71,11 +74,16 @@ class _Row:
         self.cumulative = not self.free and rule.stacking is Stacking.CUMULATIVE
         self.exclusive = not self.free and not self.cumulative  # best price or first
         self.campaign = bool(rule.campaigns)
-        # None bands become infinite ones: one chained comparison per band, no None test.
-        self.low_quantity = _LOWEST if rule.min_quantity is None else rule.min_quantity
-        self.high_quantity = _INFINITE if rule.max_quantity is None else rule.max_quantity
-        self.low_amount = _LOWEST if rule.min_amount is None else rule.min_amount
-        self.high_amount = _INFINITE if rule.max_amount is None else rule.max_amount
+        self.low_quantity = rule.min_quantity
+        self.high_quantity = rule.max_quantity
+        self.low_amount = rule.min_amount
+        self.high_amount = rule.max_amount
+        # A cumulative percentage: its factor and the fixed parts of its step.
+        self.factor = rule._factor
+        self.percent = None
+        if rule.action is RuleAction.PERCENT_OFF and rule.percent is not None:
+            self.percent = f" − {plain(rule.percent)} % = "
+        self.head = f"rule {rule.name!r} (cumulative): "
 
 
 @attrs.frozen
@@ -523,7 +531,9 @@ class CompiledRules:
 
     __slots__ = (
         "campaign",
+        "capped",
         "conflicts",
+        "cumulates",
         "exponent",
         "floor",
         "gives_free",
@@ -563,32 +573,38 @@ class CompiledRules:
             {r.priority for r in rules}
         )
         self.gives_free = any(row.free for row in self.rows)
+        self.cumulates = any(row.cumulative for row in self.rows)
         # What each exclusive rule makes of the list price: the same on every line.
-        self.offers = {r.name: r.price_after(price) for r in rules if r._row.exclusive}
-        self.leads: dict[str, str] = {}  # the step of each exclusive rule, once made
+        self.offers: dict[_Row, Decimal] = {}
+        self.capped: set[_Row] = set()
+        for row in self.rows:
+            if row.exclusive:
+                self.offers[row], capped = row.rule.price_after(price)
+                if capped:
+                    self.capped.add(row)
+        self.leads: dict[_Row, tuple[str, str]] = {}  # each exclusive step around its why
         self.lows, self.highs = _cuts(rules, price)
         self.width = len(self.highs) + 1
 
     def outcome(self, quantity: Decimal) -> RuleOutcome:
         """What the rules do to a line of ``quantity`` (as :func:`apply_rules`)."""
         amount = quantity * self.price
+        # None checks first: an open band costs no Decimal comparison.
         fitting = [
             row
             for row in self.rows
-            if row.low_quantity <= quantity <= row.high_quantity
-            and row.low_amount <= amount <= row.high_amount
+            if (row.low_quantity is None or row.low_quantity <= quantity)
+            and (row.high_quantity is None or quantity <= row.high_quantity)
+            and (row.low_amount is None or row.low_amount <= amount)
+            and (row.high_amount is None or amount <= row.high_amount)
         ]
         if self.conflicts:
             _refuse_conflicts([row.rule for row in fitting], self.product_id)
         steps: list[str] = []
         warnings: list[PriceWarning] = []
         result = self._exclusive(fitting, steps, warnings)
-        for row in fitting:
-            if row.cumulative:
-                result, step, capped = row.rule.new_price(result)
-                steps.append(f"rule {row.rule.name!r} (cumulative): {step}")
-                if capped:
-                    warnings.append(PriceWarning.DISCOUNT_CAPPED)
+        if self.cumulates:
+            result = _cumulate(fitting, result, steps, warnings)
         if self.floor is not None and result < self.floor:
             result = self.floor
             warnings.append(PriceWarning.DISCOUNT_LIMITED)
@@ -596,41 +612,64 @@ class CompiledRules:
         final = result.quantize(self.exponent, ROUND_HALF_UP)
         if final != result:
             steps.append(f"to pricing precision: {final:f}")
-        free = tuple(
-            _free_goods(row.rule, self.product_id, quantity, steps)
-            for row in fitting
-            if row.free and _earns(row.rule, quantity)
-        )
-        campaign = self.campaign if any(row.campaign for row in fitting) else None
+        free: tuple[tuple[PricingRule, str, Decimal], ...] = ()
+        if self.gives_free:
+            free = tuple(
+                _free_goods(row.rule, self.product_id, quantity, steps)
+                for row in fitting
+                if row.free and _earns(row.rule, quantity)
+            )
+        campaign = None
+        if self.campaign is not None and any(row.campaign for row in fitting):
+            campaign = self.campaign
         return RuleOutcome(final, tuple(steps), tuple(warnings), campaign, free)
 
     def _exclusive(
         self, fitting: list[_Row], steps: list[str], warnings: list[PriceWarning]
     ) -> Decimal:
         """As :func:`_exclusive`, with each rule's offer at the list price computed once."""
-        lead = next((row.rule for row in fitting if row.exclusive), None)
+        lead = next((row for row in fitting if row.exclusive), None)
         if lead is None:
             return self.price
         offers = self.offers
-        if lead.stacking is Stacking.FIRST:
-            chosen = lead
-            why = "first by priority"
-        else:
-            best = [row.rule for row in fitting if row.best]
-            # min() keeps the first of equal prices, as apply_rules does.
-            chosen = min(best, key=lambda r: offers[r.name][0])
+        chosen = lead
+        why = "first by priority"
+        if lead.best:
+            best = [row for row in fitting if row.best]
             why = "best price"
             if len(best) > 1:
-                runner = min((r for r in best if r is not chosen), key=lambda r: offers[r.name][0])
-                why = f"best price of {len(best)}; next {runner.name!r} {offers[runner.name][0]:f}"
-        result, capped = offers[chosen.name]
-        step = self.leads.get(chosen.name) or self.leads.setdefault(
-            chosen.name, chosen._step(self.price, result, capped)
+                # A stable sort: the first of equal prices wins, as in apply_rules.
+                chosen, runner = sorted(best, key=offers.__getitem__)[:2]
+                why = f"best price of {len(best)}; next {runner.rule.name!r} {offers[runner]:f}"
+        result = offers[chosen]
+        capped = chosen in self.capped
+        parts = self.leads.get(chosen) or self.leads.setdefault(
+            chosen,
+            (f"rule {chosen.rule.name!r} (", f"): {chosen.rule._step(self.price, result, capped)}"),
         )
-        steps.append(f"rule {chosen.name!r} ({why}): {step}")
+        steps.append(parts[0] + why + parts[1])
         if capped:
             warnings.append(PriceWarning.DISCOUNT_CAPPED)
         return result
+
+
+def _cumulate(
+    fitting: list[_Row], price: Decimal, steps: list[str], warnings: list[PriceWarning]
+) -> Decimal:
+    """The cumulative rules that fit, applied in order on ``price`` (as in apply_rules)."""
+    for row in fitting:
+        if not row.cumulative:
+            continue
+        if row.percent is not None:
+            after = price * row.factor
+            steps.append(f"{row.head}{price:f}{row.percent}{after:f}")
+            price = after
+            continue
+        price, step, capped = row.rule.new_price(price)
+        steps.append(row.head + step)
+        if capped:
+            warnings.append(PriceWarning.DISCOUNT_CAPPED)
+    return price
 
 
 def _cuts(
