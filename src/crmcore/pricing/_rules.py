@@ -286,14 +286,16 @@ class PricingRules:
         validator=check.in_range(0, 100, optional=True),
     )
     """At most this percentage off the list price from rules (``DISCOUNT_LIMITED`` when hit)."""
-    _index: dict[tuple[str, str], tuple[PricingRule, ...]] = attrs.field(
+    _index: dict[tuple[str, str], tuple[tuple[int, PricingRule], ...]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
-    _rank: dict[str, int] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
-        index: dict[tuple[str, str], list[PricingRule]] = {}
+        index: dict[tuple[str, str], list[tuple[int, PricingRule]]] = {}
+        # Each rule's rank in priority order (highest first, then name), sorted once.
+        ordered = sorted(self.rules, key=lambda r: (-r.priority, r.name))
+        rank = {id(r): i for i, r in enumerate(ordered)}
         for rule in self.rules:
             if rule.name in seen:
                 raise ValidationError(
@@ -305,17 +307,19 @@ class PricingRules:
             keys += [("group", g) for g in rule.product_groups]
             keys += [("brand", b) for b in rule.brands]
             for key in keys or [("any", "")]:
-                index.setdefault(key, []).append(rule)
+                index.setdefault(key, []).append((rank[id(rule)], rule))
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
-        # Each rule's place in priority order (highest first, then name), sorted once.
-        ordered = sorted(self.rules, key=lambda r: (-r.priority, r.name))
-        object.__setattr__(self, "_rank", {r.name: i for i, r in enumerate(ordered)})
 
     def targeting(self, product: Product, catalog: Catalog) -> tuple[PricingRule, ...]:
         """The rules that name ``product``, one of its groups or its brand, or every product."""
+        keys = [("product", product.id), ("any", "")]
+        if product.group is not None:
+            keys += [("group", g) for g in catalog.group_path(product.group)]
+        if product.brand is not None:
+            keys.append(("brand", product.brand))
         found: dict[str, PricingRule] = {}
-        for key, _ in _keys(product, catalog):
-            for rule in self._index.get(key, ()):
+        for key in keys:
+            for _, rule in self._index.get(key, ()):
                 found[rule.name] = rule
         return tuple(found.values())
 
@@ -352,34 +356,32 @@ class PricingRules:
         A group rule is dropped when a rule on the product or on a closer
         group applies. The order is by priority (highest first), then name.
         """
-        found: dict[str, tuple[int, PricingRule]] = {}
+        # Each applying rule by its rank, with its closeness: the keys come closest first, so
+        # a rule named under several keys keeps its closest (what PricingRule.closeness says).
+        found: dict[int, tuple[int, PricingRule]] = {}
         for key, closeness in _keys(product, catalog):
-            for rule in self._index.get(key, ()):
-                # A rule named under several keys is as close as its closest one
-                # (what PricingRule.closeness says, without walking the path per rule).
-                seen = found.get(rule.name)
-                if seen is None or closeness < seen[0]:
-                    found[rule.name] = (closeness, rule)
-        applying = [
-            (closeness, rule)
-            for closeness, rule in found.values()
-            if rule._unconditional or why_not(rule, context, on) is None
-        ]
-        targeted = [c for c, _ in applying if c < _BRAND]
-        closest = min(targeted) if targeted else None
-        kept = [r for c, r in applying if c >= _BRAND or c == closest]
-        rank = self._rank
-        return tuple(sorted(kept, key=lambda r: rank[r.name]))
+            for rank, rule in self._index.get(key, ()):
+                if rank not in found and (
+                    rule._unconditional or why_not(rule, context, on) is None
+                ):
+                    found[rank] = (closeness, rule)
+        closest = min((c for c, _ in found.values() if c < _BRAND), default=None)
+        return tuple(
+            rule
+            for closeness, rule in (found[rank] for rank in sorted(found))
+            if closeness >= _BRAND or closeness == closest
+        )
 
 
 def _keys(product: Product, catalog: Catalog) -> list[tuple[tuple[str, str], int]]:
-    """The index keys that can name ``product``, each with its closeness."""
-    keys = [(("product", product.id), 0), (("any", ""), _ANY)]
+    """The index keys that can name ``product``, each with its closeness, closest first."""
+    keys = [(("product", product.id), 0)]
     if product.group is not None:
         path = catalog.group_path(product.group)
         keys += [(("group", g), 1 + distance) for distance, g in enumerate(path)]
     if product.brand is not None:
         keys.append((("brand", product.brand), _BRAND))
+    keys.append((("any", ""), _ANY))
     return keys
 
 
@@ -583,7 +585,7 @@ class CompiledRules:
                 if capped:
                     self.capped.add(row)
         self.leads: dict[_Row, tuple[str, str]] = {}  # each exclusive step around its why
-        self.lows, self.highs = _cuts(rules, price)
+        self.lows, self.highs = _cuts(self.rows, price)
         self.width = len(self.highs) + 1
 
     def outcome(self, quantity: Decimal) -> RuleOutcome:
@@ -673,24 +675,18 @@ def _cumulate(
 
 
 def _cuts(
-    rules: Iterable[PricingRule], price: Decimal
+    rows: tuple[_Row, ...], price: Decimal
 ) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
-    """Sorted lower and upper quantity bounds of ``rules`` at list ``price`` (amount bands too).
+    """Sorted lower and upper quantity bounds of ``rows`` at list ``price`` (amount bands too).
 
     Which rules fit a quantity ``q`` depends only on how many lower bounds
-    are ``<= q`` and how many upper bounds are ``< q``.
+    are ``<= q`` and how many upper bounds are ``< q``. At price 0 the
+    amount is 0 whatever the quantity: an amount band then cuts nowhere.
     """
-    lows: list[Decimal] = []
-    highs: list[Decimal] = []
-    for rule in rules:
-        if rule.min_quantity is not None:
-            lows.append(rule.min_quantity)
-        if rule.max_quantity is not None:
-            highs.append(rule.max_quantity)
-        if rule.min_amount is not None:
-            reach = _INFINITE if rule.min_amount > 0 else _ZERO
-            lows.append(rule.min_amount / price if price else reach)
-        if rule.max_amount is not None:
-            highs.append(rule.max_amount / price if price else _INFINITE)
-    # A bound named by several rules is one cut (fewer comparisons per line).
-    return tuple(sorted(set(lows))), tuple(sorted(set(highs)))
+    # Sets: a bound named by several rules is one cut (one division, fewer comparisons).
+    lows = {row.low_quantity for row in rows if row.low_quantity is not None}
+    highs = {row.high_quantity for row in rows if row.high_quantity is not None}
+    if price:
+        lows.update(a / price for a in {row.low_amount for row in rows} if a is not None)
+        highs.update(a / price for a in {row.high_amount for row in rows} if a is not None)
+    return tuple(sorted(lows)), tuple(sorted(highs))
