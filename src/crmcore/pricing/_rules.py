@@ -61,10 +61,12 @@ class _Row:
         "head",
         "high_amount",
         "high_quantity",
+        "kind",
         "low_amount",
         "low_quantity",
         "percent",
         "rule",
+        "stacked",
     )
 
     def __init__(self, rule: PricingRule) -> None:
@@ -74,6 +76,8 @@ class _Row:
         self.cumulative = not self.free and rule.stacking is Stacking.CUMULATIVE
         self.exclusive = not self.free and not self.cumulative  # best price or first
         self.campaign = bool(rule.campaigns)
+        self.kind = RuleAction.FREE_QUANTITY if self.free else rule.stacking
+        self.stacked = (rule.priority, rule.stacking)
         self.low_quantity = rule.min_quantity
         self.high_quantity = rule.max_quantity
         self.low_amount = rule.min_amount
@@ -289,6 +293,9 @@ class PricingRules:
     _index: dict[tuple[str, str], tuple[tuple[int, PricingRule], ...]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
+    _named: tuple[frozenset[str], frozenset[str]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
@@ -309,6 +316,11 @@ class PricingRules:
             for key in keys or [("any", "")]:
                 index.setdefault(key, []).append((rank[id(rule)], rule))
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+        # The products (free goods too) and groups the rules name, for check().
+        products = {p for rule in self.rules for p in rule.products}
+        products.update(r.free_product for r in self.rules if r.free_product is not None)
+        groups = frozenset(g for rule in self.rules for g in rule.product_groups)
+        object.__setattr__(self, "_named", (frozenset(products), groups))
 
     def targeting(self, product: Product, catalog: Catalog) -> tuple[PricingRule, ...]:
         """The rules that name ``product``, one of its groups or its brand, or every product."""
@@ -325,6 +337,9 @@ class PricingRules:
 
     def check(self, catalog: Catalog) -> None:
         """Refuse a rule naming a product or group the catalog does not have."""
+        products, groups = self._named
+        if all(map(catalog.has_product, products)) and all(map(catalog.has_group, groups)):
+            return  # every name known: one look-up per distinct name (checked per document)
         for rule in self.rules:
             where = f"PricingRule {rule.name!r}"
             for field, known in (
@@ -571,16 +586,17 @@ class CompiledRules:
         if max_discount_percent is not None:
             self.floor = price * (1 - max_discount_percent / _HUNDRED)
         # Two rules of one priority with different stacking may conflict on some line.
-        self.conflicts = len({(r.priority, r.stacking) for r in rules}) != len(
-            {r.priority for r in rules}
-        )
-        self.gives_free = any(row.free for row in self.rows)
-        self.cumulates = any(row.cumulative for row in self.rows)
+        self.conflicts = len({row.stacked for row in self.rows}) != len({r.priority for r in rules})
+        kinds = {row.kind for row in self.rows}
+        self.gives_free = RuleAction.FREE_QUANTITY in kinds
+        self.cumulates = Stacking.CUMULATIVE in kinds
         # What each exclusive rule makes of the list price: the same on every line.
         self.offers: dict[_Row, Decimal] = {}
         self.capped: set[_Row] = set()
         for row in self.rows:
-            if row.exclusive:
+            if row.percent is not None and row.exclusive:
+                self.offers[row] = price * row.factor  # PricingRule.price_after, inline
+            elif row.exclusive:
                 self.offers[row], capped = row.rule.price_after(price)
                 if capped:
                     self.capped.add(row)
