@@ -646,8 +646,10 @@ class CompiledRules:
         self, fitting: list[_Row], steps: list[str], warnings: list[PriceWarning]
     ) -> Decimal:
         """As :func:`_exclusive`, with each rule's offer at the list price computed once."""
-        lead = next((row for row in fitting if row.exclusive), None)
-        if lead is None:
+        for lead in fitting:
+            if lead.exclusive:
+                break
+        else:
             return self.price
         offers = self.offers
         chosen = lead
