@@ -33,6 +33,7 @@ from crmcore.pricing import (
     activate_quote,
     apply_rules,
     price_document,
+    why_not,
     win_quote,
 )
 from crmcore.pricing._rules import CompiledRules
@@ -180,6 +181,12 @@ def test_group_rules_inherit_down_the_tree_unless_a_closer_rule_exists() -> None
     assert _unit_price(dairy, own) == 160_000
     # Not in the tree at all: the cup keeps 50,000.
     assert _unit_price(drinks, product="CUP") == 50_000
+    # A farther group rule that also names doogh's brand is as close as its group (3), not a
+    # brand rule: dairy10 (2) is closer and drops it. 200,000 × 0.9 = 180,000 (kept, its 20 %
+    # would win the best-price contest: 160,000).
+    far = _rule("far20", "percent_off", percent=20, product_groups=("drinks",), brands=("Abali",))
+    assert _unit_price(far, dairy) == 180_000
+    assert _unit_price(far) == 160_000  # alone, it reaches doogh
 
 
 def test_brand_customer_territory_campaign_and_bands() -> None:
@@ -364,7 +371,7 @@ _ANY_RULE = st.builds(
     priority=st.integers(0, 5),
     stacking=st.sampled_from([*Stacking, Stacking.BEST_PRICE]),
     products=st.sampled_from([(), ("DOOGH",), ("SODA",)]),
-    product_groups=st.sampled_from([(), ("dairy",), ("drinks",)]),
+    product_groups=st.sampled_from([(), ("doogh",), ("dairy",), ("drinks",), ("dairy", "drinks")]),
     brands=st.sampled_from([(), ("Abali",)]),
     campaigns=st.sampled_from([(), ("yalda",)]),
     # Mostly open bands, so that several rules meet on a line.
@@ -496,3 +503,43 @@ def _settled(run: Callable[[], RuleOutcome]) -> RuleOutcome | str:
         return run()
     except PricingError as refused:
         return f"refused: {refused}"
+
+
+def _closest_candidates(
+    rules: PricingRules, product: Product, context: PricingContext
+) -> tuple[PricingRule, ...]:
+    """The documented choice, rule by rule: targets, conditions, the closest target, order."""
+    found = [
+        (closeness, rule)
+        for rule in rules.rules
+        if (closeness := rule.closeness(product, CATALOG)) is not None
+        and why_not(rule, context, None) is None
+    ]
+    brand = 1_000  # the closeness of a brand target; products are 0, groups 1 + distance
+    targeted = [c for c, _ in found if c < brand]
+    closest = min(targeted) if targeted else None
+    kept = [rule for c, rule in found if c >= brand or c == closest]
+    return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
+
+
+@given(
+    st.lists(
+        st.tuples(_ANY_RULE, st.sampled_from([(), ("gold",), ("retail",)])),
+        max_size=10,
+    ),
+    st.sampled_from(["DOOGH", "SODA", "CUP"]),
+    st.sampled_from([None, "gold"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_candidates_are_the_closest_applying_rules_in_priority_order(
+    drawn: list[tuple[PricingRule, tuple[str, ...]]], product_id: str, group: str | None
+) -> None:
+    # Rules naming a product, groups at every distance and brands at once, some for a
+    # customer group only: the indexed look-up gives what the rule-by-rule reading gives.
+    named = {rule.name: attrs.evolve(rule, customer_groups=groups) for rule, groups in drawn}
+    rules = PricingRules(tuple(named.values()))
+    product = CATALOG.product(product_id)
+    context = PricingContext(customer_group=group)
+    assert rules.candidates(product, CATALOG, context, None) == _closest_candidates(
+        rules, product, context
+    )

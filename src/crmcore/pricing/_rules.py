@@ -313,6 +313,8 @@ class PricingRules:
             keys = [("product", p) for p in rule.products]
             keys += [("group", g) for g in rule.product_groups]
             keys += [("brand", b) for b in rule.brands]
+            if rule.brands:  # also reached by brand: candidates() must see it on every group
+                keys += [("group+brand", g) for g in rule.product_groups]
             for key in keys or [("any", "")]:
                 index.setdefault(key, []).append((rank[id(rule)], rule))
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
@@ -374,13 +376,19 @@ class PricingRules:
         # Each applying rule by its rank, with its closeness: the keys come closest first, so
         # a rule named under several keys keeps its closest (what PricingRule.closeness says).
         found: dict[int, tuple[int, PricingRule]] = {}
+        closest: int | None = None
         for key, closeness in _keys(product, catalog):
+            if closest is not None and closeness < _BRAND:
+                # A group beyond the closest: its rules are dropped; only those that name a
+                # brand too need their (far) closeness noted, or the brand key would keep them.
+                key = ("group+brand", key[1])  # noqa: PLW2901
             for rank, rule in self._index.get(key, ()):
                 if rank not in found and (
                     rule._unconditional or why_not(rule, context, on) is None
                 ):
                     found[rank] = (closeness, rule)
-        closest = min((c for c, _ in found.values() if c < _BRAND), default=None)
+                    if closest is None and closeness < _BRAND:
+                        closest = closeness
         return tuple(
             rule
             for closeness, rule in (found[rank] for rank in sorted(found))
