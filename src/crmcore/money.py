@@ -382,16 +382,16 @@ class Money:
         Money('19.99', 'USD')
         """
         obj = object.__new__(cls)
-        object.__setattr__(obj, "amount", amount)
-        object.__setattr__(obj, "currency", currency)
+        _SET_AMOUNT(obj, amount)
+        _SET_CURRENCY(obj, currency)
         return obj
 
     @classmethod
     def _make(cls, amount: Decimal, currency: str) -> Money:
         # Fast path for results of operations on already-valid values.
         obj = object.__new__(cls)
-        object.__setattr__(obj, "amount", amount)
-        object.__setattr__(obj, "currency", currency)
+        _SET_AMOUNT(obj, amount)
+        _SET_CURRENCY(obj, currency)
         return obj
 
     # -- inspection -------------------------------------------------------------------------
@@ -684,3 +684,9 @@ class Money:
                 numbering_system=numbering,
             )
         return to_persian_digits(text) if persian_digits else text
+
+
+# The fields' slots: of_decimal and _make fill a new Money through them, without the
+# frozen class's __setattr__ look-ups (the pricing engine builds six Money per line).
+_SET_AMOUNT: Final = Money.__dict__["amount"].__set__
+_SET_CURRENCY: Final = Money.__dict__["currency"].__set__

@@ -23,6 +23,7 @@ from crmcore.pricing import (
     LineItem,
     ManualDiscountMethod,
     PricedDocument,
+    PricedLine,
     PriceList,
     PriceListItem,
     PricingOptions,
@@ -35,6 +36,7 @@ from crmcore.pricing import (
     price_document,
     price_from_lists,
 )
+from crmcore.pricing._documents import _LINE_FIELDS
 from tests.strategies.pricing import CATALOG, PRICE_LIST, documents, pricing_options
 
 D = Decimal
@@ -416,3 +418,9 @@ def test_price_from_lists_chooses_like_select_price_list() -> None:
     with pytest.raises(ValidationError) as info:
         price_from_lists(doc, _CATALOG, ["2026"])  # type: ignore[list-item]
     assert info.value.field == "price_lists[0]"
+
+
+def test_the_engine_passes_every_priced_line_field_in_its_order() -> None:
+    # priced_lines() builds PricedLine positionally (speed); a field added, removed or
+    # moved in PricedLine must be mirrored there, or figures would land in the wrong field.
+    assert tuple(f.name for f in attrs.fields(PricedLine)) == _LINE_FIELDS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from crmcore.errors import PricingError, ValidationError
 from crmcore.money import Money
 from crmcore.pricing import (
     Catalog,
+    DocumentKind,
     LineItem,
     PriceList,
     PriceListItem,
@@ -24,14 +26,17 @@ from crmcore.pricing import (
     Product,
     ProductGroup,
     RuleAction,
+    RuleOutcome,
     SalesDocument,
     Stacking,
     UnitGroup,
     activate_quote,
     apply_rules,
     price_document,
+    why_not,
     win_quote,
 )
+from crmcore.pricing._rules import CompiledRules
 
 D = Decimal
 IRR = "IRR"
@@ -176,6 +181,12 @@ def test_group_rules_inherit_down_the_tree_unless_a_closer_rule_exists() -> None
     assert _unit_price(dairy, own) == 160_000
     # Not in the tree at all: the cup keeps 50,000.
     assert _unit_price(drinks, product="CUP") == 50_000
+    # A farther group rule that also names doogh's brand is as close as its group (3), not a
+    # brand rule: dairy10 (2) is closer and drops it. 200,000 × 0.9 = 180,000 (kept, its 20 %
+    # would win the best-price contest: 160,000).
+    far = _rule("far20", "percent_off", percent=20, product_groups=("drinks",), brands=("Abali",))
+    assert _unit_price(far, dairy) == 180_000
+    assert _unit_price(far) == 160_000  # alone, it reaches doogh
 
 
 def test_brand_customer_territory_campaign_and_bands() -> None:
@@ -335,3 +346,200 @@ def test_equal_priorities_are_resolved_by_name() -> None:
     ca = _rule("a", "percent_off", percent=10, stacking="cumulative")
     cb = _rule("b", "amount_off", amount=Money(10_000, IRR), stacking="cumulative")
     assert _unit_price(cb, ca) == _unit_price(ca, cb) == 170_000
+
+
+# -- the engine's prepared rules (CompiledRules) give what apply_rules gives ---------------------
+
+
+# Every action, stacking, band and target, so that the engine's fast path (each product's
+# candidates compiled once per document, outcomes shared by lines in the same bands) meets
+# the straightforward reference, apply_rules, on every kind of rule set.
+def _open(bound: st.SearchStrategy[int]) -> st.SearchStrategy[int | None]:
+    """``bound`` one time in four, else None (an open band)."""
+    return st.tuples(st.integers(0, 3), bound).map(lambda t: t[1] if t[0] == 0 else None)
+
+
+_ANY_RULE = st.builds(
+    PricingRule,
+    name=st.sampled_from(["r1", "r2", "r3", "r4", "r5", "r6"]),
+    action=st.sampled_from(list(RuleAction)),
+    percent=st.integers(0, 100),
+    amount=st.integers(0, 300_000).map(lambda a: Money(a, IRR)),
+    free_quantity=st.integers(1, 3),
+    buy=st.integers(1, 12),
+    free_product=st.sampled_from([None, "CUP"]),
+    priority=st.integers(0, 5),
+    stacking=st.sampled_from([*Stacking, Stacking.BEST_PRICE]),
+    products=st.sampled_from([(), ("DOOGH",), ("SODA",)]),
+    product_groups=st.sampled_from([(), ("doogh",), ("dairy",), ("drinks",), ("dairy", "drinks")]),
+    brands=st.sampled_from([(), ("Abali",)]),
+    campaigns=st.sampled_from([(), ("yalda",)]),
+    # Mostly open bands, so that several rules meet on a line.
+    min_quantity=_open(st.integers(1, 20)),
+    max_quantity=_open(st.integers(5, 30)),
+    min_amount=_open(st.integers(0, 4_000_000)),
+    max_amount=_open(st.integers(500_000, 6_000_000)),
+)
+
+
+def _reference(
+    rules: PricingRules, quote: SalesDocument
+) -> list[tuple[Decimal, tuple[str, ...], tuple[PriceWarning, ...], str | None]] | None:
+    """Each line priced by apply_rules on its product's candidates; None if a line is refused."""
+    plain = price_document(quote, CATALOG, LIST).lines
+    context = quote.pricing_context
+    expected: list[tuple[Decimal, tuple[str, ...], tuple[PriceWarning, ...], str | None]] = []
+    for line, bare in zip(quote.lines, plain, strict=True):
+        product = CATALOG.product(line.product_id)
+        candidates = rules.candidates(product, CATALOG, context, quote.issued_on)
+        if not candidates:
+            expected.append((bare.price_per_unit.amount, bare.price_steps, bare.warnings, None))
+            continue
+        try:
+            outcome = apply_rules(
+                candidates,
+                bare.price_per_unit.amount,
+                line.quantity,
+                product_id=product.id,
+                exponent=D(1),  # the products' pricing precision: 0 decimals
+                context=context,
+                max_discount_percent=rules.max_line_discount_percent,
+            )
+        except PricingError:
+            return None
+        steps = (*bare.price_steps, *outcome.steps)
+        expected.append(
+            (outcome.price, steps, (*bare.warnings, *outcome.warnings), outcome.campaign)
+        )
+    return expected
+
+
+@given(
+    st.lists(_ANY_RULE, max_size=8),
+    st.lists(
+        st.tuples(st.sampled_from(["DOOGH", "SODA", "CUP"]), st.integers(1, 30)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.none() | st.integers(0, 60),
+    st.sampled_from([None, "yalda"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_the_engine_prices_each_line_as_apply_rules_does(
+    rules: list[PricingRule],
+    lines: list[tuple[str, int]],
+    limit: int | None,
+    campaign: str | None,
+) -> None:
+    ruleset = PricingRules(_unique(rules), max_line_discount_percent=limit)
+    quote = SalesDocument(
+        "Q",
+        DocumentKind.QUOTE,
+        IRR,
+        tuple(LineItem(product, qty) for product, qty in lines),
+        pricing_context=PricingContext(campaign=campaign),
+    )
+    expected = _reference(ruleset, quote)
+    if expected is None:  # two rules of one priority with different stacking met on a line
+        with pytest.raises(PricingError):
+            price_document(quote, CATALOG, LIST, rules=ruleset)
+        return
+    priced = price_document(quote, CATALOG, LIST, rules=ruleset).lines
+    got = [
+        (line.price_per_unit.amount, line.price_steps, line.warnings, line.campaign)
+        for line in priced[: len(lines)]
+    ]
+    assert got == expected
+
+
+@given(
+    st.lists(_ANY_RULE, max_size=8),
+    st.decimals(0, 1_000_000, places=3),
+    st.decimals(D("0.5"), 40, places=2),
+    st.none() | st.decimals(0, 100, places=1),
+    st.sampled_from([D(1), D("0.01"), D("0.0001")]),
+)
+@settings(max_examples=200, deadline=None)
+def test_compiled_rules_give_what_apply_rules_gives(
+    rules: list[PricingRule],
+    price: Decimal,
+    quantity: Decimal,
+    limit: Decimal | None,
+    exponent: Decimal,
+) -> None:
+    # Any price (fractions of a rial, zero), fractional quantities, any precision and limit;
+    # rules in priority order, as PricingRules.candidates gives them.
+    ordered = sorted(_unique(rules), key=lambda r: (-r.priority, r.name))
+    context = PricingContext(campaign="yalda")
+
+    def reference() -> RuleOutcome:
+        return apply_rules(
+            ordered,
+            price,
+            quantity,
+            product_id="DOOGH",
+            exponent=exponent,
+            context=context,
+            max_discount_percent=limit,
+        )
+
+    def compiled() -> RuleOutcome:
+        prepared = CompiledRules(
+            ordered,
+            price,
+            product_id="DOOGH",
+            exponent=exponent,
+            context=context,
+            max_discount_percent=limit,
+        )
+        return prepared.outcome(quantity)
+
+    assert _settled(compiled) == _settled(reference)
+
+
+def _settled(run: Callable[[], RuleOutcome]) -> RuleOutcome | str:
+    """The outcome, or the refusal's message."""
+    try:
+        return run()
+    except PricingError as refused:
+        return f"refused: {refused}"
+
+
+def _closest_candidates(
+    rules: PricingRules, product: Product, context: PricingContext
+) -> tuple[PricingRule, ...]:
+    """The documented choice, rule by rule: targets, conditions, the closest target, order."""
+    found = [
+        (closeness, rule)
+        for rule in rules.rules
+        if (closeness := rule.closeness(product, CATALOG)) is not None
+        and why_not(rule, context, None) is None
+    ]
+    brand = 1_000  # the closeness of a brand target; products are 0, groups 1 + distance
+    targeted = [c for c, _ in found if c < brand]
+    closest = min(targeted) if targeted else None
+    kept = [rule for c, rule in found if c >= brand or c == closest]
+    return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
+
+
+@given(
+    st.lists(
+        st.tuples(_ANY_RULE, st.sampled_from([(), ("gold",), ("retail",)])),
+        max_size=10,
+    ),
+    st.sampled_from(["DOOGH", "SODA", "CUP"]),
+    st.sampled_from([None, "gold"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_candidates_are_the_closest_applying_rules_in_priority_order(
+    drawn: list[tuple[PricingRule, tuple[str, ...]]], product_id: str, group: str | None
+) -> None:
+    # Rules naming a product, groups at every distance and brands at once, some for a
+    # customer group only: the indexed look-up gives what the rule-by-rule reading gives.
+    named = {rule.name: attrs.evolve(rule, customer_groups=groups) for rule, groups in drawn}
+    rules = PricingRules(tuple(named.values()))
+    product = CATALOG.product(product_id)
+    context = PricingContext(customer_group=group)
+    assert rules.candidates(product, CATALOG, context, None) == _closest_candidates(
+        rules, product, context
+    )

@@ -448,6 +448,9 @@ class DiscountList:
         >>> tiers.discount_total(Decimal(100), Decimal(8))  # 5 units at 50 % off, 3 at full price
         Decimal('250')
         """
+        if not self.tiered:  # one segment: the same sum, without the generator (hot path)
+            band = self.band_for(quantity)
+            return _ZERO + quantity * (_ZERO if band is None else self._per_unit(band, price))
         return sum((units * off for units, off in self.segments(price, quantity)), _ZERO)
 
     def segments(self, price: Decimal, quantity: Decimal) -> tuple[tuple[Decimal, Decimal], ...]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import enum
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -27,14 +27,7 @@ from crmcore.pricing._catalog import (
     as_tuple,
     plain,
 )
-from crmcore.pricing._rules import (
-    PricingRule,
-    PricingRules,
-    RuleAction,
-    RuleOutcome,
-    apply_rules,
-    quantity_cuts,
-)
+from crmcore.pricing._rules import CompiledRules, PricingRule, PricingRules, RuleOutcome
 from crmcore.pricing._selection import PriceListChoice, PricingContext, choose_price_list
 from crmcore.pricing._tax import NoTax, TaxPolicy
 
@@ -517,14 +510,36 @@ class PricedDocument:
         return tuple(steps)
 
 
+# The order priced_lines() passes PricedLine's fields in (positionally, for speed).
+_LINE_FIELDS = (
+    "number",
+    "product_id",
+    "unit",
+    "quantity",
+    "price_per_unit",
+    "price_source",
+    "price_steps",
+    "volume_discount_total",
+    "amount",
+    "manual_discount",
+    "header_discount_share",
+    "tax",
+    "tax_label",
+    "extended_amount",
+    "taxed_after_header_discount",
+    "volume_discount_exact",
+    "warnings",
+    "campaign",
+    "free_for",
+)
+
+
 class _Entry:
     """A (product, unit)'s price-list figures, computed once per pricing run."""
 
     __slots__ = (
         "caps",
-        "cuts",
         "discount_list",
-        "gives_free",
         "outcomes",
         "price",
         "rules",
@@ -537,11 +552,11 @@ class _Entry:
         self.price = priced.amount
         self.steps = priced.steps
         self.warnings = priced.warnings
-        self.rules: tuple[PricingRule, ...] = ()
-        self.cuts: tuple[tuple[Decimal, ...], tuple[Decimal, ...]] = ((), ())
-        self.gives_free = False
-        # The rules' outcome per (lower bounds passed, upper bounds passed, quantity if free).
-        self.outcomes: dict[tuple[int, int, Decimal | None], _Ruled] = {}
+        # The candidate rules, compiled at the list price; None: no rule may apply.
+        self.rules: CompiledRules | None = None
+        # The rules' outcome per band bounds passed (with the quantity if free goods may come):
+        # lower bounds passed × (upper bounds + 1) + upper bounds passed.
+        self.outcomes: dict[object, _Ruled] = {}
         # Whether some amount band is larger than the price (then a line may be capped).
         self.caps = (
             discount_list is not None
@@ -710,8 +725,17 @@ class _Pricer:
             if simple and line.locked is None and line.price_override is None:
                 # A price-list price, the line total rounded once.
                 entry = entries.get((product.id, unit)) or self._entry(product, unit)
-                ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
-                price = entry.price if ruled is None else ruled.price
+                rules = entry.rules
+                ruled = None
+                price = entry.price
+                if rules is not None:
+                    # Inline (hot): lines passing the same band bounds share an outcome (with
+                    # free goods the keys also hold the quantity: this lookup misses, _ruled finds).
+                    key = bisect_right(rules.lows, quantity) * rules.width + bisect_left(
+                        rules.highs, quantity
+                    )
+                    ruled = entry.outcomes.get(key) or self._ruled(entry, rules, quantity)
+                    price = ruled.price
                 gross = (quantity * price).quantize(exponent, rounding)
                 amount = gross
                 volume = _ZERO
@@ -758,14 +782,21 @@ class _Pricer:
         )
         entry = self.entries[(product.id, unit)] = _Entry(item.discount_list, priced)
         if self.rules is not None:
-            entry.rules = self.rules.candidates(
-                product, self.catalog, self.document.pricing_context, self.day
+            context = self.document.pricing_context
+            candidates = self.rules.candidates(product, self.catalog, context, self.day)
+            if not candidates:
+                return entry
+            entry.rules = CompiledRules(
+                candidates,
+                entry.price,
+                product_id=product.id,
+                exponent=_PRECISION[product.price_decimals],
+                context=context,
+                max_discount_percent=self.max_discount,
             )
-            entry.cuts = quantity_cuts(entry.rules, entry.price)
             # A rule may lower the price below an amount band: check caps on every line.
             dl = entry.discount_list
             entry.caps = entry.caps or (dl is not None and dl.type is DiscountType.AMOUNT)
-            entry.gives_free = any(r.action is RuleAction.FREE_QUANTITY for r in entry.rules)
         return entry
 
     @staticmethod
@@ -812,7 +843,7 @@ class _Pricer:
         """A price-list line with pricing rules, or rounded at the unit price."""
         quantity = line.quantity
         entry = self.entries.get((product.id, unit)) or self._entry(product, unit)
-        ruled = self._ruled(entry, product, unit, quantity) if entry.rules else None
+        ruled = None if entry.rules is None else self._ruled(entry, entry.rules, quantity)
         price = entry.price if ruled is None else ruled.price
         steps = entry.steps if ruled is None else ruled.steps
         row = _Row(index, line, product, unit, price, self.list_source, steps, _ZERO, _ZERO)
@@ -845,26 +876,18 @@ class _Pricer:
         elif row.volume:
             row.amount = rnd(quantity * price - row.volume)
 
-    def _ruled(self, entry: _Entry, product: Product, unit: str, quantity: Decimal) -> _Ruled:
+    @staticmethod
+    def _ruled(entry: _Entry, rules: CompiledRules, quantity: Decimal) -> _Ruled:
         """The rules' outcome for the line, with the price steps joined (cached)."""
-        # The rules that fit depend on the quantity only through the band bounds it passes.
-        lows, highs = entry.cuts
-        key = (
-            bisect.bisect_right(lows, quantity),
-            bisect.bisect_left(highs, quantity),
-            quantity if entry.gives_free else None,
+        # The rules that fit depend on the quantity only through the band bounds it passes
+        # (the free goods on the quantity itself).
+        bounds = bisect_right(rules.lows, quantity) * rules.width + bisect_left(
+            rules.highs, quantity
         )
+        key: object = (bounds, quantity) if rules.gives_free else bounds
         found = entry.outcomes.get(key)
         if found is None:
-            outcome = apply_rules(
-                entry.rules,
-                entry.price,
-                quantity,
-                product_id=product.id,
-                exponent=_PRECISION[product.price_decimals],
-                context=self.document.pricing_context,
-                max_discount_percent=self.max_discount,
-            )
+            outcome = rules.outcome(quantity)
             found = entry.outcomes[key] = _Ruled(outcome, (*entry.steps, *outcome.steps))
         return found
 
@@ -978,27 +1001,29 @@ class _Pricer:
                 row.price, money(row.price, currency)
             )
             volume = row.gross - row.amount
+            # Positional, in the order of _LINE_FIELDS (a test holds it to PricedLine's fields):
+            # 19 keywords would take about twice as long to match on this hot path.
             priced.append(
                 PricedLine(
-                    number=row.index,
-                    product_id=product_id,
-                    unit=row.unit,
-                    quantity=row.line.quantity,
-                    price_per_unit=price,
-                    price_source=row.source,
-                    price_steps=row.steps,
-                    volume_discount_total=money(volume, currency) if volume else zero,
-                    amount=money(row.amount, currency),
-                    manual_discount=money(row.manual, currency) if row.manual else zero,
-                    header_discount_share=money(share, currency) if share else zero,
-                    tax=money(tax, currency),
-                    tax_label=label,
-                    extended_amount=money(net + tax, currency),
-                    taxed_after_header_discount=tax_after,
-                    warnings=row.warnings,
-                    campaign=row.campaign,
-                    free_for=row.free_for,
-                    volume_discount_exact=row.volume,
+                    row.index,
+                    product_id,
+                    row.unit,
+                    row.line.quantity,
+                    price,
+                    row.source,
+                    row.steps,
+                    money(volume, currency) if volume else zero,
+                    money(row.amount, currency),
+                    money(row.manual, currency) if row.manual else zero,
+                    money(share, currency) if share else zero,
+                    money(tax, currency),
+                    label,
+                    money(net + tax, currency),
+                    tax_after,
+                    row.volume,
+                    row.warnings,
+                    row.campaign,
+                    row.free_for,
                 )
             )
         return tuple(priced)

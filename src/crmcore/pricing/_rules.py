@@ -20,6 +20,8 @@ _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
 _BRAND = 1_000  # closeness of a brand target (a product is 0, a group 1 + its distance)
 _ANY = 2_000  # closeness of a rule on every product
+_INFINITE = Decimal("Infinity")
+_LOWEST = -_INFINITE
 
 
 class RuleAction(enum.StrEnum):
@@ -44,6 +46,48 @@ class Stacking(enum.StrEnum):
     """Applies alone if it is the highest-priority exclusive rule."""
     CUMULATIVE = "cumulative"
     """Applies on top of the result, in priority order."""
+
+
+class _Row:
+    """A rule's bands, role and step texts, prepared once for the per-line work (a named row)."""
+
+    __slots__ = (
+        "best",
+        "campaign",
+        "cumulative",
+        "exclusive",
+        "factor",
+        "free",
+        "head",
+        "high_amount",
+        "high_quantity",
+        "kind",
+        "low_amount",
+        "low_quantity",
+        "percent",
+        "rule",
+        "stacked",
+    )
+
+    def __init__(self, rule: PricingRule) -> None:
+        self.rule = rule
+        self.free = rule.action is RuleAction.FREE_QUANTITY
+        self.best = not self.free and rule.stacking is Stacking.BEST_PRICE
+        self.cumulative = not self.free and rule.stacking is Stacking.CUMULATIVE
+        self.exclusive = not self.free and not self.cumulative  # best price or first
+        self.campaign = bool(rule.campaigns)
+        self.kind = RuleAction.FREE_QUANTITY if self.free else rule.stacking
+        self.stacked = (rule.priority, rule.stacking)
+        self.low_quantity = rule.min_quantity
+        self.high_quantity = rule.max_quantity
+        self.low_amount = rule.min_amount
+        self.high_amount = rule.max_amount
+        # A cumulative percentage: its factor and the fixed parts of its step.
+        self.factor = rule._factor
+        self.percent = None
+        if rule.action is RuleAction.PERCENT_OFF and rule.percent is not None:
+            self.percent = f" − {plain(rule.percent)} % = "
+        self.head = f"rule {rule.name!r} (cumulative): "
 
 
 @attrs.frozen
@@ -136,6 +180,7 @@ class PricingRule(Audience):
     """Last day (inclusive)."""
     _unconditional: bool = attrs.field(init=False, repr=False, eq=False, hash=False)
     _factor: Decimal = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _row: _Row = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
         where = f"PricingRule {self.name!r}"
@@ -147,6 +192,7 @@ class PricingRule(Audience):
         # 1 − percent / 100, computed once (a Decimal division per line is not free).
         factor = 1 - (self.percent or _ZERO) / _HUNDRED
         object.__setattr__(self, "_factor", factor)
+        object.__setattr__(self, "_row", _Row(self))
         needs = {
             RuleAction.PERCENT_OFF: ("percent", "a percentage 0-100"),
             RuleAction.AMOUNT_OFF: ("amount", "a Money amount off per unit"),
@@ -244,13 +290,19 @@ class PricingRules:
         validator=check.in_range(0, 100, optional=True),
     )
     """At most this percentage off the list price from rules (``DISCOUNT_LIMITED`` when hit)."""
-    _index: dict[tuple[str, str], tuple[PricingRule, ...]] = attrs.field(
+    _index: dict[tuple[str, str], tuple[tuple[int, PricingRule], ...]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False
+    )
+    _named: tuple[frozenset[str], frozenset[str]] = attrs.field(
         init=False, repr=False, eq=False, hash=False
     )
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
-        index: dict[tuple[str, str], list[PricingRule]] = {}
+        index: dict[tuple[str, str], list[tuple[int, PricingRule]]] = {}
+        # Each rule's rank in priority order (highest first, then name), sorted once.
+        ordered = sorted(self.rules, key=lambda r: (-r.priority, r.name))
+        rank = {id(r): i for i, r in enumerate(ordered)}
         for rule in self.rules:
             if rule.name in seen:
                 raise ValidationError(
@@ -261,9 +313,16 @@ class PricingRules:
             keys = [("product", p) for p in rule.products]
             keys += [("group", g) for g in rule.product_groups]
             keys += [("brand", b) for b in rule.brands]
+            if rule.brands:  # also reached by brand: candidates() must see it on every group
+                keys += [("group+brand", g) for g in rule.product_groups]
             for key in keys or [("any", "")]:
-                index.setdefault(key, []).append(rule)
+                index.setdefault(key, []).append((rank[id(rule)], rule))
         object.__setattr__(self, "_index", {k: tuple(v) for k, v in index.items()})
+        # The products (free goods too) and groups the rules name, for check().
+        products = {p for rule in self.rules for p in rule.products}
+        products.update(r.free_product for r in self.rules if r.free_product is not None)
+        groups = frozenset(g for rule in self.rules for g in rule.product_groups)
+        object.__setattr__(self, "_named", (frozenset(products), groups))
 
     def targeting(self, product: Product, catalog: Catalog) -> tuple[PricingRule, ...]:
         """The rules that name ``product``, one of its groups or its brand, or every product."""
@@ -274,12 +333,15 @@ class PricingRules:
             keys.append(("brand", product.brand))
         found: dict[str, PricingRule] = {}
         for key in keys:
-            for rule in self._index.get(key, ()):
+            for _, rule in self._index.get(key, ()):
                 found[rule.name] = rule
         return tuple(found.values())
 
     def check(self, catalog: Catalog) -> None:
         """Refuse a rule naming a product or group the catalog does not have."""
+        products, groups = self._named
+        if all(map(catalog.has_product, products)) and all(map(catalog.has_group, groups)):
+            return  # every name known: one look-up per distinct name (checked per document)
         for rule in self.rules:
             where = f"PricingRule {rule.name!r}"
             for field, known in (
@@ -311,44 +373,39 @@ class PricingRules:
         A group rule is dropped when a rule on the product or on a closer
         group applies. The order is by priority (highest first), then name.
         """
-        found: list[tuple[int, PricingRule]] = []
-        for rule in self.targeting(product, catalog):
-            closeness = rule.closeness(product, catalog)
-            if closeness is not None and (
-                rule._unconditional or why_not(rule, context, on) is None
-            ):
-                found.append((closeness, rule))
-        targeted = [c for c, _ in found if c < _BRAND]
-        closest = min(targeted) if targeted else None
-        kept = [r for c, r in found if c >= _BRAND or c == closest]
-        return tuple(sorted(kept, key=lambda r: (-r.priority, r.name)))
+        # Each applying rule by its rank, with its closeness: the keys come closest first, so
+        # a rule named under several keys keeps its closest (what PricingRule.closeness says).
+        found: dict[int, tuple[int, PricingRule]] = {}
+        closest: int | None = None
+        for key, closeness in _keys(product, catalog):
+            if closest is not None and closeness < _BRAND:
+                # A group beyond the closest: its rules are dropped; only those that name a
+                # brand too need their (far) closeness noted, or the brand key would keep them.
+                key = ("group+brand", key[1])  # noqa: PLW2901
+            for rank, rule in self._index.get(key, ()):
+                if rank not in found and (
+                    rule._unconditional or why_not(rule, context, on) is None
+                ):
+                    found[rank] = (closeness, rule)
+                    if closest is None and closeness < _BRAND:
+                        closest = closeness
+        return tuple(
+            rule
+            for closeness, rule in (found[rank] for rank in sorted(found))
+            if closeness >= _BRAND or closeness == closest
+        )
 
 
-_INFINITE = Decimal("Infinity")
-
-
-def quantity_cuts(
-    rules: Iterable[PricingRule], price: Decimal
-) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
-    """Sorted lower and upper quantity bounds of ``rules`` at list ``price`` (amount bands too).
-
-    Which rules fit a quantity ``q`` depends only on how many lower bounds
-    are ``<= q`` and how many upper bounds are ``< q``: the pricing engine
-    caches a line's outcome under those two counts.
-    """
-    lows: list[Decimal] = []
-    highs: list[Decimal] = []
-    for rule in rules:
-        if rule.min_quantity is not None:
-            lows.append(rule.min_quantity)
-        if rule.max_quantity is not None:
-            highs.append(rule.max_quantity)
-        if rule.min_amount is not None:
-            reach = _INFINITE if rule.min_amount > 0 else _ZERO
-            lows.append(rule.min_amount / price if price else reach)
-        if rule.max_amount is not None:
-            highs.append(rule.max_amount / price if price else _INFINITE)
-    return tuple(sorted(lows)), tuple(sorted(highs))
+def _keys(product: Product, catalog: Catalog) -> list[tuple[tuple[str, str], int]]:
+    """The index keys that can name ``product``, each with its closeness, closest first."""
+    keys = [(("product", product.id), 0)]
+    if product.group is not None:
+        path = catalog.group_path(product.group)
+        keys += [(("group", g), 1 + distance) for distance, g in enumerate(path)]
+    if product.brand is not None:
+        keys.append((("brand", product.brand), _BRAND))
+    keys.append((("any", ""), _ANY))
+    return keys
 
 
 @attrs.frozen
@@ -477,3 +534,185 @@ def _free_goods(
         f"{plain(lots)} × {plain(per)} = {plain(free)} free"
     )
     return rule, target, free
+
+
+class CompiledRules:
+    """A product's candidate rules at its list price, prepared once per document.
+
+    :meth:`outcome` gives exactly what :func:`apply_rules` gives for the
+    same rules, price and settings, doing per line only what depends on the
+    quantity: the band checks, the cumulative arithmetic and the steps. The
+    bands' bounds in quantity (:attr:`lows`, :attr:`highs`) let the pricing
+    engine share an outcome between lines that pass the same bounds.
+
+    >>> rules = [PricingRule("a", "percent_off", percent=10, priority=1, min_quantity=10),
+    ...          PricingRule("b", "percent_off", percent=5, stacking="cumulative")]
+    >>> compiled = CompiledRules(rules, Decimal(200), product_id="P1", exponent=Decimal("0.01"))
+    >>> compiled.outcome(Decimal(12)).steps
+    ("rule 'a' (best price): 200 − 10 % = 180.0", "rule 'b' (cumulative): 180.0 − 5 % = 171.000")
+    >>> compiled.lows, compiled.highs
+    ((Decimal('10'),), ())
+    """
+
+    __slots__ = (
+        "campaign",
+        "capped",
+        "conflicts",
+        "cumulates",
+        "exponent",
+        "floor",
+        "gives_free",
+        "highs",
+        "leads",
+        "limit",
+        "lows",
+        "offers",
+        "price",
+        "product_id",
+        "rows",
+        "width",
+    )
+
+    def __init__(
+        self,
+        candidates: Iterable[PricingRule],
+        price: Decimal,
+        *,
+        product_id: str,
+        exponent: Decimal,
+        context: PricingContext | None = None,
+        max_discount_percent: Decimal | None = None,
+    ) -> None:
+        rules = tuple(candidates)
+        self.rows = tuple(rule._row for rule in rules)
+        self.price = price
+        self.product_id = product_id
+        self.exponent = exponent
+        self.campaign = None if context is None else context.campaign
+        self.limit = max_discount_percent
+        self.floor = None
+        if max_discount_percent is not None:
+            self.floor = price * (1 - max_discount_percent / _HUNDRED)
+        # Two rules of one priority with different stacking may conflict on some line.
+        self.conflicts = len({row.stacked for row in self.rows}) != len({r.priority for r in rules})
+        kinds = {row.kind for row in self.rows}
+        self.gives_free = RuleAction.FREE_QUANTITY in kinds
+        self.cumulates = Stacking.CUMULATIVE in kinds
+        # What each exclusive rule makes of the list price: the same on every line.
+        self.offers: dict[_Row, Decimal] = {}
+        self.capped: set[_Row] = set()
+        for row in self.rows:
+            if row.percent is not None and row.exclusive:
+                self.offers[row] = price * row.factor  # PricingRule.price_after, inline
+            elif row.exclusive:
+                self.offers[row], capped = row.rule.price_after(price)
+                if capped:
+                    self.capped.add(row)
+        self.leads: dict[_Row, tuple[str, str]] = {}  # each exclusive step around its why
+        self.lows, self.highs = _cuts(self.rows, price)
+        self.width = len(self.highs) + 1
+
+    def outcome(self, quantity: Decimal) -> RuleOutcome:
+        """What the rules do to a line of ``quantity`` (as :func:`apply_rules`)."""
+        amount = quantity * self.price
+        # None checks first: an open band costs no Decimal comparison.
+        fitting = [
+            row
+            for row in self.rows
+            if (row.low_quantity is None or row.low_quantity <= quantity)
+            and (row.high_quantity is None or quantity <= row.high_quantity)
+            and (row.low_amount is None or row.low_amount <= amount)
+            and (row.high_amount is None or amount <= row.high_amount)
+        ]
+        if self.conflicts:
+            _refuse_conflicts([row.rule for row in fitting], self.product_id)
+        steps: list[str] = []
+        warnings: list[PriceWarning] = []
+        result = self._exclusive(fitting, steps, warnings)
+        if self.cumulates:
+            result = _cumulate(fitting, result, steps, warnings)
+        if self.floor is not None and result < self.floor:
+            result = self.floor
+            warnings.append(PriceWarning.DISCOUNT_LIMITED)
+            steps.append(f"limited to {self.limit:f} % off: {result:f}")
+        final = result.quantize(self.exponent, ROUND_HALF_UP)
+        if final != result:
+            steps.append(f"to pricing precision: {final:f}")
+        free: tuple[tuple[PricingRule, str, Decimal], ...] = ()
+        if self.gives_free:
+            free = tuple(
+                _free_goods(row.rule, self.product_id, quantity, steps)
+                for row in fitting
+                if row.free and _earns(row.rule, quantity)
+            )
+        campaign = None
+        if self.campaign is not None and any(row.campaign for row in fitting):
+            campaign = self.campaign
+        return RuleOutcome(final, tuple(steps), tuple(warnings), campaign, free)
+
+    def _exclusive(
+        self, fitting: list[_Row], steps: list[str], warnings: list[PriceWarning]
+    ) -> Decimal:
+        """As :func:`_exclusive`, with each rule's offer at the list price computed once."""
+        for lead in fitting:
+            if lead.exclusive:
+                break
+        else:
+            return self.price
+        offers = self.offers
+        chosen = lead
+        why = "first by priority"
+        if lead.best:
+            best = [row for row in fitting if row.best]
+            why = "best price"
+            if len(best) > 1:
+                # A stable sort: the first of equal prices wins, as in apply_rules.
+                chosen, runner = sorted(best, key=offers.__getitem__)[:2]
+                why = f"best price of {len(best)}; next {runner.rule.name!r} {offers[runner]:f}"
+        result = offers[chosen]
+        capped = chosen in self.capped
+        parts = self.leads.get(chosen) or self.leads.setdefault(
+            chosen,
+            (f"rule {chosen.rule.name!r} (", f"): {chosen.rule._step(self.price, result, capped)}"),
+        )
+        steps.append(parts[0] + why + parts[1])
+        if capped:
+            warnings.append(PriceWarning.DISCOUNT_CAPPED)
+        return result
+
+
+def _cumulate(
+    fitting: list[_Row], price: Decimal, steps: list[str], warnings: list[PriceWarning]
+) -> Decimal:
+    """The cumulative rules that fit, applied in order on ``price`` (as in apply_rules)."""
+    for row in fitting:
+        if not row.cumulative:
+            continue
+        if row.percent is not None:
+            after = price * row.factor
+            steps.append(f"{row.head}{price:f}{row.percent}{after:f}")
+            price = after
+            continue
+        price, step, capped = row.rule.new_price(price)
+        steps.append(row.head + step)
+        if capped:
+            warnings.append(PriceWarning.DISCOUNT_CAPPED)
+    return price
+
+
+def _cuts(
+    rows: tuple[_Row, ...], price: Decimal
+) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+    """Sorted lower and upper quantity bounds of ``rows`` at list ``price`` (amount bands too).
+
+    Which rules fit a quantity ``q`` depends only on how many lower bounds
+    are ``<= q`` and how many upper bounds are ``< q``. At price 0 the
+    amount is 0 whatever the quantity: an amount band then cuts nowhere.
+    """
+    # Sets: a bound named by several rules is one cut (one division, fewer comparisons).
+    lows = {row.low_quantity for row in rows if row.low_quantity is not None}
+    highs = {row.high_quantity for row in rows if row.high_quantity is not None}
+    if price:
+        lows.update(a / price for a in {row.low_amount for row in rows} if a is not None)
+        highs.update(a / price for a in {row.high_amount for row in rows} if a is not None)
+    return tuple(sorted(lows)), tuple(sorted(highs))
