@@ -594,14 +594,27 @@ def test_whole_units_and_a_bad_backend(backend: str) -> None:
         price_columns(catalog, plist, ["P"], [1], backend="gpu")  # type: ignore[arg-type]
 
 
-def test_tiered_bands_that_count_more_units_than_a_line_has_are_refused() -> None:
-    # [0.5, ∞) on 2 units would discount 2 − 0.5 + 1 = 2.5 units.
-    tiers = DiscountList(
-        "t", DiscountType.PERCENTAGE, (DiscountBand("0.5", None, 10),), tiered=True
-    )
-    catalog, plist = _one("10", tiers)
+@pytest.mark.parametrize(
+    "bands",
+    [
+        ((Decimal("0.5"), None),),  # [0.5, ∞) on 2 units would discount 2 − 0.5 + 1 = 2.5
+        ((Decimal(1), Decimal("10.5")), (Decimal(11), None)),  # 11 units: 10.5 + 1 = 11.5
+    ],
+)
+def test_tiered_bands_that_count_more_units_than_a_line_has_are_refused(
+    bands: tuple[tuple[Decimal, Decimal | None], ...],
+) -> None:
     with pytest.raises(ValidationError, match=r"DiscountList 't'.bands.*tiered bands"):
-        price_columns(catalog, plist, ["P"], [2], backend="python")
+        DiscountList(
+            "t",
+            DiscountType.PERCENTAGE,
+            tuple(DiscountBand(low, high, 10) for low, high in bands),
+            tiered=True,
+        )
+    # the same bands are fine on a Dynamics list (one band gives its discount to every unit)
+    DiscountList(
+        "t", DiscountType.PERCENTAGE, tuple(DiscountBand(low, high, 10) for low, high in bands)
+    )
 
 
 def test_as_money_refuses_an_unknown_column() -> None:

@@ -417,6 +417,8 @@ class DiscountList:
                     ),
                 )
         object.__setattr__(self, "bands", bands)
+        if self.tiered:
+            _check_tiers(where, bands)
         if self.type is DiscountType.AMOUNT:
             if self.currency is None or not is_currency(self.currency):
                 raise ValidationError(
@@ -494,6 +496,31 @@ class DiscountList:
         if self.type is DiscountType.PERCENTAGE:
             return price * band.discount / _HUNDRED
         return min(band.discount, price)
+
+
+def _check_tiers(where: str, bands: tuple[DiscountBand, ...]) -> None:
+    """Refuse tiered bands that would count more units than a line has.
+
+    A tiered band discounts units ``begin`` to ``min(quantity, end)``, that is
+    ``min(quantity, end) − begin + 1`` of them; a first band beginning below 1,
+    or less than 1 between a band's end and the next one's begin, would count
+    some units twice (``[0.5, ∞)`` on 2 units would discount 2.5).
+    """
+    previous = _ZERO
+    for band in bands:
+        if band.begin - previous < 1:
+            raise ValidationError(
+                obj=where,
+                field="bands",
+                value=f"[{band.begin}, {'∞)' if band.end is None else f'{band.end}]'}",
+                expected=(
+                    "tiered bands that begin at 1 or later, each at least 1 after the end "
+                    "of the band before (units are counted from 1)"
+                ),
+            )
+        if band.end is None:
+            return
+        previous = band.end
 
 
 class NegativePrice(enum.StrEnum):

@@ -144,8 +144,6 @@ def build_segments(
     key.segments = [Segment(gross, gross, _ZERO, places)]
     if dl is None:
         return
-    if dl.tiered:
-        _check_tiers(dl)
     scale = Decimal(10) ** quantity_places
     done = _ZERO  # tiered: discount of the full bands below
     with localcontext() as ctx:
@@ -163,33 +161,6 @@ def build_segments(
             if dl.tiered:
                 done += (band.end - band.begin + 1) * off
             key.segments.append(Segment(gross, gross, done, places))
-
-
-def _check_tiers(dl: DiscountList) -> None:
-    """Refuse tiered bands that count more units than a line has.
-
-    A tiered band discounts ``min(quantity, end) − begin + 1`` units; with a
-    first band beginning below 1, or less than 1 between one band's end and
-    the next band's begin, the bands count more units than the quantity
-    (``[0.5, ∞)`` on 2 units discounts 2.5). ``price_document`` prices such
-    lines as they come; the columnar path refuses them.
-    """
-    previous = _ZERO
-    for band in dl.bands:
-        if band.begin - previous < 1:
-            raise ValidationError(
-                obj=f"DiscountList {dl.name!r}",
-                field="bands",
-                value=f"{band.begin}",
-                expected=(
-                    "tiered bands that begin at 1 or later, each at least 1 after the previous "
-                    "band's end (so no line gets more discounted units than it has), or "
-                    "price_document"
-                ),
-            )
-        if band.end is None:
-            return
-        previous = band.end
 
 
 def tax_rate(policy: TaxPolicy, product_id: str) -> Decimal | None:
