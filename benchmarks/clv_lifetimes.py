@@ -1,12 +1,14 @@
 """crmcore's BG/NBD and Gamma-Gamma fits beside ``lifetimes``, in one process.
 
-``lifetimes`` 0.11.3 (unmaintained) does not run on pandas 3, so this script
-runs in its own environment::
+``lifetimes`` 0.11.3 (unmaintained) runs in its own environment (it ran on
+pandas 3.1 and numpy 2.4 on 2026-11-30; pin ``"pandas<2" "numpy<1.27"
+"scipy<1.12"`` if a later release breaks it)::
 
     python3 -m venv /tmp/lifetimes-venv
-    /tmp/lifetimes-venv/bin/pip install lifetimes==0.11.3 "pandas<2" "numpy<1.27" "scipy<1.12" \\
+    /tmp/lifetimes-venv/bin/pip install lifetimes==0.11.3 \
         attrs cattrs babel jdatetime holidays python-dateutil
     /tmp/lifetimes-venv/bin/python benchmarks/clv_lifetimes.py
+    PYTHONPATH=src /tmp/lifetimes-venv/bin/python benchmarks/frames.py --only clv
 
 crmcore is imported from ``src/`` of this checkout.
 """

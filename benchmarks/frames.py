@@ -6,8 +6,11 @@ Run: ``PYTHONPATH=src python benchmarks/frames.py [--customers 1000000] [--leads
 1. CLV prediction for N customers over a 52-week horizon from a summary
    frame (``predict_clv_frame``: P(alive), E[purchases], Gamma-Gamma spend,
    discounted CLV) with numpy, beside the vectorised formula ``lifetimes``
-   uses (scipy's hyp2f1; timed on a slice and scaled, it is slow). Goal:
-   >= 200,000 customers/s.
+   uses (scipy's hyp2f1; timed on a slice and scaled, it is slow), and
+   beside ``lifetimes`` itself when it is importable (its
+   ``GammaGammaFitter.customer_lifetime_value`` over 52 one-week steps;
+   run this script in the lifetimes venv of ``benchmarks/clv_lifetimes.py``
+   with ``--only clv``). Goal: >= 200,000 customers/s.
 2. Scoring an N-row DataFrame with a 20-rule scorecard (16 fit rules, 4
    event rules over an events table) with ``score_frame`` beside the same
    scorecard in hand-written vectorised pandas. Goal: within 1.5x.
@@ -105,6 +108,39 @@ def lifetimes_style(frame: pd.DataFrame, horizon: int) -> tuple[Any, Any]:
     return previous, discounted
 
 
+def real_lifetimes(frame: pd.DataFrame) -> Callable[[], Any] | None:
+    """lifetimes' own CLV (52 steps of one week, freq="M" so a step is one time unit), if installed."""
+    try:
+        from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: PLC0415
+    except ImportError:
+        return None
+    bg, gg = BetaGeoFitter(), GammaGammaFitter()
+    bg.params_ = pd.Series({"r": CDNOW.r, "alpha": CDNOW.alpha, "a": CDNOW.a, "b": CDNOW.b})
+    gg.params_ = pd.Series({"p": SPEND.p, "q": SPEND.q, "v": SPEND.gamma})
+    bg.predict = bg.conditional_expected_number_of_purchases_up_to_time  # what fit() sets
+    columns = [frame[c] for c in ("frequency", "recency", "age", "monetary_value")]
+    return lambda: gg.customer_lifetime_value(bg, *columns, time=52, discount_rate=0.0019, freq="M")
+
+
+def bench_real_lifetimes(frame: pd.DataFrame, t_float: float) -> None:
+    n = len(frame)
+    part = frame.head(min(n, 200_000))
+    run = real_lifetimes(part)
+    if run is None:
+        print("   lifetimes itself: not installed here (see benchmarks/clv_lifetimes.py)")
+        return
+    t_real = best(run, 2) * n / len(part)
+    theirs = run().to_numpy()
+    ours = predict_clv_frame(part, CDNOW, SPEND, money="float", **HORIZON)["clv"].to_numpy()  # type: ignore[arg-type]
+    buyers = part["frequency"].to_numpy() > 0
+    agree = float(np.max(np.abs(ours[buyers] - theirs[buyers]) / np.abs(theirs[buyers])))
+    print(
+        f"   lifetimes customer_lifetime_value {t_real:7.2f} s  {n / t_real:12,.0f} customers/s "
+        f"(timed on {len(part):,}, scaled; repeat buyers' CLV max rel diff {agree:.1e})"
+        f"   ratio crmcore float CLV/lifetimes {t_float / t_real:.3f}"
+    )
+
+
 def bench_clv(n: int) -> None:
     frame = summaries(n)
     print(f"1. CLV prediction, {n:,} customers, 52 weekly steps (numpy)")
@@ -149,6 +185,7 @@ def bench_clv(n: int) -> None:
         f"   lifetimes-style scipy hyp2f1 {t_peer:7.2f} s  {n / t_peer:12,.0f} customers/s "
         f"(timed on {len(part):,}, scaled; max rel diff {agree:.1e})   ratio crmcore/peer {t_count / t_peer:.2f}"
     )
+    bench_real_lifetimes(frame, t_float)
 
 
 def scorecard() -> Scorecard:

@@ -17,6 +17,7 @@ from crmcore.clv import (
     customer_npv,
     finite_horizon_clv,
     retention_clv,
+    rounded_amounts,
     simple_clv,
 )
 from crmcore.errors import ValidationError
@@ -129,3 +130,49 @@ def test_a_horizon_beyond_the_bound_is_refused_before_work() -> None:
             )
     with pytest.raises(ValidationError, match="margins"):
         finite_horizon_clv([Money(1, "USD")] * (MAX_HORIZON + 1), "0.9", "0.01")
+
+
+def test_a_customer_almost_surely_gone_has_a_clv_of_zero() -> None:
+    # 200 purchases in the first week, none in the 77 since: P(alive) ≈ 1e-231 under the
+    # CDNOW parameters; its CLV used to be refused (Money cannot hold 1.2E-231 USD).
+    model = BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    spend = GammaGammaModel(p=6.25, q=3.74, gamma=15.44)
+    gone = CustomerSummary("gone", frequency=200, recency=1.0, age=78.0, monetary_value="30")
+    assert model.probability_alive(gone) < 1e-200
+    (value,) = customer_lifetime_values(
+        [gone], model, spend, horizon=52, step=1.0, discount_rate="0.0019", currency="USD"
+    )
+    assert value.clv == Money("0.00", "USD")
+    assert str(value.clv.amount) == "0.00"
+
+
+def test_rounded_amounts_by_hand() -> None:
+    # 12.345 is read as the decimal 12.345 (its shortest repr), so half-up gives 12.35,
+    # where rounding the binary float (12.3449999…) would give 12.34.
+    assert rounded_amounts([12.345, 0.005, 0.004999, -0.0, float("nan")], "USD") == [
+        Decimal("12.35"),
+        Decimal("0.01"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    ]
+    assert rounded_amounts([1234.5], "IRR", margin="0.3") == [Decimal(370)]  # 370.35 → 370
+    assert rounded_amounts([2.5], "BHD") == [Decimal("2.500")]  # three-decimal dinar
+    with pytest.raises(ValidationError, match="values"):
+        rounded_amounts([1e19], "USD")
+
+
+@settings(max_examples=200)
+@given(
+    st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
+    st.decimals(min_value="0", max_value="5", places=3),
+)
+def test_rounded_amounts_equal_money_arithmetic(value: float, margin: Decimal) -> None:
+    # The reference: Money of the float's repr, times the margin, rounded (half-up) —
+    # how the CLV was computed before, wherever Money can hold the value.
+    if value != 0 and abs(value) < 1e-90:
+        return
+    expected = (Money(Decimal(repr(value)), "USD") * margin).round().amount
+    (got,) = rounded_amounts([value], "USD", margin=margin)
+    assert got == expected
+    assert got.as_tuple().exponent == -2

@@ -32,6 +32,7 @@ from crmcore.clv._clv import (
     customer_npv,
     finite_horizon_clv,
     retention_clv,
+    rounded_amounts,
     simple_clv,
 )
 from crmcore.clv._gammagamma import GammaGammaFit, GammaGammaModel
@@ -84,6 +85,7 @@ __all__ = [
     "quantile_scores",
     "retention_clv",
     "rfm_segments",
+    "rounded_amounts",
     "segment_of",
     "simple_clv",
     "spend_customers",

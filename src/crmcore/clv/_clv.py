@@ -6,7 +6,7 @@ import enum
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import TypeAlias, cast, overload
 
 import attrs
@@ -19,7 +19,7 @@ from crmcore.clv._gammagamma import GammaGammaModel
 from crmcore.clv._pareto import ParetoNbdModel
 from crmcore.clv._summary import CustomerSummary
 from crmcore.errors import ValidationError
-from crmcore.money import Money, to_decimal
+from crmcore.money import MAX_AMOUNT, Money, to_decimal
 from crmcore.roi import Amount, Rate, xnpv
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "customer_npv",
     "finite_horizon_clv",
     "retention_clv",
+    "rounded_amounts",
     "simple_clv",
 ]
 
@@ -47,6 +48,45 @@ def _check_money(value: object, obj: str, field: str) -> Money:
     if not isinstance(value, Money):
         raise ValidationError(obj=obj, field=field, value=value, expected="Money")
     return value
+
+
+# Enough digits for an amount up to 10^18 with the minor unit of any currency, times a margin.
+_WIDE = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+def rounded_amounts(
+    values: Iterable[float], currency: str, *, margin: Decimal | int | str = 1
+) -> list[Decimal]:
+    """Money amounts from a model's float values: exact, times ``margin``, rounded half-up.
+
+    Each float is read as the decimal of its shortest repr, multiplied by
+    ``margin`` and rounded half-up to the currency's minor unit; a value
+    below half a minor unit (a customer almost surely gone: 1e-231) is
+    zero, NaN and infinities are zero. The CLV columns of
+    :func:`customer_lifetime_values` and ``crmcore.frames.predict_clv_frame``
+    are made this way.
+
+    >>> rounded_amounts([12.345, 0.004999, 1e-231], "USD")
+    [Decimal('12.35'), Decimal('0.00'), Decimal('0.00')]
+    >>> rounded_amounts([1234.5], "IRR", margin="0.3")  # 370.35 rials, rounded to the rial
+    [Decimal('370')]
+    """
+    exponent = Decimal(1).scaleb(-Money.zero(currency).places)
+    factor = _number(margin, "rounded_amounts", "margin")
+    multiply, quantize = _WIDE.multiply, _WIDE.quantize
+    result = []
+    for value in values:
+        amount = Decimal(repr(value)) if math.isfinite(value) else Decimal(0)
+        rounded = _WIDE.plus(quantize(multiply(amount, factor), exponent))  # plus: no −0
+        if abs(rounded) > MAX_AMOUNT:
+            raise ValidationError(
+                obj="rounded_amounts",
+                field="values",
+                value=value,
+                expected="amounts of at most 10^18 (crmcore.money.MAX_AMOUNT)",
+            )
+        result.append(rounded)
+    return result
 
 
 def simple_clv(
@@ -291,25 +331,29 @@ def customer_lifetime_values(
     alive, expected = _expectations(
         rows, purchases, [k * step for k in range(1, horizon + 1)], engine
     )
-    result = []
-    for customer, p_alive, cumulative in zip(rows, alive, expected, strict=True):
+    spends, raws, lasts = [], [], []
+    for customer, cumulative in zip(rows, expected, strict=True):
         previous = 0.0
         discounted = 0.0
         for k, current in enumerate(cumulative, start=1):
             discounted += (current - previous) / (1.0 + d) ** k
             previous = current
         value = spend.conditional_expected_spend(customer.frequency, float(customer.monetary_value))
-        amount = (
-            Decimal(repr(value * discounted)) if math.isfinite(value * discounted) else Decimal(0)
+        spends.append(value)
+        raws.append(value * discounted)
+        lasts.append(previous)
+    amounts = rounded_amounts(raws, currency, margin=m)
+    result = [
+        CustomerLifetimeValue(
+            customer_id=customer.customer_id,
+            probability_alive=p_alive,
+            expected_transactions=last,
+            expected_spend=value,
+            clv=Money(amount, currency),
         )
-        result.append(
-            CustomerLifetimeValue(
-                customer_id=customer.customer_id,
-                probability_alive=p_alive,
-                expected_transactions=previous,
-                expected_spend=value,
-                clv=(Money(amount, currency) * m).round(),
-            )
+        for customer, p_alive, last, value, amount in zip(
+            rows, alive, lasts, spends, amounts, strict=True
         )
+    ]
     result.sort(key=lambda v: (-v.clv.amount, v.customer_id))
     return tuple(result)

@@ -8,7 +8,7 @@ from typing import Any
 
 from crmcore import _checks as check
 from crmcore._backend import Backend, resolve_backend
-from crmcore.clv import BetaGeoModel, GammaGammaModel, ParetoNbdModel
+from crmcore.clv import BetaGeoModel, GammaGammaModel, ParetoNbdModel, rounded_amounts
 from crmcore.errors import ValidationError
 from crmcore.frames._clv import customers_of
 from crmcore.frames._common import (
@@ -161,15 +161,5 @@ def predict_clv_frame(
         if kind == "float":
             out["clv"] = raw * float(m)
         else:
-            out["clv"] = pd.array(_exact_clv(raw.tolist(), m, currency), dtype=object)
+            out["clv"] = pd.array(rounded_amounts(raw.tolist(), currency, margin=m), dtype=object)
     return pd.DataFrame(out, index=frame.index)
-
-
-def _exact_clv(raw: list[float], margin: Decimal, currency: str) -> list[Decimal]:
-    """The rounded Money amount :func:`crmcore.clv.customer_lifetime_values` gives each row."""
-    return [
-        (Money(Decimal(repr(v)) if math.isfinite(v) else Decimal(0), currency) * margin)
-        .round()
-        .amount
-        for v in raw
-    ]
