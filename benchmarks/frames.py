@@ -111,7 +111,7 @@ def lifetimes_style(frame: pd.DataFrame, horizon: int) -> tuple[Any, Any]:
 def real_lifetimes(frame: pd.DataFrame) -> Callable[[], Any] | None:
     """lifetimes' own CLV (52 steps of one week, freq="M" so a step is one time unit), if installed."""
     try:
-        from lifetimes import BetaGeoFitter, GammaGammaFitter  # noqa: PLC0415
+        from lifetimes import BetaGeoFitter, GammaGammaFitter
     except ImportError:
         return None
     bg, gg = BetaGeoFitter(), GammaGammaFitter()
