@@ -16,11 +16,15 @@
 from __future__ import annotations
 
 import argparse
+import array
+import codecs
+import csv
 import enum
+import io
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -483,3 +487,213 @@ def emit(
                 rows = document if isinstance(document, list) else [document]
             _write_rows(fmt, [flat(plain(row)) for row in rows], out)
     return 0
+
+
+# -- streaming --------------------------------------------------------------------------------
+
+
+class CsvTable:
+    """A CSV file read chunk by chunk with ``--column`` applied and every cell
+    :func:`normalize`-d: what :func:`read_csv` gives, a chunk of rows at a time.
+
+    :attr:`names` are the columns a row has (renamed; a repeated name keeps its
+    first place and its last cell, as :func:`read_csv`'s dicts); each chunk is
+    a list of rows, each row a list of cells in the order of :attr:`names`.
+    """
+
+    def __init__(self, path: str, *, rows: int | None = None) -> None:
+        self.source = _common.CsvChunks(path, rows=rows)
+        self.names: list[str] = []
+        self._take: list[int] = []
+
+    @property
+    def size(self) -> int | None:
+        """The file's size in bytes (None for standard input)."""
+        return self.source.size
+
+    def done_bytes(self) -> int:
+        """Bytes read so far."""
+        return self.source.done_bytes()
+
+    def __enter__(self) -> CsvTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+    def _header(self, header: list[str]) -> None:
+        mapping = _STATE.columns
+        last = {name: index for index, name in enumerate(header)}  # dict(zip(...)) keeps the last
+        renamed: dict[str, int] = {}
+        for name, index in last.items():
+            renamed[mapping.get(name, name)] = index
+        self.names = list(renamed)
+        self._take = list(renamed.values())
+        _STATE.matched.update(mapping.keys() & last.keys())
+
+    def __iter__(self) -> Iterator[list[list[str]]]:
+        first = True
+        for chunk in self.source:
+            if first:
+                assert self.source.header is not None  # noqa: S101 - a chunk follows a header
+                self._header(self.source.header)
+                first = False
+            take = self._take
+            yield [[normalize(c) if c else c for c in map(row.__getitem__, take)] for row in chunk]
+
+
+class RowSink:
+    """Writes a command's rows chunk by chunk in ``args.format`` to ``args.output``,
+    byte for byte what :func:`emit` writes for all the rows at once.
+
+    Use it in a ``with`` block (the spool is removed at its end). Rows go to
+    a temporary spool file first; :meth:`finish` writes the result
+    into place through :func:`crmcore.cli._common.output` (a file is replaced
+    only on success, standard output gets nothing on error). ``csv`` and
+    ``jsonl`` rows and ``json`` items are spooled as written; ``table`` needs
+    every row's width and holds the rows in memory. With ``rank``, every row's
+    sort key and its place in the spool (two integers) are held until the end.
+    """
+
+    def __init__(self, args: argparse.Namespace, *, rank: bool = False) -> None:
+        self.format = getattr(args, "format", None) or "json"
+        self.path = getattr(args, "output", None)
+        self.rank = rank
+        self.names: dict[str, None] = {}
+        self.first_names = 0  # how many names the rows spooled so far were written with
+        self.held: list[dict[str, Any]] = []
+        self.keys: list[Any] = []
+        self.offsets = array.array("q")
+        folder = None
+        if self.path not in (None, "-"):
+            folder = str(Path(str(self.path)).resolve().parent)
+        self.spool = tempfile.TemporaryFile(dir=folder, prefix=".crmcore-")  # noqa: SIM115
+        self.count = 0
+
+    def __enter__(self) -> RowSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.spool.close()
+
+    def write(self, rows: Sequence[Mapping[str, Any]], keys: Sequence[Any] | None = None) -> None:
+        """Add rows (in order); ``keys``: their sort keys when ranking."""
+        if self.rank:
+            self.keys.extend(keys or ())
+        if self.format == "table":
+            self.held.extend(flat(plain(row)) for row in rows)
+            return
+        entries = self._entries(rows)
+        if self.rank:
+            position = self.spool.tell()
+            for entry in entries:
+                self.offsets.append(position)
+                position += len(entry)
+        self.spool.write(b"".join(entries))
+        self.count += len(rows)
+
+    def _entries(self, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
+        if self.format == "json":
+            return [
+                (
+                    json.dumps(plain(row), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                    + _SEPARATOR
+                ).encode()
+                for row in rows
+            ]
+        flats = [flat(plain(row)) for row in rows]
+        if self.format == "jsonl":
+            return [(json.dumps(row, ensure_ascii=False) + "\n").encode() for row in flats]
+        for row in flats:
+            self.names.update(dict.fromkeys(row))
+        if not self.count:
+            self.first_names = len(self.names)
+        names = list(self.names)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        entries = []
+        for row in flats:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(["" if (v := row.get(n)) is None else v for n in names])
+            entries.append(buffer.getvalue().encode())
+        return entries
+
+    def finish(self) -> int:
+        """Write everything into place; returns 0."""
+        unused = [f"{n}={o}" for o, n in _STATE.columns.items() if o not in _STATE.matched]
+        if unused:
+            raise CliError(
+                f"--column {unused[0]}: no CSV row read has a column {unused[0].split('=', 1)[1]!r}"
+            )
+        order = sorted(range(len(self.keys)), key=self.keys.__getitem__) if self.rank else None
+        with _common.output(self.path, newline="") as out:
+            if self.format == "table":
+                held = self.held if order is None else [self.held[i] for i in order]
+                _write_rows("table", held, out)
+            elif self.format == "json":
+                self._json(out, order)
+            else:
+                if self.format == "csv":
+                    _common.write_csv([], list(self.names), out)  # the header
+                self._copy(out, order)
+        return 0
+
+    def _entries_in(self, order: list[int]) -> Iterator[bytes]:
+        """The spooled entries in ``order`` (ranking)."""
+        ends = [*self.offsets[1:], self.spool.seek(0, io.SEEK_END)]
+        for i in order:
+            self.spool.seek(self.offsets[i])
+            yield bytes(self.spool.read(ends[i] - self.offsets[i]))
+
+    def _blocks(self) -> Iterator[str]:
+        """The spool as text, in blocks."""
+        self.spool.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while block := self.spool.read(2**20):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
+
+    def _copy(self, out: IO[str], order: list[int] | None) -> None:
+        """CSV rows or JSON lines, padded when later rows added CSV columns."""
+        width = len(self.names)
+        if self.format != "csv" or width == self.first_names:
+            if order is None:
+                out.writelines(self._blocks())
+            else:
+                out.writelines(entry.decode() for entry in self._entries_in(order))
+            return
+        # a later row added a column (a "[Zone]" cell split in two): earlier rows get it empty
+        if order is None:
+            self.spool.seek(0)
+            text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
+            reader: Iterator[list[str]] = csv.reader(text)
+        else:
+            reader = (
+                next(csv.reader(io.StringIO(entry.decode(), newline="")))
+                for entry in self._entries_in(order)
+            )
+        writer = csv.writer(out, lineterminator="\n")
+        for cells in reader:
+            writer.writerow(cells + [""] * (width - len(cells)))
+
+    def _json(self, out: IO[str], order: list[int] | None) -> None:
+        """A JSON array, as ``json.dump(rows, indent=2)`` writes it."""
+        if not self.count:
+            out.write("[]\n")
+            return
+        out.write("[\n  ")
+        if order is None:
+            # every item was spooled with the separator after it: all but the last's are written
+            held = ""
+            for block in self._blocks():
+                held += block
+                out.write(held[: -len(_SEPARATOR)])
+                held = held[-len(_SEPARATOR) :]
+        else:
+            entries = (e.decode()[: -len(_SEPARATOR)] for e in self._entries_in(order))
+            out.write(_SEPARATOR.join(entries))
+        out.write("\n]\n")
+
+
+_SEPARATOR = ",\n  "
