@@ -342,7 +342,11 @@ class CsvChunks:
         self._raw = raw
         with contextlib.suppress(OSError):
             self.size = os.fstat(raw.fileno()).st_size
-        return self._decoded(raw)
+        try:
+            return self._decoded(raw)
+        except CliError:
+            raw.close()
+            raise
 
     def _decoded(self, raw: IO[bytes]) -> Iterator[str]:
         buffered: Any = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
