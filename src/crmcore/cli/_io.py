@@ -179,7 +179,7 @@ def normalize(text: str) -> str:
     >>> normalize("۱۲٫۵"), normalize("۱٬۲۰۰"), normalize("شعبه ۳")
     ('12.5', '1200', 'شعبه ۳')
     """
-    foreign = any(ch in _FOREIGN for ch in text)
+    foreign = not text.isascii() and any(ch in _FOREIGN for ch in text)
     if not foreign and not _STATE.jalali:
         _refuse_jalali_year(text)
         return text
@@ -413,6 +413,22 @@ def flat(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def flat_text_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``flat(plain(row))``, quickly for the common row: text cells without a
+    ``[Zone]`` suffix, not under ``--calendar jalali`` (then only a Decimal
+    written with an exponent changes)."""
+    if _STATE.jalali:
+        return flat(plain(row))
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if type(value) is not str or "[" in value:
+            return flat(plain(row))
+        if ("e" in value or "E" in value) and _EXPONENT.fullmatch(value):
+            value = f"{Decimal(value):f}"  # noqa: PLW2901 - as plain() writes it
+        out[str(key)] = value
+    return out
+
+
 def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for row in rows:
@@ -581,7 +597,7 @@ class RowSink:
         if self.rank:
             self.keys.extend(keys or ())
         if self.format == "table":
-            self.held.extend(flat(plain(row)) for row in rows)
+            self.held.extend(flat_text_row(row) for row in rows)
             return
         entries = self._entries(rows)
         if self.rank:
@@ -593,6 +609,7 @@ class RowSink:
         self.count += len(rows)
 
     def _entries(self, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
+        """The rows as written, one entry per row when ranking (else one for all)."""
         if self.format == "json":
             return [
                 (
@@ -601,21 +618,27 @@ class RowSink:
                 ).encode()
                 for row in rows
             ]
-        flats = [flat(plain(row)) for row in rows]
+        flats = [flat_text_row(row) for row in rows]
         if self.format == "jsonl":
-            return [(json.dumps(row, ensure_ascii=False) + "\n").encode() for row in flats]
+            lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in flats]
+            return [line.encode() for line in lines] if self.rank else ["".join(lines).encode()]
         for row in flats:
-            self.names.update(dict.fromkeys(row))
+            if len(row) != len(self.names) or row.keys() != self.names.keys():
+                self.names.update(dict.fromkeys(row))
         if not self.count:
             self.first_names = len(self.names)
         names = list(self.names)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
+        cells = [["" if (v := row.get(n)) is None else v for n in names] for row in flats]
+        if not self.rank:
+            writer.writerows(cells)
+            return [buffer.getvalue().encode()]
         entries = []
-        for row in flats:
+        for values in cells:
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow(["" if (v := row.get(n)) is None else v for n in names])
+            writer.writerow(values)
             entries.append(buffer.getvalue().encode())
         return entries
 

@@ -289,10 +289,15 @@ def _apply_chunk(
         card,
         columns,
         now=now,
-        events=events if "id" in columns else None,
+        # only this chunk's leads' events: the join costs the chunk, not every event
+        events={i: events[i] for i in columns["id"] if i in events} if "id" in columns else None,
         allow_missing=bool(args.allow_missing),
     )
-    explanations = result.explanations or ()
+    joined: dict[int, str] = {}  # rows with the same explanation share its tuple
+    explanations = [
+        joined.get(id(lines)) or joined.setdefault(id(lines), "; ".join(lines))
+        for lines in result.explanations or ()
+    ]
     out = [
         {
             **dict(zip(names, row, strict=True)),
@@ -300,9 +305,9 @@ def _apply_chunk(
             "grade": grade or "",
             "rating": rating or "",
             "sales_ready": "yes" if ready else "no",
-            "explanation": "; ".join(lines),
+            "explanation": text,
         }
-        for row, score, grade, rating, ready, lines in zip(
+        for row, score, grade, rating, ready, text in zip(
             rows,
             result.scores,
             result.grades,

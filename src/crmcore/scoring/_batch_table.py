@@ -258,12 +258,35 @@ class _TableScorer:
             explanations=self._explanations(lines) if explain else None,
         )
 
+    def _combined(self, arrays: Sequence[Any]) -> Any:
+        """A code per row for the distinct tuples of ``arrays`` (equal tuples, equal codes)."""
+        np = self.np
+        code = np.zeros(self.n, dtype=np.int64)
+        span = 1
+        for column in arrays:
+            values = column.reshape(-1)
+            low, high = int(values.min()), int(values.max())
+            if low == high:
+                continue
+            if high - low >= self.n:  # a wide range: its distinct values are at most n
+                _, values = np.unique(values, return_inverse=True)
+                low, high = 0, int(values.max())
+            width = high - low + 1
+            if span * width >= 2**62:
+                _, code = np.unique(code, return_inverse=True)
+                span = int(code.max()) + 1
+            code = code * width + (values - low)
+            span *= width
+        return code
+
     def _decimals(self, units: Any, exps: Any) -> list[Decimal]:
         np = self.np
         if not self.n:
             return []
-        pairs, inverse = np.unique(np.stack([units, exps], axis=1), axis=0, return_inverse=True)
-        decimals = [self.decimal(int(u), int(e)) for u, e in pairs.tolist()]
+        _, first, inverse = np.unique(
+            self._combined([units, exps]), return_index=True, return_inverse=True
+        )
+        decimals = [self.decimal(int(units[i]), int(exps[i])) for i in first.tolist()]
         return [decimals[i] for i in inverse.reshape(-1).tolist()]
 
     def _grades(self) -> tuple[str | None, ...]:
@@ -285,23 +308,20 @@ class _TableScorer:
         np = self.np
         if not self.n:
             return ()
-        pattern = np.zeros(self.n, dtype=np.int64)
         texts: list[list[str | None]] = []
         codes: list[Any] = []
         for x in lines:
-            key = np.stack(
-                [x.occurrences, x.decayed, x.decayed_exp, x.effect, x.effect_exp], axis=1
-            )
-            key[~x.fired] = 0
-            key = np.concatenate([x.fired[:, None].astype(np.int64), key], axis=1)
-            distinct, code = np.unique(key, axis=0, return_inverse=True)
-            code = code.reshape(-1)
-            texts.append([self._text(x.rule, row) if row[0] else None for row in distinct.tolist()])
-            codes.append(code)
-            pattern = pattern * len(distinct) + code
-            _, pattern = np.unique(pattern, return_inverse=True)
-            pattern = pattern.reshape(-1)
-        _, firsts, order = np.unique(pattern, return_index=True, return_inverse=True)
+            fired = x.fired
+            parts = [x.occurrences, x.decayed, x.decayed_exp, x.effect, x.effect_exp]
+            key = self._combined([fired.astype(np.int64)] + [np.where(fired, p, 0) for p in parts])
+            _, first, code = np.unique(key, return_index=True, return_inverse=True)
+            row_texts: list[str | None] = []
+            for i in first.tolist():
+                row = [int(p[i]) for p in parts]
+                row_texts.append(self._text(x.rule, row) if fired[i] else None)
+            texts.append(row_texts)
+            codes.append(code.reshape(-1))
+        _, firsts, order = np.unique(self._combined(codes), return_index=True, return_inverse=True)
         composed = []
         for first in firsts.tolist():
             found = (texts[i][codes[i][first]] for i in range(len(lines)))
@@ -309,8 +329,9 @@ class _TableScorer:
         return tuple(composed[i] for i in order.reshape(-1).tolist())
 
     def _text(self, rule: Rule, row: Sequence[int]) -> str:
-        """A line's explanation text, as ``ScoreResult.explain`` writes it."""
-        _, occurrences, decayed_units, decayed_exp, effect_units, effect_exp = row
+        """A line's explanation text, as ``ScoreResult.explain`` writes it, from its
+        occurrences, decayed units and exponent, and cap effect units and exponent."""
+        occurrences, decayed_units, decayed_exp, effect_units, effect_exp = row
         decayed = self.decimal(decayed_units, decayed_exp)
         if rule.mapping is not None or rule.event is None:
             points = decayed
