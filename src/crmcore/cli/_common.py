@@ -273,7 +273,7 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-CHUNK_ROWS: Final = 50_000
+CHUNK_ROWS: Final = 10_000
 """Rows per chunk of :class:`CsvChunks` (``CRMCORE_CSV_CHUNK_ROWS`` overrides it: tests)."""
 
 

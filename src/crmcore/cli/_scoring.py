@@ -192,12 +192,18 @@ def load_scorecard(path: str) -> Scorecard:
 
 
 def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
+    """The events CSV by lead id, read a chunk at a time (the events are held, not the rows)."""
     from crmcore.scoring import EngagementEvent, group_events  # noqa: PLC0415
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
     if path is None:
         return {}
-    return group_events(from_rows(read_csv(path), EngagementEvent))
+    found: list[EngagementEvent] = []
+    with CsvTable(path) as table:
+        for chunk in table:
+            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
+            found.extend(from_rows(rows, EngagementEvent, start=len(found) + 2))
+    return group_events(found)
 
 
 # -- score -------------------------------------------------------------------------------------
