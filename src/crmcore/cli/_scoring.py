@@ -326,7 +326,8 @@ def _apply_chunk(
     keys = None
     if args.rank:  # as crmcore.scoring.rank: highest score first, ties by lead id
         ids = columns.get("id") or [""] * len(rows)
-        keys = [(-score, lead or "") for score, lead in zip(result.scores, ids, strict=True)]
+        minus = {score: -score for score in set(result.scores)}  # one Decimal per value
+        keys = [(minus[score], lead or "") for score, lead in zip(result.scores, ids, strict=True)]
     sink.write(out, keys)
 
 
