@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import main
+from crmcore.cli import _io, main
 from crmcore.cli._scoring import Progress
 from crmcore.scoring import (
     ClosedLead,
@@ -119,12 +119,16 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 @contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
+def _chunk_rows(size: int, run: int | None = None) -> Iterator[None]:
+    """Chunks of ``size`` rows; with ``--rank``, sorted runs of ``run`` rows."""
     before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
     os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
+    runs = _io.RUN_ROWS
+    _io.RUN_ROWS = run or runs
     try:
         yield
     finally:
+        _io.RUN_ROWS = runs
         if before is None:
             del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
         else:
@@ -171,16 +175,20 @@ def _expected(
     rows=lead_rows,
     events=event_rows,
     size=st.integers(1, 7),
+    run=st.integers(1, 9),
     ranked=st.booleans(),
     fmt=st.sampled_from(["csv", "json", "jsonl"]),
 )
 def test_chunked_output_equals_the_scalar_path_whole(
+    *,
     rows: list[dict[str, str]],
     events: list[tuple[str, str, int]],
     size: int,
+    run: int,
     ranked: bool,
     fmt: str,
 ) -> None:
+    # chunks of `size` rows; with --rank, sorted runs of `run` rows merged at the end
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "card.json").write_text(json.dumps(CARD), encoding="utf-8")
@@ -191,7 +199,7 @@ def test_chunked_output_equals_the_scalar_path_whole(
         argv = ["score", "--scorecard", str(root / "card.json"), str(root / "leads.csv")]
         argv += ["--events", str(root / "events.csv"), "--now", NOW.isoformat(), "--format", fmt]
         argv += ["--rank"] if ranked else []
-        with _chunk_rows(size):
+        with _chunk_rows(size, run):
             code, text = _run(*argv)
     assert code == 0
     expected = _expected(rows, events, ranked=ranked)

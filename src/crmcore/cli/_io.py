@@ -16,13 +16,14 @@
 from __future__ import annotations
 
 import argparse
-import array
 import codecs
 import csv
 import enum
+import heapq
 import io
 import json
 import re
+import struct
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -558,17 +559,74 @@ class CsvTable:
             yield [[normalize(c) if c else c for c in map(row.__getitem__, take)] for row in chunk]
 
 
+RUN_ROWS = 100_000
+"""Rows sorted in memory at a time when ranking (each sorted run goes to a file)."""
+
+_RECORD = struct.Struct("<III")
+
+
+def _first(item: tuple[Any, bytes]) -> Any:
+    return item[0]
+
+
+class _Runs:
+    """An external merge sort of (key, entry) pairs: sorted runs of :data:`RUN_ROWS`
+    spooled to temporary files, merged in key order (equal keys keep their order).
+
+    A key is ``(value, text)``, a Decimal and a str (``(-score, lead id)``).
+    """
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.files: list[IO[bytes]] = []
+        self.pending: list[tuple[Any, bytes]] = []
+
+    def add(self, keys: Sequence[Any], entries: Sequence[bytes]) -> None:
+        self.pending.extend(zip(keys, entries, strict=True))
+        if len(self.pending) >= RUN_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.pending.sort(key=_first)  # stable: equal keys keep the input's order
+        run = tempfile.TemporaryFile(dir=self.folder, prefix=".crmcore-rank-")  # noqa: SIM115
+        self.files.append(run)
+        for (value, text), entry in self.pending:
+            number, name = str(value).encode(), text.encode()
+            run.write(_RECORD.pack(len(number), len(name), len(entry)) + number + name + entry)
+        self.pending = []
+
+    @staticmethod
+    def _records(run: IO[bytes]) -> Iterator[tuple[Any, bytes]]:
+        run.seek(0)
+        while head := run.read(_RECORD.size):
+            a, b, c = _RECORD.unpack(head)
+            data = run.read(a + b + c)
+            yield (Decimal(data[:a].decode()), data[a : a + b].decode()), data[a + b :]
+
+    def merged(self) -> Iterator[bytes]:
+        """Every entry, in key order."""
+        self.flush()
+        runs = [self._records(run) for run in self.files]
+        return (entry for _, entry in heapq.merge(*runs, key=_first))
+
+    def close(self) -> None:
+        for run in self.files:
+            run.close()
+
+
 class RowSink:
     """Writes a command's rows chunk by chunk in ``args.format`` to ``args.output``,
     byte for byte what :func:`emit` writes for all the rows at once.
 
-    Use it in a ``with`` block (the spool is removed at its end). Rows go to
-    a temporary spool file first; :meth:`finish` writes the result
-    into place through :func:`crmcore.cli._common.output` (a file is replaced
-    only on success, standard output gets nothing on error). ``csv`` and
-    ``jsonl`` rows and ``json`` items are spooled as written; ``table`` needs
-    every row's width and holds the rows in memory. With ``rank``, every row's
-    sort key and its place in the spool (two integers) are held until the end.
+    Use it in a ``with`` block (the spools are removed at its end). Rows go to
+    a temporary spool file first; :meth:`finish` writes the result into place
+    through :func:`crmcore.cli._common.output` (a file is replaced only on
+    success, standard output gets nothing on error). ``table`` needs every
+    row's width and holds the rows in memory. With ``rank``, rows are sorted
+    by their keys a run of :data:`RUN_ROWS` at a time, each run spooled, and
+    the runs merged at the end: memory stays bounded there too.
     """
 
     def __init__(self, args: argparse.Namespace, *, rank: bool = False) -> None:
@@ -578,12 +636,12 @@ class RowSink:
         self.names: dict[str, None] = {}
         self.first_names = 0  # how many names the rows spooled so far were written with
         self.held: list[dict[str, Any]] = []
-        self.keys: list[Any] = []
-        self.offsets = array.array("q")
+        self.keys: list[Any] = []  # the held rows' keys (table)
         folder = None
         if self.path not in (None, "-"):
             folder = str(Path(str(self.path)).resolve().parent)
         self.spool = tempfile.TemporaryFile(dir=folder, prefix=".crmcore-")  # noqa: SIM115
+        self.runs = _Runs(folder)
         self.count = 0
 
     def __enter__(self) -> RowSink:
@@ -591,21 +649,19 @@ class RowSink:
 
     def __exit__(self, *exc: object) -> None:
         self.spool.close()
+        self.runs.close()
 
     def write(self, rows: Sequence[Mapping[str, Any]], keys: Sequence[Any] | None = None) -> None:
         """Add rows (in order); ``keys``: their sort keys when ranking."""
-        if self.rank:
-            self.keys.extend(keys or ())
         if self.format == "table":
             self.held.extend(flat_text_row(row) for row in rows)
+            self.keys.extend(keys or ())
             return
         entries = self._entries(rows)
         if self.rank:
-            position = self.spool.tell()
-            for entry in entries:
-                self.offsets.append(position)
-                position += len(entry)
-        self.spool.write(b"".join(entries))
+            self.runs.add(keys or (), entries)
+        else:
+            self.spool.write(b"".join(entries))
         self.count += len(rows)
 
     def _entries(self, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
@@ -649,25 +705,21 @@ class RowSink:
             raise CliError(
                 f"--column {unused[0]}: no CSV row read has a column {unused[0].split('=', 1)[1]!r}"
             )
-        order = sorted(range(len(self.keys)), key=self.keys.__getitem__) if self.rank else None
+        ranked = self.runs.merged() if self.rank and self.format != "table" else None
         with _common.output(self.path, newline="") as out:
             if self.format == "table":
-                held = self.held if order is None else [self.held[i] for i in order]
+                held = self.held
+                if self.rank:
+                    order = sorted(range(len(held)), key=self.keys.__getitem__)
+                    held = [held[i] for i in order]
                 _write_rows("table", held, out)
             elif self.format == "json":
-                self._json(out, order)
+                self._json(out, ranked)
             else:
                 if self.format == "csv":
                     _common.write_csv([], list(self.names), out)  # the header
-                self._copy(out, order)
+                self._copy(out, ranked)
         return 0
-
-    def _entries_in(self, order: list[int]) -> Iterator[bytes]:
-        """The spooled entries in ``order`` (ranking)."""
-        ends = [*self.offsets[1:], self.spool.seek(0, io.SEEK_END)]
-        for i in order:
-            self.spool.seek(self.offsets[i])
-            yield bytes(self.spool.read(ends[i] - self.offsets[i]))
 
     def _blocks(self) -> Iterator[str]:
         """The spool as text, in blocks."""
@@ -677,36 +729,33 @@ class RowSink:
             yield decoder.decode(block)
         yield decoder.decode(b"", final=True)
 
-    def _copy(self, out: IO[str], order: list[int] | None) -> None:
+    def _copy(self, out: IO[str], ranked: Iterator[bytes] | None) -> None:
         """CSV rows or JSON lines, padded when later rows added CSV columns."""
         width = len(self.names)
         if self.format != "csv" or width == self.first_names:
-            if order is None:
+            if ranked is None:
                 out.writelines(self._blocks())
             else:
-                out.writelines(entry.decode() for entry in self._entries_in(order))
+                out.writelines(entry.decode() for entry in ranked)
             return
         # a later row added a column (a "[Zone]" cell split in two): earlier rows get it empty
-        if order is None:
+        if ranked is None:
             self.spool.seek(0)
             text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
             reader: Iterator[list[str]] = csv.reader(text)
         else:
-            reader = (
-                next(csv.reader(io.StringIO(entry.decode(), newline="")))
-                for entry in self._entries_in(order)
-            )
+            reader = (next(csv.reader(io.StringIO(entry.decode(), newline=""))) for entry in ranked)
         writer = csv.writer(out, lineterminator="\n")
         for cells in reader:
             writer.writerow(cells + [""] * (width - len(cells)))
 
-    def _json(self, out: IO[str], order: list[int] | None) -> None:
+    def _json(self, out: IO[str], ranked: Iterator[bytes] | None) -> None:
         """A JSON array, as ``json.dump(rows, indent=2)`` writes it."""
         if not self.count:
             out.write("[]\n")
             return
         out.write("[\n  ")
-        if order is None:
+        if ranked is None:
             # every item was spooled with the separator after it: all but the last's are written
             held = ""
             for block in self._blocks():
@@ -714,8 +763,8 @@ class RowSink:
                 out.write(held[: -len(_SEPARATOR)])
                 held = held[-len(_SEPARATOR) :]
         else:
-            entries = (e.decode()[: -len(_SEPARATOR)] for e in self._entries_in(order))
-            out.write(_SEPARATOR.join(entries))
+            for index, entry in enumerate(ranked):
+                out.write((_SEPARATOR if index else "") + entry.decode()[: -len(_SEPARATOR)])
         out.write("\n]\n")
 
 
