@@ -414,12 +414,36 @@ def flat(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def flat_text_row(row: Mapping[str, Any]) -> dict[str, Any]:
+_GLUE = "\x1f"
+"""Joins a row's cells for the row-wide checks below (a cell holding it only costs speed)."""
+_YEARISH = re.compile(r"(?:^|\x1f)\d{4}[-/.]")
+"""Where a cell may start with a date (the only ASCII cells :func:`normalize` looks at)."""
+_EXPONENT_HINT = re.compile(r"\d[eE][-+]?\d")
+"""Where a cell may be a number with an exponent (what :func:`plain` rewrites)."""
+
+
+def normalize_row(cells: list[str]) -> list[str]:
+    """:func:`normalize` on every non-empty cell; a row of ASCII cells none of which
+    starts with a date is checked once, as a whole."""
+    if not _STATE.jalali:
+        joined = _GLUE.join(cells)
+        if joined.isascii() and not _YEARISH.search(joined):
+            return cells
+    return [normalize(c) if c else c for c in cells]
+
+
+def flat_text_row(row: Mapping[str, Any]) -> Mapping[str, Any]:
     """``flat(plain(row))``, quickly for the common row: text cells without a
     ``[Zone]`` suffix, not under ``--calendar jalali`` (then only a Decimal
-    written with an exponent changes)."""
+    written with an exponent changes; a row without one is returned as is)."""
     if _STATE.jalali:
         return flat(plain(row))
+    try:
+        joined = _GLUE.join(row.values())
+    except TypeError:  # a cell that is not text
+        return flat(plain(row))
+    if "[" not in joined and not _EXPONENT_HINT.search(joined):
+        return row
     out: dict[str, Any] = {}
     for key, value in row.items():
         if type(value) is not str or "[" in value:
@@ -556,7 +580,7 @@ class CsvTable:
                 self._header(self.source.header)
                 first = False
             take = self._take
-            yield [[normalize(c) if c else c for c in map(row.__getitem__, take)] for row in chunk]
+            yield [normalize_row(list(map(row.__getitem__, take))) for row in chunk]
 
 
 RUN_ROWS = 100_000
@@ -654,7 +678,7 @@ class RowSink:
     def write(self, rows: Sequence[Mapping[str, Any]], keys: Sequence[Any] | None = None) -> None:
         """Add rows (in order); ``keys``: their sort keys when ranking."""
         if self.format == "table":
-            self.held.extend(flat_text_row(row) for row in rows)
+            self.held.extend(dict(flat_text_row(row)) for row in rows)
             self.keys.extend(keys or ())
             return
         entries = self._entries(rows)
@@ -722,10 +746,12 @@ class RowSink:
         return 0
 
     def _blocks(self) -> Iterator[str]:
-        """The spool as text, in blocks."""
+        """The spool as text, in blocks of 8 KiB: one large write to a pipe whose
+        reader went away (``| head``) was seen to end short without an error (exit 0,
+        output cut); small writes raise ``BrokenPipeError`` as the row-by-row writer did."""
         self.spool.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        while block := self.spool.read(2**20):
+        while block := self.spool.read(2**13):
             yield decoder.decode(block)
         yield decoder.decode(b"", final=True)
 
