@@ -118,11 +118,11 @@ def _from_results(results: Sequence[ScoreResult], *, explain: bool) -> ScoreTabl
 
 
 class _Line:
-    """One rule's line in every row: fired, occurrences, points, decayed value, cap effect.
+    """One rule's line in every row: fired, occurrences, decayed value, cap effect.
 
     Values are integer units of the scorer's places with their Decimal
-    exponents beside them (``*_exp``); ``points`` holds the undecayed points
-    as Decimal per distinct ``occurrences`` (or per row for a category map).
+    exponents beside them (``*_exp``); the undecayed points follow from the
+    rule and the occurrences (see ``_TableScorer._text``).
     """
 
     __slots__ = ("decayed", "decayed_exp", "effect", "effect_exp", "fired", "occurrences", "rule")
