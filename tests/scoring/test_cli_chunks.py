@@ -329,3 +329,44 @@ def test_progress_option_is_accepted(tmp_path: Path, mode: str) -> None:
     # a run under a second draws no bar either way
     assert code == 0
     assert "%" not in text
+
+
+def test_a_zone_cell_in_a_later_chunk_adds_its_column_to_every_row(tmp_path: Path) -> None:
+    # The CLI writes "2026-01-05T09:00:00+03:30[Asia/Tehran]" as the instant and a
+    # "<column>_zone" column (docs/cli.md). Seen first in the 3rd chunk, the column goes
+    # last and the rows before it get an empty cell, as when the file was read whole.
+    card = {
+        "name": "c",
+        "groups": [
+            {
+                "name": "g",
+                "rules": [
+                    {"name": "r", "points": 1, "when": {"op": "exists", "field": "industry"}}
+                ],
+            }
+        ],
+    }
+    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    zoned = "2026-01-05T09:00:00+03:30[Asia/Tehran]"
+    rows = [
+        ["L1", "retail", ""],
+        ["L2", "", ""],
+        ["L3", "x", ""],
+        ["L4", "x", ""],
+        ["L5", "", zoned],
+    ]
+    _write_csv(tmp_path / "l.csv", ["id", "industry", "seen"], rows)
+    argv = ["score", "--scorecard", str(tmp_path / "card.json"), str(tmp_path / "l.csv")]
+    argv += ["--now", NOW.isoformat()]
+    for order in ([], ["--rank"]):
+        with _chunk_rows(2, 2):
+            code, text = _run(*argv, *order)
+        assert code == 0
+        lines = text.splitlines()
+        assert lines[0] == "id,industry,seen,score,grade,rating,sales_ready,explanation,seen_zone"
+        expected = {
+            "L1": "L1,retail,,1,,,no,r +1,",
+            "L5": "L5,,2026-01-05T09:00:00+03:30,0,,,no,,Asia/Tehran",
+        }
+        assert {line.split(",")[0]: line for line in lines[1:]}.items() >= expected.items()
+        assert len(lines) == 6

@@ -765,15 +765,19 @@ class RowSink:
                 out.writelines(entry.decode() for entry in ranked)
             return
         # a later row added a column (a "[Zone]" cell split in two): earlier rows get it empty
-        if ranked is None:
-            self.spool.seek(0)
-            text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
-            reader: Iterator[list[str]] = csv.reader(text)
-        else:
-            reader = (next(csv.reader(io.StringIO(entry.decode(), newline=""))) for entry in ranked)
         writer = csv.writer(out, lineterminator="\n")
-        for cells in reader:
-            writer.writerow(cells + [""] * (width - len(cells)))
+        if ranked is not None:
+            for entry in ranked:
+                cells = next(csv.reader(io.StringIO(entry.decode(), newline="")))
+                writer.writerow(cells + [""] * (width - len(cells)))
+            return
+        self.spool.seek(0)
+        text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
+        try:
+            for cells in csv.reader(text):
+                writer.writerow(cells + [""] * (width - len(cells)))
+        finally:
+            text.detach()  # the spool is closed by the sink
 
     def _json(self, out: IO[str], ranked: Iterator[bytes] | None) -> None:
         """A JSON array, as ``json.dump(rows, indent=2)`` writes it."""
