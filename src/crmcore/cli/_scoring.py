@@ -192,18 +192,31 @@ def load_scorecard(path: str) -> Scorecard:
 
 
 def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
-    """The events CSV by lead id, read a chunk at a time (the events are held, not the rows)."""
+    """The events CSV by lead id, read and grouped a chunk at a time (the events are
+    held, not the rows)."""
+    from crmcore.errors import ScoringError  # noqa: PLC0415
     from crmcore.scoring import EngagementEvent, group_events  # noqa: PLC0415
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
+    grouped: dict[str, list[EngagementEvent]] = {}
     if path is None:
-        return {}
-    found: list[EngagementEvent] = []
+        return grouped
+    done = 0
     with CsvTable(path) as table:
         for chunk in table:
             rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
-            found.extend(from_rows(rows, EngagementEvent, start=len(found) + 2))
-    return group_events(found)
+            found = list(from_rows(rows, EngagementEvent, start=done + 2))
+            try:
+                by_lead = group_events(found)
+            except ScoringError as err:  # name the event by its place in the whole file
+                index = int(str(err.field).removeprefix("events[").rstrip("]")) + done
+                raise ScoringError(
+                    obj=err.obj, field=f"events[{index}]", value=err.value, expected=err.expected
+                ) from None
+            for lead, events in by_lead.items():
+                grouped.setdefault(lead, []).extend(events)
+            done += len(found)
+    return grouped
 
 
 # -- score -------------------------------------------------------------------------------------
