@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import add_io, day, emit, integer, number, read_csv
+from crmcore.cli._io import CsvTable, add_io, day, emit, integer, number, read_csv
 
 if TYPE_CHECKING:
     from crmcore.clv import (
@@ -146,10 +146,15 @@ def read_purchases(path: str, currency: str | None) -> list[Purchase]:
     from crmcore.clv import Purchase  # noqa: PLC0415  (engines load on demand)
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
-    rows = read_csv(path)
-    if not rows:
+    found: list[Purchase] = []
+    with CsvTable(path) as table:  # a chunk of rows at a time: the purchases are held
+        for chunk in table:
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            cells = _purchase_rows(path, rows, currency)
+            found.extend(from_rows(cells, Purchase, start=len(found) + 2))
+    if not found:
         raise CliError(f"{path}: no transactions")
-    return list(from_rows(_purchase_rows(path, rows, currency), Purchase))
+    return found
 
 
 def _customers(args: argparse.Namespace) -> list[CustomerSummary]:

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Final, TypeAlias
+from typing import IO, Any, Final, TypeAlias, cast
 
 MAX_INPUT_BYTES: Final = 256 * 2**20
 """Largest input file the CLI reads (256 MiB)."""
@@ -271,3 +271,163 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+CHUNK_ROWS: Final = 10_000
+"""Rows per chunk of :class:`CsvChunks` (``CRMCORE_CSV_CHUNK_ROWS`` overrides it: tests)."""
+
+
+def chunk_rows() -> int:
+    """The rows per chunk: :data:`CHUNK_ROWS`, or the private test knob
+    ``CRMCORE_CSV_CHUNK_ROWS`` (a positive integer)."""
+    given = os.environ.get("CRMCORE_CSV_CHUNK_ROWS", "")
+    return int(given) if given.isdigit() and int(given) > 0 else CHUNK_ROWS
+
+
+class _Counted(io.BufferedIOBase):
+    """A binary stream that counts the bytes read through it."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self.stream = stream
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = bytes(self.stream.read(size))
+        self.count += len(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = bytes(self.stream.read1(size))
+        self.count += len(data)
+        return data
+
+
+class CsvChunks:
+    """A CSV file (or ``-``) read a chunk of rows at a time, in bounded memory.
+
+    The same refusals as :func:`read_csv`, with the same messages (UTF-16,
+    not UTF-8 naming the byte offset, a NUL character, a row whose cell count
+    differs from the header, a cell over :data:`MAX_CSV_FIELD` characters);
+    a refusal may come after earlier chunks were read, so a writer of their
+    results must write to a temporary file (:func:`output`). There is no size
+    limit: only one chunk is held. Rows are lists of cells in the order of
+    :attr:`header` (``None`` for an empty file); blank lines are skipped.
+    """
+
+    def __init__(self, path: str, *, rows: int | None = None) -> None:
+        self.path = path
+        self.rows = rows or chunk_rows()
+        self.header: list[str] | None = None
+        self.size: int | None = None
+        """The file's size in bytes (None for standard input)."""
+        self._raw: IO[bytes] | None = None
+        self._counted = _Counted(io.BytesIO())
+        self._offset = 0  # characters read, for the NUL refusal
+        self._lines = self._open()
+
+    def _open(self) -> Iterator[str]:
+        if self.path == "-":
+            stream = getattr(sys.stdin, "buffer", None)
+            if stream is None:  # a replaced stdin (tests) holds text already
+                return iter(io.StringIO(read_text("-"), newline=""))
+            return self._decoded(stream)
+        try:
+            raw = Path(self.path).open("rb")  # noqa: SIM115 - closed when the lines are read
+        except OSError as err:
+            raise CliError(f"cannot read {self.path}: {err.strerror or err}") from None
+        self._raw = raw
+        with contextlib.suppress(OSError):
+            self.size = os.fstat(raw.fileno()).st_size
+        try:
+            return self._decoded(raw)
+        except CliError:
+            raw.close()
+            raise
+
+    def _decoded(self, raw: IO[bytes]) -> Iterator[str]:
+        buffered: Any = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
+        if buffered.peek(2)[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise CliError(f"{self.path}: UTF-16 text; save it as UTF-8", code=REFUSED)
+        self._counted = _Counted(buffered)
+        text = io.TextIOWrapper(cast("Any", self._counted), encoding="utf-8", newline="")
+        return self._checked(text)
+
+    def _checked(self, text: IO[str]) -> Iterator[str]:
+        try:
+            for line in text:
+                if "\x00" in line:
+                    raise CliError(
+                        f"{self.path}: a NUL character at offset "
+                        f"{self._offset + line.index(chr(0))}: a binary file, not text",
+                        code=REFUSED,
+                    )
+                first = not self._offset
+                self._offset += len(line)
+                yield line.removeprefix("\ufeff") if first else line
+        except UnicodeDecodeError as err:
+            raise self._decode_error(err) from None
+        finally:
+            text.close()
+
+    def _decode_error(self, err: UnicodeDecodeError) -> CliError:
+        """The refusal of bytes that are not UTF-8, naming the first bad byte's offset."""
+        # the decoder was given the bytes counted so far; the failed call's input ends there
+        start = self._counted.count - len(err.object) + err.start
+        return CliError(
+            f"{self.path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
+            f"{start}); save it as UTF-8",
+            code=REFUSED,
+        )
+
+    def close(self) -> None:
+        """Close the file (also when not every chunk was read)."""
+        close = getattr(self._lines, "close", None)
+        if close is not None:
+            close()
+        if self._raw is not None:
+            self._raw.close()
+
+    def __enter__(self) -> CsvChunks:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def done_bytes(self) -> int:
+        """Bytes decoded so far."""
+        return self._counted.count
+
+    def __iter__(self) -> Iterator[list[list[str]]]:
+        reader = csv.reader(self._lines)
+        try:
+            first = next(reader, None)
+            if first is None:
+                return
+            self.header = first
+            width = len(first)
+            chunk: list[list[str]] = []
+            for row in reader:
+                if not row:
+                    continue  # a blank line, as csv.DictReader skips it
+                if len(row) != width:
+                    raise CliError(
+                        f"{self.path} row {reader.line_num}: {len(row)} cells, "
+                        f"the header has {width}",
+                        code=REFUSED,
+                    )
+                chunk.append(row)
+                if len(chunk) >= self.rows:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+        except csv.Error as err:
+            raise CliError(
+                f"{self.path} row {reader.line_num}: {err} "
+                f"(cells of at most {MAX_CSV_FIELD} characters)",
+                code=REFUSED,
+            ) from None

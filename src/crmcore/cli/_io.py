@@ -16,11 +16,16 @@
 from __future__ import annotations
 
 import argparse
+import codecs
+import csv
 import enum
+import heapq
+import io
 import json
 import re
+import struct
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -175,7 +180,7 @@ def normalize(text: str) -> str:
     >>> normalize("۱۲٫۵"), normalize("۱٬۲۰۰"), normalize("شعبه ۳")
     ('12.5', '1200', 'شعبه ۳')
     """
-    foreign = any(ch in _FOREIGN for ch in text)
+    foreign = not text.isascii() and any(ch in _FOREIGN for ch in text)
     if not foreign and not _STATE.jalali:
         _refuse_jalali_year(text)
         return text
@@ -409,6 +414,46 @@ def flat(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+_GLUE = "\x1f"
+"""Joins a row's cells for the row-wide checks below (a cell holding it only costs speed)."""
+_YEARISH = re.compile(r"(?:^|\x1f)\d{4}[-/.]")
+"""Where a cell may start with a date (the only ASCII cells :func:`normalize` looks at)."""
+_EXPONENT_HINT = re.compile(r"\d[eE][-+]?\d")
+"""Where a cell may be a number with an exponent (what :func:`plain` rewrites)."""
+
+
+def normalize_row(cells: list[str]) -> list[str]:
+    """:func:`normalize` on every non-empty cell; a row of ASCII cells none of which
+    starts with a date is checked once, as a whole."""
+    if not _STATE.jalali:
+        joined = _GLUE.join(cells)
+        if joined.isascii() and not _YEARISH.search(joined):
+            return cells
+    return [normalize(c) if c else c for c in cells]
+
+
+def flat_text_row(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``flat(plain(row))``, quickly for the common row: text cells without a
+    ``[Zone]`` suffix, not under ``--calendar jalali`` (then only a Decimal
+    written with an exponent changes; a row without one is returned as is)."""
+    if _STATE.jalali:
+        return flat(plain(row))
+    try:
+        joined = _GLUE.join(row.values())
+    except TypeError:  # a cell that is not text
+        return flat(plain(row))
+    if "[" not in joined and not _EXPONENT_HINT.search(joined):
+        return row
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if type(value) is not str or "[" in value:
+            return flat(plain(row))
+        if ("e" in value or "E" in value) and _EXPONENT.fullmatch(value):
+            value = f"{Decimal(value):f}"  # noqa: PLW2901 - as plain() writes it
+        out[str(key)] = value
+    return out
+
+
 def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     names: dict[str, None] = {}
     for row in rows:
@@ -483,3 +528,274 @@ def emit(
                 rows = document if isinstance(document, list) else [document]
             _write_rows(fmt, [flat(plain(row)) for row in rows], out)
     return 0
+
+
+# -- streaming --------------------------------------------------------------------------------
+
+
+class CsvTable:
+    """A CSV file read chunk by chunk with ``--column`` applied and every cell
+    :func:`normalize`-d: what :func:`read_csv` gives, a chunk of rows at a time.
+
+    :attr:`names` are the columns a row has (renamed; a repeated name keeps its
+    first place and its last cell, as :func:`read_csv`'s dicts); each chunk is
+    a list of rows, each row a list of cells in the order of :attr:`names`.
+    """
+
+    def __init__(self, path: str, *, rows: int | None = None) -> None:
+        self.source = _common.CsvChunks(path, rows=rows)
+        self.names: list[str] = []
+        self._take: list[int] = []
+
+    @property
+    def size(self) -> int | None:
+        """The file's size in bytes (None for standard input)."""
+        return self.source.size
+
+    def done_bytes(self) -> int:
+        """Bytes read so far."""
+        return self.source.done_bytes()
+
+    def __enter__(self) -> CsvTable:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.source.close()
+
+    def _header(self, header: list[str]) -> None:
+        mapping = _STATE.columns
+        last = {name: index for index, name in enumerate(header)}  # dict(zip(...)) keeps the last
+        renamed: dict[str, int] = {}
+        for name, index in last.items():
+            renamed[mapping.get(name, name)] = index
+        self.names = list(renamed)
+        self._take = list(renamed.values())
+        _STATE.matched.update(mapping.keys() & last.keys())
+
+    def __iter__(self) -> Iterator[list[list[str]]]:
+        first = True
+        for chunk in self.source:
+            if first:
+                assert self.source.header is not None  # noqa: S101 - a chunk follows a header
+                self._header(self.source.header)
+                first = False
+            take = self._take
+            yield [normalize_row(list(map(row.__getitem__, take))) for row in chunk]
+
+
+RUN_ROWS = 100_000
+"""Rows sorted in memory at a time when ranking (each sorted run goes to a file)."""
+
+_RECORD = struct.Struct("<III")
+
+
+def _first(item: tuple[Any, bytes]) -> Any:
+    return item[0]
+
+
+class _Runs:
+    """An external merge sort of (key, entry) pairs: sorted runs of :data:`RUN_ROWS`
+    spooled to temporary files, merged in key order (equal keys keep their order).
+
+    A key is ``(value, text)``, a Decimal and a str (``(-score, lead id)``).
+    """
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.files: list[IO[bytes]] = []
+        self.pending: list[tuple[Any, bytes]] = []
+
+    def add(self, keys: Sequence[Any], entries: Sequence[bytes]) -> None:
+        self.pending.extend(zip(keys, entries, strict=True))
+        if len(self.pending) >= RUN_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        self.pending.sort(key=_first)  # stable: equal keys keep the input's order
+        run = tempfile.TemporaryFile(dir=self.folder, prefix=".crmcore-rank-")  # noqa: SIM115
+        self.files.append(run)
+        for (value, text), entry in self.pending:
+            number, name = str(value).encode(), text.encode()
+            run.write(_RECORD.pack(len(number), len(name), len(entry)) + number + name + entry)
+        self.pending = []
+
+    @staticmethod
+    def _records(run: IO[bytes]) -> Iterator[tuple[Any, bytes]]:
+        run.seek(0)
+        while head := run.read(_RECORD.size):
+            a, b, c = _RECORD.unpack(head)
+            data = run.read(a + b + c)
+            yield (Decimal(data[:a].decode()), data[a : a + b].decode()), data[a + b :]
+
+    def merged(self) -> Iterator[bytes]:
+        """Every entry, in key order."""
+        self.flush()
+        runs = [self._records(run) for run in self.files]
+        return (entry for _, entry in heapq.merge(*runs, key=_first))
+
+    def close(self) -> None:
+        for run in self.files:
+            run.close()
+
+
+class RowSink:
+    """Writes a command's rows chunk by chunk in ``args.format`` to ``args.output``,
+    byte for byte what :func:`emit` writes for all the rows at once.
+
+    Use it in a ``with`` block (the spools are removed at its end). Rows go to
+    a temporary spool file first; :meth:`finish` writes the result into place
+    through :func:`crmcore.cli._common.output` (a file is replaced only on
+    success, standard output gets nothing on error). ``table`` needs every
+    row's width and holds the rows in memory. With ``rank``, rows are sorted
+    by their keys a run of :data:`RUN_ROWS` at a time, each run spooled, and
+    the runs merged at the end: memory stays bounded there too.
+    """
+
+    def __init__(self, args: argparse.Namespace, *, rank: bool = False) -> None:
+        self.format = getattr(args, "format", None) or "json"
+        self.path = getattr(args, "output", None)
+        self.rank = rank
+        self.names: dict[str, None] = {}
+        self.first_names = 0  # how many names the rows spooled so far were written with
+        self.held: list[dict[str, Any]] = []
+        self.keys: list[Any] = []  # the held rows' keys (table)
+        folder = None
+        if self.path not in (None, "-"):
+            folder = str(Path(str(self.path)).resolve().parent)
+        self.spool = tempfile.TemporaryFile(dir=folder, prefix=".crmcore-")  # noqa: SIM115
+        self.runs = _Runs(folder)
+        self.count = 0
+
+    def __enter__(self) -> RowSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.spool.close()
+        self.runs.close()
+
+    def write(self, rows: Sequence[Mapping[str, Any]], keys: Sequence[Any] | None = None) -> None:
+        """Add rows (in order); ``keys``: their sort keys when ranking."""
+        if self.format == "table":
+            self.held.extend(dict(flat_text_row(row)) for row in rows)
+            self.keys.extend(keys or ())
+            return
+        entries = self._entries(rows)
+        if self.rank:
+            self.runs.add(keys or (), entries)
+        else:
+            self.spool.write(b"".join(entries))
+        self.count += len(rows)
+
+    def _entries(self, rows: Sequence[Mapping[str, Any]]) -> list[bytes]:
+        """The rows as written, one entry per row when ranking (else one for all)."""
+        if self.format == "json":
+            return [
+                (
+                    json.dumps(plain(row), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+                    + _SEPARATOR
+                ).encode()
+                for row in rows
+            ]
+        flats = [flat_text_row(row) for row in rows]
+        if self.format == "jsonl":
+            lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in flats]
+            return [line.encode() for line in lines] if self.rank else ["".join(lines).encode()]
+        for row in flats:
+            if len(row) != len(self.names) or row.keys() != self.names.keys():
+                self.names.update(dict.fromkeys(row))
+        if not self.count:
+            self.first_names = len(self.names)
+        names = list(self.names)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        cells = [["" if (v := row.get(n)) is None else v for n in names] for row in flats]
+        if not self.rank:
+            writer.writerows(cells)
+            return [buffer.getvalue().encode()]
+        entries = []
+        for values in cells:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(values)
+            entries.append(buffer.getvalue().encode())
+        return entries
+
+    def finish(self) -> int:
+        """Write everything into place; returns 0."""
+        unused = [f"{n}={o}" for o, n in _STATE.columns.items() if o not in _STATE.matched]
+        if unused:
+            raise CliError(
+                f"--column {unused[0]}: no CSV row read has a column {unused[0].split('=', 1)[1]!r}"
+            )
+        ranked = self.runs.merged() if self.rank and self.format != "table" else None
+        with _common.output(self.path, newline="") as out:
+            if self.format == "table":
+                held = self.held
+                if self.rank:
+                    order = sorted(range(len(held)), key=self.keys.__getitem__)
+                    held = [held[i] for i in order]
+                _write_rows("table", held, out)
+            elif self.format == "json":
+                self._json(out, ranked)
+            else:
+                if self.format == "csv":
+                    _common.write_csv([], list(self.names), out)  # the header
+                self._copy(out, ranked)
+        return 0
+
+    def _blocks(self) -> Iterator[str]:
+        """The spool as text, in blocks of 8 KiB: one large write to a pipe whose
+        reader went away (``| head``) was seen to end short without an error (exit 0,
+        output cut); small writes raise ``BrokenPipeError`` as the row-by-row writer did."""
+        self.spool.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        while block := self.spool.read(2**13):
+            yield decoder.decode(block)
+        yield decoder.decode(b"", final=True)
+
+    def _copy(self, out: IO[str], ranked: Iterator[bytes] | None) -> None:
+        """CSV rows or JSON lines, padded when later rows added CSV columns."""
+        width = len(self.names)
+        if self.format != "csv" or width == self.first_names:
+            if ranked is None:
+                out.writelines(self._blocks())
+            else:
+                out.writelines(entry.decode() for entry in ranked)
+            return
+        # a later row added a column (a "[Zone]" cell split in two): earlier rows get it empty
+        writer = csv.writer(out, lineterminator="\n")
+        if ranked is not None:
+            for entry in ranked:
+                cells = next(csv.reader(io.StringIO(entry.decode(), newline="")))
+                writer.writerow(cells + [""] * (width - len(cells)))
+            return
+        self.spool.seek(0)
+        text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
+        try:
+            for cells in csv.reader(text):
+                writer.writerow(cells + [""] * (width - len(cells)))
+        finally:
+            text.detach()  # the spool is closed by the sink
+
+    def _json(self, out: IO[str], ranked: Iterator[bytes] | None) -> None:
+        """A JSON array, as ``json.dump(rows, indent=2)`` writes it."""
+        if not self.count:
+            out.write("[]\n")
+            return
+        out.write("[\n  ")
+        if ranked is None:
+            # every item was spooled with the separator after it: all but the last's are written
+            held = ""
+            for block in self._blocks():
+                held += block
+                out.write(held[: -len(_SEPARATOR)])
+                held = held[-len(_SEPARATOR) :]
+        else:
+            for index, entry in enumerate(ranked):
+                out.write((_SEPARATOR if index else "") + entry.decode()[: -len(_SEPARATOR)])
+        out.write("\n]\n")
+
+
+_SEPARATOR = ",\n  "

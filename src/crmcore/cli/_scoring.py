@@ -20,10 +20,10 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output, parse_json, read_text
-from crmcore.cli._io import add_io, emit, integer, moment, number, read_csv, setup
+from crmcore.cli._io import CsvTable, RowSink, add_io, integer, moment, number, read_csv, setup
 
 if TYPE_CHECKING:
     from crmcore.scoring import (
@@ -32,11 +32,8 @@ if TYPE_CHECKING:
         LogisticModel,
         NaiveBayesModel,
         Scorecard,
-        ScoreResult,
     )
     from crmcore.scoring.evaluation import Evaluation
-
-T = TypeVar("T")
 
 _SUBCOMMANDS = ("train", "predict")
 _SCORE_COLUMNS = ("score", "grade", "rating", "sales_ready", "explanation")
@@ -78,11 +75,21 @@ class Progress:
     """A progress bar on stderr, shown only after a run has lasted one second.
 
     It draws only when ``stream`` is a terminal, or when forced
-    (``--progress always``); ``never`` turns it off.
+    (``--progress always``); ``never`` turns it off. ``total`` is what
+    :meth:`update` counts to (bytes of a file being read, or items); ``None``
+    when unknown (standard input): then only the count of ``unit`` is shown.
     """
 
-    def __init__(self, total: int, *, mode: str = "auto", stream: IO[str] | None = None) -> None:
-        self.total = max(total, 1)
+    def __init__(
+        self,
+        total: int | None,
+        *,
+        mode: str = "auto",
+        stream: IO[str] | None = None,
+        unit: str = "",
+    ) -> None:
+        self.total = None if total is None else max(total, 1)
+        self.unit = unit
         self.stream = stream or sys.stderr
         tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.enabled = mode == "always" or (mode == "auto" and tty)
@@ -92,18 +99,26 @@ class Progress:
         self.delay = 1.0
 
     def update(self, done: int) -> None:
-        """Redraw for ``done`` items finished (at most ten times a second)."""
+        """Redraw for ``done`` finished (at most ten times a second)."""
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self.start < self.delay or (now - self.last < 0.1 and done < self.total):
+        if now - self.start < self.delay or (
+            now - self.last < 0.1 and (self.total is None or done < self.total)
+        ):
             return
         self.last = now
-        width = 30
-        filled = width * done // self.total
-        percent = 100 * done // self.total
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {percent:3d}% {done}/{self.total}")
+        if self.total is None:
+            self.stream.write(f"\r{done} {self.unit}".rstrip())
+        else:
+            width = 30
+            filled = width * min(done, self.total) // self.total
+            percent = 100 * min(done, self.total) // self.total
+            bar = "#" * filled + "-" * (width - filled)
+            count = f"{done}/{self.total}"
+            if self.unit == "bytes":
+                count = f"{done / 2**20:.1f}/{self.total / 2**20:.1f} MiB"
+            self.stream.write(f"\r[{bar}] {percent:3d}% {count}")
         self.stream.flush()
         self.shown = True
 
@@ -114,12 +129,16 @@ class Progress:
             self.stream.flush()
 
 
-def _tracked(items: Sequence[T], mode: str) -> Iterator[T]:
-    progress = Progress(len(items), mode=mode)
+def _chunks(table: CsvTable, mode: str) -> Iterator[list[list[str]]]:
+    """The table's chunks, with a progress bar over the bytes read (rows from stdin)."""
+    unit = "rows" if table.size is None else "bytes"
+    progress = Progress(table.size, mode=mode, unit=unit)
+    rows = 0
     try:
-        for index, item in enumerate(items, 1):
-            yield item
-            progress.update(index)
+        for chunk in table:
+            yield chunk
+            rows += len(chunk)
+            progress.update(rows if table.size is None else table.done_bytes())
     finally:
         progress.close()
 
@@ -161,11 +180,6 @@ def _now(text: str | None) -> datetime:
     return moment(text, "--now")
 
 
-def _columns(rows: Sequence[Mapping[str, str]], added: Sequence[str]) -> list[str]:
-    columns = list(rows[0]) if rows else []
-    return [*columns, *(c for c in added if c not in columns)]
-
-
 def load_scorecard(path: str) -> Scorecard:
     """Read a scorecard from JSON or (``.toml``) TOML through crmcore.serialization."""
     from crmcore.scoring import Scorecard  # noqa: PLC0415  (engines load on demand)
@@ -178,12 +192,31 @@ def load_scorecard(path: str) -> Scorecard:
 
 
 def _events(path: str | None) -> Mapping[str, Sequence[EngagementEvent]]:
+    """The events CSV by lead id, read and grouped a chunk at a time (the events are
+    held, not the rows)."""
+    from crmcore.errors import ScoringError  # noqa: PLC0415
     from crmcore.scoring import EngagementEvent, group_events  # noqa: PLC0415
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
+    grouped: dict[str, list[EngagementEvent]] = {}
     if path is None:
-        return {}
-    return group_events(from_rows(read_csv(path), EngagementEvent))
+        return grouped
+    done = 0
+    with CsvTable(path) as table:
+        for chunk in table:
+            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
+            found = list(from_rows(rows, EngagementEvent, start=done + 2))
+            try:
+                by_lead = group_events(found)
+            except ScoringError as err:  # name the event by its place in the whole file
+                index = int(str(err.field).removeprefix("events[").rstrip("]")) + done
+                raise ScoringError(
+                    obj=err.obj, field=f"events[{index}]", value=err.value, expected=err.expected
+                ) from None
+            for lead, events in by_lead.items():
+                grouped.setdefault(lead, []).extend(events)
+            done += len(found)
+    return grouped
 
 
 # -- score -------------------------------------------------------------------------------------
@@ -234,38 +267,81 @@ def _apply_parser() -> argparse.ArgumentParser:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    """``crmcore score --scorecard CARD leads.csv``: one lead per CSV row (column = field)."""
+    """``crmcore score --scorecard CARD leads.csv``: one lead per CSV row (column = field).
+
+    The CSV is read and scored a chunk of rows at a time through
+    :func:`crmcore.scoring.score_table` (the batch path), so memory stays
+    bounded whatever the file's size; ``--rank`` holds each row's score and id
+    until the end, ``--format table`` every row.
+    """
     check_output(
         args.output,
         "-o",
         {"--scorecard": args.scorecard, "leads": args.leads, "--events": args.events},
     )
-    from crmcore.scoring import rank, score_leads  # noqa: PLC0415  (engines load on demand)
-
     card = load_scorecard(args.scorecard)
-    rows = read_csv(args.leads)
-    results = score_leads(
+    with CsvTable(args.leads) as table, RowSink(args, rank=bool(args.rank)) as sink:
+        events = _events(args.events)
+        now = _now(args.now)
+        for rows in _chunks(table, args.progress):
+            _apply_chunk(card, table.names, rows, sink, args, events=events, now=now)
+        return sink.finish()
+
+
+def _apply_chunk(
+    card: Scorecard,
+    names: list[str],
+    rows: list[list[str]],
+    sink: RowSink,
+    args: argparse.Namespace,
+    *,
+    events: Mapping[str, Sequence[EngagementEvent]],
+    now: datetime,
+) -> None:
+    """Score one chunk of rows through the batch path and hand the rows to ``sink``."""
+    from crmcore.scoring import score_table  # noqa: PLC0415  (engines load on demand)
+
+    read = [n for n in names if n in card.fields() or n == "id"]
+    where = {n: names.index(n) for n in read}
+    columns = {n: [row[where[n]] for row in rows] for n in read}
+    result = score_table(
         card,
-        _tracked(rows, args.progress),
-        _events(args.events),
-        now=_now(args.now),
+        columns,
+        now=now,
+        # only this chunk's leads' events: the join costs the chunk, not every event
+        events={i: events[i] for i in columns["id"] if i in events} if "id" in columns else None,
         allow_missing=bool(args.allow_missing),
     )
-    pairs = list(zip(rows, results, strict=True))
-    if args.rank:
-        order = {id(r): i for i, r in enumerate(rank(results))}
-        pairs.sort(key=lambda pair: order[id(pair[1])])
-    return emit(args, [{**row, **_score_cells(result)} for row, result in pairs])
-
-
-def _score_cells(result: ScoreResult) -> dict[str, str]:
-    return {
-        "score": str(result.score),
-        "grade": result.grade or "",
-        "rating": result.rating or "",
-        "sales_ready": "yes" if result.sales_ready else "no",
-        "explanation": "; ".join(result.explain()),
-    }
+    joined: dict[int, str] = {}  # rows with the same explanation share its tuple
+    explanations = [
+        joined.get(id(lines)) or joined.setdefault(id(lines), "; ".join(lines))
+        for lines in result.explanations or ()
+    ]
+    out = [
+        {
+            **dict(zip(names, row, strict=True)),
+            "score": str(score),
+            "grade": grade or "",
+            "rating": rating or "",
+            "sales_ready": "yes" if ready else "no",
+            "explanation": text,
+        }
+        for row, score, grade, rating, ready, text in zip(
+            rows,
+            result.scores,
+            result.grades,
+            result.ratings,
+            result.sales_ready,
+            explanations,
+            strict=True,
+        )
+    ]
+    keys = None
+    if args.rank:  # as crmcore.scoring.rank: highest score first, ties by lead id
+        ids = columns.get("id") or [""] * len(rows)
+        minus = {score: -score for score in set(result.scores)}  # one Decimal per value
+        keys = [(minus[score], lead or "") for score, lead in zip(result.scores, ids, strict=True)]
+    sink.write(out, keys)
 
 
 def _train_parser() -> argparse.ArgumentParser:
@@ -394,21 +470,24 @@ def _prediction_cells(prediction: LeadPrediction) -> dict[str, str]:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """``crmcore score predict --model model.json leads.csv``."""
+    """``crmcore score predict --model model.json leads.csv``, a chunk of rows at a time."""
     from crmcore.scoring import predict_leads  # noqa: PLC0415  (engines load on demand)
 
     check_output(args.output, "-o", {"--model": args.model, "leads": args.leads})
     model = load_model(args.model)
-    rows = read_csv(args.leads)
-    predictions = predict_leads(
-        model,
-        _tracked(rows, args.progress),
-        team_field=args.team_column,
-        stage_field=args.stage_column,
-        allow_missing=args.allow_missing,
-    )
-    out_rows = [{**row, **_prediction_cells(p)} for row, p in zip(rows, predictions, strict=True)]
-    return emit(args, out_rows)
+    with CsvTable(args.leads) as table, RowSink(args) as sink:
+        for chunk in _chunks(table, args.progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            predictions = predict_leads(
+                model,
+                rows,
+                team_field=args.team_column,
+                stage_field=args.stage_column,
+                allow_missing=args.allow_missing,
+            )
+            cells = [_prediction_cells(p) for p in predictions]
+            sink.write([{**row, **more} for row, more in zip(rows, cells, strict=True)])
+        return sink.finish()
 
 
 # -- demo --------------------------------------------------------------------------------------

@@ -7,19 +7,21 @@ durations ISO 8601 (``PT8H``) or ``--hours``.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
+    CsvTable,
+    RowSink,
     add_io,
     emit,
     expected,
     moment,
     normalize,
     number,
-    read_csv,
     read_json,
     work_calendar_path,
 )
@@ -97,11 +99,34 @@ def _calendar_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _records(rows: list[dict[str, str]], kind: type[T], columns: tuple[str, ...]) -> list[T]:
-    """CSV rows as ``kind`` records, read from ``columns`` (the others are passed through)."""
+def _records(
+    rows: list[dict[str, str]], kind: type[T], columns: tuple[str, ...], *, start: int = 2
+) -> list[T]:
+    """CSV rows as ``kind`` records, read from ``columns`` (the others are passed through);
+    ``start``: the first row's line number (the header is line 1)."""
     from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
 
-    return list(from_rows(({c: row.get(c) for c in columns} for row in rows), kind))
+    cells = ({c: row.get(c) for c in columns} for row in rows)
+    return list(from_rows(cells, kind, start=start))
+
+
+def _batch(
+    args: argparse.Namespace,
+    kind: type[T],
+    columns: tuple[str, ...],
+    engine: Callable[[list[T]], Sequence[object]],
+    name: str,
+) -> int:
+    """A ``--input`` batch a chunk of rows at a time: each row with ``name`` added."""
+    _batch_format(args)
+    done = 0
+    with CsvTable(args.input) as table, RowSink(args) as sink:
+        for chunk in table:
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            found = engine(_records(rows, kind, columns, start=done + 2))
+            sink.write([{**row, name: value} for row, value in zip(rows, found, strict=True)])
+            done += len(rows)
+        return sink.finish()
 
 
 def _converter() -> cattrs.Converter:
@@ -123,11 +148,9 @@ def run_add(args: argparse.Namespace) -> int:
     conv = _converter()
     cal = _calendar(args, conv)
     if args.input:
-        rows = read_csv(args.input)
-        found = deadlines(cal, _records(rows, DeadlineQuery, ("start", "duration")))
-        out = [{**row, "deadline": d} for row, d in zip(rows, found, strict=True)]
-        _batch_format(args)
-        return emit(args, out)
+        return _batch(
+            args, DeadlineQuery, ("start", "duration"), partial(deadlines, cal), "deadline"
+        )
     if not args.start:
         raise CliError("give --start (or --input)")
     if (args.duration is None) == (args.hours is None):
@@ -151,11 +174,11 @@ def run_between(args: argparse.Namespace) -> int:
     conv = _converter()
     cal = _calendar(args, conv)
     if args.input:
-        rows = read_csv(args.input)
-        spans = business_times(cal, _records(rows, IntervalQuery, ("start", "end")))
-        out = [{**row, "business_seconds": _seconds(s)} for row, s in zip(rows, spans, strict=True)]
-        _batch_format(args)
-        return emit(args, out)
+
+        def seconds(queries: list[IntervalQuery]) -> list[int | float]:
+            return [_seconds(span) for span in business_times(cal, queries)]
+
+        return _batch(args, IntervalQuery, ("start", "end"), seconds, "business_seconds")
     if not (args.start and args.end):
         raise CliError("give --start and --end (or --input)")
     span = cal.between(moment(args.start, "--start"), moment(args.end, "--end"))

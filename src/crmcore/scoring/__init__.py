@@ -25,6 +25,7 @@
 
 from crmcore.scoring import evaluation
 from crmcore.scoring._batch import score_columns
+from crmcore.scoring._batch_table import ScoreTable, score_table
 from crmcore.scoring._conditions import (
     Condition,
     EngagementEvent,
@@ -123,6 +124,7 @@ __all__ = [
     "ScoreChange",
     "ScoreLine",
     "ScoreResult",
+    "ScoreTable",
     "Scorecard",
     "TrainedModel",
     "TrainingSet",
@@ -147,6 +149,7 @@ __all__ = [
     "score_columns",
     "score_lead",
     "score_leads",
+    "score_table",
     "should_promote",
     "split_history",
     "train_logistic",

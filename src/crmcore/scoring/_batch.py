@@ -25,12 +25,10 @@ from crmcore.scoring._scorecard import Rule, Scorecard, _missing_error, score_le
 __all__ = ["score_columns"]
 
 
-def _length(columns: Mapping[str, Sequence[object]]) -> int:
+def _length(columns: Mapping[str, Sequence[object]], obj: str) -> int:
     sizes = {len(values) for values in columns.values()}
     if len(sizes) > 1:
-        raise ScoringError(
-            obj="score_columns", field="columns", value=sorted(sizes), expected="equal lengths"
-        )
+        raise ScoringError(obj=obj, field="columns", value=sorted(sizes), expected="equal lengths")
     return sizes.pop() if sizes else 0
 
 
@@ -64,8 +62,28 @@ def score_columns(
     >>> score_columns(card, {"employees": ["150", "20", ""]}, now=datetime(2026, 1, 1, tzinfo=UTC))
     [Decimal('2.5'), Decimal('0.0'), Decimal('0.0')]
     """
-    check.refuse_frame(columns, obj="score_columns", use="crmcore.frames.score_frame")
-    n = _length(columns)
+    columns, n = prepare_columns(
+        card, columns, events, allow_missing=allow_missing, obj="score_columns"
+    )
+    if resolve_backend(backend, obj="score_columns") == "python":
+        names = list(columns)
+        rows = ({k: columns[k][i] for k in names} for i in range(n))
+        by_lead = events.grouped() if isinstance(events, EventColumns) else events
+        return [r.score for r in score_leads(card, rows, by_lead, now=now)]
+    return NumpyScorer(card, columns, n, now, events or {}).run()
+
+
+def prepare_columns(
+    card: Scorecard,
+    columns: Mapping[str, Sequence[object]],
+    events: object,
+    *,
+    allow_missing: bool,
+    obj: str,
+) -> tuple[Mapping[str, Sequence[object]], int]:
+    """The columns with absent fields empty (if allowed) and the row count; else raise."""
+    check.refuse_frame(columns, obj=obj, use="crmcore.frames.score_frame")
+    n = _length(columns, obj)
     missing = sorted(card.fields() - set(columns))
     if missing and not allow_missing:
         raise _missing_error(card, missing, columns)
@@ -73,20 +91,15 @@ def score_columns(
         columns = {**columns, **{name: [None] * n for name in missing}}
     if events and "id" not in columns:
         raise ScoringError(
-            obj="score_columns",
+            obj=obj,
             field="id",
             value=sorted(columns)[:20],
             expected="an 'id' column to find each lead's events by",
         )
-    if resolve_backend(backend, obj="score_columns") == "python":
-        names = list(columns)
-        rows = ({k: columns[k][i] for k in names} for i in range(n))
-        by_lead = events.grouped() if isinstance(events, EventColumns) else events
-        return [r.score for r in score_leads(card, rows, by_lead, now=now)]
-    return _NumpyScorer(card, columns, n, now, events or {}).run()
+    return columns, n
 
 
-class _NumpyScorer:
+class NumpyScorer:
     def __init__(
         self,
         card: Scorecard,
@@ -223,11 +236,14 @@ class _NumpyScorer:
             self.numbers[key] = values
         return self.numbers[key]
 
-    def _mask(self, condition: Condition, rule: str) -> Any:
+    def _mask(self, condition: Condition, rule: str, *, events: bool = True) -> Any:
+        """Which rows meet ``condition``; ``events=False`` tests as with no events (grading)."""
         op = condition.op
         if op in (Op.ALL, Op.ANY, Op.NOT):
-            return self._logic_mask(condition, rule)
+            return self._logic_mask(condition, rule, events=events)
         if op is Op.HAS_EVENT:
+            if not events:  # min_count >= 1: no event never meets it
+                return self.np.zeros(self.n, dtype=bool)
             return self.events.has_event(condition)
         field = condition.field or ""
         present = ~self._missing(field)
@@ -248,18 +264,18 @@ class _NumpyScorer:
             count=self.n,
         )
 
-    def _logic_mask(self, condition: Condition, rule: str) -> Any:
+    def _logic_mask(self, condition: Condition, rule: str, *, events: bool) -> Any:
         np = self.np
         if condition.op is Op.NOT:
-            return ~self._mask(condition.conditions[0], rule)
+            return ~self._mask(condition.conditions[0], rule, events=events)
         if condition.op is Op.ALL:
             mask = np.ones(self.n, dtype=bool)
             for sub in condition.conditions:
-                mask &= self._mask(sub, rule)
+                mask &= self._mask(sub, rule, events=events)
             return mask
         mask = np.zeros(self.n, dtype=bool)
         for sub in condition.conditions:
-            mask |= self._mask(sub, rule)
+            mask |= self._mask(sub, rule, events=events)
         return mask
 
     def _text_mask(self, condition: Condition) -> Any:

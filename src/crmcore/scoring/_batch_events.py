@@ -169,7 +169,8 @@ class EventTable:
         rows, ages = self.row[mask], self.age[mask]
         if rule.frequency is Frequency.NONE:
             counts = np.bincount(rows, minlength=self.n)
-            return np.where(counts == 0, self._exact(rule.points, Decimal(1)), 0)
+            # never decayed, so never rounded (as score_lead): the points exactly
+            return np.where(counts == 0, int(rule.points.scaleb(self.unit_places)), 0)
         if rule.frequency is Frequency.ONCE:
             newest = np.full(self.n, np.iinfo(np.int64).max, dtype=np.int64)
             np.minimum.at(newest, rows, ages)
@@ -180,6 +181,11 @@ class EventTable:
         units = self.decayed(rule.points, decay, ages)
         sums = np.bincount(rows, weights=units.astype(float), minlength=self.n)
         return np.rint(sums).astype(np.int64)  # exact: integer sums far below 2**53
+
+    def rule_counts(self, rule: Rule) -> Any:
+        """How many of each lead's events an event rule's filter accepts."""
+        assert rule.event is not None  # noqa: S101 - only event rules come here
+        return self.np.bincount(self.row[self.matching(rule.event)], minlength=self.n)
 
     def _exact(self, points: Decimal, factor: Decimal, places: int | None = None) -> int:
         """``points × factor`` rounded half up to the quantum, in units of ``places``."""
