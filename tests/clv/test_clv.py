@@ -170,7 +170,7 @@ def test_rounded_amounts_by_hand() -> None:
 def test_rounded_amounts_equal_money_arithmetic(value: float, margin: Decimal) -> None:
     # The reference: Money of the float's repr, times the margin, rounded (half-up) —
     # how the CLV was computed before, wherever Money can hold the value.
-    if value != 0 and abs(value) < 1e-90:
+    if value != 0 and abs(value) < 1e-80:  # Money holds at most 100 places
         return
     expected = (Money(Decimal(repr(value)), "USD") * margin).round().amount
     (got,) = rounded_amounts([value], "USD", margin=margin)
