@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
+    CsvTable,
     add_io,
     emit,
     integer,
@@ -25,6 +26,7 @@ from crmcore.cli._io import (
     read_json,
     work_calendar_path,
 )
+from crmcore.cli._scoring import _chunks, _progress_option
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -36,13 +38,18 @@ def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
 
     raw = read_csv(path)
-    for row in raw:
-        for name in ints:
+    _ints(raw, ints)
+    return list(from_rows(raw, cl))
+
+
+def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
+    """Integer columns parsed in place (CSV cells are text)."""
+    for row in rows:
+        for name in names:
             cell = (row.get(name) or "").strip()
             # at most 18 digits: a longer "integer" stays text and is refused as one
             if cell.lstrip("-").isdigit() and len(cell) <= 19:
-                row[name] = int(cell)  # type: ignore[assignment]
-    return list(from_rows(raw, cl))
+                row[name] = int(cell)
 
 
 def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
@@ -116,14 +123,21 @@ def _scale(args: argparse.Namespace) -> RatingScale | None:
 
 def run_summary(args: argparse.Namespace) -> int:
     """``crmcore service csat|nps|ces``."""
-    from crmcore.service import SurveyResponse, summarize  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import SurveyResponse, SurveyTally  # noqa: PLC0415
 
-    responses = _rows(args.input, SurveyResponse, ints=("score",))
-    result = summarize(
-        responses, metric=args.metric, by=args.by, period=args.period, jalali=args.jalali or args.calendar == "jalali",
+    tally = SurveyTally(
+        metric=args.metric, by=args.by, period=args.period, jalali=args.jalali or args.calendar == "jalali",
         scale=_scale(args), confidence=args.confidence,
     )  # fmt: skip
-    return _emit(args, [{"group": k, **_plain(r)} for k, r in result.items()])
+    done = 0
+    with CsvTable(args.input) as table:  # a chunk of rows at a time: memory stays bounded
+        for chunk in _chunks(table, args.progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            _ints(rows, ("score",))
+            tally.add(from_rows(rows, SurveyResponse, start=done + 2))
+            done += len(rows)
+    return _emit(args, [{"group": k, **_plain(r)} for k, r in tally.result().items()])
 
 
 def run_csi(args: argparse.Namespace) -> int:
@@ -301,6 +315,7 @@ def _survey(commands: Any, name: str, help_text: str) -> None:
     parser.add_argument("--scale", help="LOW-HIGH, e.g. 1-5 (default: the metric's own)")
     parser.add_argument("--satisfied-from", type=integer, help="CSAT: lowest satisfied answer")
     parser.add_argument("--confidence", type=number, default=0.95)
+    _progress_option(parser)
     _format(parser, name)
     parser.set_defaults(handler=run_summary, metric=name)
 
