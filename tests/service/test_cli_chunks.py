@@ -164,3 +164,39 @@ def test_progress_option_is_accepted(tmp_path: Path, mode: str) -> None:
     assert code == 0
     assert json.loads(out)[0]["promoters"] == 1
     assert "%" not in err  # a run under a second draws no bar either way
+
+
+EVENTS = Path(__file__).resolve().parents[2] / "examples" / "service-events.csv"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    size=st.integers(1, 7),
+    by=st.sampled_from(["all", "queue", "agent", "channel", "day", "interval"]),
+    fmt=st.sampled_from(["json", "csv"]),
+)
+def test_contact_centre_read_in_chunks_equals_the_whole_file(size: int, by: str, fmt: str) -> None:
+    # interactions straddle the chunks (c1's events are rows 1, 2, 5, 6, 10 and 11)
+    argv = ["service", "contact-centre", "--input", str(EVENTS), "--by", by, "--format", fmt]
+    argv += ["--short-abandon", "5", "--fcr-days", "1"]
+    with _chunk_rows(size):
+        chunked = _run(*argv)
+    with _chunk_rows(10_000):
+        whole = _run(*argv)
+    assert chunked == whole
+    assert chunked[0] == 0
+
+
+def test_contact_centre_refuses_a_bad_row_in_a_later_chunk_by_its_line(tmp_path: Path) -> None:
+    lines = EVENTS.read_text(encoding="utf-8").splitlines()
+    lines[15] = lines[15].replace("abandoned", "rang")  # the 15th event: line 16
+    bad = tmp_path / "events.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target = tmp_path / "cc.json"
+    with _chunk_rows(4):
+        code, out, err = _run("service", "contact-centre", "--input", str(bad), "-o", str(target))
+    assert code == 1
+    assert "row 16" in err
+    assert "rang" in err
+    assert out == ""
+    assert not target.exists()
