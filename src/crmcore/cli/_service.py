@@ -12,10 +12,11 @@ import argparse
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
+    CsvTable,
     add_io,
     emit,
     integer,
@@ -25,10 +26,13 @@ from crmcore.cli._io import (
     read_json,
     work_calendar_path,
 )
+from crmcore.cli._scoring import _chunks, _progress_option
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
     from crmcore.service import RatingScale
+
+T = TypeVar("T")
 
 
 def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
@@ -36,13 +40,30 @@ def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
 
     raw = read_csv(path)
-    for row in raw:
-        for name in ints:
+    _ints(raw, ints)
+    return list(from_rows(raw, cl))
+
+
+def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
+    """Integer columns parsed in place (CSV cells are text)."""
+    for row in rows:
+        for name in names:
             cell = (row.get(name) or "").strip()
             # at most 18 digits: a longer "integer" stays text and is refused as one
             if cell.lstrip("-").isdigit() and len(cell) <= 19:
-                row[name] = int(cell)  # type: ignore[assignment]
-    return list(from_rows(raw, cl))
+                row[name] = int(cell)
+
+
+def _chunked(args: argparse.Namespace, cl: type[T]) -> list[T]:
+    """Typed records from ``--input`` read a chunk of rows at a time (progress on stderr)."""
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+
+    records: list[T] = []
+    with CsvTable(args.input) as table:
+        for chunk in _chunks(table, args.progress):
+            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
+            records.extend(from_rows(rows, cl, start=len(records) + 2))
+    return records
 
 
 def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
@@ -116,14 +137,21 @@ def _scale(args: argparse.Namespace) -> RatingScale | None:
 
 def run_summary(args: argparse.Namespace) -> int:
     """``crmcore service csat|nps|ces``."""
-    from crmcore.service import SurveyResponse, summarize  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import SurveyResponse, SurveyTally  # noqa: PLC0415
 
-    responses = _rows(args.input, SurveyResponse, ints=("score",))
-    result = summarize(
-        responses, metric=args.metric, by=args.by, period=args.period, jalali=args.jalali or args.calendar == "jalali",
+    tally = SurveyTally(
+        metric=args.metric, by=args.by, period=args.period, jalali=args.jalali or args.calendar == "jalali",
         scale=_scale(args), confidence=args.confidence,
     )  # fmt: skip
-    return _emit(args, [{"group": k, **_plain(r)} for k, r in result.items()])
+    done = 0
+    with CsvTable(args.input) as table:  # a chunk of rows at a time: memory stays bounded
+        for chunk in _chunks(table, args.progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            _ints(rows, ("score",))
+            tally.add(from_rows(rows, SurveyResponse, start=done + 2))
+            done += len(rows)
+    return _emit(args, [{"group": k, **_plain(r)} for k, r in tally.result().items()])
 
 
 def run_csi(args: argparse.Namespace) -> int:
@@ -150,7 +178,10 @@ def run_contact_centre(args: argparse.Namespace) -> int:
     """``crmcore service contact-centre``."""
     from crmcore.service import InteractionEvent, contact_centre_metrics  # noqa: PLC0415
 
-    events = _rows(args.input, InteractionEvent)
+    # Every event is held: an interaction's events may lie in different chunks, and the
+    # ASA percentile and FCR need every contact of a group. Only the rows are read a
+    # chunk at a time (no second copy of the file as dicts).
+    events = _chunked(args, InteractionEvent)
     result = contact_centre_metrics(
         events, by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
         abandon_treatment=args.abandon_treatment,
@@ -301,6 +332,7 @@ def _survey(commands: Any, name: str, help_text: str) -> None:
     parser.add_argument("--scale", help="LOW-HIGH, e.g. 1-5 (default: the metric's own)")
     parser.add_argument("--satisfied-from", type=integer, help="CSAT: lowest satisfied answer")
     parser.add_argument("--confidence", type=number, default=0.95)
+    _progress_option(parser)
     _format(parser, name)
     parser.set_defaults(handler=run_summary, metric=name)
 
@@ -340,6 +372,7 @@ def register(subparsers: Subparsers) -> None:
     cc.add_argument("--interval", type=integer, choices=(15, 30, 60), default=30, help="minutes")
     cc.add_argument("--timezone", default="UTC")
     cc.add_argument("--fcr-days", type=integer, help="first-contact resolution window (days)")
+    _progress_option(cc)
     _format(cc, "contact-centre")
     cc.set_defaults(handler=run_contact_centre)
     staff = commands.add_parser("staffing", help="Erlang C agents for a target")

@@ -8,7 +8,9 @@
   :func:`csi` (weighted criteria, 0–100); :func:`group_responses` by agent,
   team, channel or Gregorian/Jalali period; :func:`compare_csat` and
   :func:`compare_nps` test a change between two periods; :func:`summarize`
-  gives one metric per group.
+  gives one metric per group; :class:`SurveyTally` counts answers a batch
+  at a time (merged exactly) for the same result over a large survey, via
+  :func:`csat_from_counts`, :func:`nps_from_counts`, :func:`ces_from_counts`.
 - Contact centre: :func:`interactions_from_events` replays an
   :class:`InteractionEvent` log into :class:`Interaction` records;
   :func:`contact_centre_metrics` gives :class:`ContactCentreMetrics` (service
@@ -75,17 +77,21 @@ from crmcore.service._satisfaction import (
     RatingScale,
     SurveyResponse,
     ces,
+    ces_from_counts,
     compare_csat,
     compare_nps,
     csat,
+    csat_from_counts,
     csi,
     group_responses,
     nps,
+    nps_from_counts,
     period_key,
     summarize,
     survey_responses,
     wilson_interval,
 )
+from crmcore.service._tally import SurveyTally
 
 __all__ = [
     "NPS_SCALE",
@@ -112,20 +118,24 @@ __all__ = [
     "RatingScale",
     "Staffing",
     "SurveyResponse",
+    "SurveyTally",
     "TimeEntry",
     "bill_support",
     "ces",
+    "ces_from_counts",
     "compare_csat",
     "compare_nps",
     "contact_centre_columns",
     "contact_centre_metrics",
     "csat",
+    "csat_from_counts",
     "csi",
     "erlang_c",
     "erlang_service_level",
     "group_responses",
     "interactions_from_events",
     "nps",
+    "nps_from_counts",
     "period_key",
     "rank_cases",
     "rank_open_cases",

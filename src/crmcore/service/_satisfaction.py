@@ -14,6 +14,7 @@ Formulas (reference ``sales-service-matching.md``, Service desk):
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from statistics import NormalDist
@@ -38,12 +39,15 @@ __all__ = [
     "RatingScale",
     "SurveyResponse",
     "ces",
+    "ces_from_counts",
     "compare_csat",
     "compare_nps",
     "csat",
+    "csat_from_counts",
     "csi",
     "group_responses",
     "nps",
+    "nps_from_counts",
     "period_key",
     "summarize",
     "wilson_interval",
@@ -246,13 +250,19 @@ def csat(
     """
     items = _responses(responses, "csat")
     z = _z(confidence, "csat")
-    scores = _scores(items, scale, "csat")
-    _nonempty(len(scores), "csat")
-    good = sum(1 for s in scores if s >= (scale.satisfied_from or scale.high))
-    low, high = wilson_interval(good, len(scores), z)
-    return CsatResult(
-        good, len(scores), good / len(scores), low, high, confidence, _small(len(scores), "CSAT")
-    )
+    return csat_from_counts(Counter(_scores(items, scale, "csat")), scale, confidence, z)
+
+
+def csat_from_counts(
+    counts: Mapping[int, int], scale: RatingScale, confidence: float, z: float
+) -> CsatResult:
+    """:func:`csat` from checked answer counts (score → how many), at normal quantile ``z``."""
+    n = sum(counts.values())
+    _nonempty(n, "csat")
+    cut = scale.satisfied_from or scale.high
+    good = sum(c for s, c in counts.items() if s >= cut)
+    low, high = wilson_interval(good, n, z)
+    return CsatResult(good, n, good / n, low, high, confidence, _small(n, "CSAT"))
 
 
 @attrs.frozen
@@ -295,11 +305,15 @@ def nps(responses: Iterable[SurveyResponse], *, confidence: float = 0.95) -> Nps
     """
     items = _responses(responses, "nps")
     z = _z(confidence, "nps")
-    scores = _scores(items, NPS_SCALE, "nps")
-    _nonempty(len(scores), "nps")
-    n = len(scores)
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    return nps_from_counts(Counter(_scores(items, NPS_SCALE, "nps")), confidence, z)
+
+
+def nps_from_counts(counts: Mapping[int, int], confidence: float, z: float) -> NpsResult:
+    """:func:`nps` from checked 0–10 answer counts (score → how many), at normal quantile ``z``."""
+    n = sum(counts.values())
+    _nonempty(n, "nps")
+    promoters = sum(c for s, c in counts.items() if s >= 9)
+    detractors = sum(c for s, c in counts.items() if s <= 6)
     p_p, p_d = promoters / n, detractors / n
     variance = max(0.0, p_p + p_d - (p_p - p_d) ** 2) / n
     se = 100 * math.sqrt(variance)
@@ -347,11 +361,21 @@ def ces(
     """
     items = _responses(responses, "ces")
     z = _z(confidence, "ces")
-    scores = _scores(items, scale, "ces")
-    _nonempty(len(scores), "ces")
-    n = len(scores)
-    mean = sum(scores) / n
-    sd = math.sqrt(sum((s - mean) ** 2 for s in scores) / (n - 1)) if n > 1 else 0.0
+    return ces_from_counts(Counter(_scores(items, scale, "ces")), confidence, z)
+
+
+def ces_from_counts(counts: Mapping[int, int], confidence: float, z: float) -> CesResult:
+    """:func:`ces` from checked answer counts (score → how many), at normal quantile ``z``.
+
+    The sample variance is exact: (n·Σs² − (Σs)²) / (n·(n − 1)) in integers,
+    rounded once to a float, so it does not depend on the answers' order.
+    """
+    n = sum(counts.values())
+    _nonempty(n, "ces")
+    total = sum(s * c for s, c in counts.items())
+    squares = sum(s * s * c for s, c in counts.items())
+    mean = total / n
+    sd = math.sqrt((n * squares - total * total) / (n * (n - 1))) if n > 1 else 0.0
     se = sd / math.sqrt(n)
     return CesResult(mean, n, se, mean - z * se, mean + z * se, confidence, _small(n, "CES"))
 
