@@ -1,6 +1,6 @@
 """Sales performance: forecast, funnel, targets vs actual, productivity from activities.
 
-- :func:`forecast` (per record) and :func:`forecast_columns` (columns, numpy
+- :func:`forecast` (per record; :class:`ForecastTally` a chunk at a time) and :func:`forecast_columns` (columns, numpy
   when installed): open, weighted, pipeline, best case, committed, omitted,
   won and lost per period (:mod:`crmcore.calendars` grids, Jalali too) and
   per owner, team (:class:`TeamHierarchy`) or any field; categories by
@@ -54,6 +54,7 @@ from crmcore.sales._forecast import (
     Forecast,
     ForecastCategory,
     ForecastRow,
+    ForecastTally,
     forecast,
     forecast_category,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "ForecastCell",
     "ForecastColumns",
     "ForecastRow",
+    "ForecastTally",
     "Funnel",
     "LostBreakdown",
     "ProbabilitySnapshot",
