@@ -19,7 +19,7 @@ AS_OF = date(2026, 1, 1)
 
 
 def _closed(i: int, stage: str, won: bool) -> Opportunity:
-    deal = Opportunity(id=OpportunityId(f"h{i}"), name="x", stage=stage)  # type: ignore[arg-type]
+    deal = Opportunity(id=OpportunityId(f"h{i}"), name="x", stage=stage)
     if won:
         return deal.win(Money(1, "IRR"), date(2025, 1, 1)).opportunity
     return deal.lose(date(2025, 1, 1))
