@@ -269,15 +269,27 @@ def run_targets(args: argparse.Namespace) -> int:
 
 
 def run_activity(args: argparse.Namespace) -> int:
-    """``crmcore sales activity``."""
-    from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
-    from crmcore.sales import productivity  # noqa: PLC0415  (engines load on demand)
+    """``crmcore sales activity``.
 
-    result = productivity(
-        read_records(args.activities, Activity),
+    An activities ``.csv`` file is read a chunk of rows at a time into a
+    :class:`crmcore.sales.ProductivityTally` (memory grows with the (owner,
+    period) cells and the leads touched, not the activities); ``--leads`` and
+    ``--opportunities`` are read whole.
+    """
+    from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
+    from crmcore.sales import ProductivityTally  # noqa: PLC0415  (engines load on demand)
+
+    tally = ProductivityTally(
         now=moment(args.now, "--now"),
         calendar=_work_calendar(args),
         unit=_unit(args.calendar, args.period),
+    )
+    if args.activities.endswith(".csv"):
+        for chunk in _record_chunks(args.activities, Activity, args.progress):
+            tally.add(chunk)
+    else:
+        tally.add(read_records(args.activities, Activity))
+    result = tally.result(
         leads=read_records(args.leads, Lead) if args.leads else [],
         opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
     )
@@ -335,6 +347,7 @@ def register(subparsers: Subparsers) -> None:
             parser.add_argument("--events", help="stage events CSV or JSON")
         if name == "forecast":
             parser.add_argument("--by", default="owner", help="owner, team, a field or none")
+        if name in ("forecast", "activity"):
             parser.add_argument(
                 "--progress",
                 choices=("auto", "always", "never"),
