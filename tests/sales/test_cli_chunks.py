@@ -10,12 +10,13 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import main
+from crmcore.cli import _scoring, main
 
 HEADER = [
     "id",
@@ -195,3 +196,29 @@ def test_progress_never_writes_nothing_on_stderr(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     # 100 IRR at 10 %: weighted 10 IRR
     assert json.loads(out)["rows"][0]["weighted"] == "10"
+
+
+def test_progress_always_draws_a_bar_over_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Eager(_scoring.Progress):
+        """Draws at once (the real bar waits one second)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.delay = -1.0
+            self.last = -1.0
+
+    monkeypatch.setattr(_scoring, "Progress", Eager)
+    data = tmp_path / "opps.csv"
+    row = ["", "deal", "sara", "qualify", "open", "10", "100", "IRR", "2026-04-05", *[""] * 5]
+    _write(data, [row] * 3)
+    with _chunk_rows(3):
+        code, out, err = _run(
+            "sales", "forecast", str(data), "--as-of", "2026-03-01", "--progress", "always"
+        )
+    assert code == 0
+    # one chunk holds the whole file: the bar ends full, then its line is ended
+    assert err.startswith("\r[" + "#" * 30 + "] 100% ")
+    assert err.endswith(" MiB\n")
+    assert json.loads(out)["rows"][0]["count"] == 3
