@@ -8,13 +8,13 @@ JSON, CSV or a table. Column names: docs/sales.md.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import add_io, day, emit, moment, read_json
+from crmcore.cli._io import CsvTable, add_io, day, emit, moment, read_json
 from crmcore.cli._io import read_records as read_any
 from crmcore.cli._sla import calendar_from_json
 
@@ -149,11 +149,17 @@ def _opportunities(args: argparse.Namespace) -> list[Opportunity]:
 
 
 def run_forecast(args: argparse.Namespace) -> int:
-    """``crmcore sales forecast``."""
-    from crmcore.sales import forecast  # noqa: PLC0415  (engines load on demand)
+    """``crmcore sales forecast``.
 
-    result = forecast(
-        _opportunities(args),
+    An opportunities ``.csv`` file (without ``--events``) is read a chunk of
+    rows at a time into a :class:`crmcore.sales.ForecastTally`: memory grows
+    with the (period, group, category, probability, stage) cells, not with the
+    opportunities. JSON, standard input and ``--events`` (stage history needs
+    every opportunity at once) take the whole-file path.
+    """
+    from crmcore.sales import ForecastTally  # noqa: PLC0415  (engines load on demand)
+
+    tally = ForecastTally(
         as_of=_as_of(args),
         unit=_unit(args.calendar, args.period),
         by=None if args.by == "none" else args.by,
@@ -161,11 +167,36 @@ def run_forecast(args: argparse.Namespace) -> int:
         currency=args.currency,
         rates=_rates(args.rates),
     )
+    if args.opportunities.endswith(".csv") and not args.events:
+        for chunk in _record_chunks(args.opportunities, _opportunity_type(), args.progress):
+            tally.add(chunk)
+    else:
+        tally.add(_opportunities(args))
+    result = tally.result()
     rows = [
         {"period": r.label, **_flat(r, ("period",)), "currency": result.currency}
         for r in result.rows
     ]
     return _output(args, rows, result.explain())
+
+
+def _opportunity_type() -> type[Opportunity]:
+    from crmcore.models import Opportunity  # noqa: PLC0415  (engines load on demand)
+
+    return Opportunity
+
+
+def _record_chunks(path: str, cl: type[T], progress: str) -> Iterator[list[T]]:
+    """The records of a CSV file, a chunk at a time (a progress bar over the bytes read)."""
+    from crmcore.cli._scoring import _chunks  # noqa: PLC0415  (the shared progress bar)
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
+    done = 0
+    with CsvTable(path) as table:
+        for rows in _chunks(table, progress):
+            raw = [dict(zip(table.names, row, strict=True)) for row in rows]
+            yield list(from_rows(_csv_rows(raw, cl), cl, start=done + 2))
+            done += len(rows)
 
 
 def run_funnel(args: argparse.Namespace) -> int:
@@ -238,15 +269,27 @@ def run_targets(args: argparse.Namespace) -> int:
 
 
 def run_activity(args: argparse.Namespace) -> int:
-    """``crmcore sales activity``."""
-    from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
-    from crmcore.sales import productivity  # noqa: PLC0415  (engines load on demand)
+    """``crmcore sales activity``.
 
-    result = productivity(
-        read_records(args.activities, Activity),
+    An activities ``.csv`` file is read a chunk of rows at a time into a
+    :class:`crmcore.sales.ProductivityTally` (memory grows with the (owner,
+    period) cells and the leads touched, not the activities); ``--leads`` and
+    ``--opportunities`` are read whole.
+    """
+    from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
+    from crmcore.sales import ProductivityTally  # noqa: PLC0415  (engines load on demand)
+
+    tally = ProductivityTally(
         now=moment(args.now, "--now"),
         calendar=_work_calendar(args),
         unit=_unit(args.calendar, args.period),
+    )
+    if args.activities.endswith(".csv"):
+        for chunk in _record_chunks(args.activities, Activity, args.progress):
+            tally.add(chunk)
+    else:
+        tally.add(read_records(args.activities, Activity))
+    result = tally.result(
         leads=read_records(args.leads, Lead) if args.leads else [],
         opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
     )
@@ -304,6 +347,13 @@ def register(subparsers: Subparsers) -> None:
             parser.add_argument("--events", help="stage events CSV or JSON")
         if name == "forecast":
             parser.add_argument("--by", default="owner", help="owner, team, a field or none")
+        if name in ("forecast", "activity"):
+            parser.add_argument(
+                "--progress",
+                choices=("auto", "always", "never"),
+                default="auto",
+                help="progress bar on stderr for runs over a second (auto: only on a terminal)",
+            )
         if name == "funnel":
             parser.add_argument("--leads", help="leads CSV or JSON (conversion by source)")
         if name == "targets":

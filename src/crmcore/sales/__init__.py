@@ -1,6 +1,6 @@
 """Sales performance: forecast, funnel, targets vs actual, productivity from activities.
 
-- :func:`forecast` (per record) and :func:`forecast_columns` (columns, numpy
+- :func:`forecast` (per record; :class:`ForecastTally` a chunk at a time) and :func:`forecast_columns` (columns, numpy
   when installed): open, weighted, pipeline, best case, committed, omitted,
   won and lost per period (:mod:`crmcore.calendars` grids, Jalali too) and
   per owner, team (:class:`TeamHierarchy`) or any field; categories by
@@ -12,7 +12,7 @@
   for won revenue, won deals, new customers, activities or your own metric,
   distributed exactly over sub-periods; actual, in progress, variance and
   percentage with team roll-ups and split credit.
-- :func:`productivity`: calls, emails, meetings, tasks, on-time and overdue
+- :func:`productivity` (:class:`ProductivityTally` a chunk at a time): calls, emails, meetings, tasks, on-time and overdue
   rates, lateness and speed to lead in business hours, activities per won deal.
 - :func:`calibrate_stage_win_rates` and :func:`score_probabilities`: stage
   win rates from closed history, Brier scores of rep vs calibrated probabilities.
@@ -54,6 +54,7 @@ from crmcore.sales._forecast import (
     Forecast,
     ForecastCategory,
     ForecastRow,
+    ForecastTally,
     forecast,
     forecast_category,
 )
@@ -67,7 +68,12 @@ from crmcore.sales._funnel import (
     funnel,
 )
 from crmcore.sales._history import StageChange, attach_stage_history
-from crmcore.sales._productivity import Productivity, ProductivityRow, productivity
+from crmcore.sales._productivity import (
+    Productivity,
+    ProductivityRow,
+    ProductivityTally,
+    productivity,
+)
 from crmcore.sales._targets import (
     Attainment,
     AttainmentRow,
@@ -87,11 +93,13 @@ __all__ = [
     "ForecastCell",
     "ForecastColumns",
     "ForecastRow",
+    "ForecastTally",
     "Funnel",
     "LostBreakdown",
     "ProbabilitySnapshot",
     "Productivity",
     "ProductivityRow",
+    "ProductivityTally",
     "SalesTarget",
     "SourceConversion",
     "StageChange",

@@ -12,6 +12,7 @@ Figures (Dynamics 365 forecast categories; Odoo's prorated revenue):
 
 from __future__ import annotations
 
+import copy
 import enum
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -307,38 +308,149 @@ def forecast(
     >>> row.label, row.group, str(row.open), str(row.weighted), str(row.pipeline)
     ('1405-01', 'sara', '1000 IRR', '250 IRR', '1000 IRR')
     """
-    require_date(as_of, obj="forecast", field="as_of")
-    grid = PeriodUnit.parse(unit)
-    records = [
-        o
-        for o in opportunity_list(opportunities, obj="forecast")
-        if o.created_at is None or o.created_at.date() <= as_of
-    ]
-    book = CurrencyBook(
-        infer_currency((o.estimated_revenue or o.actual_revenue for o in records), currency),
-        rates,
-        as_of,
+    tally = ForecastTally(
+        as_of=as_of,
+        unit=unit,
+        by=by,
+        teams=teams,
+        currency=currency,
+        rates=rates,
+        rule=rule,
+        win_rates=win_rates,
     )
-    starts: dict[date | None, CalendarPeriod | None] = {None: None}
-    sums = _accumulate(records, rule, grid, grouper(by, teams, obj="forecast"), book, starts=starts)
-    cells: dict[tuple[date | None, str], _Acc] = {}
-    rate_of = _rates_by_stage(win_rates)
-    for (start, group, key, p, stage), (count, total) in sums.items():
-        acc = cells.get((start, group))
-        if acc is None:
-            acc = cells[(start, group)] = _Acc()
-        _fold(acc, _BY_VALUE[key], p, count, total, rate=rate_of[stage])
-    by_start = {p.start: p for p in starts.values() if p is not None}
-    rows = [
-        _row(
-            by_start[start] if start is not None else None, group, acc, book, win_rates is not None
+    tally.add(opportunities)
+    return tally.result()
+
+
+_Key = tuple[date | None, str, str, int, str]
+
+
+class ForecastTally:
+    """:func:`forecast` a part at a time: partial sums that :meth:`add` grows and
+    :meth:`merge` combines, and the :class:`Forecast` of everything at :meth:`result`.
+
+    Memory is one entry per (period, group, category, probability, stage), not
+    per opportunity, so a file of millions of deals can be read in chunks.
+    Adding every chunk in order gives exactly ``forecast(all deals)``: the
+    reporting currency is the one given, else the first amount's (found in
+    the first chunk that has one). Two tallies with the same settings and
+    the same reporting currency :meth:`merge` into the tally of both parts.
+
+    >>> from crmcore.models import OpportunityId
+    >>> from crmcore.money import Money
+    >>> deals = [Opportunity(id=OpportunityId(f"o{i}"), name="x", probability=50,
+    ...     estimated_revenue=Money(v, "IRR"), estimated_close_date=date(2026, 4, 2))
+    ...     for i, v in enumerate([100, 300])]
+    >>> first, second = ForecastTally(as_of=date(2026, 3, 1)), ForecastTally(as_of=date(2026, 3, 1))
+    >>> first.add(deals[:1]); second.add(deals[1:])
+    >>> row = first.merge(second).result().rows[0]
+    >>> row.count, str(row.open), str(row.weighted)
+    (2, '400 IRR', '200 IRR')
+    """
+
+    def __init__(
+        self,
+        *,
+        as_of: date,
+        unit: PeriodUnit | str = PeriodUnit.GREGORIAN_MONTH,
+        by: GroupBy = "owner",
+        teams: TeamHierarchy | None = None,
+        currency: str | None = None,
+        rates: ExchangeRates | None = None,
+        rule: CategoryRule = forecast_category,
+        win_rates: StageWinRates | None = None,
+    ) -> None:
+        require_date(as_of, obj="forecast", field="as_of")
+        self.as_of = as_of
+        self.grid = PeriodUnit.parse(unit)
+        self._settings = (as_of, self.grid, by, teams, currency, rates, rule, win_rates)
+        self.book = CurrencyBook(currency, rates, as_of) if currency is not None else None
+        self._groups = grouper(by, teams, obj="forecast")
+        self._rates = rates
+        self._rule = rule
+        self._win_rates = win_rates
+        self._rate_of = _rates_by_stage(win_rates)
+        self.count = 0
+        self.sums: dict[_Key, list[Any]] = {}
+        self.starts: dict[date | None, CalendarPeriod | None] = {None: None}
+
+    def add(self, opportunities: Iterable[Opportunity]) -> None:
+        """Count and sum more opportunities (those created after ``as_of`` are skipped)."""
+        as_of = self.as_of
+        records = [
+            o
+            for o in opportunity_list(opportunities, obj="forecast")
+            if o.created_at is None or o.created_at.date() <= as_of
+        ]
+        if self.book is None:
+            amounts = (o.estimated_revenue or o.actual_revenue for o in records)
+            found = next((m for m in amounts if m is not None), None)
+            if found is not None:
+                self.book = CurrencyBook(found.currency, self._rates, as_of)
+        # before any amount is seen every deal sums 0 in no currency: a placeholder book
+        book = self.book or CurrencyBook("IRR", self._rates, as_of)
+        _accumulate(
+            records, self._rule, self.grid, self._groups, book, sums=self.sums, starts=self.starts
         )
-        for (start, group), acc in cells.items()
-    ]
-    rows.sort(key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group))
-    return Forecast(
-        rows=tuple(rows), currency=book.currency, unit=grid, as_of=as_of, count=len(records)
-    )
+        self.count += len(records)
+
+    def merge(self, other: ForecastTally) -> ForecastTally:
+        """A new tally of both parts (same settings; same reporting currency when both
+        have seen an amount, else ValidationError: give ``currency=``)."""
+        if not isinstance(other, ForecastTally) or other._settings != self._settings:
+            raise ValidationError(
+                obj="ForecastTally",
+                field="other",
+                value=type(other).__name__,
+                expected="a ForecastTally with the same settings",
+            )
+        if self.book is not None and other.book is not None and self.book != other.book:
+            raise ValidationError(
+                obj="ForecastTally",
+                field="currency",
+                value=other.book.currency,
+                expected=f"the same reporting currency ({self.book.currency}); pass currency=",
+            )
+        out = copy.copy(self)
+        out.book = self.book or other.book
+        out.count = self.count + other.count
+        out.starts = {**self.starts, **other.starts}
+        out.sums = {key: list(cell) for key, cell in self.sums.items()}
+        for key, (count, total) in other.sums.items():
+            cell = out.sums.get(key)
+            if cell is None:
+                out.sums[key] = [count, total]
+            else:
+                cell[0] += count
+                cell[1] += total
+        return out
+
+    def result(self) -> Forecast:
+        """The :class:`Forecast` of every opportunity added."""
+        book = self.book or CurrencyBook(infer_currency((), None), self._rates, self.as_of)
+        cells: dict[tuple[date | None, str], _Acc] = {}
+        rate_of = self._rate_of
+        for (start, group, key, p, stage), (count, total) in self.sums.items():
+            acc = cells.get((start, group))
+            if acc is None:
+                acc = cells[(start, group)] = _Acc()
+            _fold(acc, _BY_VALUE[key], p, count, total, rate=rate_of[stage])
+        by_start = {p.start: p for p in self.starts.values() if p is not None}
+        calibrated = self._win_rates is not None
+        rows = [
+            _row(by_start[start] if start is not None else None, group, acc, book, calibrated)
+            for (start, group), acc in cells.items()
+        ]
+        rows.sort(
+            key=lambda r: (r.period is None, r.period.start if r.period else date.min, r.group)
+        )
+        return Forecast(
+            rows=tuple(rows),
+            currency=book.currency,
+            unit=self.grid,
+            as_of=self.as_of,
+            count=self.count,
+        )
 
 
 def _accumulate(
@@ -348,13 +460,13 @@ def _accumulate(
     groups_of: Callable[[Opportunity], tuple[str, ...]],
     book: CurrencyBook,
     *,
+    sums: dict[_Key, list[Any]],
     starts: dict[date | None, CalendarPeriod | None],
-) -> dict[tuple[date | None, str, str, int, str], list[Any]]:
+) -> None:
     """Count and sum every deal into (period start, group, category value, probability)."""
     # Hot loop: one Decimal add per deal into (period start, group, category, probability);
     # the weighted sums are folded in once per key afterwards (Σ_p p × Σ amount).
     # Keys hold the category's plain str value: hashing an Enum member runs Python code.
-    sums: dict[tuple[date | None, str, str, int, str], list[Any]] = {}
     open_status, won_status = OpportunityStatus.OPEN, OpportunityStatus.WON
     won, lost = ForecastCategory.WON, ForecastCategory.LOST
     currency = book.currency
@@ -390,7 +502,6 @@ def _accumulate(
             else:
                 cell[0] += 1
                 cell[1] += amount
-    return sums
 
 
 def _rates_by_stage(win_rates: StageWinRates | None) -> dict[str, Decimal]:

@@ -34,6 +34,7 @@ from crmcore.models import (
 from crmcore.sales._common import UNASSIGNED, checked_list, ratio
 
 _HOUR = Decimal(3600)
+_MICRO = Decimal(1_000_000)
 _Q2 = Decimal("0.01")
 
 
@@ -84,13 +85,27 @@ class Productivity:
         )
 
 
+class _Spans:
+    """A running mean of durations: their exact sum and how many."""
+
+    __slots__ = ("count", "total")
+
+    def __init__(self) -> None:
+        self.total = timedelta(0)
+        self.count = 0
+
+    def append(self, span: timedelta) -> None:
+        self.total += span
+        self.count += 1
+
+
 class _Cell:
     __slots__ = ("counts", "late", "speed", "won")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = defaultdict(int)
-        self.late: list[timedelta] = []
-        self.speed: list[timedelta] = []
+        self.late = _Spans()
+        self.speed = _Spans()
         self.won = 0
 
 
@@ -102,11 +117,12 @@ _KIND_FIELD = {
 }
 
 
-def _hours(spans: list[timedelta]) -> Decimal | None:
-    if not spans:
+def _hours(spans: _Spans) -> Decimal | None:
+    if not spans.count:
         return None
-    seconds = sum((s.total_seconds() for s in spans), 0.0)
-    return (Decimal(str(seconds)) / _HOUR / len(spans)).quantize(_Q2)
+    total = spans.total
+    micro = (total.days * 86_400 + total.seconds) * 1_000_000 + total.microseconds
+    return (Decimal(micro) / _MICRO / _HOUR / spans.count).quantize(_Q2)
 
 
 def _add_activity(
@@ -138,17 +154,6 @@ def _add_activity(
         cell.counts["overdue"] += 1
 
 
-def _first_touch(activities: list[Activity]) -> dict[str, datetime]:
-    first: dict[str, datetime] = {}
-    for act in activities:
-        ref = act.regarding
-        if act.done_at is None or ref is None or ref.kind is not RecordKind.LEAD:
-            continue
-        if ref.id not in first or act.done_at < first[ref.id]:
-            first[ref.id] = act.done_at
-    return first
-
-
 def productivity(
     activities: Iterable[Activity],
     *,
@@ -159,33 +164,121 @@ def productivity(
     opportunities: Iterable[Opportunity] = (),
 ) -> Productivity:
     """Activity figures per owner and period of ``unit`` (periods in the calendar's zone)."""
-    require_aware(now, obj="productivity", field="now")
-    if not isinstance(calendar, BusinessCalendar):
-        raise ValidationError(
-            obj="productivity", field="calendar", value=calendar, expected="a BusinessCalendar"
-        )
-    grid = PeriodUnit.parse(unit)
-    acts = [a for a in activities if _is_activity(a)]
-    cells: dict[tuple[str, str], _Cell] = {}
-    for act in acts:
-        _add_activity(cells, act, now, calendar, grid)
-    first = _first_touch(acts)
-    for lead in checked_list(leads, Lead, obj="productivity", field="leads"):
-        touched = first.get(str(lead.id))
-        if lead.created_at is None or touched is None or touched < lead.created_at:
-            continue
-        label = period_of(lead.created_at.astimezone(calendar.timezone).date(), grid).label
-        owner = str(lead.owner) if lead.owner else UNASSIGNED
-        cells.setdefault((owner, label), _Cell()).speed.append(
-            calendar.between(lead.created_at, touched)
-        )
-    for opp in checked_list(opportunities, Opportunity, obj="productivity", field="opportunities"):
-        if opp.status is OpportunityStatus.WON and opp.actual_close_date is not None:
-            owner = str(opp.owner) if opp.owner else UNASSIGNED
-            label = period_of(opp.actual_close_date, grid).label
-            cells.setdefault((owner, label), _Cell()).won += 1
-    rows = [_row(owner, label, cell) for (owner, label), cell in sorted(cells.items())]
-    return Productivity(tuple(rows), now, calendar.name)
+    tally = ProductivityTally(now=now, calendar=calendar, unit=unit)
+    tally.add(activities)
+    return tally.result(leads=leads, opportunities=opportunities)
+
+
+class ProductivityTally:
+    """:func:`productivity` a chunk of activities at a time: :meth:`add` counts them
+    into per-(owner, period) cells and keeps each lead's first completed touch;
+    :meth:`result` adds the leads and opportunities and gives the
+    :class:`Productivity` of everything, exactly ``productivity(all activities)``.
+
+    Memory grows with the (owner, period) cells and the leads touched, not with
+    the activities. Two tallies with the same settings :meth:`merge`.
+
+    >>> from datetime import UTC
+    >>> from crmcore.calendars import BusinessCalendar
+    >>> from crmcore.models import ActivityId, UserId
+    >>> cal = BusinessCalendar.always("UTC")
+    >>> now = datetime(2026, 5, 31, tzinfo=UTC)
+    >>> calls = [Activity(id=ActivityId(f"a{i}"), kind=ActivityKind.PHONE_CALL, subject="hi",
+    ...     owner=UserId("sara"), status=ActivityStatus.COMPLETED, done_at=now) for i in (1, 2)]
+    >>> tally = ProductivityTally(now=now, calendar=cal)
+    >>> tally.add(calls[:1]); tally.add(calls[1:])
+    >>> row = tally.result().rows[0]
+    >>> row.owner, row.period, row.calls, row.completed
+    ('sara', '2026-05', 2, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        now: datetime,
+        calendar: BusinessCalendar,
+        unit: PeriodUnit | str = PeriodUnit.GREGORIAN_MONTH,
+    ) -> None:
+        require_aware(now, obj="productivity", field="now")
+        if not isinstance(calendar, BusinessCalendar):
+            raise ValidationError(
+                obj="productivity", field="calendar", value=calendar, expected="a BusinessCalendar"
+            )
+        self.now = now
+        self.calendar = calendar
+        self.grid = PeriodUnit.parse(unit)
+        self.cells: dict[tuple[str, str], _Cell] = {}
+        self.first: dict[str, datetime] = {}
+
+    def add(self, activities: Iterable[Activity]) -> None:
+        """Count more activities (cancelled ones and those without a time are skipped)."""
+        cells, first = self.cells, self.first
+        for act in activities:
+            _is_activity(act)
+            _add_activity(cells, act, self.now, self.calendar, self.grid)
+            ref = act.regarding
+            if act.done_at is None or ref is None or ref.kind is not RecordKind.LEAD:
+                continue
+            if ref.id not in first or act.done_at < first[ref.id]:
+                first[ref.id] = act.done_at
+
+    def merge(self, other: ProductivityTally) -> ProductivityTally:
+        """A new tally of both parts (same ``now``, calendar and unit)."""
+        if not isinstance(other, ProductivityTally) or (other.now, other.calendar, other.grid) != (
+            self.now,
+            self.calendar,
+            self.grid,
+        ):
+            raise ValidationError(
+                obj="ProductivityTally",
+                field="other",
+                value=type(other).__name__,
+                expected="a ProductivityTally with the same now, calendar and unit",
+            )
+        out = ProductivityTally(now=self.now, calendar=self.calendar, unit=self.grid)
+        for part in (self, other):
+            for key, cell in part.cells.items():
+                _merge_cell(out.cells.setdefault(key, _Cell()), cell)
+            for lead, at in part.first.items():
+                if lead not in out.first or at < out.first[lead]:
+                    out.first[lead] = at
+        return out
+
+    def result(
+        self, *, leads: Iterable[Lead] = (), opportunities: Iterable[Opportunity] = ()
+    ) -> Productivity:
+        """The figures of every activity added, with speed to lead from ``leads`` and
+        activities per won deal from ``opportunities``."""
+        cells = {key: _merge_cell(_Cell(), cell) for key, cell in self.cells.items()}
+        calendar, grid = self.calendar, self.grid
+        for lead in checked_list(leads, Lead, obj="productivity", field="leads"):
+            touched = self.first.get(str(lead.id))
+            if lead.created_at is None or touched is None or touched < lead.created_at:
+                continue
+            label = period_of(lead.created_at.astimezone(calendar.timezone).date(), grid).label
+            owner = str(lead.owner) if lead.owner else UNASSIGNED
+            cells.setdefault((owner, label), _Cell()).speed.append(
+                calendar.between(lead.created_at, touched)
+            )
+        for opp in checked_list(
+            opportunities, Opportunity, obj="productivity", field="opportunities"
+        ):
+            if opp.status is OpportunityStatus.WON and opp.actual_close_date is not None:
+                owner = str(opp.owner) if opp.owner else UNASSIGNED
+                label = period_of(opp.actual_close_date, grid).label
+                cells.setdefault((owner, label), _Cell()).won += 1
+        rows = [_row(owner, label, cell) for (owner, label), cell in sorted(cells.items())]
+        return Productivity(tuple(rows), self.now, calendar.name)
+
+
+def _merge_cell(into: _Cell, cell: _Cell) -> _Cell:
+    for name, count in cell.counts.items():
+        into.counts[name] += count
+    for mine, theirs in ((into.late, cell.late), (into.speed, cell.speed)):
+        mine.total += theirs.total
+        mine.count += theirs.count
+    into.won += cell.won
+    return into
 
 
 def _is_activity(value: object) -> bool:
