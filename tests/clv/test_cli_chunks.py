@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore.cli import main
+from crmcore.cli._scoring import Progress
 from crmcore.clv import Purchase, rfm_segments
 from crmcore.money import Money
 
@@ -142,3 +143,19 @@ def test_a_refused_row_in_a_later_chunk_leaves_no_output(tmp_path: Path) -> None
         assert (code, out) == (1, ""), err
         assert "EUR" in err
         assert target.read_text(encoding="utf-8") == "previous\n"
+
+
+def test_progress_goes_to_stderr_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "tx.csv"
+    _write(path, _base())
+    quiet = _run("segment", "rfm", str(path), "--progress", "never")
+    monkeypatch.setattr(Progress, "update", _draw_now)
+    with _chunk_rows(5):
+        code, out, err = _run("segment", "rfm", str(path), "--progress", "always")
+    assert (code, out) == quiet[:2]
+    assert "%" in err  # the bar over the bytes read
+
+
+def _draw_now(self: object, done: int) -> None:
+    self.stream.write(f"\r{done} bytes 50%")  # type: ignore[attr-defined]
+    self.shown = True  # type: ignore[attr-defined]

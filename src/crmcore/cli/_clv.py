@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import CsvTable, add_io, day, emit, integer, number
+from crmcore.cli._scoring import _chunks, _progress_option
 
 if TYPE_CHECKING:
     from crmcore.clv import (
@@ -71,6 +72,7 @@ def register(subparsers: Subparsers) -> None:
     )
     rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
     rfm.add_argument("--currency", help="currency of the amounts when there is no column")
+    _progress_option(rfm)
     add_io(
         rfm,
         example="crmcore segment rfm tx.csv --calendar jalali --column date=tarikh -o rfm.csv",
@@ -96,6 +98,7 @@ def _clv_parser(commands: Subparsers, name: str, help_text: str) -> argparse.Arg
     )
     p.add_argument("--currency", default="USD", help="currency of the amounts (default USD)")
     p.add_argument("--backend", choices=["auto", "python", "numpy"], default="auto")
+    _progress_option(p)
     return p
 
 
@@ -134,7 +137,7 @@ def _summary_rows(
         }
 
 
-def read_summaries(path: str) -> list[CustomerSummary]:
+def read_summaries(path: str, progress: str = "never") -> list[CustomerSummary]:
     """Customer summaries from a summary CSV, a chunk of rows at a time (the summaries are
     held, not the rows)."""
     from crmcore.clv import CustomerSummary  # noqa: PLC0415  (engines load on demand)
@@ -142,7 +145,7 @@ def read_summaries(path: str) -> list[CustomerSummary]:
 
     found: list[CustomerSummary] = []
     with CsvTable(path) as table:
-        for chunk in table:
+        for chunk in _chunks(table, progress):
             names = _summary_names(path, table.names)
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             found.extend(
@@ -168,7 +171,10 @@ def _purchase_rows(
 
 
 def add_purchases(
-    path: str, currency: str | None, accumulator: SummaryAccumulator | RfmAccumulator
+    path: str,
+    currency: str | None,
+    accumulator: SummaryAccumulator | RfmAccumulator,
+    progress: str = "never",
 ) -> None:
     """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`,
     added to ``accumulator`` a chunk at a time: no purchase is held."""
@@ -177,7 +183,7 @@ def add_purchases(
 
     seen = 0
     with CsvTable(path) as table:
-        for chunk in table:
+        for chunk in _chunks(table, progress):
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             cells = _purchase_rows(path, rows, currency)
             accumulator.add(list(from_rows(cells, Purchase, start=seen + 2)))
@@ -190,10 +196,10 @@ def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
     from crmcore.clv import SummaryAccumulator  # noqa: PLC0415  (engines load on demand)
 
     if args.summary is not None:
-        return read_summaries(args.summary)
+        return read_summaries(args.summary, args.progress)
     as_of = day(args.as_of, "--as-of")
     accumulator = SummaryAccumulator(as_of=as_of, unit=args.period)
-    add_purchases(args.transactions, args.currency, accumulator)
+    add_purchases(args.transactions, args.currency, accumulator, args.progress)
     return list(accumulator.result())
 
 
@@ -288,7 +294,7 @@ def _segment_rfm(args: argparse.Namespace) -> int:
     from crmcore.clv import RfmAccumulator  # noqa: PLC0415  (engines load on demand)
 
     accumulator = RfmAccumulator(as_of=day(args.as_of, "--as-of"))
-    add_purchases(args.transactions, args.currency, accumulator)
+    add_purchases(args.transactions, args.currency, accumulator, args.progress)
     scores = accumulator.result()
     rows = [
         {
