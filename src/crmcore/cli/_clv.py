@@ -17,8 +17,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import CsvTable, add_io, day, emit, integer, number
+from crmcore.cli._common import CliError, Subparsers, chunk_rows
+from crmcore.cli._io import CsvTable, RowSink, add_io, day, emit, integer, number
 from crmcore.cli._scoring import _chunks, _progress_option
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         GammaGammaFit,
         ParetoNbdFit,
         RfmAccumulator,
+        RfmScore,
         SummaryAccumulator,
     )
 
@@ -296,20 +297,24 @@ def _segment_rfm(args: argparse.Namespace) -> int:
     accumulator = RfmAccumulator(as_of=day(args.as_of, "--as-of"))
     add_purchases(args.transactions, args.currency, accumulator, args.progress)
     scores = accumulator.result()
-    rows = [
-        {
-            "customer_id": s.customer_id,
-            "last_purchase": s.last_purchase,
-            "recency_days": s.recency_days,
-            "frequency": s.frequency,
-            "monetary": str(s.monetary.amount),
-            "currency": s.monetary.currency,
-            "r": s.r,
-            "f": s.f,
-            "m": s.m,
-            "rfm": s.code,
-            "segment": s.segment.value,
-        }
-        for s in scores
-    ]
-    return emit(args, rows)
+    size = chunk_rows()
+    with RowSink(args) as sink:  # written a chunk at a time: no second copy of every row
+        for begin in range(0, len(scores), size):
+            sink.write([_rfm_row(s) for s in scores[begin : begin + size]])
+        return sink.finish()
+
+
+def _rfm_row(s: RfmScore) -> dict[str, Any]:
+    return {
+        "customer_id": s.customer_id,
+        "last_purchase": s.last_purchase,
+        "recency_days": s.recency_days,
+        "frequency": s.frequency,
+        "monetary": str(s.monetary.amount),
+        "currency": s.monetary.currency,
+        "r": s.r,
+        "f": s.f,
+        "m": s.m,
+        "rfm": s.code,
+        "segment": s.segment.value,
+    }
