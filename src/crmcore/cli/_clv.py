@@ -17,8 +17,9 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import CsvTable, add_io, day, emit, integer, number, read_csv
+from crmcore.cli._common import CliError, Subparsers, chunk_rows
+from crmcore.cli._io import CsvTable, RowSink, add_io, day, emit, integer, number
+from crmcore.cli._scoring import _chunks, _progress_option
 
 if TYPE_CHECKING:
     from crmcore.clv import (
@@ -27,7 +28,9 @@ if TYPE_CHECKING:
         CustomerSummary,
         GammaGammaFit,
         ParetoNbdFit,
-        Purchase,
+        RfmAccumulator,
+        RfmScore,
+        SummaryAccumulator,
     )
 
 __all__ = ["register"]
@@ -70,6 +73,7 @@ def register(subparsers: Subparsers) -> None:
     )
     rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
     rfm.add_argument("--currency", help="currency of the amounts when there is no column")
+    _progress_option(rfm)
     add_io(
         rfm,
         example="crmcore segment rfm tx.csv --calendar jalali --column date=tarikh -o rfm.csv",
@@ -95,6 +99,7 @@ def _clv_parser(commands: Subparsers, name: str, help_text: str) -> argparse.Arg
     )
     p.add_argument("--currency", default="USD", help="currency of the amounts (default USD)")
     p.add_argument("--backend", choices=["auto", "python", "numpy"], default="auto")
+    _progress_option(p)
     return p
 
 
@@ -109,13 +114,19 @@ def _usage(parser: argparse.ArgumentParser) -> Any:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _summary_rows(path: str, rows: list[dict[str, str]]) -> Iterator[dict[str, str | None]]:
-    names = next((n for n in _SUMMARY_COLUMNS if rows and all(c in rows[0] for c in n[:4])), None)
-    if names is None:
+def _summary_names(path: str, names: list[str]) -> tuple[str, ...]:
+    found = next((n for n in _SUMMARY_COLUMNS if all(c in names for c in n[:4])), None)
+    if found is None:
         raise CliError(
             f"{path}: needs columns ID,x,t_x,T[,zbar] "
             "or customer_id,frequency,recency,T[,monetary_value]"
         )
+    return found
+
+
+def _summary_rows(
+    names: tuple[str, ...], rows: list[dict[str, str]]
+) -> Iterator[dict[str, str | None]]:
     ident, freq, rec, age, spend = names
     for row in rows:
         yield {
@@ -125,6 +136,25 @@ def _summary_rows(path: str, rows: list[dict[str, str]]) -> Iterator[dict[str, s
             "age": row[age],
             "monetary_value": row.get(spend) or None,
         }
+
+
+def read_summaries(path: str, progress: str = "never") -> list[CustomerSummary]:
+    """Customer summaries from a summary CSV, a chunk of rows at a time (the summaries are
+    held, not the rows)."""
+    from crmcore.clv import CustomerSummary  # noqa: PLC0415  (engines load on demand)
+    from crmcore.serialization import from_rows  # noqa: PLC0415
+
+    found: list[CustomerSummary] = []
+    with CsvTable(path) as table:
+        for chunk in _chunks(table, progress):
+            names = _summary_names(path, table.names)
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            found.extend(
+                from_rows(_summary_rows(names, rows), CustomerSummary, start=len(found) + 2)
+            )
+    if not found:
+        raise CliError(f"{path}: no rows")
+    return found
 
 
 def _purchase_rows(
@@ -141,35 +171,37 @@ def _purchase_rows(
         }
 
 
-def read_purchases(path: str, currency: str | None) -> list[Purchase]:
-    """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`."""
+def add_purchases(
+    path: str,
+    currency: str | None,
+    accumulator: SummaryAccumulator | RfmAccumulator,
+    progress: str = "never",
+) -> None:
+    """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`,
+    added to ``accumulator`` a chunk at a time: no purchase is held."""
     from crmcore.clv import Purchase  # noqa: PLC0415  (engines load on demand)
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
-    found: list[Purchase] = []
-    with CsvTable(path) as table:  # a chunk of rows at a time: the purchases are held
-        for chunk in table:
+    seen = 0
+    with CsvTable(path) as table:
+        for chunk in _chunks(table, progress):
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             cells = _purchase_rows(path, rows, currency)
-            found.extend(from_rows(cells, Purchase, start=len(found) + 2))
-    if not found:
+            accumulator.add(list(from_rows(cells, Purchase, start=seen + 2)))
+            seen += len(chunk)
+    if not seen:
         raise CliError(f"{path}: no transactions")
-    return found
 
 
 def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
-    from crmcore.clv import CustomerSummary, summarize_transactions  # noqa: PLC0415
-    from crmcore.serialization import from_rows  # noqa: PLC0415
+    from crmcore.clv import SummaryAccumulator  # noqa: PLC0415  (engines load on demand)
 
     if args.summary is not None:
-        rows = read_csv(args.summary)
-        if not rows:
-            raise CliError(f"{args.summary}: no rows")
-        summaries = _summary_rows(args.summary, rows)
-        return list(from_rows(summaries, CustomerSummary))
-    purchases = read_purchases(args.transactions, args.currency)
+        return read_summaries(args.summary, args.progress)
     as_of = day(args.as_of, "--as-of")
-    return list(summarize_transactions(purchases, as_of=as_of, unit=args.period))
+    accumulator = SummaryAccumulator(as_of=as_of, unit=args.period)
+    add_purchases(args.transactions, args.currency, accumulator, args.progress)
+    return list(accumulator.result())
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -260,25 +292,29 @@ _RFM_COLUMNS = (
 
 
 def _segment_rfm(args: argparse.Namespace) -> int:
-    from crmcore.clv import rfm_segments  # noqa: PLC0415  (engines load on demand)
+    from crmcore.clv import RfmAccumulator  # noqa: PLC0415  (engines load on demand)
 
-    scores = rfm_segments(
-        read_purchases(args.transactions, args.currency), as_of=day(args.as_of, "--as-of")
-    )
-    rows = [
-        {
-            "customer_id": s.customer_id,
-            "last_purchase": s.last_purchase,
-            "recency_days": s.recency_days,
-            "frequency": s.frequency,
-            "monetary": str(s.monetary.amount),
-            "currency": s.monetary.currency,
-            "r": s.r,
-            "f": s.f,
-            "m": s.m,
-            "rfm": s.code,
-            "segment": s.segment.value,
-        }
-        for s in scores
-    ]
-    return emit(args, rows)
+    accumulator = RfmAccumulator(as_of=day(args.as_of, "--as-of"))
+    add_purchases(args.transactions, args.currency, accumulator, args.progress)
+    scores = accumulator.result()
+    size = chunk_rows()
+    with RowSink(args) as sink:  # written a chunk at a time: no second copy of every row
+        for begin in range(0, len(scores), size):
+            sink.write([_rfm_row(s) for s in scores[begin : begin + size]])
+        return sink.finish()
+
+
+def _rfm_row(s: RfmScore) -> dict[str, Any]:
+    return {
+        "customer_id": s.customer_id,
+        "last_purchase": s.last_purchase,
+        "recency_days": s.recency_days,
+        "frequency": s.frequency,
+        "monetary": str(s.monetary.amount),
+        "currency": s.monetary.currency,
+        "r": s.r,
+        "f": s.f,
+        "m": s.m,
+        "rfm": s.code,
+        "segment": s.segment.value,
+    }

@@ -5,6 +5,9 @@
   per customer up to a cut-off ``as_of`` (default :func:`last_purchase_day`);
   :func:`calibration_holdout` splits a history for validation.
 - RFM segmentation of the same purchases: :func:`rfm_segments`.
+- Chunk at a time, in memory bounded by customers: :class:`SummaryAccumulator`
+  and :class:`RfmAccumulator` (``add(purchases)`` per chunk, then ``result()``)
+  give what :func:`summarize_transactions` and :func:`rfm_segments` give.
 - Models, one per module as in lifetimes' ``fitters/``: :class:`BetaGeoModel`
   (BG/NBD), :class:`ParetoNbdModel` (Pareto/NBD), :class:`GammaGammaModel`
   (spend per purchase). Fits take ``backend="auto"|"python"|"numpy"`` and
@@ -23,6 +26,7 @@
 (1, 14.0, 14.0, Decimal('900000'))
 """
 
+from crmcore.clv._accumulate import RfmAccumulator, SummaryAccumulator
 from crmcore.clv._bgnbd import BetaGeoFit, BetaGeoModel
 from crmcore.clv._clv import (
     MAX_HORIZON,
@@ -72,8 +76,10 @@ __all__ = [
     "ParetoNbdModel",
     "Purchase",
     "PurchaseModelKind",
+    "RfmAccumulator",
     "RfmScore",
     "RfmSegment",
+    "SummaryAccumulator",
     "TimeUnit",
     "calibration_holdout",
     "customer_lifetime_values",

@@ -135,9 +135,21 @@ def rfm_segments(
         last[key] = max(last.get(key, purchase.on), purchase.on)
         count[key] = count.get(key, 0) + 1
         spent[key] = spent[key] + purchase.amount if key in spent else purchase.amount
+    return scores_of(last, count, spent, as_of=as_of, obj="rfm_segments")
+
+
+def scores_of(
+    last: dict[str, date],
+    count: dict[str, int],
+    spent: dict[str, Money],
+    *,
+    as_of: date,
+    obj: str,
+) -> tuple[RfmScore, ...]:
+    """RFM scores from each customer's last purchase day, purchase count and total (private)."""
     if not last:
         raise InsufficientDataError(
-            obj="rfm_segments", field="purchases", value=0, expected="one or more purchases"
+            obj=obj, field="purchases", value=0, expected="one or more purchases"
         )
     ids = sorted(last)
     recency = [(as_of - last[c]).days for c in ids]

@@ -207,12 +207,12 @@ def _summary(
     )
 
 
-def _unit(unit: TimeUnit | str) -> TimeUnit:
+def _unit(unit: TimeUnit | str, obj: str = "summarize_transactions") -> TimeUnit:
     try:
         return TimeUnit(unit)
     except ValueError:
         raise ValidationError(
-            obj="summarize_transactions",
+            obj=obj,
             field="unit",
             value=unit,
             expected="one of " + ", ".join(u.value for u in TimeUnit),
