@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore.cli import main
-from crmcore.cli._scoring import Progress
+from crmcore.cli._progress import Progress
 from crmcore.clv import Purchase, rfm_segments
 from crmcore.money import Money
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import _scoring, main
+from crmcore.cli import _progress, main
 
 HEADER = [
     "id",
@@ -201,7 +201,7 @@ def test_progress_never_writes_nothing_on_stderr(tmp_path: Path) -> None:
 def test_progress_always_draws_a_bar_over_the_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Eager(_scoring.Progress):
+    class Eager(_progress.Progress):
         """Draws at once (the real bar waits one second)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -209,7 +209,7 @@ def test_progress_always_draws_a_bar_over_the_bytes(
             self.delay = -1.0
             self.last = -1.0
 
-    monkeypatch.setattr(_scoring, "Progress", Eager)
+    monkeypatch.setattr(_progress, "Progress", Eager)
     data = tmp_path / "opps.csv"
     row = ["", "deal", "sara", "qualify", "open", "10", "100", "IRR", "2026-04-05", *[""] * 5]
     _write(data, [row] * 3)

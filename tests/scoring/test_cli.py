@@ -13,7 +13,8 @@ import pytest
 
 from crmcore.cli import main
 from crmcore.cli._demo.scoring import demo_section
-from crmcore.cli._scoring import Progress, load_model
+from crmcore.cli._progress import Progress
+from crmcore.cli._scoring import load_model
 from crmcore.scoring import NaiveBayesModel
 
 CARD = {

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers, chunk_rows
 from crmcore.cli._io import CsvTable, RowSink, add_io, day, emit, integer, number
-from crmcore.cli._scoring import _chunks, _progress_option
+from crmcore.cli._progress import chunks, progress_option
 
 if TYPE_CHECKING:
     from crmcore.clv import (
@@ -73,7 +73,7 @@ def register(subparsers: Subparsers) -> None:
     )
     rfm.add_argument("--as-of", help="reference day (default: the last purchase day)")
     rfm.add_argument("--currency", help="currency of the amounts when there is no column")
-    _progress_option(rfm)
+    progress_option(rfm)
     add_io(
         rfm,
         example="crmcore segment rfm tx.csv --calendar jalali --column date=tarikh -o rfm.csv",
@@ -99,7 +99,7 @@ def _clv_parser(commands: Subparsers, name: str, help_text: str) -> argparse.Arg
     )
     p.add_argument("--currency", default="USD", help="currency of the amounts (default USD)")
     p.add_argument("--backend", choices=["auto", "python", "numpy"], default="auto")
-    _progress_option(p)
+    progress_option(p)
     return p
 
 
@@ -146,7 +146,7 @@ def read_summaries(path: str, progress: str = "never") -> list[CustomerSummary]:
 
     found: list[CustomerSummary] = []
     with CsvTable(path) as table:
-        for chunk in _chunks(table, progress):
+        for chunk in chunks(table, progress):
             names = _summary_names(path, table.names)
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             found.extend(
@@ -184,7 +184,7 @@ def add_purchases(
 
     seen = 0
     with CsvTable(path) as table:
-        for chunk in _chunks(table, progress):
+        for chunk in chunks(table, progress):
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             cells = _purchase_rows(path, rows, currency)
             accumulator.add(list(from_rows(cells, Purchase, start=seen + 2)))

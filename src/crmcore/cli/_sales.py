@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import CsvTable, add_io, day, emit, moment, read_json
 from crmcore.cli._io import read_records as read_any
+from crmcore.cli._progress import chunks
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -188,12 +189,11 @@ def _opportunity_type() -> type[Opportunity]:
 
 def _record_chunks(path: str, cl: type[T], progress: str) -> Iterator[list[T]]:
     """The records of a CSV file, a chunk at a time (a progress bar over the bytes read)."""
-    from crmcore.cli._scoring import _chunks  # noqa: PLC0415  (the shared progress bar)
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
     done = 0
     with CsvTable(path) as table:
-        for rows in _chunks(table, progress):
+        for rows in chunks(table, progress):
             raw = [dict(zip(table.names, row, strict=True)) for row in rows]
             yield list(from_rows(_csv_rows(raw, cl), cl, start=done + 2))
             done += len(rows)

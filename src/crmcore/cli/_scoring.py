@@ -17,13 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output, parse_json, read_text
 from crmcore.cli._io import CsvTable, RowSink, add_io, integer, moment, number, read_csv, setup
+from crmcore.cli._progress import chunks, progress_option
 
 if TYPE_CHECKING:
     from crmcore.scoring import (
@@ -68,91 +68,7 @@ def register(subparsers: Subparsers) -> None:
     score.set_defaults(handler=run_score)
 
 
-# -- progress ----------------------------------------------------------------------------------
-
-
-class Progress:
-    """A progress bar on stderr, shown only after a run has lasted one second.
-
-    It draws only when ``stream`` is a terminal, or when forced
-    (``--progress always``); ``never`` turns it off. ``total`` is what
-    :meth:`update` counts to (bytes of a file being read, or items); ``None``
-    when unknown (standard input): then only the count of ``unit`` is shown.
-    """
-
-    def __init__(
-        self,
-        total: int | None,
-        *,
-        mode: str = "auto",
-        stream: IO[str] | None = None,
-        unit: str = "",
-    ) -> None:
-        self.total = None if total is None else max(total, 1)
-        self.unit = unit
-        self.stream = stream or sys.stderr
-        tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.enabled = mode == "always" or (mode == "auto" and tty)
-        self.start = time.monotonic()
-        self.last = 0.0
-        self.shown = False
-        self.delay = 1.0
-
-    def update(self, done: int) -> None:
-        """Redraw for ``done`` finished (at most ten times a second)."""
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.start < self.delay or (
-            now - self.last < 0.1 and (self.total is None or done < self.total)
-        ):
-            return
-        self.last = now
-        if self.total is None:
-            self.stream.write(f"\r{done} {self.unit}".rstrip())
-        else:
-            width = 30
-            filled = width * min(done, self.total) // self.total
-            percent = 100 * min(done, self.total) // self.total
-            bar = "#" * filled + "-" * (width - filled)
-            count = f"{done}/{self.total}"
-            if self.unit == "bytes":
-                count = f"{done / 2**20:.1f}/{self.total / 2**20:.1f} MiB"
-            self.stream.write(f"\r[{bar}] {percent:3d}% {count}")
-        self.stream.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        """End the bar's line if one was drawn."""
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _chunks(table: CsvTable, mode: str) -> Iterator[list[list[str]]]:
-    """The table's chunks, with a progress bar over the bytes read (rows from stdin)."""
-    unit = "rows" if table.size is None else "bytes"
-    progress = Progress(table.size, mode=mode, unit=unit)
-    rows = 0
-    try:
-        for chunk in table:
-            yield chunk
-            rows += len(chunk)
-            progress.update(rows if table.size is None else table.done_bytes())
-    finally:
-        progress.close()
-
-
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _progress_option(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
-    parser.add_argument(
-        "--progress",
-        choices=("auto", "always", "never"),
-        default=default,
-        help="progress bar on stderr for runs over a second (auto: only on a terminal)",
-    )
 
 
 def _apply_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
@@ -171,7 +87,7 @@ def _apply_options(parser: argparse.ArgumentParser, *, default: Any) -> None:
         default=default,
         help="score fields absent from the CSV as empty (default: refuse them)",
     )
-    _progress_option(parser, default)
+    progress_option(parser, default)
 
 
 def _now(text: str | None) -> datetime:
@@ -283,7 +199,7 @@ def run_apply(args: argparse.Namespace) -> int:
     with CsvTable(args.leads) as table, RowSink(args, rank=bool(args.rank)) as sink:
         events = _events(args.events)
         now = _now(args.now)
-        for rows in _chunks(table, args.progress):
+        for rows in chunks(table, args.progress):
             _apply_chunk(card, table.names, rows, sink, args, events=events, now=now)
         return sink.finish()
 
@@ -441,7 +357,7 @@ def _predict_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="treat model fields absent from the CSV as unknown (default: refuse them)",
     )
-    _progress_option(parser)
+    progress_option(parser)
     add_io(
         parser,
         example="crmcore score predict --model model.json leads.csv --format table",
@@ -476,7 +392,7 @@ def run_predict(args: argparse.Namespace) -> int:
     check_output(args.output, "-o", {"--model": args.model, "leads": args.leads})
     model = load_model(args.model)
     with CsvTable(args.leads) as table, RowSink(args) as sink:
-        for chunk in _chunks(table, args.progress):
+        for chunk in chunks(table, args.progress):
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             predictions = predict_leads(
                 model,

@@ -26,7 +26,7 @@ from crmcore.cli._io import (
     read_json,
     work_calendar_path,
 )
-from crmcore.cli._scoring import _chunks, _progress_option
+from crmcore.cli._progress import chunks, progress_option
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _chunked(args: argparse.Namespace, cl: type[T]) -> list[T]:
 
     records: list[T] = []
     with CsvTable(args.input) as table:
-        for chunk in _chunks(table, args.progress):
+        for chunk in chunks(table, args.progress):
             rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
             records.extend(from_rows(rows, cl, start=len(records) + 2))
     return records
@@ -146,7 +146,7 @@ def run_summary(args: argparse.Namespace) -> int:
     )  # fmt: skip
     done = 0
     with CsvTable(args.input) as table:  # a chunk of rows at a time: memory stays bounded
-        for chunk in _chunks(table, args.progress):
+        for chunk in chunks(table, args.progress):
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
             _ints(rows, ("score",))
             tally.add(from_rows(rows, SurveyResponse, start=done + 2))
@@ -332,7 +332,7 @@ def _survey(commands: Any, name: str, help_text: str) -> None:
     parser.add_argument("--scale", help="LOW-HIGH, e.g. 1-5 (default: the metric's own)")
     parser.add_argument("--satisfied-from", type=integer, help="CSAT: lowest satisfied answer")
     parser.add_argument("--confidence", type=number, default=0.95)
-    _progress_option(parser)
+    progress_option(parser)
     _format(parser, name)
     parser.set_defaults(handler=run_summary, metric=name)
 
@@ -372,7 +372,7 @@ def register(subparsers: Subparsers) -> None:
     cc.add_argument("--interval", type=integer, choices=(15, 30, 60), default=30, help="minutes")
     cc.add_argument("--timezone", default="UTC")
     cc.add_argument("--fcr-days", type=integer, help="first-contact resolution window (days)")
-    _progress_option(cc)
+    progress_option(cc)
     _format(cc, "contact-centre")
     cc.set_defaults(handler=run_contact_centre)
     staff = commands.add_parser("staffing", help="Erlang C agents for a target")
