@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output, parse_json, read_text
-from crmcore.cli._io import CsvTable, RowSink, add_io, integer, moment, number, read_csv, setup
+from crmcore.cli._io import CsvTable, RowSink, add_io, integer, moment, number, setup
 from crmcore.cli._progress import chunks, progress_option
 
 if TYPE_CHECKING:
@@ -278,6 +278,7 @@ def _train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--c", type=number, default=1.0, help="inverse L2 strength (logistic)")
     parser.add_argument("--test-fraction", type=number, default=0.2)
     parser.add_argument("--seed", type=integer, default=0, help="seed of the validation split")
+    progress_option(parser)
     add_io(
         parser,
         example="crmcore score train --history closed.csv --target won -o model.json",
@@ -293,16 +294,15 @@ def _split(text: str | None) -> list[str]:
 def run_train(args: argparse.Namespace) -> int:
     """``crmcore score train --history history.csv --target won``."""
     from crmcore.scoring import (  # noqa: PLC0415  (engines load on demand)
+        HistoryBuilder,
         LogisticModel,
         NaiveBayesModel,
-        history_from_rows,
         train_model,
     )
     from crmcore.serialization import make_converter  # noqa: PLC0415
 
     check_output(args.output, "-o", {"--history": args.history})
-    data = history_from_rows(
-        read_csv(args.history),
+    builder = HistoryBuilder(
         target=args.target,
         fields=_split(args.fields),
         numeric=_split(args.numeric),
@@ -310,6 +310,10 @@ def run_train(args: argparse.Namespace) -> int:
         stage_field=args.stage_column,
         closed_field=args.closed_column,
     )
+    with CsvTable(args.history) as table:  # the rows of a chunk at a time, the leads kept
+        for chunk in chunks(table, args.progress):
+            builder.add(dict(zip(table.names, row, strict=True)) for row in chunk)
+    data = builder.result()
     trained = train_model(
         data,
         kind=args.model,

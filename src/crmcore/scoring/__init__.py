@@ -86,6 +86,7 @@ from crmcore.scoring._scorecard import (
     score_leads,
 )
 from crmcore.scoring._training import (
+    HistoryBuilder,
     ModelKind,
     TrainedModel,
     TrainingSet,
@@ -109,6 +110,7 @@ __all__ = [
     "GradeBuckets",
     "GradeCriterion",
     "Grading",
+    "HistoryBuilder",
     "LeadLike",
     "LeadPrediction",
     "LogisticModel",

@@ -29,6 +29,7 @@ from crmcore.scoring._predictive import (
 
 __all__ = [
     "WON_WORDS",
+    "HistoryBuilder",
     "ModelKind",
     "TrainedModel",
     "TrainingSet",
@@ -186,28 +187,92 @@ def history_from_rows(
     >>> data.categorical, [(dict(h.features), h.won) for h in data.history]
     (('source',), [({'source': 'web'}, True), ({}, False)])
     """
-    table = list(rows)
-    if not table:
-        raise InsufficientDataError(
-            obj="history_from_rows", field="rows", value=0, expected="one or more closed leads"
-        )
-    categorical, numbers = _features(
-        table[0], fields, numeric, (target, team_field, stage_field, closed_field)
+    builder = HistoryBuilder(
+        target=target,
+        fields=fields,
+        numeric=numeric,
+        team_field=team_field,
+        stage_field=stage_field,
+        closed_field=closed_field,
+        start=start,
     )
-    read = [*categorical, *numbers]
-    history = [
-        ClosedLead(
+    builder.add(rows)
+    return builder.result()
+
+
+class HistoryBuilder:
+    """:func:`history_from_rows` fed a chunk of rows at a time (bounded row memory).
+
+    Each :meth:`add` turns its rows into closed leads at once, so only the
+    compact :class:`~crmcore.scoring.ClosedLead` objects are kept, not the
+    rows; :meth:`result` is exactly ``history_from_rows`` of all the rows
+    added, in order (the features are chosen from the first row; errors name
+    the row's place in the whole table).
+
+    >>> builder = HistoryBuilder(target="won")
+    >>> builder.add([{"id": "1", "source": "web", "won": "yes"}])
+    >>> builder.add([{"id": "2", "source": "", "won": "0"}])
+    >>> builder.result() == history_from_rows(
+    ...     [{"id": "1", "source": "web", "won": "yes"}, {"id": "2", "source": "", "won": "0"}],
+    ...     target="won",
+    ... )
+    True
+
+    """
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        fields: Sequence[str] = (),
+        numeric: Sequence[str] = (),
+        team_field: str | None = None,
+        stage_field: str | None = None,
+        closed_field: str | None = None,
+        start: int = 2,
+    ) -> None:
+        self.target = target
+        self.fields = tuple(fields)
+        self.numeric = tuple(numeric)
+        self.team_field = team_field
+        self.stage_field = stage_field
+        self.closed_field = closed_field
+        self.next_row = start
+        self.history: list[ClosedLead] = []
+        self.categorical: tuple[str, ...] | None = None
+        self.numbers: tuple[str, ...] = ()
+
+    def add(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """Turn ``rows`` (the next rows of the table) into closed leads."""
+        for row in rows:
+            if self.categorical is None:
+                self.categorical, self.numbers = _features(
+                    row,
+                    self.fields,
+                    self.numeric,
+                    (self.target, self.team_field, self.stage_field, self.closed_field),
+                )
+            self.history.append(self._lead(row, self.next_row))
+            self.next_row += 1
+
+    def _lead(self, row: Mapping[str, object], number: int) -> ClosedLead:
+        read = [*(self.categorical or ()), *self.numbers]
+        team, stage, closed = self.team_field, self.stage_field, self.closed_field
+        return ClosedLead(
             features={k: row.get(k) for k in read},
-            won=_won(row.get(target), number, target),
-            team=_text(row.get(team_field)) if team_field else None,
-            stage=_text(row.get(stage_field)) if stage_field else None,
-            closed_at=_closed_at(row.get(closed_field), number, closed_field)
-            if closed_field
-            else None,
+            won=_won(row.get(self.target), number, self.target),
+            team=_text(row.get(team)) if team else None,
+            stage=_text(row.get(stage)) if stage else None,
+            closed_at=_closed_at(row.get(closed), number, closed) if closed else None,
         )
-        for number, row in enumerate(table, start=start)
-    ]
-    return TrainingSet(history=history, categorical=categorical, numeric=numbers)
+
+    def result(self) -> TrainingSet:
+        """The training set of every row added (refuses none)."""
+        if self.categorical is None:
+            raise InsufficientDataError(
+                obj="history_from_rows", field="rows", value=0, expected="one or more closed leads"
+            )
+        return TrainingSet(history=self.history, categorical=self.categorical, numeric=self.numbers)
 
 
 def _fit(
