@@ -222,3 +222,54 @@ def test_progress_always_draws_a_bar_over_the_bytes(
     assert err.startswith("\r[" + "#" * 30 + "] 100% ")
     assert err.endswith(" MiB\n")
     assert json.loads(out)["rows"][0]["count"] == 3
+
+
+TARGETS = (
+    "owner,metric,amount,currency,start,end,sub_unit\n"
+    "sara,won_revenue,5000000000,IRR,2026-01-01,2027-01-01,gregorian_quarter\n"
+    "ali,won_count,3,,2026-01-01,2026-07-01,gregorian_month\n"
+    "reza,new_customers,2,,2026-01-01,2027-01-01,\n"
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(_row(), max_size=14),
+    size=st.integers(1, 7),
+    fmt=st.sampled_from(["json", "csv", "table"]),
+)
+def test_targets_chunked_output_equals_the_whole_file(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], size: int, fmt: str
+) -> None:
+    folder = tmp_path_factory.mktemp("targets")
+    data = folder / "opps.csv"
+    _write(data, rows)
+    (folder / "targets.csv").write_text(TARGETS, encoding="utf-8")
+    (folder / "rates.json").write_text(json.dumps(RATES), encoding="utf-8")
+    (folder / "splits.json").write_text(json.dumps({"o1": {"sara": 50, "ali": 50}}), "utf-8")
+    argv = ["sales", "targets", str(folder / "targets.csv"), "--opportunities", str(data)]
+    argv += ["--rates", str(folder / "rates.json"), "--splits", str(folder / "splits.json")]
+    argv += ["--format", fmt]
+    with _chunk_rows(None):
+        whole = _run(*argv)
+    with _chunk_rows(size):
+        chunked = _run(*argv)
+    assert whole[0] == 0  # the run is accepted: a real comparison, not two refusals
+    assert chunked == whole
+
+
+def test_targets_refused_row_in_a_later_chunk_writes_nothing(tmp_path: Path) -> None:
+    good = ["", "deal", "sara", "qualify", "open", "10", "100", "IRR", "2026-04-05"]
+    good += ["", "", "", "", ""]
+    bad = [*good[:5], "150", *good[6:]]  # probability 150: refused by Opportunity
+    data = tmp_path / "opps.csv"
+    _write(data, [good, good, good, bad])
+    (tmp_path / "targets.csv").write_text(TARGETS, encoding="utf-8")
+    target = tmp_path / "out.json"
+    target.write_text("previous\n", encoding="utf-8")
+    argv = ["sales", "targets", str(tmp_path / "targets.csv"), "--opportunities", str(data)]
+    with _chunk_rows(2):
+        code, out, err = _run(*argv, "-o", str(target))
+    assert (code, out) == (1, "")
+    assert "150" in err
+    assert target.read_text(encoding="utf-8") == "previous\n"

@@ -252,17 +252,29 @@ def run_funnel(args: argparse.Namespace) -> int:
 
 
 def run_targets(args: argparse.Namespace) -> int:
-    """``crmcore sales targets``."""
-    from crmcore.models import Activity  # noqa: PLC0415  (engines load on demand)
-    from crmcore.sales import attainment  # noqa: PLC0415
+    """``crmcore sales targets``.
 
-    result = attainment(
+    An opportunities ``.csv`` file is read a chunk of rows at a time into a
+    :class:`crmcore.sales.TargetTally` (memory grows with the targets' spans
+    and the accounts, not the deals); JSON, standard input, the targets,
+    ``--activities`` and ``--splits`` are read whole.
+    """
+    from crmcore.models import Activity  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sales import TargetTally  # noqa: PLC0415
+
+    tally = TargetTally(
         _targets(args.targets),
-        opportunities=_opportunities(args) if args.opportunities else [],
-        activities=read_records(args.activities, Activity) if args.activities else [],
         teams=_teams(args.teams),
         splits=read_json(args.splits) if args.splits else None,
         rates=_rates(args.rates),
+    )
+    if args.opportunities and args.opportunities.endswith(".csv"):
+        for chunk in _record_chunks(args.opportunities, _opportunity_type(), args.progress):
+            tally.add(chunk)
+    elif args.opportunities:
+        tally.add(_opportunities(args))
+    result = tally.result(
+        activities=read_records(args.activities, Activity) if args.activities else []
     )
     rows = [_flat(r) for r in result.rows]
     return _output(args, rows, result.explain())
@@ -347,7 +359,7 @@ def register(subparsers: Subparsers) -> None:
             parser.add_argument("--events", help="stage events CSV or JSON")
         if name == "forecast":
             parser.add_argument("--by", default="owner", help="owner, team, a field or none")
-        if name in ("forecast", "activity"):
+        if name in ("forecast", "activity", "targets"):
             parser.add_argument(
                 "--progress",
                 choices=("auto", "always", "never"),

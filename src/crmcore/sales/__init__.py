@@ -8,7 +8,7 @@
 - :func:`funnel` as of a date: stage counts and values, conversions, win
   rates, deal size, time in stage and cycle (calendar and business days),
   velocity, lost deals by competitor and reason, conversion by lead source.
-- :class:`SalesTarget` and :func:`attainment`: targets per owner or team
+- :class:`SalesTarget` and :func:`attainment` (:class:`TargetTally` a chunk at a time): targets per owner or team
   for won revenue, won deals, new customers, activities or your own metric,
   distributed exactly over sub-periods; actual, in progress, variance and
   percentage with team roll-ups and split credit.
@@ -74,6 +74,7 @@ from crmcore.sales._productivity import (
     ProductivityTally,
     productivity,
 )
+from crmcore.sales._target_tally import TargetTally
 from crmcore.sales._targets import (
     Attainment,
     AttainmentRow,
@@ -109,6 +110,7 @@ __all__ = [
     "StageRate",
     "StageWinRates",
     "TargetMetric",
+    "TargetTally",
     "TeamHierarchy",
     "attach_stage_history",
     "attainment",
