@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from crmcore.clv import (
     Purchase,
-    RfmAccumulator,
-    SummaryAccumulator,
+    RfmTally,
+    SummaryTally,
     rfm_segments,
     summarize_transactions,
 )
@@ -61,7 +61,7 @@ def test_chunks_in_any_split_and_order_equal_summarize_transactions(
     case: tuple[list[Purchase], list[list[Purchase]]], as_of: date | None, unit: str
 ) -> None:
     items, chunks = case
-    acc = SummaryAccumulator(as_of=as_of, unit=unit)
+    acc = SummaryTally(as_of=as_of, unit=unit)
     for chunk in chunks:
         acc.add(chunk)
     _same_summaries(acc.result(), summarize_transactions(items, as_of=as_of, unit=unit))
@@ -78,7 +78,7 @@ def test_chunks_in_any_split_and_order_equal_rfm_segments(
     case: tuple[list[Purchase], list[list[Purchase]]], as_of: date | None
 ) -> None:
     items, chunks = case
-    acc = RfmAccumulator(as_of=as_of)
+    acc = RfmTally(as_of=as_of)
     for chunk in chunks:
         acc.add(chunk)
     _same_summaries(acc.result(), rfm_segments(items, as_of=as_of))
@@ -93,7 +93,7 @@ def test_hand_checked_summary_with_the_first_day_arriving_last() -> None:
     # (30 + 1; day 35 is after as_of = day 28 and is not seen). Repeat days are
     # 7 and 21: frequency 2, recency 21/7 = 3 weeks, age 28/7 = 4 weeks, mean
     # spend (20 + 31) / 2 = 25.5. The first day comes in the last chunk.
-    acc = SummaryAccumulator(as_of=START + timedelta(days=28))
+    acc = SummaryTally(as_of=START + timedelta(days=28))
     acc.add([_buy("a", 21, "30"), _buy("a", 35, "99")])
     acc.add([_buy("a", 7, "20"), _buy("a", 21, "1")])
     acc.add([])
@@ -106,7 +106,7 @@ def test_hand_checked_summary_with_the_first_day_arriving_last() -> None:
 def test_hand_checked_rfm_counts_every_purchase() -> None:
     # Hand calculation: "a" bought 3 times (two on one day) for 10 + 5 + 20 = 35,
     # last on day 7, so 3 days before as_of = day 10; "b" once, 10 days before.
-    acc = RfmAccumulator(as_of=START + timedelta(days=10))
+    acc = RfmTally(as_of=START + timedelta(days=10))
     acc.add([_buy("a", 7, "20"), _buy("b", 0, "4")])
     acc.add([_buy("a", 0, "10"), _buy("a", 0, "5")])
     a, b = acc.result()
@@ -118,25 +118,25 @@ def test_hand_checked_rfm_counts_every_purchase() -> None:
 
 
 def test_refusals_name_the_overall_index_and_field() -> None:
-    acc = SummaryAccumulator()
+    acc = SummaryTally()
     acc.add([_buy("a", 0, "1"), _buy("a", 1, "1")])
     with pytest.raises(ValidationError, match=r"purchases\[2\]\.amount.*in USD"):
         acc.add([Purchase("b", START, Money("1", "EUR"))])
     with pytest.raises(ValidationError, match=r"purchases\[0\].*a Purchase"):
         acc.add(["not a purchase"])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="unit"):
-        SummaryAccumulator(unit="fortnight")
+        SummaryTally(unit="fortnight")
     with pytest.raises(ValidationError, match="as_of"):
-        SummaryAccumulator(as_of="2025-01-01")  # type: ignore[arg-type]
+        SummaryTally(as_of="2025-01-01")  # type: ignore[arg-type]
     with pytest.raises(InsufficientDataError):
-        SummaryAccumulator().result()
-    assert SummaryAccumulator(as_of=START).result() == ()
-    rfm = RfmAccumulator(as_of=START)
+        SummaryTally().result()
+    assert SummaryTally(as_of=START).result() == ()
+    rfm = RfmTally(as_of=START)
     with pytest.raises(ValidationError, match="on or before as_of"):
         rfm.add([_buy("a", 1, "1")])
     with pytest.raises(InsufficientDataError):
-        RfmAccumulator().result()
-    rfm = RfmAccumulator()
+        RfmTally().result()
+    rfm = RfmTally()
     rfm.add([_buy("a", 1, "1")])
     with pytest.raises(CrmError):
         rfm.add([Purchase("a", START, Money("1", "EUR"))])

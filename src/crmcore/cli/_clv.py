@@ -28,9 +28,9 @@ if TYPE_CHECKING:
         CustomerSummary,
         GammaGammaFit,
         ParetoNbdFit,
-        RfmAccumulator,
         RfmScore,
-        SummaryAccumulator,
+        RfmTally,
+        SummaryTally,
     )
 
 __all__ = ["register"]
@@ -174,7 +174,7 @@ def _purchase_rows(
 def add_purchases(
     path: str,
     currency: str | None,
-    accumulator: SummaryAccumulator | RfmAccumulator,
+    accumulator: SummaryTally | RfmTally,
     progress: str = "never",
 ) -> None:
     """Purchases from a transactions CSV, through :func:`crmcore.serialization.from_rows`,
@@ -194,12 +194,12 @@ def add_purchases(
 
 
 def _customers(args: argparse.Namespace) -> list[CustomerSummary]:
-    from crmcore.clv import SummaryAccumulator  # noqa: PLC0415  (engines load on demand)
+    from crmcore.clv import SummaryTally  # noqa: PLC0415  (engines load on demand)
 
     if args.summary is not None:
         return read_summaries(args.summary, args.progress)
     as_of = day(args.as_of, "--as-of")
-    accumulator = SummaryAccumulator(as_of=as_of, unit=args.period)
+    accumulator = SummaryTally(as_of=as_of, unit=args.period)
     add_purchases(args.transactions, args.currency, accumulator, args.progress)
     return list(accumulator.result())
 
@@ -292,9 +292,9 @@ _RFM_COLUMNS = (
 
 
 def _segment_rfm(args: argparse.Namespace) -> int:
-    from crmcore.clv import RfmAccumulator  # noqa: PLC0415  (engines load on demand)
+    from crmcore.clv import RfmTally  # noqa: PLC0415  (engines load on demand)
 
-    accumulator = RfmAccumulator(as_of=day(args.as_of, "--as-of"))
+    accumulator = RfmTally(as_of=day(args.as_of, "--as-of"))
     add_purchases(args.transactions, args.currency, accumulator, args.progress)
     scores = accumulator.result()
     size = chunk_rows()

@@ -5,8 +5,8 @@
   per customer up to a cut-off ``as_of`` (default :func:`last_purchase_day`);
   :func:`calibration_holdout` splits a history for validation.
 - RFM segmentation of the same purchases: :func:`rfm_segments`.
-- Chunk at a time, in memory bounded by customers: :class:`SummaryAccumulator`
-  and :class:`RfmAccumulator` (``add(purchases)`` per chunk, then ``result()``)
+- Chunk at a time, in memory bounded by customers: :class:`SummaryTally`
+  and :class:`RfmTally` (``add(purchases)`` per chunk, then ``result()``)
   give what :func:`summarize_transactions` and :func:`rfm_segments` give.
 - Models, one per module as in lifetimes' ``fitters/``: :class:`BetaGeoModel`
   (BG/NBD), :class:`ParetoNbdModel` (Pareto/NBD), :class:`GammaGammaModel`
@@ -26,7 +26,7 @@
 (1, 14.0, 14.0, Decimal('900000'))
 """
 
-from crmcore.clv._accumulate import RfmAccumulator, SummaryAccumulator
+from crmcore.clv._accumulate import RfmTally, SummaryTally
 from crmcore.clv._bgnbd import BetaGeoFit, BetaGeoModel
 from crmcore.clv._clv import (
     MAX_HORIZON,
@@ -76,10 +76,10 @@ __all__ = [
     "ParetoNbdModel",
     "Purchase",
     "PurchaseModelKind",
-    "RfmAccumulator",
     "RfmScore",
     "RfmSegment",
-    "SummaryAccumulator",
+    "RfmTally",
+    "SummaryTally",
     "TimeUnit",
     "calibration_holdout",
     "customer_lifetime_values",

@@ -1,7 +1,7 @@
 """Purchases summarised a chunk at a time, in memory bounded by customers (private).
 
-:class:`SummaryAccumulator` gives what :func:`summarize_transactions` gives and
-:class:`RfmAccumulator` what :func:`rfm_segments` gives, for purchases added in
+:class:`SummaryTally` gives what :func:`summarize_transactions` gives and
+:class:`RfmTally` what :func:`rfm_segments` gives, for purchases added in
 any split and any order, without holding the purchases.
 """
 
@@ -17,7 +17,7 @@ from crmcore.clv._summary import CustomerSummary, Purchase, TimeUnit, _unit
 from crmcore.errors import InsufficientDataError, ValidationError
 from crmcore.money import Money
 
-__all__ = ["RfmAccumulator", "SummaryAccumulator"]
+__all__ = ["RfmTally", "SummaryTally"]
 
 
 class _Days:
@@ -45,7 +45,7 @@ class _Days:
             self.repeat_spend += amount
 
 
-class SummaryAccumulator:
+class SummaryTally:
     """:func:`summarize_transactions` fed a chunk of purchases at a time.
 
     Keeps per customer only the first purchase day, a bit set of purchase
@@ -58,7 +58,7 @@ class SummaryAccumulator:
     same day count once, amounts added; the mean spend is over repeat days).
 
     >>> from crmcore.money import Money
-    >>> acc = SummaryAccumulator(as_of=date(1997, 9, 30))
+    >>> acc = SummaryTally(as_of=date(1997, 9, 30))
     >>> acc.add([Purchase("a", date(1997, 8, 2), Money("14.96", "USD"))])
     >>> acc.add([Purchase("a", date(1997, 1, 18), Money("29.73", "USD")),
     ...          Purchase("a", date(1997, 1, 1), Money("29.33", "USD")),
@@ -71,7 +71,7 @@ class SummaryAccumulator:
     __slots__ = ("_as_of", "_currency", "_customers", "_last", "_seen", "_unit")
 
     def __init__(self, *, as_of: date | None = None, unit: TimeUnit | str = TimeUnit.WEEK) -> None:
-        obj = "SummaryAccumulator"
+        obj = "SummaryTally"
         self._as_of = None if as_of is None else check.require_date(as_of, obj=obj, field="as_of")
         self._unit = _unit(unit, obj)
         self._customers: dict[str, _Days] = {}
@@ -81,12 +81,8 @@ class SummaryAccumulator:
 
     def add(self, purchases: Iterable[Purchase]) -> None:
         """Take the next chunk of purchases; purchases after ``as_of`` are checked, then dropped."""
-        check.refuse_frame(
-            purchases, obj="SummaryAccumulator", use="crmcore.frames.summarize_frame"
-        )
-        items = check.require_items(
-            purchases, Purchase, obj="SummaryAccumulator", field="purchases"
-        )
+        check.refuse_frame(purchases, obj="SummaryTally", use="crmcore.frames.summarize_frame")
+        items = check.require_items(purchases, Purchase, obj="SummaryTally", field="purchases")
         end = None if self._as_of is None else self._as_of.toordinal()
         customers = self._customers
         for index, tx in enumerate(items, start=self._seen):
@@ -108,7 +104,7 @@ class SummaryAccumulator:
             self._currency = tx.amount.currency
         elif tx.amount.currency != self._currency:
             raise ValidationError(
-                obj="SummaryAccumulator",
+                obj="SummaryTally",
                 field=f"purchases[{index}].amount",
                 value=tx.amount,
                 expected=f"an amount in {self._currency} like the others",
@@ -122,7 +118,7 @@ class SummaryAccumulator:
             end = self._last
         else:
             raise InsufficientDataError(
-                obj="SummaryAccumulator",
+                obj="SummaryTally",
                 field="purchases",
                 value=0,
                 expected="one or more purchases (or an as_of)",
@@ -155,7 +151,7 @@ class _Spend:
         self.spent = amount
 
 
-class RfmAccumulator:
+class RfmTally:
     """:func:`rfm_segments` fed a chunk of purchases at a time.
 
     Keeps per customer the last purchase day, the number of purchases and the
@@ -166,7 +162,7 @@ class RfmAccumulator:
     whatever the split and order of the chunks.
 
     >>> from crmcore.money import Money
-    >>> acc = RfmAccumulator(as_of=date(2026, 3, 1))
+    >>> acc = RfmTally(as_of=date(2026, 3, 1))
     >>> acc.add([Purchase("a", date(2026, 2, 1), Money(10, "USD"))])
     >>> acc.add([Purchase("a", date(2026, 2, 20), Money(5, "USD")),
     ...          Purchase("b", date(2026, 1, 1), Money(1, "USD"))])
@@ -177,21 +173,21 @@ class RfmAccumulator:
     __slots__ = ("_as_of", "_customers", "_last")
 
     def __init__(self, *, as_of: date | None = None) -> None:
-        obj = "RfmAccumulator"
+        obj = "RfmTally"
         self._as_of = None if as_of is None else check.require_date(as_of, obj=obj, field="as_of")
         self._customers: dict[str, _Spend] = {}
         self._last: date | None = None
 
     def add(self, purchases: Iterable[Purchase]) -> None:
         """Take the next chunk of purchases (amounts in one currency, none after ``as_of``)."""
-        check.refuse_frame(purchases, obj="RfmAccumulator", use="crmcore.frames.rfm_frame")
-        items = check.require_items(purchases, Purchase, obj="RfmAccumulator", field="purchases")
+        check.refuse_frame(purchases, obj="RfmTally", use="crmcore.frames.rfm_frame")
+        items = check.require_items(purchases, Purchase, obj="RfmTally", field="purchases")
         as_of = self._as_of
         customers = self._customers
         for purchase in items:
             if as_of is not None and purchase.on > as_of:
                 raise ValidationError(
-                    obj="RfmAccumulator",
+                    obj="RfmTally",
                     field="purchases.on",
                     value=purchase.on,
                     expected=f"a day on or before as_of ({as_of})",
@@ -211,7 +207,7 @@ class RfmAccumulator:
         as_of = self._as_of if self._as_of is not None else self._last
         if as_of is None:
             raise InsufficientDataError(
-                obj="RfmAccumulator", field="purchases", value=0, expected="one or more purchases"
+                obj="RfmTally", field="purchases", value=0, expected="one or more purchases"
             )
         rows = self._customers
         return scores_of(
@@ -219,5 +215,5 @@ class RfmAccumulator:
             {c: r.count for c, r in rows.items()},
             {c: r.spent for c, r in rows.items()},
             as_of=as_of,
-            obj="RfmAccumulator",
+            obj="RfmTally",
         )
