@@ -140,3 +140,83 @@ def test_refusals_name_the_overall_index_and_field() -> None:
     rfm.add([_buy("a", 1, "1")])
     with pytest.raises(CrmError):
         rfm.add([Purchase("a", START, Money("1", "EUR"))])
+
+
+def _parts(chunks: list[list[Purchase]], make: object) -> list[object]:
+    parts = []
+    for chunk in chunks:
+        part = make()  # type: ignore[operator]
+        part.add(chunk)
+        parts.append(part)
+    return parts
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(purchase, min_size=1, max_size=25).flatmap(
+        lambda items: st.tuples(st.just(items), split(items))
+    ),
+    st.one_of(st.none(), st.integers(0, 70).map(lambda k: START + timedelta(days=k))),
+    st.sampled_from(["day", "week", "month"]),
+)
+def test_merged_summary_tallies_equal_summarize_and_change_no_part(
+    case: tuple[list[Purchase], list[list[Purchase]]], as_of: date | None, unit: str
+) -> None:
+    items, chunks = case
+    parts = _parts(chunks, lambda: SummaryTally(as_of=as_of, unit=unit))
+    before = [p.result() if p._customers else None for p in parts]  # type: ignore[attr-defined]
+    merged = SummaryTally(as_of=as_of, unit=unit)
+    for part in parts:
+        merged = merged.merge(part)  # type: ignore[arg-type]
+    merged.add([])  # a merged tally keeps taking chunks
+    _same_summaries(merged.result(), summarize_transactions(items, as_of=as_of, unit=unit))
+    after = [p.result() if p._customers else None for p in parts]  # type: ignore[attr-defined]
+    assert before == after
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(purchase, min_size=1, max_size=25).flatmap(
+        lambda items: st.tuples(st.just(items), split(items))
+    ),
+    st.one_of(st.none(), st.integers(60, 90).map(lambda k: START + timedelta(days=k))),
+)
+def test_merged_rfm_tallies_equal_rfm_segments(
+    case: tuple[list[Purchase], list[list[Purchase]]], as_of: date | None
+) -> None:
+    items, chunks = case
+    parts = _parts(chunks, lambda: RfmTally(as_of=as_of))
+    merged = RfmTally(as_of=as_of)
+    for part in reversed(parts):
+        merged = merged.merge(part)  # type: ignore[arg-type]
+    _same_summaries(merged.result(), rfm_segments(items, as_of=as_of))
+
+
+def test_merge_hand_checked_and_parts_unchanged() -> None:
+    # Hand calculation: part one has "a" on days 7 (20) and 21 (30); part two has
+    # "a" on days 0 (10) and 7 (5). Together: days 0, 7, 21, frequency 2, recency
+    # 21/7 = 3 weeks, age 28/7 = 4 weeks, mean repeat spend (20 + 5 + 30) / 2 = 27.5.
+    end = START + timedelta(days=28)
+    one, two = SummaryTally(as_of=end), SummaryTally(as_of=end)
+    one.add([_buy("a", 7, "20"), _buy("a", 21, "30")])
+    two.add([_buy("a", 0, "10"), _buy("a", 7, "5")])
+    (s,) = one.merge(two).result()
+    assert (s.frequency, s.recency, s.age, s.monetary_value) == (2, 3.0, 4.0, Decimal("27.5"))
+    # part one alone: days 7 and 21, one repeat day (30), recency 2 weeks, age 3 weeks
+    (alone,) = one.result()
+    assert (alone.frequency, alone.recency, alone.monetary_value) == (1, 2.0, Decimal("30"))
+
+
+def test_merging_unlike_tallies_is_refused() -> None:
+    day = START + timedelta(days=28)
+    with pytest.raises(ValidationError, match="as_of"):
+        SummaryTally(as_of=day).merge(SummaryTally())
+    with pytest.raises(ValidationError, match="unit"):
+        SummaryTally(unit="day").merge(SummaryTally(unit="week"))
+    with pytest.raises(ValidationError, match="RfmTally"):
+        RfmTally().merge(SummaryTally())  # type: ignore[arg-type]
+    usd, eur = SummaryTally(), SummaryTally()
+    usd.add([_buy("a", 0, "1")])
+    eur.add([Purchase("b", START, Money("1", "EUR"))])
+    with pytest.raises(ValidationError, match="USD"):
+        usd.merge(eur)

@@ -68,7 +68,7 @@ def test_chunks_added_or_merged_equal_summarize_whole(
         added.add(chunk)
         part = SurveyTally(**settings_)  # type: ignore[arg-type]
         part.add(chunk)
-        merged.merge(part)
+        merged = merged.merge(part)
     assert added.counts() == merged.counts()
     if by is None and not items:
         for tally in (added, merged):
@@ -154,3 +154,20 @@ def test_merging_tallies_of_other_settings_is_refused() -> None:
         SurveyTally(metric="csat").merge(SurveyTally(metric="ces"))
     with pytest.raises(ValidationError, match="SurveyTally"):
         SurveyTally().merge({"all": {5: 1}})  # type: ignore[arg-type]
+
+
+def test_merge_gives_a_new_tally_and_changes_neither() -> None:
+    # Hand count: "ali" answered 5 and 2 in one tally, 5 in the other: {2: 1, 5: 2};
+    # both parts keep their own counts afterwards.
+    t = datetime(2026, 3, 1, tzinfo=UTC)
+    one, two = SurveyTally(by="agent"), SurveyTally(by="agent")
+    one.add(
+        [SurveyResponse(score=5, at=t, agent="ali"), SurveyResponse(score=2, at=t, agent="ali")]
+    )
+    two.add([SurveyResponse(score=5, at=t, agent="ali")])
+    both = one.merge(two)
+    assert both.counts() == {"ali": {2: 1, 5: 2}}
+    assert one.counts() == {"ali": {2: 1, 5: 1}}
+    assert two.counts() == {"ali": {5: 1}}
+    assert both is not one
+    assert both is not two

@@ -44,6 +44,23 @@ class _Days:
             self.bits |= 1 << (day - self.first)
             self.repeat_spend += amount
 
+    def copied(self) -> _Days:
+        out = _Days(self.first, self.first_spend)
+        out.bits, out.repeat_spend = self.bits, self.repeat_spend
+        return out
+
+    def joined(self, other: _Days) -> _Days:
+        """A new row of both rows' days and amounts (each row's days are distinct)."""
+        early, late = (self, other) if self.first <= other.first else (other, self)
+        out = _Days(early.first, early.first_spend)
+        out.bits = early.bits | (late.bits << (late.first - early.first))
+        if late.first == early.first:
+            out.first_spend += late.first_spend
+        else:
+            out.repeat_spend += late.first_spend
+        out.repeat_spend += early.repeat_spend + late.repeat_spend
+        return out
+
 
 class SummaryTally:
     """:func:`summarize_transactions` fed a chunk of purchases at a time.
@@ -56,6 +73,7 @@ class SummaryTally:
     :meth:`result` equals ``summarize_transactions(all purchases, as_of=...,
     unit=...)`` whatever the split and order of the chunks (purchases on the
     same day count once, amounts added; the mean spend is over repeat days).
+    :meth:`merge` combines tallies of separate parts exactly.
 
     >>> from crmcore.money import Money
     >>> acc = SummaryTally(as_of=date(1997, 9, 30))
@@ -99,6 +117,34 @@ class SummaryTally:
                 days.add(day, tx.amount.amount)
         self._seen += len(items)
 
+    def merge(self, other: SummaryTally) -> SummaryTally:
+        """A new tally of both tallies' purchases; neither changes.
+
+        Both need the same ``as_of`` and unit (else ValidationError), and
+        amounts in one currency. ``merge`` lets separate processes or
+        partitions each summarise a part of the purchases.
+        """
+        if not isinstance(other, SummaryTally) or (other._as_of, other._unit) != (
+            self._as_of,
+            self._unit,
+        ):
+            raise ValidationError(
+                obj="SummaryTally",
+                field="other",
+                value=type(other).__name__,
+                expected=f"a SummaryTally with as_of={self._as_of} and unit={self._unit.value}",
+            )
+        out = SummaryTally(as_of=self._as_of, unit=self._unit)
+        out._currency = _one_currency(self._currency, other._currency, "SummaryTally")
+        lasts = [d for d in (self._last, other._last) if d is not None]
+        out._last = max(lasts) if lasts else None
+        out._seen = self._seen + other._seen
+        out._customers = {c: days.copied() for c, days in self._customers.items()}
+        for customer, days in other._customers.items():
+            mine = out._customers.get(customer)
+            out._customers[customer] = days.copied() if mine is None else mine.joined(days)
+        return out
+
     def _check_currency(self, tx: Purchase, index: int) -> None:
         if self._currency is None:
             self._currency = tx.amount.currency
@@ -140,6 +186,14 @@ class SummaryTally:
         return tuple(rows)
 
 
+def _one_currency(first: str | None, second: str | None, obj: str) -> str | None:
+    if first is not None and second is not None and first != second:
+        raise ValidationError(
+            obj=obj, field="other", value=second, expected=f"amounts in {first} like the others"
+        )
+    return first or second
+
+
 class _Spend:
     """One customer's last purchase day, purchase count and total spent."""
 
@@ -150,6 +204,11 @@ class _Spend:
         self.count = 1
         self.spent = amount
 
+    def copied(self) -> _Spend:
+        out = _Spend(self.last, self.spent)
+        out.count = self.count
+        return out
+
 
 class RfmTally:
     """:func:`rfm_segments` fed a chunk of purchases at a time.
@@ -159,7 +218,8 @@ class RfmTally:
     ``as_of`` given, a later purchase is refused as :func:`rfm_segments`
     refuses it; left out, ``as_of`` is the last purchase day of everything
     added. :meth:`result` equals ``rfm_segments(all purchases, as_of=...)``
-    whatever the split and order of the chunks.
+    whatever the split and order of the chunks; :meth:`merge` combines
+    tallies of separate parts exactly.
 
     >>> from crmcore.money import Money
     >>> acc = RfmTally(as_of=date(2026, 3, 1))
@@ -201,6 +261,29 @@ class RfmTally:
             row.last = max(row.last, purchase.on)
             row.count += 1
             row.spent += purchase.amount
+
+    def merge(self, other: RfmTally) -> RfmTally:
+        """A new tally of both tallies' purchases (same ``as_of``, one currency); neither changes."""
+        if not isinstance(other, RfmTally) or other._as_of != self._as_of:
+            raise ValidationError(
+                obj="RfmTally",
+                field="other",
+                value=type(other).__name__,
+                expected=f"an RfmTally with as_of={self._as_of}",
+            )
+        out = RfmTally(as_of=self._as_of)
+        lasts = [d for d in (self._last, other._last) if d is not None]
+        out._last = max(lasts) if lasts else None
+        out._customers = {c: row.copied() for c, row in self._customers.items()}
+        for customer, row in other._customers.items():
+            mine = out._customers.get(customer)
+            if mine is None:
+                out._customers[customer] = row.copied()
+                continue
+            mine.last = max(mine.last, row.last)
+            mine.count += row.count
+            mine.spent += row.spent
+        return out
 
     def result(self) -> tuple[RfmScore, ...]:
         """The :class:`RfmScore` of every customer added, by customer id."""

@@ -57,8 +57,8 @@ class SurveyTally:
     """Answers of one survey metric counted per (group, score), fed a batch at a time.
 
     The settings are :func:`~crmcore.service.summarize`'s. :meth:`add` checks
-    and counts a batch of responses, :meth:`merge` adds another tally's
-    counts (exact: counts are integers), :meth:`result` gives one
+    and counts a batch of responses, :meth:`merge` gives a new tally of
+    both tallies' counts (exact: counts are integers), :meth:`result` gives one
     :class:`CsatResult`, :class:`NpsResult` or :class:`CesResult` per group,
     equal to ``summarize`` over every response added.
 
@@ -133,8 +133,11 @@ class SurveyTally:
             for score, count in counts.items():
                 mine[score] = mine.get(score, 0) + count
 
-    def merge(self, other: SurveyTally) -> None:
-        """Add ``other``'s counts; both tallies must have the same settings."""
+    def merge(self, other: SurveyTally) -> SurveyTally:
+        """A new tally of both tallies' counts (same settings, else ValidationError).
+
+        Neither tally changes, as with every ``...Tally`` of the library.
+        """
         if not isinstance(other, SurveyTally):
             raise ValidationError(
                 obj="SurveyTally", field="other", value=other, expected="a SurveyTally"
@@ -152,7 +155,12 @@ class SurveyTally:
             raise ValidationError(
                 obj="SurveyTally", field="other", value=theirs, expected=f"the settings {mine}"
             )
-        self._absorb(other._groups)
+        out = SurveyTally(
+            self.metric, self.by, self.period, self.jalali, self.scale, self.confidence
+        )
+        out._absorb(self._groups)
+        out._absorb(other._groups)
+        return out
 
     def counts(self) -> dict[str, dict[int, int]]:
         """Group → score → number of answers, groups and scores sorted (a copy)."""
