@@ -55,6 +55,15 @@ class _Ranked:
         return (self.negative, self.id, self.batch, self.place)
 
 
+def _columns(counts: Counter[Any]) -> list[Any]:
+    """The distinct keys of ``counts`` as columns, and their counts as the last column."""
+    keys = list(counts)
+    columns: list[Any] = [list(column) for column in zip(*keys, strict=True)] or [[]]
+    columns.append([counts[key] for key in keys])
+    counts.clear()  # the columns stand for it
+    return columns
+
+
 class ClvReportTally:
     """:func:`~crmcore.report.clv_report_page` fed customers a chunk at a time.
 
@@ -201,25 +210,17 @@ class ClvReportTally:
 
     def _fits(self) -> tuple[BetaGeoFit, GammaGammaFit]:
         """BG/NBD on every customer, Gamma-Gamma on the repeat buyers with a spend > 0."""
-        triples: Counter[tuple[int, float, float]] = Counter(
-            zip(self._frequency, self._recency, self._age, strict=True)
-        )
-        purchases = BetaGeoModel.fit_counts(
-            [k[0] for k in triples],
-            [k[1] for k in triples],
-            [k[2] for k in triples],
-            list(triples.values()),
-        )
+        triples = _columns(Counter(zip(self._frequency, self._recency, self._age, strict=True)))
+        purchases = BetaGeoModel.fit_counts(*triples)
         del triples
-        pairs: Counter[tuple[int, float]] = Counter(
-            (x, m) for x, m in zip(self._frequency, self._spend, strict=True) if x > 0 and m > 0
+        pairs = _columns(
+            Counter(
+                (x, m) for x, m in zip(self._frequency, self._spend, strict=True) if x > 0 and m > 0
+            )
         )
-        if not pairs:  # no repeat buyer with a spend: the one-shot page's own refusal
+        if not pairs[0]:  # no repeat buyer with a spend: the one-shot page's own refusal
             return purchases, GammaGammaModel.fit(())
-        spend = GammaGammaModel.fit_counts(
-            [k[0] for k in pairs], [k[1] for k in pairs], list(pairs.values())
-        )
-        return purchases, spend
+        return purchases, GammaGammaModel.fit_counts(*pairs)
 
     def result(self) -> str:
         """The page of every customer added: :func:`~crmcore.report.clv_report_page`'s."""
