@@ -9,9 +9,10 @@ Writes an N-customer summary CSV (``customer_id,frequency,recency,age,monetary_v
 weekly units of whole days as ``crmcore clv`` summaries are, drawn from the BG/NBD
 story) and an N-lead scored CSV (``won,probability``) into a temporary folder, then runs
 ``crmcore report clv summary.csv -o clv.html`` and ``crmcore report scoring scored.csv
--o scoring.html``, each in its own subprocess, and reports wall time and peak RSS
-(``os.wait4`` in a small launcher process), and whether the pages of every ``--src``
-are byte-identical (SVG ids salted through a ``matplotlibrc``: unsalted they are random). The files are deleted afterwards. Tests never assert times.
+-o scoring.html``, each in its own subprocess, and reports wall time, CPU time and peak
+RSS (``os.wait4`` in a small launcher process), and whether the pages of every ``--src``
+are byte-identical (SVG ids salted through a ``matplotlibrc``: unsalted they are random).
+The files are deleted afterwards. Tests never assert times.
 """
 
 from __future__ import annotations
@@ -78,13 +79,13 @@ import os, subprocess, sys
 child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
+    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a command run in a child process."""
+def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of a command run in a child process."""
     peak = folder / "peak.txt"
     start = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
@@ -93,7 +94,8 @@ def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float,
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{argv[:5]} failed with exit code {done.returncode}")
-    return wall, int(peak.read_text()) / 1024  # ru_maxrss is in KiB on Linux
+    rss, cpu = peak.read_text().split()
+    return wall, float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -114,7 +116,7 @@ def main() -> None:
         print(f"{args.rows:,} rows per input, written in {time.perf_counter() - t0:.0f} s")
         rc = folder / "matplotlibrc"  # SVG ids are random unless salted: pages compared by hash
         rc.write_text("svg.hashsalt: crmcore-benchmark\n", encoding="utf-8")
-        print("| report | src | wall | peak RSS | page sha256 |\n|---|---|---|---|---|")
+        print("| report | src | wall | CPU | peak RSS | page sha256 |\n|---|---|---|---|---|---|")
         for name in reports:
             digests = set()
             for source in sources:
@@ -125,10 +127,13 @@ def main() -> None:
                 }
                 page = folder / f"{name}.html"
                 cli = [sys.executable, "-m", "crmcore", "report", name, str(inputs[name])]
-                wall, peak = measured([*cli, "-o", str(page)], env, folder)
+                wall, cpu, peak = measured([*cli, "-o", str(page)], env, folder)
                 digest = hashlib.sha256(page.read_bytes()).hexdigest()[:12]
                 digests.add(digest)
-                print(f"| {name} | {source} | {wall:.1f} s | {peak:,.0f} MiB | {digest} |")
+                print(
+                    f"| {name} | {source} | {wall:.1f} s | {cpu:.1f} s | {peak:,.0f} MiB "
+                    f"| {digest} |"
+                )
             print(f"{name}: pages identical across sources: {len(digests) == 1}")
 
 

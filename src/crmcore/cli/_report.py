@@ -6,6 +6,12 @@
 - ``report scoring SCORED.csv``: columns ``won`` (1/0, true/false) and ``probability``.
 - ``report sla EVALUATIONS.json``: a list of what ``crmcore sla evaluate`` prints.
 
+``report clv`` and ``report scoring`` read their CSV a chunk at a time
+(``--progress``): the scoring page gets the outcomes as an ``array('b')`` and
+the probabilities as an ``array('d')``, the CLV page is made by
+:class:`crmcore.report.ClvReportTally` from compact columns. ``roi`` and
+``sla`` read their one JSON document whole.
+
 ``-o report.html`` writes through a temporary file renamed into place, so a
 failed run never leaves half a page; ``-`` (the default) is standard output.
 """
