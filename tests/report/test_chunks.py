@@ -152,6 +152,18 @@ def test_tally_fed_any_split_or_merged_is_the_one_shot_page(
         _tally.BATCH = before
 
 
+def test_result_reports_the_customers_valued_after_each_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_tally, "BATCH", 16)
+    customers = simulated_customers(40)
+    tally = ClvReportTally(currency="USD")
+    tally.add(customers)
+    seen: list[int] = []
+    assert tally.result(progress=seen.append) == clv_report_page(customers, currency="USD")
+    assert seen == [16, 32, 40]  # batches of 16: 16, 16 and the last 8
+
+
 def test_merge_makes_a_new_tally_and_refuses_other_settings() -> None:
     customers = simulated_customers(40)
     first, second = ClvReportTally(currency="USD"), ClvReportTally(currency="USD")

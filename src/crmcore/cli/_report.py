@@ -25,7 +25,7 @@ from typing import Any
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output
 from crmcore.cli._io import CsvTable, add_io, integer, number, read_json
-from crmcore.cli._progress import chunks, progress_option
+from crmcore.cli._progress import Progress, chunks, progress_option
 from crmcore.cli._roi import plan_from_json
 
 __all__ = ["register"]
@@ -172,7 +172,12 @@ def _clv(args: argparse.Namespace) -> int:
             f"{path}: needs the columns customer_id,frequency,recency,age[,monetary_value] "
             "(or ID,x,t_x,T[,zbar]) and at least one row"
         )
-    return _write(args, tally.result())
+    bar = Progress(len(tally), mode=args.progress, unit="customers")  # fitting and valuing
+    try:
+        page = tally.result(progress=bar.update)
+    finally:
+        bar.close()
+    return _write(args, page)
 
 
 def _scoring(args: argparse.Namespace) -> int:

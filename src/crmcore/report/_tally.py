@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from collections import Counter
-from collections.abc import Iterable, MutableSequence
+from collections.abc import Callable, Iterable, MutableSequence
 from decimal import Decimal
 from typing import Any
 
@@ -222,8 +222,12 @@ class ClvReportTally:
             return purchases, GammaGammaModel.fit(())
         return purchases, GammaGammaModel.fit_counts(*pairs)
 
-    def result(self) -> str:
-        """The page of every customer added: :func:`~crmcore.report.clv_report_page`'s."""
+    def result(self, *, progress: Callable[[int], object] | None = None) -> str:
+        """The page of every customer added: :func:`~crmcore.report.clv_report_page`'s.
+
+        ``progress``, if given, is called with the number of customers valued
+        so far after each batch (a progress bar's ``update``).
+        """
         if not len(self):
             raise ValidationError(
                 obj="clv_report_page",
@@ -253,6 +257,8 @@ class ClvReportTally:
             )
             ranked = [_Ranked(v, batch, place) for place, v in enumerate(values)]
             best = heapq.nsmallest(max(0, self.top), [*best, *ranked], key=_Ranked.key)
+            if progress is not None:
+                progress(len(amounts))
         assert total is not None  # noqa: S101 - one batch at least
         figures = _ClvFigures(
             customers=len(self),
