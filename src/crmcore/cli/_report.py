@@ -6,6 +6,12 @@
 - ``report scoring SCORED.csv``: columns ``won`` (1/0, true/false) and ``probability``.
 - ``report sla EVALUATIONS.json``: a list of what ``crmcore sla evaluate`` prints.
 
+``report clv`` and ``report scoring`` read their CSV a chunk at a time
+(``--progress``): the scoring page gets the outcomes as an ``array('b')`` and
+the probabilities as an ``array('d')``, the CLV page is made by
+:class:`crmcore.report.ClvReportTally` from compact columns. ``roi`` and
+``sla`` read their one JSON document whole.
+
 ``-o report.html`` writes through a temporary file renamed into place, so a
 failed run never leaves half a page; ``-`` (the default) is standard output.
 """
@@ -13,11 +19,13 @@ failed run never leaves half a page; ``-`` (the default) is standard output.
 from __future__ import annotations
 
 import argparse
+from array import array
 from collections.abc import Mapping
 from typing import Any
 
 from crmcore.cli._common import CliError, Subparsers, check_output, output
-from crmcore.cli._io import add_io, integer, number, read_csv, read_json
+from crmcore.cli._io import CsvTable, add_io, integer, number, read_json
+from crmcore.cli._progress import Progress, chunks, progress_option
 from crmcore.cli._roi import plan_from_json
 
 __all__ = ["register"]
@@ -67,6 +75,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _options(name: str, p: argparse.ArgumentParser) -> None:
+    if name in ("clv", "scoring"):
+        progress_option(p)
     if name == "clv":
         p.add_argument("--currency", default="USD", help="currency of the spend (default USD)")
         p.add_argument("--horizon", type=integer, default=12, help="discounting steps (default 12)")
@@ -99,49 +109,36 @@ def _roi(args: argparse.Namespace) -> int:
     return _write(args, roi_report_page(report, locale=args.locale))
 
 
-def _cell(path: str, line: int, row: Mapping[str, str], column: str, kind: type[Any]) -> Any:
-    from crmcore.errors import ValidationError  # noqa: PLC0415  (engines load on demand)
-
-    text = (row.get(column) or "").strip()
+def _cell(path: str, line: int, text: str, column: str, kind: type[Any]) -> Any:
+    text = text.strip()
     try:
         if kind is bool:
-            return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}[
-                text.lower()
-            ]
+            return _TRUTH[text.lower()]
         return kind(text)
     except (KeyError, ValueError):
+        from crmcore.errors import ValidationError  # noqa: PLC0415  (engines load on demand)
+
         expected = {bool: "1/0, true/false or yes/no", int: "an integer", float: "a number"}[kind]
         raise ValidationError(
             obj=f"{path} row {line}", field=column, value=text, expected=expected
         ) from None
 
 
+_TRUTH = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def _places(names: list[str], renamed: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Each column's place in a row (a renamed column read as its new name; the last wins)."""
+    return {(renamed or {}).get(name, name): place for place, name in enumerate(names)}
+
+
 def _clv(args: argparse.Namespace) -> int:
     from crmcore.clv import CustomerSummary  # noqa: PLC0415  (engines load on demand)
-    from crmcore.report import clv_report_page  # noqa: PLC0415
+    from crmcore.report import ClvReportTally  # noqa: PLC0415
 
     _check_paths(args)
-    rows = [
-        {_LIFETIMES_COLUMNS.get(k, k): v for k, v in row.items()} for row in read_csv(args.input)
-    ]
-    needed = {"customer_id", "frequency", "recency", "age"}
-    if not rows or not needed <= set(rows[0]):
-        raise CliError(
-            f"{args.input}: needs the columns customer_id,frequency,recency,age[,monetary_value] "
-            "(or ID,x,t_x,T[,zbar]) and at least one row"
-        )
-    customers = [
-        CustomerSummary(
-            row["customer_id"],
-            frequency=_cell(args.input, line, row, "frequency", int),
-            recency=_cell(args.input, line, row, "recency", float),
-            age=_cell(args.input, line, row, "age", float),
-            monetary_value=row.get("monetary_value") or "0",
-        )
-        for line, row in enumerate(rows, start=2)
-    ]
-    page = clv_report_page(
-        customers,
+    path = args.input
+    tally = ClvReportTally(
         currency=args.currency,
         horizon=args.horizon,
         step=args.step,
@@ -150,6 +147,36 @@ def _clv(args: argparse.Namespace) -> int:
         top=args.top,
         locale=args.locale,
     )
+    line = 1
+    with CsvTable(path) as table:
+        for chunk in chunks(table, args.progress):
+            at = _places(table.names, _LIFETIMES_COLUMNS)
+            if not {"customer_id", "frequency", "recency", "age"} <= at.keys():
+                break
+            spend = at.get("monetary_value")
+            customers = []
+            for cells in chunk:
+                line += 1
+                customers.append(
+                    CustomerSummary(
+                        cells[at["customer_id"]],
+                        frequency=_cell(path, line, cells[at["frequency"]], "frequency", int),
+                        recency=_cell(path, line, cells[at["recency"]], "recency", float),
+                        age=_cell(path, line, cells[at["age"]], "age", float),
+                        monetary_value=(cells[spend] if spend is not None else "") or "0",
+                    )
+                )
+            tally.add(customers)
+    if not len(tally):
+        raise CliError(
+            f"{path}: needs the columns customer_id,frequency,recency,age[,monetary_value] "
+            "(or ID,x,t_x,T[,zbar]) and at least one row"
+        )
+    bar = Progress(len(tally), mode=args.progress, unit="customers")  # fitting and valuing
+    try:
+        page = tally.result(progress=bar.update)
+    finally:
+        bar.close()
     return _write(args, page)
 
 
@@ -157,18 +184,26 @@ def _scoring(args: argparse.Namespace) -> int:
     from crmcore.report import scoring_report_page  # noqa: PLC0415  (engines load on demand)
 
     _check_paths(args)
-    rows = read_csv(args.input)
-    if not rows or not {"won", "probability"} <= set(rows[0]):
+    path = args.input
+    labels = array("b")  # 1 byte a lead
+    probabilities = array("d")  # 8 bytes a lead
+    line = 1
+    with CsvTable(path) as table:
+        for chunk in chunks(table, args.progress):
+            at = _places(table.names)
+            if not {"won", "probability"} <= at.keys():
+                break
+            won, probability = at["won"], at["probability"]
+            for cells in chunk:
+                line += 1
+                labels.append(_cell(path, line, cells[won], "won", bool))
+                probabilities.append(_cell(path, line, cells[probability], "probability", float))
+    if not labels:
         raise CliError(
-            f"{args.input}: needs a header with the columns won,probability and at least one row"
+            f"{path}: needs a header with the columns won,probability and at least one row"
         )
-    labels = [_cell(args.input, n, row, "won", bool) for n, row in enumerate(rows, start=2)]
-    probabilities = [
-        _cell(args.input, n, row, "probability", float) for n, row in enumerate(rows, start=2)
-    ]
-    return _write(
-        args, scoring_report_page(labels, probabilities, bins=args.bins, locale=args.locale)
-    )
+    page = scoring_report_page(labels, probabilities, bins=args.bins, locale=args.locale)
+    return _write(args, page)
 
 
 def _plain(data: Any) -> Any:

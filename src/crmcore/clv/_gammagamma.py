@@ -56,6 +56,43 @@ def _pairs(
     return keys, [counts[k] for k in keys]
 
 
+def _count_pairs(
+    frequency: Sequence[Any], mean_spend: Sequence[Any], weight: Sequence[Any], obj: str
+) -> tuple[list[tuple[int, float]], list[int]]:
+    """The distinct (x, m̄) of the repeat buyers among weighted rows, and their counts."""
+    xs, ms = _spend_columns(frequency, mean_spend, obj)
+    ws = [plain_scalar(v) for v in weight]
+    if len(ws) != len(xs):
+        raise ValidationError(
+            obj=obj, field="weight", value=len(ws), expected=f"one weight per row ({len(xs)})"
+        )
+    counts: Counter[tuple[int, float]] = Counter()
+    for index, (x, m, w) in enumerate(zip(xs, ms, ws, strict=True)):
+        if not isinstance(w, int) or isinstance(w, bool) or w < 0:
+            raise ValidationError(
+                obj=obj, field=f"weight[{index}]", value=w, expected="an int >= 0"
+            )
+        if x == 0 or w == 0:
+            continue
+        if m <= 0:
+            raise ValidationError(
+                obj=obj,
+                field=f"mean_spend[{index}]",
+                value=m,
+                expected="a mean spend > 0 for a row with repeat purchases",
+            )
+        counts[x, m] += w
+    if not counts:
+        raise ValidationError(
+            obj=obj,
+            field="frequency",
+            value=0,
+            expected="at least one row with frequency > 0 and weight > 0",
+        )
+    keys = sorted(counts)
+    return keys, [counts[k] for k in keys]
+
+
 @attrs.frozen
 class GammaGammaModel:
     """Spend per transaction ~ Gamma(p, ν), with ν ~ Gamma(q, γ) across customers.
@@ -90,6 +127,47 @@ class GammaGammaModel:
         ln Γ and ψ per pair, which numpy does not provide.
         """
         keys, weights = _pairs(customers, "GammaGammaModel.fit")
+        return cls._fit(keys, weights, "GammaGammaModel.fit", max_iterations, strict=strict)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        frequency: Sequence[int],
+        mean_spend: Sequence[float],
+        weight: Sequence[int],
+        *,
+        max_iterations: int = 500,
+        strict: bool = False,
+    ) -> GammaGammaFit:
+        """Maximum-likelihood fit on (x, m̄) rows with their customer counts, as columns.
+
+        The likelihood needs only the distinct (frequency, mean spend) pairs
+        of the repeat buyers and how many customers share each, so a
+        chunk-wise reader or a ``GROUP BY x, m̄`` can feed it without the
+        customers. Rows may repeat (their weights add up) and may be numpy
+        arrays; a row with frequency 0 or weight 0 is dropped (as :meth:`fit`
+        skips one-time buyers); a repeat buyer's mean spend must be > 0.
+        Otherwise exactly :meth:`fit` on customers with those values
+        (the mean spend taken as ``float(monetary_value)``).
+
+        >>> fit = GammaGammaModel.fit_counts([0, 2, 3], [0.0, 30.0, 22.5], [40, 25, 15])
+        >>> fit.n_customers
+        40
+        """
+        obj = "GammaGammaModel.fit_counts"
+        keys, weights = _count_pairs(frequency, mean_spend, weight, obj)
+        return cls._fit(keys, weights, obj, max_iterations, strict=strict)
+
+    @classmethod
+    def _fit(
+        cls,
+        keys: list[tuple[int, float]],
+        weights: list[int],
+        obj: str,
+        max_iterations: int,
+        *,
+        strict: bool,
+    ) -> GammaGammaFit:
         total = sum(weights)
         objective = _objective(keys, weights)
         mean = sum(m * w for (_, m), w in zip(keys, weights, strict=True)) / total
@@ -110,9 +188,7 @@ class GammaGammaModel:
             message=result.message,
         )
         if strict and not fit.converged:
-            raise ConvergenceError(
-                obj="GammaGammaModel.fit", field="converged", value=False, expected=result.message
-            )
+            raise ConvergenceError(obj=obj, field="converged", value=False, expected=result.message)
         return fit
 
     def log_likelihood(self, customers: Iterable[CustomerSummary]) -> float:

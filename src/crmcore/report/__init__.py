@@ -11,6 +11,9 @@
   :func:`roi_report_page`, :func:`clv_report_page`,
   :func:`scoring_report_page`, :func:`sla_report_page`; :func:`figure_svg`
   turns any figure into inline SVG. They need the ``plot`` extra.
+- A large customer base a chunk at a time: :class:`ClvReportTally`
+  (``add(customers)`` per chunk, then ``result()``) makes the page
+  :func:`clv_report_page` makes, holding a few machine numbers a customer.
 
 >>> from crmcore.report import display_width
 >>> display_width("فاکتور")
@@ -32,9 +35,11 @@ from crmcore.report._pages import (
     scoring_report_page,
     sla_report_page,
 )
+from crmcore.report._tally import ClvReportTally
 from crmcore.report._text import display_width, quantity_text, text_table
 
 __all__ = [
+    "ClvReportTally",
     "DocumentLayout",
     "DocumentParty",
     "clv_report_page",

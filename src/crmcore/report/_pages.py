@@ -10,10 +10,13 @@ from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING
 
+import attrs
 from babel.numbers import format_decimal
 
 from crmcore.clv import (
+    BetaGeoFit,
     BetaGeoModel,
+    CustomerLifetimeValue,
     CustomerSummary,
     GammaGammaModel,
     customer_lifetime_values,
@@ -307,6 +310,23 @@ def _customers(customers: object) -> list[CustomerSummary]:
     return [c for c in items if isinstance(c, CustomerSummary)]
 
 
+@attrs.frozen(kw_only=True)
+class _ClvFigures:
+    """What a CLV page shows, however it was computed (whole, or a chunk at a time)."""
+
+    customers: int
+    repeat: int
+    total: Money
+    histogram: Sequence[CustomerLifetimeValue] | Sequence[float]
+    """Every customer's CLV: the values themselves, or plain amounts (then ``currency``)."""
+    currency: str | None
+    purchases: BetaGeoFit
+    converged: bool
+    max_frequency: int
+    max_age: float
+    top: Sequence[CustomerLifetimeValue]
+
+
 def clv_report_page(
     customers: Sequence[CustomerSummary],
     *,
@@ -324,11 +344,11 @@ def clv_report_page(
     :meth:`GammaGammaModel.fit` on :func:`~crmcore.clv.spend_customers`) and CLV is
     :func:`~crmcore.clv.customer_lifetime_values` with ``horizon``, ``step``,
     ``discount_rate`` and ``margin``; the ``top`` most valuable customers are
-    listed.
+    listed. :class:`ClvReportTally` makes the same page from customers added
+    a chunk at a time.
     """
     people = _customers(customers)
     p = _Page(locale)
-    w = p.words
     purchases = BetaGeoModel.fit(people)
     spend = GammaGammaModel.fit(spend_customers(people))
     values = customer_lifetime_values(
@@ -341,21 +361,40 @@ def clv_report_page(
         currency=currency,
         margin=margin,
     )
-    total = sum((v.clv for v in values), Money.zero(currency))
+    figures = _ClvFigures(
+        customers=len(people),
+        repeat=sum(1 for c in people if c.frequency > 0),
+        total=sum((v.clv for v in values), Money.zero(currency)),
+        histogram=values,
+        currency=None,
+        purchases=purchases,
+        converged=purchases.converged and spend.converged,
+        max_frequency=max(c.frequency for c in people),
+        max_age=max(c.age for c in people),
+        top=values[: max(0, top)],
+    )
+    return _clv_page(p, figures)
+
+
+def _clv_page(p: _Page, figures: _ClvFigures) -> str:
+    """The CLV page of :func:`clv_report_page` from what it shows."""
+    w = p.words
     summary = p.pairs(
         "summary",
         [
-            ("customers", p.number(len(people), 0)),
-            ("repeat", p.number(sum(1 for c in people if c.frequency > 0), 0)),
-            ("total_clv", p.money(total)),
-            ("mean_clv", p.money(total / len(values))),
-            ("converged", w["yes"] if purchases.converged and spend.converged else w["no"]),
+            ("customers", p.number(figures.customers, 0)),
+            ("repeat", p.number(figures.repeat, 0)),
+            ("total_clv", p.money(figures.total)),
+            ("mean_clv", p.money(figures.total / figures.customers)),
+            ("converged", w["yes"] if figures.converged else w["no"]),
         ],
     )
-    max_frequency = max(1, min(40, max(c.frequency for c in people)))
-    max_recency = max(1, min(100, int(max(c.age for c in people))))
+    max_frequency = max(1, min(40, figures.max_frequency))
+    max_recency = max(1, min(100, int(figures.max_age)))
     p.heading("clv")
-    p.section([plot_clv_distribution(values, locale=p.locale)], summary)
+    histogram = plot_clv_distribution(figures.histogram, locale=p.locale, currency=figures.currency)
+    p.section([histogram], summary)
+    purchases = figures.purchases
     matrix = plot_probability_alive_matrix(
         purchases, max_frequency=max_frequency, max_recency=max_recency, locale=p.locale
     )
@@ -374,7 +413,7 @@ def clv_report_page(
             p.number(v.expected_transactions, 2),
             p.money(v.clv),
         ]
-        for v in values[: max(0, top)]
+        for v in figures.top
     ]
     p.parts.append(p.table("top", ["customer", "p_alive", "expected", "value"], rows))
     return p.html(w["clv"])

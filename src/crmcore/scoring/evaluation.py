@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -208,16 +208,29 @@ def log_loss(
 ) -> float:
     """Mean negative log-likelihood, probabilities clipped to ``[eps, 1 − eps]``."""
     fast = _fast_probabilities(labels, probabilities)
+    pairs: Iterable[tuple[int, float]]
     if fast is not None:
-        ys, ps = fast[0].tolist(), fast[1].tolist()
+        pairs = _slices(fast[0], fast[1])
+        count = len(fast[0])
     else:
         ys, ps = _prepare(labels, probabilities)
         _check_probabilities(ps)
-    terms = []
-    for y, p in zip(ys, ps, strict=True):
-        q = min(max(p, eps), 1.0 - eps)
-        terms.append(-math.log(q) if y else -math.log1p(-q))
-    return math.fsum(terms) / len(terms)
+        pairs, count = zip(ys, ps, strict=True), len(ys)
+    low, high = eps, 1.0 - eps
+    log, log1p = math.log, math.log1p
+    # fsum is exact whatever it is fed: a generator spares a list of every term
+    total = math.fsum(
+        -log(min(max(p, low), high)) if y else -log1p(-min(max(p, low), high)) for y, p in pairs
+    )
+    return total / count
+
+
+def _slices(y: Any, x: Any, size: int = 65_536) -> Iterator[tuple[int, float]]:
+    """(label, score) pairs of two numpy arrays as Python numbers, a slice at a time."""
+    for start in range(0, len(y), size):
+        yield from zip(
+            y[start : start + size].tolist(), x[start : start + size].tolist(), strict=True
+        )
 
 
 def brier_score(labels: Sequence[object], probabilities: Sequence[object]) -> float:
@@ -412,11 +425,17 @@ class Evaluation:
 
 
 def evaluate(labels: Sequence[object], probabilities: Sequence[object]) -> Evaluation:
-    """Every metric at once, for probabilities in [0, 1]."""
-    ys, ps = _prepare(labels, probabilities)
+    """Every metric at once, for probabilities in [0, 1].
+
+    ``labels`` and ``probabilities`` may be compact sequences (an
+    ``array('b')`` and an ``array('d')``, numpy arrays): long valid inputs go
+    to the metrics as numpy arrays, without a Python object per lead.
+    """
+    fast = _fast_probabilities(labels, probabilities)
+    ys, ps = fast if fast is not None else _prepare(labels, probabilities)
     return Evaluation(
         examples=len(ys),
-        won=sum(ys),
+        won=int(sum(ys)) if fast is None else int(fast[0].sum()),
         roc_auc=roc_auc(ys, ps),
         average_precision=average_precision(ys, ps),
         log_loss=log_loss(ys, ps),
