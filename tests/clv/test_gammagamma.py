@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import optimize, special
 
 from crmcore.clv import CustomerSummary, GammaGammaFit, GammaGammaModel
-from crmcore.errors import ValidationError
+from crmcore.errors import ConvergenceError, CrmError, ValidationError
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +126,41 @@ def test_spend_columns_refuse_bad_cells() -> None:
         model.conditional_expected_spend_columns([1], [float("nan")])
     with pytest.raises(ValidationError, match="mean_spend"):
         model.conditional_expected_spend_columns([1, 2], [2.0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 30), st.sampled_from(["10", "10.5", "99", "0.01", "1000000"])),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_small_spend_history_fits_or_is_refused_as_a_crm_error(
+    buyers: list[tuple[int, str]],
+) -> None:
+    # Degenerate histories (one buyer, one distinct mean spend) push p and q to
+    # infinity; they must end in a CrmError, never a bare OverflowError.
+    rows = [
+        CustomerSummary(str(i), frequency=x, recency=1.0, age=2.0, monetary_value=m)
+        for i, (x, m) in enumerate(buyers)
+    ]
+    try:
+        fit = GammaGammaModel.fit(rows)
+    except CrmError:
+        return
+    assert all(math.isfinite(v) and v > 0 for v in (fit.model.p, fit.model.q, fit.model.gamma))
+
+
+def test_one_distinct_spend_has_no_maximum_and_says_so() -> None:
+    # With every mean spend equal the likelihood grows as p, q → ∞ (p/q fixed):
+    # no maximum exists, so the fit reports it did not converge (strict: raises).
+    rows = [
+        CustomerSummary(c, frequency=x, recency=3.0, age=5.0, monetary_value="10")
+        for c, x in (("a", 2), ("b", 3))
+    ]
+    fit = GammaGammaModel.fit(rows)
+    assert fit.converged is False
+    assert fit.model.q > 1e6
+    with pytest.raises(ConvergenceError, match="converged"):
+        GammaGammaModel.fit(rows, strict=True)

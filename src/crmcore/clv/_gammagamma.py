@@ -174,11 +174,25 @@ class GammaGammaModel:
         start = [0.0, 0.0, math.log(mean)]
 
         def scaled(theta: Sequence[float]) -> tuple[float, list[float]]:
-            value, gradient = objective(theta)
+            try:
+                value, gradient = objective(theta)
+            except (OverflowError, ValueError):  # e^θ beyond floating point: no decrease
+                return math.inf, [0.0] * len(theta)
             return -value / total, [-g / total for g in gradient]
 
-        result = minimize_bfgs(scaled, start, gtol=1e-9, max_iterations=max_iterations)
-        p, q, gamma = (math.exp(v) for v in result.x)
+        try:
+            result = minimize_bfgs(scaled, start, gtol=1e-9, max_iterations=max_iterations)
+            p, q, gamma = (math.exp(v) for v in result.x)
+        except (OverflowError, ValueError):
+            # p, q → ∞ (or γ → 0): the likelihood grows without bound; the same
+            # refusal whichever of fit / fit_counts was called
+            raise ConvergenceError(
+                obj="GammaGammaModel",
+                field="customers",
+                value=f"{total} repeat buyers, {len({m for _, m in keys})} distinct mean spends",
+                expected="repeat buyers whose mean spends give the Gamma-Gamma likelihood a "
+                "finite maximum (one buyer, or spends too alike, have none)",
+            ) from None
         fit = GammaGammaFit(
             model=cls(p=p, q=q, gamma=gamma),
             log_likelihood=-result.value * total,
