@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import pickle
+import struct
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from crmcore.calendars import BusinessCalendar, PeriodUnit
     from crmcore.models import Opportunity
     from crmcore.pricing import FixedRates
-    from crmcore.sales import SalesTarget, StageChange, TeamHierarchy
+    from crmcore.sales import SalesTarget, TeamHierarchy
 
 T = TypeVar("T")
 
@@ -225,24 +226,32 @@ def _deal_chunks(args: argparse.Namespace) -> Iterator[list[Opportunity]]:
         yield from _record_chunks(args.opportunities, _opportunity_type(), args.progress)
 
 
+_PLACE = struct.Struct("<QI")
+"""An entry's head: the record's place in its file (from 0) and its pickle's length."""
+
+
 def _spool(runs: Runs, place: int, records: list[Any], ids: list[str]) -> None:
     """Records to an external sort by id (ties in file order), each with its place."""
-    runs.add(
-        [(0, i) for i in ids],
-        [pickle.dumps((place + n, r), pickle.HIGHEST_PROTOCOL) for n, r in enumerate(records)],
-    )
+    dumps, protocol, head = pickle.dumps, pickle.HIGHEST_PROTOCOL, _PLACE.pack
+    entries = []
+    for n, record in enumerate(records):
+        data = dumps(record, protocol)
+        entries.append(head(place + n, len(data)) + data)
+    runs.add([(0, i) for i in ids], entries)
 
 
 def _with_histories(deals_path: str, events_path: str, progress: str) -> Iterator[list[Any]]:
     """Each deal of ``deals_path`` with its changes of ``events_path``, in bounded memory.
 
     Both files are parsed a chunk at a time (refusals as the whole-file path
-    gives them, deals first) and spooled to external sorts by opportunity id;
-    a merge join then brings each deal its changes (file order) and spools
-    (deal, changes) by the deal's place, and the deals come back in file
-    order, a chunk at a time, through :func:`crmcore.sales.attach_stage_history`
-    (which refuses a change for an unknown id, the first in the file, and a
-    deal whose history is invalid, with the whole-file path's messages).
+    gives them, deals first) and spooled, pickled, to external sorts by
+    opportunity id; a merge join then gives each deal its changes (in file
+    order) and spools both by the deal's place, and the deals come back in
+    file order, a chunk at a time, through
+    :func:`crmcore.sales.attach_stage_history` (which refuses a change for an
+    unknown id, the first in the file, and a deal whose history is invalid,
+    with the whole-file path's messages). Memory: a sorted run of deals or
+    changes, and one deal's changes.
     """
     from crmcore.sales import StageChange, attach_stage_history  # noqa: PLC0415
 
@@ -258,10 +267,11 @@ def _with_histories(deals_path: str, events_path: str, progress: str) -> Iterato
             _spool(changes, place, rows, [str(c.opportunity_id) for c in rows])
         unknown = _join(deals.items(), changes.items(), joined)
         if unknown is not None:
-            attach_stage_history((), [unknown[1]], start=unknown[0])  # refuses the change
+            change = pickle.loads(unknown[1])  # noqa: S301 - our own temporary file
+            attach_stage_history((), [change], start=unknown[0])  # refuses it
         size, batch = chunk_rows(), []
         for _, entry in joined.items():
-            opp, history = pickle.loads(entry)  # noqa: S301 - our own temporary file
+            opp, *history = _unpickled(entry)
             batch.append(attach_stage_history([opp], history)[0] if history else opp)
             if len(batch) >= size:
                 yield batch
@@ -270,36 +280,53 @@ def _with_histories(deals_path: str, events_path: str, progress: str) -> Iterato
             yield batch
 
 
+def _unpickled(entry: bytes) -> list[Any]:
+    """The records of an entry of :data:`_PLACE`-headed pickles."""
+    out, at, loads, head = [], 0, pickle.loads, _PLACE.unpack_from
+    while at < len(entry):
+        size = head(entry, at)[1]
+        at += _PLACE.size
+        out.append(loads(entry[at : at + size]))  # our own temporary file
+        at += size
+    return out
+
+
 def _text_key(item: tuple[Any, bytes]) -> str:
     return str(item[0][1])
 
 
 def _join(
     deals: Iterable[tuple[Any, bytes]], changes: Iterable[tuple[Any, bytes]], joined: Runs
-) -> tuple[int, StageChange] | None:
-    """Merge-join deals and changes sorted by id into ``joined`` (by the deal's place);
-    the first change (in file order) whose id no deal has, if any."""
-    unknown: tuple[int, StageChange] | None = None
+) -> tuple[int, bytes] | None:
+    """Merge-join deals and changes sorted by id into ``joined`` by the deal's place (an
+    entry: the deal's and then its changes' pickles, as spooled); the place and pickle of
+    the first change in the file whose id no deal has, if any. Nothing is unpickled."""
+    unknown: tuple[int, bytes] | None = None
     groups = itertools.groupby(changes, key=_text_key)
     pending = next(groups, None)
     for opp_id, group in itertools.groupby(deals, key=_text_key):
-        history: list[StageChange] = []
+        history = b""
         while pending is not None and pending[0] <= opp_id:
-            entries = [pickle.loads(entry) for _, entry in pending[1]]  # noqa: S301
+            entries = [entry for _, entry in pending[1]]
             if pending[0] == opp_id:
-                history = [change for _, change in entries]
-            elif unknown is None or entries[0][0] < unknown[0]:
-                unknown = entries[0]
+                history = b"".join(entries)
+            else:
+                unknown = _earliest(unknown, entries[0])
             pending = next(groups, None)
         for _, entry in group:
-            place, opp = pickle.loads(entry)  # noqa: S301 - our own temporary file
-            joined.add([(place, "")], [pickle.dumps((opp, history), pickle.HIGHEST_PROTOCOL)])
+            joined.add([(_PLACE.unpack_from(entry)[0], "")], [entry + history])
     while pending is not None:
-        first = pickle.loads(next(iter(pending[1]))[1])  # noqa: S301
-        if unknown is None or first[0] < unknown[0]:
-            unknown = first
+        unknown = _earliest(unknown, next(iter(pending[1]))[1])
         pending = next(groups, None)
     return unknown
+
+
+def _earliest(unknown: tuple[int, bytes] | None, entry: bytes) -> tuple[int, bytes]:
+    """``unknown`` or the change in ``entry``, whichever comes first in its file."""
+    place = _PLACE.unpack_from(entry)[0]
+    if unknown is not None and unknown[0] < place:
+        return unknown
+    return place, entry[_PLACE.size :]
 
 
 def run_funnel(args: argparse.Namespace) -> int:
