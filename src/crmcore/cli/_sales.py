@@ -214,6 +214,11 @@ def _chunks_or_whole(path: str, cl: type[T], progress: str) -> Iterator[list[T]]
         yield read_records(path, cl)
 
 
+def _stream(path: str, cl: type[T], progress: str) -> Iterator[T]:
+    """The records of a file one at a time (a ``.csv`` file read a chunk at a time)."""
+    return itertools.chain.from_iterable(_chunks_or_whole(path, cl, progress))
+
+
 def _deal_chunks(args: argparse.Namespace) -> Iterator[list[Opportunity]]:
     """The opportunities a chunk at a time, in file order, with their stage histories
     from ``--events`` attached; whole when either file is not a ``.csv`` file."""
@@ -394,8 +399,9 @@ def run_targets(args: argparse.Namespace) -> int:
 
     An opportunities ``.csv`` file is read a chunk of rows at a time into a
     :class:`crmcore.sales.TargetTally` (memory grows with the targets' spans
-    and the accounts, not the deals); JSON, standard input, the targets,
-    ``--activities`` and ``--splits`` are read whole.
+    and the accounts, not the deals); a ``--activities`` ``.csv`` file is read
+    a chunk at a time too, counted per owner, day and kind. JSON, standard
+    input, the targets and ``--splits`` are read whole.
     """
     from crmcore.models import Activity  # noqa: PLC0415  (engines load on demand)
     from crmcore.sales import TargetTally  # noqa: PLC0415
@@ -411,9 +417,8 @@ def run_targets(args: argparse.Namespace) -> int:
             tally.add(chunk)
     elif args.opportunities:
         tally.add(_opportunities(args))
-    result = tally.result(
-        activities=read_records(args.activities, Activity) if args.activities else []
-    )
+    activities = _stream(args.activities, Activity, args.progress) if args.activities else ()
+    result = tally.result(activities=activities)
     rows = [_flat(r) for r in result.rows]
     return _output(args, rows, result.explain())
 
@@ -423,8 +428,9 @@ def run_activity(args: argparse.Namespace) -> int:
 
     An activities ``.csv`` file is read a chunk of rows at a time into a
     :class:`crmcore.sales.ProductivityTally` (memory grows with the (owner,
-    period) cells and the leads touched, not the activities); ``--leads`` and
-    ``--opportunities`` are read whole.
+    period) cells and the leads touched, not the activities); ``.csv`` files of
+    ``--leads`` and ``--opportunities`` are read a chunk at a time too (each
+    lead and deal counted, not held).
     """
     from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
     from crmcore.sales import ProductivityTally  # noqa: PLC0415  (engines load on demand)
@@ -440,8 +446,10 @@ def run_activity(args: argparse.Namespace) -> int:
     else:
         tally.add(read_records(args.activities, Activity))
     result = tally.result(
-        leads=read_records(args.leads, Lead) if args.leads else [],
-        opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
+        leads=_stream(args.leads, Lead, args.progress) if args.leads else (),
+        opportunities=(
+            _stream(args.opportunities, Opportunity, args.progress) if args.opportunities else ()
+        ),
     )
     return _output(args, [_flat(r) for r in result.rows], result.explain())
 
