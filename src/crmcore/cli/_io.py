@@ -615,6 +615,8 @@ class Runs:
         self.rows = rows
         self.files: list[IO[bytes]] = []
         self.pending: list[tuple[Any, bytes]] = []
+        self.count = 0
+        """Entries added."""
 
     def __enter__(self) -> Runs:
         return self
@@ -624,6 +626,7 @@ class Runs:
 
     def add(self, keys: Sequence[Any], entries: Sequence[bytes]) -> None:
         self.pending.extend(zip(keys, entries, strict=True))
+        self.count += len(entries)
         if len(self.pending) >= (self.rows or RUN_ROWS):
             self.flush()
 

@@ -20,7 +20,7 @@ from crmcore.cli import _io
 from crmcore.cli._common import CliError, Subparsers, chunk_rows
 from crmcore.cli._io import CsvTable, Runs, add_io, day, emit, moment, read_json
 from crmcore.cli._io import read_records as read_any
-from crmcore.cli._progress import chunks
+from crmcore.cli._progress import Progress, chunks
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -271,18 +271,34 @@ def _with_histories(deals_path: str, events_path: str, progress: str) -> Iterato
         for place, rows in _numbered_chunks(events_path, StageChange, progress):
             _spool(changes, place, rows, [str(c.opportunity_id) for c in rows])
         unknown = _join(deals.items(), changes.items(), joined)
+        deals.close()  # read: their temporary files go now
+        changes.close()
         if unknown is not None:
             change = pickle.loads(unknown[1])  # noqa: S301 - our own temporary file
             attach_stage_history((), [change], start=unknown[0])  # refuses it
-        size, batch = chunk_rows(), []
+        yield from _attached(joined, progress)
+
+
+def _attached(joined: Runs, progress: str) -> Iterator[list[Any]]:
+    """The joined deals in file order, histories attached, a chunk at a time (a
+    progress bar over the deals: the files were read already)."""
+    from crmcore.sales import attach_stage_history  # noqa: PLC0415
+
+    size, batch, done = chunk_rows(), [], 0
+    bar = Progress(joined.count, mode=progress, unit="deals")
+    try:
         for _, entry in joined.items():
             opp, *history = _unpickled(entry)
             batch.append(attach_stage_history([opp], history)[0] if history else opp)
             if len(batch) >= size:
                 yield batch
+                done += len(batch)
+                bar.update(done)
                 batch = []
         if batch:
             yield batch
+    finally:
+        bar.close()
 
 
 def _unpickled(entry: bytes) -> list[Any]:
