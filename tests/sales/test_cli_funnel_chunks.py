@@ -284,3 +284,21 @@ def test_an_unknown_id_names_the_first_such_row_of_the_events_file(tmp_path: Pat
         code, _, err = _run(*argv, "--events", str(tmp_path / "events.csv"))
     assert code == 1
     assert "changes[1].opportunity_id: got 'zz'" in err
+
+
+def test_a_refused_event_row_in_a_later_chunk_names_its_row(tmp_path: Path) -> None:
+    deal = ["o1", "deal", "sara", "qualify", "open", "10", "100", "IRR", "2026-04-05"]
+    _write(tmp_path / "opps.csv", OPP_HEADER, [deal + [""] * 8])
+    rows = [["o1", "2026-01-05T09:00:00+03:30", "created", "qualify"]] * 3
+    rows.append(["o1", "2026-01-06T09:00:00+03:30", "bogus", "qualify"])  # file row 5
+    _write(tmp_path / "events.csv", EVENT_HEADER, rows)
+    target = tmp_path / "out.csv"
+    argv = ["sales", "funnel", str(tmp_path / "opps.csv"), "--as-of", "2026-03-01"]
+    argv += ["--events", str(tmp_path / "events.csv"), "-o", str(target)]
+    with _chunk_rows(2):
+        chunked = _run(*argv)
+    whole = _whole_file_run(argv)
+    assert chunked == whole
+    assert chunked[0] == 1
+    assert "bogus" in chunked[2]
+    assert not target.exists()

@@ -12,6 +12,7 @@ Formulas (reference: docs/sales.md):
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
@@ -419,7 +420,7 @@ class FunnelTally:
                 raise ValidationError(
                     obj="funnel", field="leads", value=lead, expected="Lead records"
                 )
-            code = lead.source.code
+            code = sys.intern(lead.source.code)  # a few sources, a million leads
             self._lead_source[str(lead.id)] = code
             self._lead_count[code] = self._lead_count.get(code, 0) + 1
 
