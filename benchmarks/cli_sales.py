@@ -132,8 +132,10 @@ def main() -> None:
             f"written in {time.perf_counter() - t0:.0f} s"
         )
         runs = {
-            "events": ["funnel", str(opps), "--events", str(events)]
-            + ["--work-calendar", str(calendar)],
+            "events": [
+                *("funnel", str(opps), "--events", str(events)),
+                *("--work-calendar", str(calendar)),
+            ],
             "forecast": ["forecast", str(opps), "--events", str(events)],
             "plain": ["funnel", str(opps)],
         }
@@ -148,8 +150,10 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": src}
                 wall, peak = measured([*cli, "-o", str(out)], env, folder)
                 outputs.append(out.read_bytes())
-                print(f"| sales {' '.join(argv[:1] + argv[2:3])} | {label} | {wall:.1f} s "
-                      f"| {peak:,.0f} MiB |")
+                print(
+                    f"| sales {' '.join(argv[:1] + argv[2:3])} | {label} | {wall:.1f} s "
+                    f"| {peak:,.0f} MiB |"
+                )
             if len(outputs) == 2:
                 print(f"same output: {outputs[0] == outputs[1]}")
 
