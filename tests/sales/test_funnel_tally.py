@@ -184,5 +184,7 @@ def test_merge_refuses_other_settings() -> None:
         FunnelTally(as_of=AS_OF).merge(FunnelTally(as_of=date(2026, 1, 1)))
     with pytest.raises(ValidationError, match="same settings"):
         FunnelTally(as_of=AS_OF).merge("x")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="BusinessCalendar"):
+        FunnelTally(as_of=AS_OF, calendar="24x7")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="leads"):
         FunnelTally(as_of=AS_OF).add_leads(["x"])  # type: ignore[list-item]

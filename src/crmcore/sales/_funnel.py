@@ -331,6 +331,13 @@ class FunnelTally:
         rates: ExchangeRates | None = None,
     ) -> None:
         require_date(as_of, obj="funnel", field="as_of")
+        if calendar is not None and not isinstance(calendar, BusinessCalendar):
+            raise ValidationError(
+                obj="funnel",
+                field="calendar",
+                value=calendar,
+                expected="a BusinessCalendar or None",
+            )
         self.as_of = as_of
         self.calendar = calendar
         self._settings = (as_of, calendar, currency, rates)
