@@ -593,21 +593,41 @@ def _first(item: tuple[Any, bytes]) -> Any:
     return item[0]
 
 
-class _Runs:
+class Runs:
     """An external merge sort of (key, entry) pairs: sorted runs of :data:`RUN_ROWS`
-    spooled to temporary files, merged in key order (equal keys keep their order).
+    (or ``rows``) spooled to temporary files, merged in key order (equal keys keep
+    their order). Use it in a ``with`` block, or :meth:`close` it: the runs are removed.
 
-    A key is ``(value, text)``, a Decimal and a str (``(-score, lead id)``).
+    A key is ``(value, text)``: ``value`` written as ``str`` and read back with
+    ``number`` (a Decimal for ``(-score, lead id)`` when ranking; an int for a
+    record's place in its file), ``text`` a str; an entry is bytes.
     """
 
-    def __init__(self, folder: str | None) -> None:
+    def __init__(
+        self,
+        folder: str | None,
+        *,
+        number: Callable[[str], Any] = Decimal,
+        rows: int | None = None,
+    ) -> None:
         self.folder = folder
+        self.number = number
+        self.rows = rows
         self.files: list[IO[bytes]] = []
         self.pending: list[tuple[Any, bytes]] = []
+        self.count = 0
+        """Entries added."""
+
+    def __enter__(self) -> Runs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add(self, keys: Sequence[Any], entries: Sequence[bytes]) -> None:
         self.pending.extend(zip(keys, entries, strict=True))
-        if len(self.pending) >= RUN_ROWS:
+        self.count += len(entries)
+        if len(self.pending) >= (self.rows or RUN_ROWS):
             self.flush()
 
     def flush(self) -> None:
@@ -621,19 +641,23 @@ class _Runs:
             run.write(_RECORD.pack(len(number), len(name), len(entry)) + number + name + entry)
         self.pending = []
 
-    @staticmethod
-    def _records(run: IO[bytes]) -> Iterator[tuple[Any, bytes]]:
+    def _records(self, run: IO[bytes]) -> Iterator[tuple[Any, bytes]]:
         run.seek(0)
+        number = self.number
         while head := run.read(_RECORD.size):
             a, b, c = _RECORD.unpack(head)
             data = run.read(a + b + c)
-            yield (Decimal(data[:a].decode()), data[a : a + b].decode()), data[a + b :]
+            yield (number(data[:a].decode()), data[a : a + b].decode()), data[a + b :]
+
+    def items(self) -> Iterator[tuple[Any, bytes]]:
+        """Every (key, entry), in key order (equal keys: in the order added)."""
+        self.flush()
+        runs = [self._records(run) for run in self.files]
+        return heapq.merge(*runs, key=_first)
 
     def merged(self) -> Iterator[bytes]:
         """Every entry, in key order."""
-        self.flush()
-        runs = [self._records(run) for run in self.files]
-        return (entry for _, entry in heapq.merge(*runs, key=_first))
+        return (entry for _, entry in self.items())
 
     def close(self) -> None:
         for run in self.files:
@@ -665,7 +689,7 @@ class RowSink:
         if self.path not in (None, "-"):
             folder = str(Path(str(self.path)).resolve().parent)
         self.spool = tempfile.TemporaryFile(dir=folder, prefix=".crmcore-")  # noqa: SIM115
-        self.runs = _Runs(folder)
+        self.runs = Runs(folder)
         self.count = 0
 
     def __enter__(self) -> RowSink:

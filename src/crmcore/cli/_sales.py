@@ -8,15 +8,19 @@ JSON, CSV or a table. Column names: docs/sales.md.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+import pickle
+import struct
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import CsvTable, add_io, day, emit, moment, read_json
+from crmcore.cli import _io
+from crmcore.cli._common import CliError, Subparsers, chunk_rows
+from crmcore.cli._io import CsvTable, Runs, add_io, day, emit, moment, read_json
 from crmcore.cli._io import read_records as read_any
-from crmcore.cli._progress import chunks
+from crmcore.cli._progress import Progress, chunks
 from crmcore.cli._sla import calendar_from_json
 
 if TYPE_CHECKING:
@@ -152,11 +156,11 @@ def _opportunities(args: argparse.Namespace) -> list[Opportunity]:
 def run_forecast(args: argparse.Namespace) -> int:
     """``crmcore sales forecast``.
 
-    An opportunities ``.csv`` file (without ``--events``) is read a chunk of
-    rows at a time into a :class:`crmcore.sales.ForecastTally`: memory grows
-    with the (period, group, category, probability, stage) cells, not with the
-    opportunities. JSON, standard input and ``--events`` (stage history needs
-    every opportunity at once) take the whole-file path.
+    An opportunities ``.csv`` file is read a chunk of rows at a time into a
+    :class:`crmcore.sales.ForecastTally`: memory grows with the (period,
+    group, category, probability, stage) cells, not with the opportunities;
+    a ``.csv`` ``--events`` file is joined on as :func:`_deal_chunks` tells.
+    JSON and standard input take the whole-file path.
     """
     from crmcore.sales import ForecastTally  # noqa: PLC0415  (engines load on demand)
 
@@ -168,11 +172,8 @@ def run_forecast(args: argparse.Namespace) -> int:
         currency=args.currency,
         rates=_rates(args.rates),
     )
-    if args.opportunities.endswith(".csv") and not args.events:
-        for chunk in _record_chunks(args.opportunities, _opportunity_type(), args.progress):
-            tally.add(chunk)
-    else:
-        tally.add(_opportunities(args))
+    for chunk in _deal_chunks(args):
+        tally.add(chunk)
     result = tally.result()
     rows = [
         {"period": r.label, **_flat(r, ("period",)), "currency": result.currency}
@@ -189,30 +190,188 @@ def _opportunity_type() -> type[Opportunity]:
 
 def _record_chunks(path: str, cl: type[T], progress: str) -> Iterator[list[T]]:
     """The records of a CSV file, a chunk at a time (a progress bar over the bytes read)."""
+    for _, records in _numbered_chunks(path, cl, progress):
+        yield records
+
+
+def _numbered_chunks(path: str, cl: type[T], progress: str) -> Iterator[tuple[int, list[T]]]:
+    """(place of the chunk's first record in the file, from 0; the chunk's records)."""
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
     done = 0
     with CsvTable(path) as table:
         for rows in chunks(table, progress):
             raw = [dict(zip(table.names, row, strict=True)) for row in rows]
-            yield list(from_rows(_csv_rows(raw, cl), cl, start=done + 2))
+            yield done, list(from_rows(_csv_rows(raw, cl), cl, start=done + 2))
             done += len(rows)
 
 
-def run_funnel(args: argparse.Namespace) -> int:
-    """``crmcore sales funnel``."""
-    from crmcore.models import Lead  # noqa: PLC0415  (engines load on demand)
-    from crmcore.sales import funnel  # noqa: PLC0415
+def _chunks_or_whole(path: str, cl: type[T], progress: str) -> Iterator[list[T]]:
+    """A ``.csv`` file a chunk at a time, anything else (JSON, ``-``) whole."""
+    if path.endswith(".csv"):
+        yield from _record_chunks(path, cl, progress)
+    else:
+        yield read_records(path, cl)
 
-    leads = read_records(args.leads, Lead) if args.leads else []
-    result = funnel(
-        _opportunities(args),
+
+def _stream(path: str, cl: type[T], progress: str) -> Iterator[T]:
+    """The records of a file one at a time (a ``.csv`` file read a chunk at a time)."""
+    return itertools.chain.from_iterable(_chunks_or_whole(path, cl, progress))
+
+
+def _deal_chunks(args: argparse.Namespace) -> Iterator[list[Opportunity]]:
+    """The opportunities a chunk at a time, in file order, with their stage histories
+    from ``--events`` attached; whole when either file is not a ``.csv`` file."""
+    events = getattr(args, "events", None)
+    if not args.opportunities.endswith(".csv") or (events and not events.endswith(".csv")):
+        yield _opportunities(args)
+    elif events:
+        yield from _with_histories(args.opportunities, events, args.progress)
+    else:
+        yield from _record_chunks(args.opportunities, _opportunity_type(), args.progress)
+
+
+_PLACE = struct.Struct("<QI")
+"""An entry's head: the record's place in its file (from 0) and its pickle's length."""
+
+
+def _spool(runs: Runs, place: int, records: list[Any], ids: list[str]) -> None:
+    """Records to an external sort by id (ties in file order), each with its place."""
+    dumps, protocol, head = pickle.dumps, pickle.HIGHEST_PROTOCOL, _PLACE.pack
+    entries = []
+    for n, record in enumerate(records):
+        data = dumps(record, protocol)
+        entries.append(head(place + n, len(data)) + data)
+    runs.add([(0, i) for i in ids], entries)
+
+
+def _with_histories(deals_path: str, events_path: str, progress: str) -> Iterator[list[Any]]:
+    """Each deal of ``deals_path`` with its changes of ``events_path``, in bounded memory.
+
+    Both files are parsed a chunk at a time (refusals as the whole-file path
+    gives them, deals first) and spooled, pickled, to external sorts by
+    opportunity id; a merge join then gives each deal its changes (in file
+    order) and spools both by the deal's place, and the deals come back in
+    file order, a chunk at a time, through
+    :func:`crmcore.sales.attach_stage_history` (which refuses a change for an
+    unknown id, the first in the file, and a deal whose history is invalid,
+    with the whole-file path's messages). Memory: a sorted run of deals or
+    changes, and one deal's changes.
+    """
+    from crmcore.sales import StageChange, attach_stage_history  # noqa: PLC0415
+
+    run = max(1, _io.RUN_ROWS // 10)  # a pickled deal is ~1 KB: 10,000 per sorted run
+    with (
+        Runs(None, number=int, rows=run) as deals,
+        Runs(None, number=int, rows=run) as changes,
+        Runs(None, number=int, rows=run) as joined,
+    ):
+        for place, opps in _numbered_chunks(deals_path, _opportunity_type(), progress):
+            _spool(deals, place, opps, [str(o.id) for o in opps])
+        for place, rows in _numbered_chunks(events_path, StageChange, progress):
+            _spool(changes, place, rows, [str(c.opportunity_id) for c in rows])
+        unknown = _join(deals.items(), changes.items(), joined)
+        deals.close()  # read: their temporary files go now
+        changes.close()
+        if unknown is not None:
+            change = pickle.loads(unknown[1])  # noqa: S301 - our own temporary file
+            attach_stage_history((), [change], start=unknown[0])  # refuses it
+        yield from _attached(joined, progress)
+
+
+def _attached(joined: Runs, progress: str) -> Iterator[list[Any]]:
+    """The joined deals in file order, histories attached, a chunk at a time (a
+    progress bar over the deals: the files were read already)."""
+    from crmcore.sales import attach_stage_history  # noqa: PLC0415
+
+    size, batch, done = chunk_rows(), [], 0
+    bar = Progress(joined.count, mode=progress, unit="deals")
+    try:
+        for _, entry in joined.items():
+            opp, *history = _unpickled(entry)
+            batch.append(attach_stage_history([opp], history)[0] if history else opp)
+            if len(batch) >= size:
+                yield batch
+                done += len(batch)
+                bar.update(done)
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        bar.close()
+
+
+def _unpickled(entry: bytes) -> list[Any]:
+    """The records of an entry of :data:`_PLACE`-headed pickles."""
+    out, at, loads, head = [], 0, pickle.loads, _PLACE.unpack_from
+    while at < len(entry):
+        size = head(entry, at)[1]
+        at += _PLACE.size
+        out.append(loads(entry[at : at + size]))  # our own temporary file
+        at += size
+    return out
+
+
+def _text_key(item: tuple[Any, bytes]) -> str:
+    return str(item[0][1])
+
+
+def _join(
+    deals: Iterable[tuple[Any, bytes]], changes: Iterable[tuple[Any, bytes]], joined: Runs
+) -> tuple[int, bytes] | None:
+    """Merge-join deals and changes sorted by id into ``joined`` by the deal's place (an
+    entry: the deal's and then its changes' pickles, as spooled); the place and pickle of
+    the first change in the file whose id no deal has, if any. Nothing is unpickled."""
+    unknown: tuple[int, bytes] | None = None
+    groups = itertools.groupby(changes, key=_text_key)
+    pending = next(groups, None)
+    for opp_id, group in itertools.groupby(deals, key=_text_key):
+        history = b""
+        while pending is not None and pending[0] <= opp_id:
+            entries = [entry for _, entry in pending[1]]
+            if pending[0] == opp_id:
+                history = b"".join(entries)
+            else:
+                unknown = _earliest(unknown, entries[0])
+            pending = next(groups, None)
+        for _, entry in group:
+            joined.add([(_PLACE.unpack_from(entry)[0], "")], [entry + history])
+    while pending is not None:
+        unknown = _earliest(unknown, next(iter(pending[1]))[1])
+        pending = next(groups, None)
+    return unknown
+
+
+def _earliest(unknown: tuple[int, bytes] | None, entry: bytes) -> tuple[int, bytes]:
+    """``unknown`` or the change in ``entry``, whichever comes first in its file."""
+    place = _PLACE.unpack_from(entry)[0]
+    if unknown is not None and unknown[0] < place:
+        return unknown
+    return place, entry[_PLACE.size :]
+
+
+def run_funnel(args: argparse.Namespace) -> int:
+    """``crmcore sales funnel``.
+
+    ``.csv`` files are read a chunk of rows at a time into a
+    :class:`crmcore.sales.FunnelTally` (leads, then deals with their stage
+    histories from ``--events``, joined as :func:`_deal_chunks` tells): no
+    deal is held once counted. JSON and standard input are read whole.
+    """
+    from crmcore.models import Lead  # noqa: PLC0415  (engines load on demand)
+    from crmcore.sales import FunnelTally  # noqa: PLC0415
+
+    tally = FunnelTally(
         as_of=_as_of(args),
         calendar=_work_calendar(args) if args.work_calendar else None,
-        leads=leads,
         currency=args.currency,
         rates=_rates(args.rates),
     )
+    for leads in _chunks_or_whole(args.leads, Lead, args.progress) if args.leads else ():
+        tally.add_leads(leads)
+    for chunk in _deal_chunks(args):
+        tally.add(chunk)
+    result = tally.result()
     rows: list[dict[str, Any]] = [
         {"section": "stage", "key": s.stage.value, "count": s.count, "value": _cell(s.value)}
         for s in result.stages
@@ -256,8 +415,9 @@ def run_targets(args: argparse.Namespace) -> int:
 
     An opportunities ``.csv`` file is read a chunk of rows at a time into a
     :class:`crmcore.sales.TargetTally` (memory grows with the targets' spans
-    and the accounts, not the deals); JSON, standard input, the targets,
-    ``--activities`` and ``--splits`` are read whole.
+    and the accounts, not the deals); a ``--activities`` ``.csv`` file is read
+    a chunk at a time too, counted per owner, day and kind. JSON, standard
+    input, the targets and ``--splits`` are read whole.
     """
     from crmcore.models import Activity  # noqa: PLC0415  (engines load on demand)
     from crmcore.sales import TargetTally  # noqa: PLC0415
@@ -273,9 +433,8 @@ def run_targets(args: argparse.Namespace) -> int:
             tally.add(chunk)
     elif args.opportunities:
         tally.add(_opportunities(args))
-    result = tally.result(
-        activities=read_records(args.activities, Activity) if args.activities else []
-    )
+    activities = _stream(args.activities, Activity, args.progress) if args.activities else ()
+    result = tally.result(activities=activities)
     rows = [_flat(r) for r in result.rows]
     return _output(args, rows, result.explain())
 
@@ -285,8 +444,9 @@ def run_activity(args: argparse.Namespace) -> int:
 
     An activities ``.csv`` file is read a chunk of rows at a time into a
     :class:`crmcore.sales.ProductivityTally` (memory grows with the (owner,
-    period) cells and the leads touched, not the activities); ``--leads`` and
-    ``--opportunities`` are read whole.
+    period) cells and the leads touched, not the activities); ``.csv`` files of
+    ``--leads`` and ``--opportunities`` are read a chunk at a time too (each
+    lead and deal counted, not held).
     """
     from crmcore.models import Activity, Lead, Opportunity  # noqa: PLC0415
     from crmcore.sales import ProductivityTally  # noqa: PLC0415  (engines load on demand)
@@ -302,8 +462,10 @@ def run_activity(args: argparse.Namespace) -> int:
     else:
         tally.add(read_records(args.activities, Activity))
     result = tally.result(
-        leads=read_records(args.leads, Lead) if args.leads else [],
-        opportunities=read_records(args.opportunities, Opportunity) if args.opportunities else [],
+        leads=_stream(args.leads, Lead, args.progress) if args.leads else (),
+        opportunities=(
+            _stream(args.opportunities, Opportunity, args.progress) if args.opportunities else ()
+        ),
     )
     return _output(args, [_flat(r) for r in result.rows], result.explain())
 
@@ -359,7 +521,7 @@ def register(subparsers: Subparsers) -> None:
             parser.add_argument("--events", help="stage events CSV or JSON")
         if name == "forecast":
             parser.add_argument("--by", default="owner", help="owner, team, a field or none")
-        if name in ("forecast", "activity", "targets"):
+        if name in ("forecast", "funnel", "activity", "targets"):
             parser.add_argument(
                 "--progress",
                 choices=("auto", "always", "never"),

@@ -5,7 +5,7 @@
   won and lost per period (:mod:`crmcore.calendars` grids, Jalali too) and
   per owner, team (:class:`TeamHierarchy`) or any field; categories by
   :func:`forecast_category` or a rule of your own.
-- :func:`funnel` as of a date: stage counts and values, conversions, win
+- :func:`funnel` (:class:`FunnelTally` a chunk at a time) as of a date: stage counts and values, conversions, win
   rates, deal size, time in stage and cycle (calendar and business days),
   velocity, lost deals by competitor and reason, conversion by lead source.
 - :class:`SalesTarget` and :func:`attainment` (:class:`TargetTally` a chunk at a time): targets per owner or team
@@ -60,6 +60,7 @@ from crmcore.sales._forecast import (
 )
 from crmcore.sales._funnel import (
     Funnel,
+    FunnelTally,
     LostBreakdown,
     SourceConversion,
     StageConversion,
@@ -96,6 +97,7 @@ __all__ = [
     "ForecastRow",
     "ForecastTally",
     "Funnel",
+    "FunnelTally",
     "LostBreakdown",
     "ProbabilitySnapshot",
     "Productivity",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
@@ -253,6 +253,17 @@ def checked_list(items: Iterable[T], kind: type[Any], *, obj: str, field: str) -
                 obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {kind.__name__}"
             )
     return out
+
+
+def checked_iter(items: Iterable[T], kind: type[Any], *, obj: str, field: str) -> Iterator[T]:
+    """``items`` one at a time (never all held), ValidationError at the first that is
+    not a ``kind``, as :func:`checked_list` names it."""
+    for index, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise ValidationError(
+                obj=obj, field=f"{field}[{index}]", value=item, expected=f"a {kind.__name__}"
+            )
+        yield item
 
 
 def opportunity_list(items: Iterable[Opportunity], *, obj: str) -> list[Opportunity]:

@@ -33,14 +33,16 @@ class StageChange:
 
 
 def attach_stage_history(
-    opportunities: Iterable[Opportunity], changes: Iterable[StageChange]
+    opportunities: Iterable[Opportunity], changes: Iterable[StageChange], *, start: int = 0
 ) -> tuple[Opportunity, ...]:
     """The opportunities with their stage histories from ``changes`` (in file order).
 
     Each opportunity's stage and status are then read from its history, so
     a history that is out of order, starts before ``created_at`` or
     contradicts itself raises ValidationError; a change for an unknown
-    opportunity too.
+    opportunity too, named ``changes[i]`` with ``i`` counted from ``start``
+    (the place of the first change in a longer file read a part at a time:
+    ``crmcore sales funnel --events`` brings each deal its changes so).
 
     >>> from datetime import timezone
     >>> opp = Opportunity(id=OpportunityId("o1"), name="x")
@@ -53,7 +55,7 @@ def attach_stage_history(
     opps = list(opportunities)
     known = {o.id for o in opps}
     events: dict[OpportunityId, list[StageEvent]] = defaultdict(list)
-    for index, change in enumerate(changes):
+    for index, change in enumerate(changes, start=start):
         if change.opportunity_id not in known:
             raise ValidationError(
                 obj="attach_stage_history",

@@ -31,7 +31,7 @@ from crmcore.models import (
     OpportunityStatus,
     RecordKind,
 )
-from crmcore.sales._common import UNASSIGNED, checked_list, ratio
+from crmcore.sales._common import UNASSIGNED, checked_iter, ratio
 
 _HOUR = Decimal(3600)
 _MICRO = Decimal(1_000_000)
@@ -248,10 +248,11 @@ class ProductivityTally:
         self, *, leads: Iterable[Lead] = (), opportunities: Iterable[Opportunity] = ()
     ) -> Productivity:
         """The figures of every activity added, with speed to lead from ``leads`` and
-        activities per won deal from ``opportunities``."""
+        activities per won deal from ``opportunities`` (each read once, one at a
+        time: a stream of chunks is never held whole)."""
         cells = {key: _merge_cell(_Cell(), cell) for key, cell in self.cells.items()}
         calendar, grid = self.calendar, self.grid
-        for lead in checked_list(leads, Lead, obj="productivity", field="leads"):
+        for lead in checked_iter(leads, Lead, obj="productivity", field="leads"):
             touched = self.first.get(str(lead.id))
             if lead.created_at is None or touched is None or touched < lead.created_at:
                 continue
@@ -260,7 +261,7 @@ class ProductivityTally:
             cells.setdefault((owner, label), _Cell()).speed.append(
                 calendar.between(lead.created_at, touched)
             )
-        for opp in checked_list(
+        for opp in checked_iter(
             opportunities, Opportunity, obj="productivity", field="opportunities"
         ):
             if opp.status is OpportunityStatus.WON and opp.actual_close_date is not None:

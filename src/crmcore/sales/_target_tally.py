@@ -10,7 +10,13 @@ from decimal import Decimal
 from crmcore.errors import ValidationError
 from crmcore.models import Activity, Opportunity, OpportunityStatus
 from crmcore.pricing import ExchangeRates
-from crmcore.sales._common import CurrencyBook, TeamHierarchy, checked_list, opportunity_list
+from crmcore.sales._common import (
+    CurrencyBook,
+    TeamHierarchy,
+    checked_iter,
+    checked_list,
+    opportunity_list,
+)
 from crmcore.sales._targets import (
     Attainment,
     AttainmentRow,
@@ -63,7 +69,7 @@ class _SumActuals(_Actuals):
     def __init__(
         self,
         sums: Mapping[Span, _Sums],
-        activities: list[Activity],
+        activities: Iterable[Activity],
         custom: Mapping[str, CustomMetric],
         zone: tzinfo,
     ) -> None:
@@ -188,7 +194,8 @@ class TargetTally:
         return out
 
     def result(self, *, activities: Iterable[Activity] = ()) -> Attainment:
-        """The attainment of everything added (``activities`` read whole, as in attainment)."""
+        """The attainment of everything added; ``activities`` are read once, one at a
+        time (a stream of chunks is never held whole), and counted per owner, day and kind."""
         sums: dict[Span, _Sums] = defaultdict(_Sums)
         for span, cell in self._sums.items():
             sums[span].plus(cell)
@@ -197,7 +204,7 @@ class TargetTally:
                 for start, end in self._spans.get(owner, ()):
                     if start <= day < end:
                         sums[(owner, start, end)].new_share += share
-        acts = checked_list(activities, Activity, obj="TargetTally", field="activities")
+        acts = checked_iter(activities, Activity, obj="TargetTally", field="activities")
         actuals = _SumActuals(sums, acts, self.custom_metrics, self.zone)
         own: list[AttainmentRow] = []
         team_targets: list[SalesTarget] = []

@@ -306,19 +306,20 @@ class _Actuals:
     def __init__(
         self,
         deals: list[_Deal],
-        activities: list[Activity],
+        activities: Iterable[Activity],
         custom: Mapping[str, CustomMetric],
         zone: tzinfo,
     ) -> None:
         self.deals: dict[str, list[_Deal]] = defaultdict(list)
         for deal in deals:
             self.deals[deal.owner].append(deal)
-        self.activities: dict[str, list[tuple[date, ActivityKind]]] = defaultdict(list)
+        # completed activities counted per owner, local day and kind (read once, not held)
+        self.activities: dict[str, dict[tuple[date, ActivityKind], int]] = defaultdict(dict)
         for act in activities:
             if act.status is ActivityStatus.COMPLETED and act.owner and act.done_at:
-                self.activities[str(act.owner)].append(
-                    (act.done_at.astimezone(zone).date(), act.kind)
-                )
+                counts = self.activities[str(act.owner)]
+                key = (act.done_at.astimezone(zone).date(), act.kind)
+                counts[key] = counts.get(key, 0) + 1
         self.custom = custom
 
     def actual(
@@ -329,7 +330,11 @@ class _Actuals:
         if metric is TargetMetric.ACTIVITIES:
             kind = target.activity_kind
             return Decimal(
-                sum(1 for d, k in self.activities[owner] if start <= d < end and kind in (None, k))
+                sum(
+                    n
+                    for (d, k), n in self.activities[owner].items()
+                    if start <= d < end and kind in (None, k)
+                )
             ), Decimal(0)
         if metric is TargetMetric.CUSTOM:
             fn = self.custom.get(str(target.custom_metric))
