@@ -118,7 +118,9 @@ def main() -> None:
         t0 = time.perf_counter()
         write_contacts(contacts, args.rows)
         size = contacts.stat().st_size / 2**20
-        print(f"{args.rows:,} contacts ({size:,.1f} MiB CSV), written in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"{args.rows:,} contacts ({size:,.1f} MiB CSV), written in {time.perf_counter() - t0:.0f} s"
+        )
         print("| run | wall | peak RSS | per record |\n|---|---|---|---|")
         outputs: dict[str, list[bytes]] = {}
         for label, src in runs:

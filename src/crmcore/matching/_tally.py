@@ -375,7 +375,8 @@ class DuplicateTally:
     ) -> _Side:
         """One side of ``rule`` as the one-shot prepares it, from the folded columns."""
         side = _Side(len(rule.comparisons))
-        if kind not in orders or not orders[kind][0]:
+        if kind not in orders or not orders[kind][0]:  # no records: empty columns and blocks
+            fill_side(side, rule, lambda field, normalizer: [], matched=matched)
             return side
         store, order = self._stores[kind], orders[kind][0]
         first = dict.fromkeys(self._shapes[store.shapes[order[0]]]) if store.shapes else None
