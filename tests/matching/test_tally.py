@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore.cli import main
-from crmcore.cli._matching import pair_rows
+from crmcore.cli._matching import load_rules, pair_rows
 from crmcore.errors import CrmError, ValidationError
 from crmcore.matching import (
     BlockingKey,
@@ -100,7 +101,7 @@ def outcome(run: Callable[[], Any]) -> tuple[Any, ...]:
 def cut(items: list[Any], points: list[int]) -> list[list[Any]]:
     """``items`` split at the (sorted) ``points``: every piece, empty ones too."""
     edges = [0, *sorted(p % (len(items) + 1) for p in points), len(items)]
-    return [items[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    return [items[a:b] for a, b in itertools.pairwise(edges)]
 
 
 def tallied(rules: list[MatchRule], backend: str, *parts: tuple[str, list[Any]]) -> Any:
@@ -243,12 +244,15 @@ contact_rows = st.lists(
     st.tuples(
         st.sampled_from(["علی", "علي", "Ali", "سارا", "محمد رضا", "محمدرضا"]),
         st.sampled_from(["رضایی", "رضائي", "Rezaei", "احمدی", "کريمي"]),
-        st.sampled_from(EMAILS[:4] + ['"q"@pars.ir', "a,b@x.ir"]),
-        st.sampled_from(PHONES[:5] + ["021 8888 1234"]),
+        st.sampled_from([*EMAILS[:4], '"q"@pars.ir', "a,b@x.ir"]),
+        st.sampled_from([*PHONES[:5], "021 8888 1234"]),
     ),
     max_size=14,
 )
 CONTACT_HEADER = ["id", "first_name", "last_name", "email", "mobile"]
+OPTIONS = [[], ["--clusters"], ["--format", "json"], ["--clusters", "--format", "json"],
+           ["--format", "jsonl"], ["--format", "table"], ["--against"],
+           ["--against", "--clusters", "--format", "json"]]  # fmt: skip
 
 
 @settings(max_examples=25, deadline=None)
@@ -256,17 +260,7 @@ CONTACT_HEADER = ["id", "first_name", "last_name", "email", "mobile"]
     contacts=contact_rows,
     leads=contact_rows,
     size=st.integers(1, 7),
-    options=st.sampled_from(
-        [
-            [],
-            ["--clusters"],
-            ["--format", "json"],
-            ["--clusters", "--format", "json"],
-            ["--format", "jsonl"],
-            ["--against"],
-            ["--against", "--clusters", "--format", "json"],
-        ]
-    ),  # fmt: skip
+    options=st.sampled_from(OPTIONS),
 )
 def test_chunks_of_1_to_7_rows_write_what_the_whole_file_writes(
     tmp_path_factory: pytest.TempPathFactory,
@@ -294,8 +288,6 @@ def test_chunks_of_1_to_7_rows_write_what_the_whole_file_writes(
     if not options:  # the whole-file output is the one-shot engine's, row for row
         records = list(from_rows([dict(zip(CONTACT_HEADER, [f"C{i}", *r], strict=True))
                                   for i, r in enumerate(contacts)], Contact))  # fmt: skip
-        from crmcore.cli._matching import load_rules  # noqa: PLC0415
-
         rules = load_rules(str(EXAMPLES / "dedupe-rules.json"))
         expected = [
             {k: str(v) for k, v in row.items()}
