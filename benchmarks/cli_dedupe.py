@@ -12,7 +12,8 @@ the phone and the e-mail. Then runs ``crmcore dedupe contacts.csv --rules
 rules.json -o pairs.csv`` (and ``--clusters``) in a child process with this
 checkout's ``src`` and, with ``--before DIR``, with another checkout's
 ``src`` too, and reports each run's wall time and peak RSS (``os.wait4`` in a
-small launcher), the memory per record above the interpreter with the
+small launcher), its CPU time (user + system: the machine may be shared),
+the memory per record above the interpreter with the
 modules loaded, and
 whether the two outputs are byte-identical. Tests never assert times.
 """
@@ -80,7 +81,7 @@ import os, subprocess, sys
 child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
+    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -89,8 +90,9 @@ IMPORTS = "import crmcore.cli._matching, crmcore.matching, crmcore.models, crmco
 """The empty command: what the interpreter and the modules take before any record is read."""
 
 
-def measured(argv: list[str], src: str, folder: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a command run in a child process."""
+def measured(argv: list[str], src: str, folder: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of a command run in a child process
+    (CPU time: the machine is shared, so wall time varies with the load)."""
     peak = folder / "peak.txt"
     env = {**os.environ, "PYTHONPATH": src}
     start = time.perf_counter()
@@ -100,7 +102,8 @@ def measured(argv: list[str], src: str, folder: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"{argv[:4]} failed with exit code {done.returncode}")
-    return wall, int(peak.read_text()) / 1024  # ru_maxrss is in KiB on Linux
+    rss, cpu = peak.read_text().split()
+    return wall, float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -121,18 +124,18 @@ def main() -> None:
         print(
             f"{args.rows:,} contacts ({size:,.1f} MiB CSV), written in {time.perf_counter() - t0:.0f} s"
         )
-        print("| run | wall | peak RSS | per record |\n|---|---|---|---|")
+        print("| run | wall | CPU | peak RSS | per record |\n|---|---|---|---|---|")
         outputs: dict[str, list[bytes]] = {}
         for label, src in runs:
-            _, base = measured([sys.executable, "-c", IMPORTS], src, folder)
+            _, _, base = measured([sys.executable, "-c", IMPORTS], src, folder)
             for extra in ([], ["--clusters"]):
                 out = folder / f"{label}{len(extra)}.csv"
                 cli = [sys.executable, "-m", "crmcore", "dedupe", str(contacts), "--rules"]
                 cli += [str(rules), *extra, "-o", str(out)]
-                wall, peak = measured(cli, src, folder)
+                wall, cpu, peak = measured(cli, src, folder)
                 each = (peak - base) * 2**20 / max(args.rows, 1)
                 name = f"{label}: dedupe {' '.join(extra)}".rstrip()
-                print(f"| {name} | {wall:.1f} s | {peak:,.0f} MiB | {each:,.0f} B |")
+                print(f"| {name} | {wall:.1f} s | {cpu:.1f} s | {peak:,.0f} MiB | {each:,.0f} B |")
                 outputs.setdefault(label, []).append(out.read_bytes())
         lines = outputs["after"][0].count(b"\n") - 1
         print(f"pairs found: {lines:,}")

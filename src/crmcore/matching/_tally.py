@@ -32,6 +32,10 @@ _Spec = tuple[str, Normalizer, str, bool]
 """A column: (field, normaliser, region, strict): what one fold reads and how."""
 
 _UNSEEN = object()
+
+MEMO_SIZE = 2**15
+"""Folded texts remembered per normaliser across chunks (names repeat; the memory stays
+bounded: the memo is emptied when it grows past this)."""
 _NEW, _EXISTING = 0, 1
 
 
@@ -165,6 +169,7 @@ class DuplicateTally:
         self._checking = False
         self._shapes: list[tuple[Any, ...]] = []
         self._shape_of: dict[tuple[Any, ...], int] = {}
+        self._memos: dict[tuple[Normalizer, str, bool], dict[str, str | None]] = {}
 
     def __len__(self) -> int:
         """How many records (new and existing) were added."""
@@ -231,11 +236,13 @@ class DuplicateTally:
         ]
         if kind is RecordType.ROW:
             store.shapes.extend(self._shape(row) for row in rows)
-        memos: dict[tuple[Normalizer, str, bool], dict[str, str | None]] = {}
+        memos = self._memos
         for spec, column in store.columns.items():
             field, normalizer, region, strict = spec
             fold = value_folder(normalizer, region=region, strict=strict)
             memo = memos.setdefault((normalizer, region, strict), {})
+            if len(memo) > MEMO_SIZE:  # a cache only: folding is pure, so any size is exact
+                memo.clear()
             values, refused = _fold_column(fold, field, records, rows, memo)
             column.extend(values)
             if refused:
