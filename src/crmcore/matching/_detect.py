@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
 from typing import Any, cast
 
 import attrs
@@ -466,14 +467,8 @@ def _runs(blocks: Sequence[str | None]) -> Iterator[tuple[str, list[int]]]:
     list per block (most blocks hold one record)."""
     key = cast("Callable[[int], str]", blocks.__getitem__)  # only indexes of blocks
     ranked = sorted((i for i, block in enumerate(blocks) if block), key=key)
-    start, size = 0, len(ranked)
-    while start < size:
-        block = blocks[ranked[start]]
-        end = start + 1
-        while end < size and blocks[ranked[end]] == block:
-            end += 1
-        yield cast(str, block), ranked[start:end]
-        start = end
+    for block, run in groupby(ranked, key=key):
+        yield block, list(run)
 
 
 def _shared(left: _Side, right: _Side, same: bool) -> Iterator[tuple[list[int], list[int]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any, overload
 
 from crmcore._backend import Backend, resolve_backend
@@ -328,19 +329,17 @@ class DuplicateTally:
         ranked = sorted(range(len(ids)), key=ids.__getitem__)  # stable: equal ids keep order
         order = array("q")
         repeats: list[tuple[int, int, str]] = []
-        n, size = 0, len(ranked)
-        while n < size:
-            end = n + 1
-            while end < size and ids[ranked[end]] == ids[ranked[n]]:
-                end += 1
-            run = ranked[n:end]
+        for _, same_id in groupby(ranked, key=ids.__getitem__):
+            run = list(same_id)
+            if len(run) == 1:  # the common case: an id seen once
+                order.append(run[0])
+                continue
             for which in (_NEW, _EXISTING):
                 members = [i for i in run if group[i] == which]
                 if len(members) > 1:  # the one-shot names the second occurrence
                     repeats.append((which, positions[members[1]], ids[members[1]]))
             fresh = [i for i in run if group[i] == _NEW]
             order.append(fresh[0] if fresh else run[0])
-            n = end
         return order, repeats
 
     def _raise_refused(
