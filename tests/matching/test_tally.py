@@ -206,6 +206,10 @@ def test_merge_is_new_and_refuses_other_rules() -> None:
     assert a.result() == ()  # neither part changed
     with pytest.raises(ValidationError, match="the same rules"):
         a.merge(DuplicateTally(RULES["strict phone, a column the rows may lack"]))
+    with pytest.raises(ValidationError, match="an iterable of leads"):
+        a.add(None)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="backend"):
+        DuplicateTally(rule, backend="fast")  # type: ignore[arg-type]
 
 
 # -- the command -------------------------------------------------------------------------------

@@ -194,7 +194,15 @@ class DuplicateTally:
 
     def _add(self, records: Iterable[object], which: int) -> None:
         group = self._groups[which]
-        items = list(records)
+        try:
+            items = list(records)
+        except TypeError:
+            raise ValidationError(
+                obj="DuplicateTally",
+                field="records",
+                value=records,
+                expected="an iterable of leads, contacts, accounts or rows",
+            ) from None
         start = group.count
         group.count += len(items)
         if group.error is not None:
