@@ -166,6 +166,57 @@ def test_any_split_with_existing_equals_check_records(
     assert outcome(lambda: tallied(rules, backend, *parts)) == expected
 
 
+ENTITY_RULES = [
+    MatchRule(name="lead is a contact", record_type="lead", matching_type="contact",
+              threshold=0.6, comparisons=[
+        FieldRule(field="full_name", method="jaro_winkler", normalizer="person_name", cutoff=0.8),
+        FieldRule(field="phone", other_field="mobile", method="exact", normalizer="phone",
+                  weight=2),
+        FieldRule(field="email", method="exact", normalizer="email")]),
+    MatchRule(name="contacts", record_type="contact", threshold=0.5, comparisons=[
+        FieldRule(field="last_name", method="token_set", normalizer="person_name"),
+        FieldRule(field="mobile", method="same_last", length=7, normalizer="phone")]),
+]  # fmt: skip
+
+people = st.lists(
+    st.tuples(
+        st.sampled_from(["lead", "contact"]),
+        st.sampled_from(["علی", "علي", "Ali", "سارا"]),
+        st.sampled_from(["رضایی", "رضائي", "Rezaei", "احمدی"]),
+        st.sampled_from(PHONES[:5]),
+        st.sampled_from(EMAILS[:4]),
+    ),
+    max_size=16,
+)
+
+
+def entity(n: int, row: tuple[str, str, str, str, str]) -> object:
+    kind, first, last, phone, email = row
+    if kind == "lead":
+        return Lead(id=LeadId(f"L{n % 7}"), first_name=first, last_name=last,
+                    phone=phone or None, email=email or None)  # fmt: skip
+    return Contact(id=ContactId(f"C{n % 9}"), first_name=first, last_name=last,
+                   mobile=phone or None, email=email or None)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(found=people, points=st.lists(st.integers(0, 40), max_size=4))
+def test_leads_and_contacts_mixed_any_split(
+    found: list[tuple[str, str, str, str, str]], points: list[int]
+) -> None:
+    records = [entity(n, row) for n, row in enumerate(found)]  # ids repeat now and then
+    expected = outcome(lambda: find_duplicates(records, ENTITY_RULES, backend="python"))
+    pieces = cut(records, points)
+    assert outcome(lambda: tallied(ENTITY_RULES, "python", *(("new", p) for p in pieces))) == (
+        expected
+    )
+    leads = [r for r in records if isinstance(r, Lead)]
+    contacts = [r for r in records if isinstance(r, Contact)]
+    checked = outcome(lambda: check_records(leads, contacts, ENTITY_RULES, backend="numpy"))
+    parts = [("existing", p) for p in cut(contacts, points)] + [("new", leads)]
+    assert outcome(lambda: tallied(ENTITY_RULES, "numpy", *parts)) == checked
+
+
 def test_leads_against_contacts_entities() -> None:
     rule = MatchRule(name="lead is a contact", record_type="lead", matching_type="contact",
                      threshold=0.6, comparisons=[
