@@ -9,7 +9,8 @@ from :func:`crmcore.matching.synthetic_customers` with about 5 % duplicates
 distinct ids), and a rule: Jaro-Winkler on the person name (cutoff 0.8),
 the phone and the e-mail exact (weight 2 each), threshold 0.6, blocking on
 the phone and the e-mail. Then runs ``crmcore dedupe contacts.csv --rules
-rules.json -o pairs.csv`` (and ``--clusters``) in a child process with this
+rules.json -o pairs.csv`` (and ``--clusters``, and every tenth contact as
+a lead checked ``--against`` the contacts) in a child process with this
 checkout's ``src`` and, with ``--before DIR``, with another checkout's
 ``src`` too, and reports each run's wall time and peak RSS (``os.wait4`` in a
 small launcher), its CPU time (user + system: the machine may be shared),
@@ -58,6 +59,56 @@ RULES = {
         }
     ]
 }
+
+
+LEAD_RULES = {
+    "rules": [
+        {
+            "name": "lead is a contact",
+            "record_type": "lead",
+            "matching_type": "contact",
+            "threshold": 0.6,
+            "comparisons": [
+                {
+                    "field": "full_name",
+                    "method": "jaro_winkler",
+                    "normalizer": "person_name",
+                    "cutoff": 0.8,
+                },
+                {
+                    "field": "phone",
+                    "other_field": "mobile",
+                    "method": "exact",
+                    "normalizer": "phone",
+                    "weight": 2,
+                },
+                {"field": "email", "method": "exact", "normalizer": "email", "weight": 2},
+            ],
+            "blocking": [
+                {"field": "phone", "other_field": "mobile", "normalizer": "phone"},
+                {"field": "email", "normalizer": "email"},
+            ],
+        }
+    ]
+}
+
+
+def write_leads(contacts: Path, path: Path, every: int = 10) -> int:
+    """Every ``every``-th contact as a new lead (``phone`` for ``mobile``): the leads
+    ``--against`` the contacts. Returns how many."""
+    count = 0
+    with (
+        contacts.open(encoding="utf-8", newline="") as source,
+        path.open("w", encoding="utf-8", newline="") as out,
+    ):
+        reader, writer = csv.reader(source), csv.writer(out, lineterminator="\n")
+        next(reader)
+        writer.writerow(["id", "first_name", "last_name", "email", "phone"])
+        for index, row in enumerate(reader):
+            if index % every == 0:
+                writer.writerow([f"L{row[0]}", *row[1:]])
+                count += 1
+    return count
 
 
 def write_contacts(path: Path, n: int, rate: float = 0.05) -> None:
@@ -118,23 +169,33 @@ def main() -> None:
         folder = Path(tmp)
         rules, contacts = folder / "rules.json", folder / "contacts.csv"
         rules.write_text(json.dumps(RULES), encoding="utf-8")
+        lead_rules, leads = folder / "lead-rules.json", folder / "leads.csv"
+        lead_rules.write_text(json.dumps(LEAD_RULES), encoding="utf-8")
         t0 = time.perf_counter()
         write_contacts(contacts, args.rows)
+        new = write_leads(contacts, leads)
         size = contacts.stat().st_size / 2**20
         print(
-            f"{args.rows:,} contacts ({size:,.1f} MiB CSV), written in {time.perf_counter() - t0:.0f} s"
+            f"{args.rows:,} contacts ({size:,.1f} MiB CSV) and {new:,} leads copied from them, "
+            f"written in {time.perf_counter() - t0:.0f} s"
         )
         print("| run | wall | CPU | peak RSS | per record |\n|---|---|---|---|---|")
         outputs: dict[str, list[bytes]] = {}
         for label, src in runs:
             _, _, base = measured([sys.executable, "-c", IMPORTS], src, folder)
-            for extra in ([], ["--clusters"]):
+            against = [str(leads), "--rules", str(lead_rules), "--against", str(contacts)]
+            for extra in ([], ["--clusters"], against):
                 out = folder / f"{label}{len(extra)}.csv"
-                cli = [sys.executable, "-m", "crmcore", "dedupe", str(contacts), "--rules"]
-                cli += [str(rules), *extra, "-o", str(out)]
-                wall, cpu, peak = measured(cli, src, folder)
-                each = (peak - base) * 2**20 / max(args.rows, 1)
-                name = f"{label}: dedupe {' '.join(extra)}".rstrip()
+                cli = [sys.executable, "-m", "crmcore", "dedupe"]
+                if extra is against:
+                    cli += against
+                else:
+                    cli += [str(contacts), "--rules", str(rules), *extra]
+                wall, cpu, peak = measured([*cli, "-o", str(out)], src, folder)
+                records = args.rows + (new if extra is against else 0)
+                each = (peak - base) * 2**20 / max(records, 1)
+                shown = "LEADS --against CONTACTS" if extra is against else " ".join(extra)
+                name = f"{label}: dedupe {shown}".rstrip()
                 print(f"| {name} | {wall:.1f} s | {cpu:.1f} s | {peak:,.0f} MiB | {each:,.0f} B |")
                 outputs.setdefault(label, []).append(out.read_bytes())
         lines = outputs["after"][0].count(b"\n") - 1
