@@ -2,9 +2,11 @@
 
 ``crmcore dedupe records.csv --rules rules.json`` reads records of the
 rules' type (leads, contacts, accounts through
-:func:`crmcore.serialization.from_rows`, or plain rows), calls
-:func:`crmcore.matching.find_duplicates` (or, with ``--against
-existing.csv``, :func:`crmcore.matching.check_records`) and writes the
+:func:`crmcore.serialization.from_rows`, or plain rows) a chunk at a time
+into a :class:`crmcore.matching.DuplicateTally` (which keeps only the
+folded values the rules compare), takes its result (what
+:func:`crmcore.matching.find_duplicates` or, with ``--against
+existing.csv``, :func:`crmcore.matching.check_records` gives) and writes the
 pairs, or with ``--clusters`` the clusters, in the CLI convention's formats
 (docs/cli.md). The engine is imported when the command runs, not for
 ``--help``.
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
-from crmcore.cli._io import add_io, emit, read_csv, read_json, read_text
+from crmcore.cli._io import CsvTable, add_io, emit, read_json, read_text
+from crmcore.cli._progress import chunks, progress_option
 
 if TYPE_CHECKING:
     from crmcore.matching import DuplicateCluster, DuplicatePair, MatchRuleSet, RecordType
@@ -47,6 +50,7 @@ def register(subparsers: Subparsers) -> None:
         example="crmcore dedupe contacts.csv --rules rules.json --clusters --format csv",
         default="csv",
     )
+    progress_option(parser)
     parser.set_defaults(handler=run_dedupe)
 
 
@@ -77,23 +81,30 @@ def _types(rules: MatchRuleSet) -> tuple[RecordType, RecordType]:
     return next(iter(kinds))
 
 
-def read_records(path: str, kind: RecordType) -> list[Any]:
-    """Rows of a CSV as records of ``kind`` (rows stay plain dicts)."""
+def record_chunks(path: str, kind: RecordType, progress: str = "never") -> Iterator[list[Any]]:
+    """Rows of a CSV as records of ``kind`` (rows stay plain dicts), a chunk at a time
+    with a progress bar over the bytes read; a bad row is named ``row N`` (the header
+    is row 1)."""
     from crmcore.matching import RecordType  # noqa: PLC0415  (engine on demand)
     from crmcore.models import Account, Contact, Lead  # noqa: PLC0415
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
-    rows = read_csv(path)
-    if kind is RecordType.ROW:
-        if rows and "id" not in rows[0]:
-            raise CliError(f"{path}: no 'id' column")
-        return rows
     entities: dict[RecordType, type[Any]] = {
         RecordType.LEAD: Lead,
         RecordType.CONTACT: Contact,
         RecordType.ACCOUNT: Account,
     }
-    return list(from_rows(rows, entities[kind]))
+    done = 0
+    with CsvTable(path) as table:
+        for cells in chunks(table, progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in cells]
+            if kind is RecordType.ROW:
+                if not done and rows and "id" not in rows[0]:
+                    raise CliError(f"{path}: no 'id' column")
+                yield rows
+            else:
+                yield list(from_rows(rows, entities[kind], start=done + 2))
+            done += len(cells)
 
 
 def pair_rows(pairs: Sequence[DuplicatePair]) -> list[dict[str, object]]:
@@ -140,18 +151,23 @@ def _json(pairs: Sequence[DuplicatePair], clusters: Sequence[DuplicateCluster] |
 def run_dedupe(args: argparse.Namespace) -> int:
     """``crmcore dedupe records.csv --rules rules.json [--against existing.csv]``."""
     from crmcore.matching import (  # noqa: PLC0415  (engine on demand)
-        check_records,
+        DuplicateTally,
         cluster_duplicates,
-        find_duplicates,
     )
 
     rules = load_rules(args.rules)
     kind, target = _types(rules)
-    records = read_records(args.records, kind)
+    tally = DuplicateTally(rules)  # a chunk at a time: only the folded values are kept
+    for records in record_chunks(args.records, kind, args.progress):
+        tally.add(records)
     if args.against:
-        pairs = check_records(records, read_records(args.against, target), rules)
-    else:
-        pairs = find_duplicates(records, rules)
+        tally.add_existing([])  # pairs need a new record even when the file has none
+        for records in record_chunks(args.against, target, args.progress):
+            tally.add_existing(records)
+    pairs = tally.result()
     clusters = cluster_duplicates(pairs) if args.clusters else None
-    rows = cluster_rows(clusters) if clusters is not None else pair_rows(pairs)
-    return emit(args, _json(pairs, clusters), rows)
+    if args.format != "json":  # the rows only: no JSON document to build
+        return emit(
+            args, None, cluster_rows(clusters) if clusters is not None else pair_rows(pairs)
+        )
+    return emit(args, _json(pairs, clusters))

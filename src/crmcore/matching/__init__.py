@@ -15,7 +15,9 @@
   :func:`blocking_key` and :func:`key_of` (simple enough to compute in SQL).
 - **Detection**: :func:`find_duplicates` (scored, explained pairs),
   :func:`cluster_duplicates` (union-find), :func:`check_record` and
-  :func:`check_records` (new records against a set).
+  :func:`check_records` (new records against a set);
+  :class:`DuplicateTally` (the same, fed a chunk of records at a time,
+  holding only the folded values the rules compare).
 - **Merging**: :func:`plan_merge` (pure: survivor, field sources,
   references to re-point under a :class:`SurvivorshipRule`),
   :func:`related_records` and :func:`apply_merge` (one unit of work: all
@@ -96,6 +98,7 @@ from crmcore.matching._synthetic import (
     match_quality,
     synthetic_customers,
 )
+from crmcore.matching._tally import DuplicateTally
 
 __all__ = [
     "LEGAL_FORMS",
@@ -104,6 +107,7 @@ __all__ = [
     "BlockingMethod",
     "DuplicateCluster",
     "DuplicatePair",
+    "DuplicateTally",
     "FieldRule",
     "FieldScore",
     "MatchMethod",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import groupby
+from typing import Any, cast
 
 import attrs
 
@@ -189,14 +190,15 @@ def comparator(item: FieldRule) -> Callable[[str, str], float]:
 
 
 class _Side:
-    """The prepared records of one side of a rule: keys, value columns, blocks."""
+    """The prepared records of one side of a rule: keys, value columns and, per
+    blocking key, each record's block (``None``: none)."""
 
     __slots__ = ("blocks", "columns", "keys")
 
     def __init__(self, width: int) -> None:
-        self.keys: list[RecordKey] = []
+        self.keys: Sequence[RecordKey] = []
         self.columns: list[list[str | None]] = [[] for _ in range(width)]
-        self.blocks: dict[str, list[int]] = defaultdict(list)
+        self.blocks: list[Sequence[str | None]] = []
 
     def row(self, index: int) -> tuple[str | None, ...]:
         """The values of record ``index``, one per comparison."""
@@ -382,7 +384,11 @@ class _Column:
     def values(
         self, records: Sequence[object], rows: Sequence[dict[str, object] | None]
     ) -> list[str | None]:
-        """The folded value of every record, one fold per distinct raw value.
+        """The folded value of every record, one fold per distinct text value.
+
+        Only plain strings share the memo: equal values of other types can
+        fold apart (``True == 1``, ``Decimal("1.0") == Decimal("1")``, one
+        instant at two offsets), so they are folded one by one.
 
         A value the fold refuses (strict rules) raises ValidationError naming
         the record by its position (the caller turns it into the record key).
@@ -393,11 +399,10 @@ class _Column:
         get = memo.get
         for index, (record, row) in enumerate(zip(records, rows, strict=True)):
             raw = row.get(field) if row is not None else field_value(record, field)
-            try:
-                value = get(raw, _UNSEEN)
-            except TypeError:  # an unhashable raw value: fold it without the memo
+            if type(raw) is not str:  # equal values of other types may fold apart
                 append(self._fold(fold, raw, index))
                 continue
+            value = get(raw, _UNSEEN)
             if value is _UNSEEN:
                 value = memo[raw] = self._fold(fold, raw, index)
             append(value)  # type: ignore[arg-type]
@@ -424,6 +429,66 @@ def _folder(rule: MatchRule, normalizer: Normalizer) -> Callable[[object], str |
     return value_folder(normalizer, region=rule.region, strict=rule.strict)
 
 
+def side_columns(rule: MatchRule, *, matched: bool) -> tuple[tuple[str, Normalizer], ...]:
+    """The (field, normaliser) columns one side of ``rule`` folds, each once, in the
+    order they are folded: the comparisons', then the blocking keys'."""
+    found: dict[tuple[str, Normalizer], None] = {}
+    for c in rule.comparisons:
+        normalizer = Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer
+        found[c.matched_field if matched else c.field, normalizer] = None
+    for key in rule_blocking_keys(rule):
+        found[key.matched_field if matched else key.field, key.normalizer] = None
+    return tuple(found)
+
+
+def fill_side(
+    side: _Side,
+    rule: MatchRule,
+    column: Callable[[str, Normalizer], list[str | None]],
+    *,
+    matched: bool,
+) -> None:
+    """Set the comparison columns and the blocks of ``side`` from ``column(field, normaliser)``
+    (the folded values of its records, in their order)."""
+    for k, c in enumerate(rule.comparisons):
+        normalizer = Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer
+        side.columns[k] = column(c.matched_field if matched else c.field, normalizer)
+    for key in rule_blocking_keys(rule):
+        values = column(key.matched_field if matched else key.field, key.normalizer)
+        if key.method is not BlockingMethod.EXACT:
+            values = [key_of(value, key.method, key.length) for value in values]
+        side.blocks.append(values)
+
+
+def _runs(blocks: Sequence[str | None]) -> Iterator[tuple[str, list[int]]]:
+    """(block, its records' indexes ascending) for every block, by block.
+
+    Sorting the indexes once keeps memory to a list of them: no dict entry and
+    list per block (most blocks hold one record)."""
+    key = cast("Callable[[int], str]", blocks.__getitem__)  # only indexes of blocks
+    ranked = sorted((i for i, block in enumerate(blocks) if block), key=key)
+    for block, run in groupby(ranked, key=key):
+        yield block, list(run)
+
+
+def _shared(left: _Side, right: _Side, same: bool) -> Iterator[tuple[list[int], list[int]]]:
+    """(left indexes, right indexes) of every block both sides have, per blocking key;
+    with ``same``, only blocks holding two records or more on the right."""
+    for mine, theirs in zip(left.blocks, right.blocks, strict=True):
+        if mine is theirs:
+            yield from ((run, run) for _, run in _runs(mine) if len(run) > 1)
+            continue
+        others = _runs(theirs)
+        other = next(others, None)
+        for block, lefts in _runs(mine):
+            while other is not None and other[0] < block:
+                other = next(others, None)
+            if other is None:
+                break
+            if other[0] == block and not (same and len(other[1]) < 2):
+                yield lefts, other[1]
+
+
 def _prepare(
     records: Sequence[tuple[RecordKey, object]], rule: MatchRule, *, matched: bool
 ) -> _Side:
@@ -444,17 +509,7 @@ def _prepare(
         return folded[field, normalizer]
 
     try:
-        for k, c in enumerate(rule.comparisons):
-            normalizer = Normalizer.DATE if c.method is MatchMethod.SAME_DATE else c.normalizer
-            side.columns[k] = column(c.matched_field if matched else c.field, normalizer)
-        for n, key in enumerate(rule_blocking_keys(rule)):
-            values = column(key.matched_field if matched else key.field, key.normalizer)
-            tag, blocks = f"{n}:", side.blocks
-            exact = key.method is BlockingMethod.EXACT
-            for position, value in enumerate(values):
-                block = value if exact else key_of(value, key.method, key.length)
-                if block:
-                    blocks[tag + block].append(position)
+        fill_side(side, rule, column, matched=matched)
     except _RefusedError as refused:  # strict rules: name the record, the field and the value
         raise ValidationError(
             obj=str(side.keys[refused.index]),
@@ -494,24 +549,19 @@ def _candidates(
     right: _Side,
     same: bool,
     engine: str = "python",
-    only: frozenset[RecordKey] | None = None,
+    new: tuple[set[int], set[int]] | None = None,
 ) -> tuple[Sequence[int], Sequence[int]]:
     """Pairs sharing a block, each once, in index order, as (left indexes, right indexes).
 
-    With ``only``, just the pairs with at least one record in it.
+    With ``new`` (the indexes of new records on each side), just the pairs
+    with at least one new record.
     """
     width = max(len(right.keys), 1)
-    if engine == "numpy" and only is None:
+    if engine == "numpy" and new is None:
         return _candidates_numpy(left, right, same, width)
-    new_left = new_right = None
-    if only is not None:
-        new_left = {n for n, key in enumerate(left.keys) if key in only}
-        new_right = {n for n, key in enumerate(right.keys) if key in only}
+    new_left, new_right = new if new is not None else (None, None)
     seen: set[int] = set()
-    for block, lefts in left.blocks.items():
-        rights = right.blocks.get(block)
-        if not rights or (same and len(rights) < 2):
-            continue
+    for lefts, rights in _shared(left, right, same):
         if new_left is not None and new_right is not None:
             if new_left.isdisjoint(lefts) and new_right.isdisjoint(rights):
                 continue
@@ -537,10 +587,7 @@ def _candidates_numpy(left: _Side, right: _Side, same: bool, width: int) -> tupl
 
     chunks: list[Any] = []
     small: list[int] = []
-    for block, lefts in left.blocks.items():
-        rights = right.blocks.get(block)
-        if not rights or (same and len(rights) < 2):
-            continue
+    for lefts, rights in _shared(left, right, same):
         if len(lefts) * len(rights) <= 256:  # numpy's per-call cost outweighs small blocks
             small += [i * width + j for i in lefts for j in rights if not same or j > i]
             continue
@@ -564,11 +611,31 @@ def _sides(rule: MatchRule, keyed: list[tuple[RecordKey, object]]) -> tuple[_Sid
     if not rule.same_type:
         right_records = [item for item in keyed if item[0].type is rule.target_type]
         return left, _prepare(right_records, rule, matched=True)
-    asymmetric = any(c.other_field and c.other_field != c.field for c in rule.comparisons)
-    asymmetric = asymmetric or any(
+    return left, (_prepare(left_records, rule, matched=True) if asymmetric(rule) else left)
+
+
+def asymmetric(rule: MatchRule) -> bool:
+    """Whether a rule reads other fields on its matching side (then a same-type
+    rule prepares its records twice: once per side)."""
+    return any(c.other_field and c.other_field != c.field for c in rule.comparisons) or any(
         k.other_field and k.other_field != k.field for k in rule.blocking
     )
-    return left, (_prepare(left_records, rule, matched=True) if asymmetric else left)
+
+
+def score_sides(
+    rule: MatchRule,
+    left: _Side,
+    right: _Side,
+    engine: str,
+    new: tuple[set[int], set[int]] | None = None,
+) -> list[DuplicatePair]:
+    """The pairs of two prepared sides that ``rule`` calls duplicates, in index order
+    (with ``new``: only those with a new record)."""
+    plan = _Plan(rule)
+    lefts, rights = _candidates(left, right, rule.same_type, engine, new)
+    score = _score_numpy if engine == "numpy" and len(lefts) else _score_python
+    found = score(plan, left, right, lefts, rights)
+    return [plan.pair(left, right, scored) for scored in found]
 
 
 def _run_rule(
@@ -576,13 +643,15 @@ def _run_rule(
     keyed: list[tuple[RecordKey, object]],
     engine: str,
     only: frozenset[RecordKey] | None = None,
-) -> tuple[list[DuplicatePair], int]:
-    plan = _Plan(rule)
+) -> list[DuplicatePair]:
     left, right = _sides(rule, keyed)
-    lefts, rights = _candidates(left, right, rule.same_type, engine, only)
-    score = _score_numpy if engine == "numpy" and len(lefts) else _score_python
-    found = score(plan, left, right, lefts, rights)
-    return [plan.pair(left, right, scored) for scored in found], len(lefts)
+    new = None
+    if only is not None:
+        new = (
+            {n for n, key in enumerate(left.keys) if key in only},
+            {n for n, key in enumerate(right.keys) if key in only},
+        )
+    return score_sides(rule, left, right, engine, new)
 
 
 def find_duplicates(
@@ -621,8 +690,7 @@ def find_duplicates(
     keyed = _keyed(records)
     found: list[DuplicatePair] = []
     for rule in as_rules(rules):
-        pairs, _ = _run_rule(rule, keyed, engine)
-        found.extend(pairs)
+        found.extend(_run_rule(rule, keyed, engine))
     return tuple(found)
 
 
@@ -673,7 +741,7 @@ def check_records(
     keyed = sorted([*others, *fresh], key=lambda item: (item[0].type.value, item[0].id))
     found: list[DuplicatePair] = []
     for rule in as_rules(rules):
-        found.extend(_run_rule(rule, keyed, engine, only)[0])
+        found.extend(_run_rule(rule, keyed, engine, only))
     return tuple(found)
 
 
