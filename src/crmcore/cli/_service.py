@@ -12,7 +12,7 @@ import argparse
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
@@ -32,8 +32,6 @@ from crmcore.cli._sla import calendar_from_json
 if TYPE_CHECKING:
     from crmcore.service import RatingScale
 
-T = TypeVar("T")
-
 
 def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
     """Typed records from a CSV file; integer columns parsed here (CSV cells are text)."""
@@ -52,18 +50,6 @@ def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
             # at most 18 digits: a longer "integer" stays text and is refused as one
             if cell.lstrip("-").isdigit() and len(cell) <= 19:
                 row[name] = int(cell)
-
-
-def _chunked(args: argparse.Namespace, cl: type[T]) -> list[T]:
-    """Typed records from ``--input`` read a chunk of rows at a time (progress on stderr)."""
-    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
-
-    records: list[T] = []
-    with CsvTable(args.input) as table:
-        for chunk in chunks(table, args.progress):
-            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
-            records.extend(from_rows(rows, cl, start=len(records) + 2))
-    return records
 
 
 def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
@@ -176,19 +162,30 @@ def run_csi(args: argparse.Namespace) -> int:
 
 def run_contact_centre(args: argparse.Namespace) -> int:
     """``crmcore service contact-centre``."""
-    from crmcore.service import InteractionEvent, contact_centre_metrics  # noqa: PLC0415
+    from crmcore.errors import CrmError  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import ContactCentreTally, InteractionEvent  # noqa: PLC0415
 
-    # Every event is held: an interaction's events may lie in different chunks, and the
-    # ASA percentile and FCR need every contact of a group. Only the rows are read a
-    # chunk at a time (no second copy of the file as dicts).
-    events = _chunked(args, InteractionEvent)
-    result = contact_centre_metrics(
-        events, by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
-        abandon_treatment=args.abandon_treatment,
-        short_abandon=_seconds(args.short_abandon, "short_abandon"),
-        percentile=args.percentile, interval=timedelta(minutes=args.interval),
-        timezone=args.timezone, fcr_days=args.fcr_days,
-    )  # fmt: skip
+    refused: CrmError | None = None
+    try:
+        tally = ContactCentreTally(
+            by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
+            abandon_treatment=args.abandon_treatment,
+            short_abandon=_seconds(args.short_abandon, "short_abandon"),
+            percentile=args.percentile, interval=timedelta(minutes=args.interval),
+            timezone=args.timezone, fcr_days=args.fcr_days,
+        )  # fmt: skip
+    except CrmError as err:  # reported after the rows and the log are read, as it always was
+        tally, refused = ContactCentreTally(), err
+    done = 0
+    with CsvTable(args.input) as table:  # a chunk of rows at a time: only open calls are kept
+        for chunk in chunks(table, args.progress):
+            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
+            tally.add(from_rows(rows, InteractionEvent, start=done + 2))
+            done += len(chunk)
+    result = tally.result()
+    if refused is not None:
+        raise refused
     return _emit(args, [_plain(m) for m in result])
 
 

@@ -16,7 +16,9 @@
   :func:`contact_centre_metrics` gives :class:`ContactCentreMetrics` (service
   level with an :class:`AbandonTreatment`, ASA and its percentile, abandon
   rate, AHT, transfer rate, FCR, occupancy) per queue, agent, channel, day or
-  interval; :func:`contact_centre_columns` is the columnar (numpy) path.
+  interval; :class:`ContactCentreTally` gives the same figures from a log
+  read a part at a time (bounded memory); :func:`contact_centre_columns` is
+  the columnar (numpy) path.
 - Queue: :func:`rank_cases` (or :func:`rank_open_cases` from cases) orders SLA evaluations by a declarative
   :class:`QueuePolicy` over breach risk, :class:`CustomerValue` and priority;
   each :class:`RankedCase` explains its score.
@@ -50,6 +52,7 @@ from crmcore.service._contact import (
     contact_centre_metrics,
     interactions_from_events,
 )
+from crmcore.service._contact_tally import ContactCentreTally
 from crmcore.service._erlang import (
     IntervalStaffing,
     Staffing,
@@ -103,6 +106,7 @@ __all__ = [
     "CesResult",
     "ConsumeOn",
     "ContactCentreMetrics",
+    "ContactCentreTally",
     "CsatResult",
     "CsiCriterion",
     "CsiResult",
