@@ -26,7 +26,7 @@ import copy
 import math
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -295,30 +295,122 @@ class _Group:
             _grow(self.handle_sum, part)
 
 
-class _Contact:
-    """A contact with a customer and a subject, for first-contact resolution."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_BIAS = 1 << 62
+"""Added to microseconds since 1970 (any aware datetime's fit in 58 bits) to sort as unsigned."""
 
-    __slots__ = ("answered", "at", "group", "id", "tie")
 
-    def __init__(self, i: Interaction, group: str, tie: str | int) -> None:
-        self.at, self.id, self.tie = i.offered_at, i.id, tie
-        self.answered, self.group = i.answered_at is not None, group
+class _Contacts:
+    """Contacts with a customer and a subject, for first-contact resolution, column-wise.
+
+    Each contact is a few machine numbers: its (customer, subject) topic, offer
+    instant in microseconds, offer date (in its own offset, as the replay reads
+    it), answered flag and group, plus a reference to its id (held anyway);
+    for Interaction records also its input position (ties keep input order).
+    """
+
+    __slots__ = (
+        "answered",
+        "at",
+        "day",
+        "group",
+        "ids",
+        "names",
+        "order",
+        "topic",
+        "topics",
+        "where",
+    )
+
+    def __init__(self) -> None:
+        self.topics: dict[str, int] = {}  # "<len(customer)>:<customer><subject>" → number
+        self.names: list[str] = []
+        self.where: dict[str, int] = {}
+        self.topic, self.at, self.order = array("q"), array("q"), array("q")
+        self.day, self.group, self.answered = array("i"), array("i"), array("b")
+        self.ids: list[str] = []
+
+    def add(
+        self, i: Interaction, group: str, customer: str, subject: str, order: int | None
+    ) -> None:
+        key = f"{len(customer)}:{customer}{subject}"  # one string, and no two pairs share it
+        topic = self.topics.get(key)
+        if topic is None:
+            topic = self.topics[key] = len(self.topics)
+        where = self.where.get(group)
+        if where is None:
+            where = self.where[group] = len(self.names)
+            self.names.append(group)
+        offered = i.offered_at
+        self.topic.append(topic)
+        self.at.append((offered - _EPOCH) // _US)
+        self.day.append(offered.date().toordinal())
+        self.answered.append(i.answered_at is not None)
+        self.group.append(where)
+        self.ids.append(i.id)
+        if order is not None:
+            self.order.append(order)
+
+    def copy(self) -> _Contacts:
+        out = copy.copy(self)
+        out.topics, out.names, out.where = dict(self.topics), list(self.names), dict(self.where)
+        for name in ("topic", "at", "order", "day", "group", "answered"):
+            setattr(out, name, copy.copy(getattr(self, name)))
+        out.ids = list(self.ids)
+        return out
+
+    def absorb(self, other: _Contacts, shift: int) -> None:
+        """Append ``other``'s contacts (their topics and groups renumbered, positions shifted)."""
+        topics = [0] * len(other.topics)
+        for key, index in other.topics.items():
+            topics[index] = self.topics.setdefault(key, len(self.topics))
+        groups = []
+        for name in other.names:
+            if name not in self.where:
+                self.where[name] = len(self.names)
+                self.names.append(name)
+            groups.append(self.where[name])
+        self.topic.extend(topics[t] for t in other.topic)
+        self.group.extend(groups[g] for g in other.group)
+        self.at.extend(other.at)
+        self.day.extend(other.day)
+        self.answered.extend(other.answered)
+        self.ids.extend(other.ids)
+        self.order.extend(k + shift for k in other.order)
+
+    def ordered(self) -> list[int]:
+        """Contact positions by topic (first seen first), then offer instant, then the
+        replay's tie order (the id for events, the input position for records)."""
+        topic, at = self.topic, self.at
+        order = sorted(range(len(topic)), key=lambda k: (topic[k] << 64) | (at[k] + _BIAS))
+        tie: Callable[[int], Any] = self.order.__getitem__ if self.order else self.ids.__getitem__
+        start = 0
+        for end in range(1, len(order) + 1):
+            if end == len(order) or (topic[order[end]], at[order[end]]) != (
+                topic[order[start]],
+                at[order[start]],
+            ):
+                if end - start > 1:
+                    order[start:end] = sorted(order[start:end], key=tie)
+                start = end
+        return order
 
 
 class _State:
-    """Groups, contacts per (customer, subject) and, for Interaction records, id → groups."""
+    """Groups, contacts for FCR and, for Interaction records, id → groups."""
 
     __slots__ = ("contacts", "groups", "members")
 
     def __init__(self) -> None:
         self.groups: dict[str, _Group] = {}
-        self.contacts: dict[tuple[str, str], list[_Contact]] = {}
+        self.contacts = _Contacts()
         self.members: dict[str, list[str]] = {}
 
     def copy(self) -> _State:
         out = _State()
         out.groups = {k: g.copy() for k, g in self.groups.items()}
-        out.contacts = {k: list(v) for k, v in self.contacts.items()}
+        out.contacts = self.contacts.copy()
         out.members = {k: list(v) for k, v in self.members.items()}
         return out
 
@@ -329,13 +421,7 @@ class _State:
                 self.groups[name] = group.copy()
             else:
                 mine.absorb(group)
-        for topic, contacts in other.contacts.items():
-            moved = contacts
-            if shift and contacts and isinstance(contacts[0].tie, int):
-                moved = [copy.copy(c) for c in contacts]
-                for c in moved:
-                    c.tie = int(c.tie) + shift
-            self.contacts.setdefault(topic, []).extend(moved)
+        self.contacts.absorb(other.contacts, shift)
         for iid, names in other.members.items():
             self.members.setdefault(iid, []).extend(names)
 
@@ -447,11 +533,10 @@ class ContactCentreTally:
                 group = state.groups[name] = _Group()
             _count(group, i, opt)
             if fcr:
-                tie: str | int = counter[0] if records else i.id
+                order = counter[0] if records else None
                 counter[0] += 1
                 if i.customer is not None and i.subject is not None:
-                    contact = _Contact(i, name, tie)
-                    state.contacts.setdefault((i.customer, i.subject), []).append(contact)
+                    state.contacts.add(i, name, i.customer, i.subject, order)
                 if records:
                     state.members.setdefault(i.id, []).append(name)
 
@@ -554,29 +639,29 @@ def _metrics(
 
 
 def _fcr_rates(state: _State, days: int, calendar: BusinessCalendar | None) -> dict[str, list[int]]:
-    """Group → [resolved, answered contacts judged]: no later contact on the same subject
+    """Group → [resolved, answered contacts judged]: no next contact on the same subject
     from the same customer within ``days`` of the offer's date (business days of
-    ``calendar``); only the next contact counts, as in the one-shot path."""
-    ends: dict[date, date] = {}
+    ``calendar``); only the next contact counts, as in the whole-log path."""
+    c = state.contacts
+    ends: dict[int, int] = {}
     flags: dict[str, bool] = {}
     per_group: dict[str, list[int]] = {}
-    for contacts in state.contacts.values():
-        ordered = sorted(contacts, key=lambda c: (c.at, c.tie))
-        for k, first in enumerate(ordered):
-            if not first.answered:
-                continue
-            day = first.at.date()
-            limit = ends.get(day)
-            if limit is None:
-                limit = ends[day] = _window_end(day, days, calendar)
-            later = ordered[k + 1] if k + 1 < len(ordered) else None
-            resolved = later is None or later.at.date() > limit
-            if state.members:
-                flags[first.id] = resolved  # Interaction records: one flag per id, the last
-            else:
-                cell = per_group.setdefault(first.group, [0, 0])
-                cell[0] += resolved
-                cell[1] += 1
+    order = c.ordered()
+    for p, k in enumerate(order):
+        if not c.answered[k]:
+            continue
+        day = c.day[k]
+        limit = ends.get(day)
+        if limit is None:
+            limit = ends[day] = _window_end(date.fromordinal(day), days, calendar).toordinal()
+        later = order[p + 1] if p + 1 < len(order) else None
+        resolved = later is None or c.topic[later] != c.topic[k] or c.day[later] > limit
+        if state.members:
+            flags[c.ids[k]] = resolved  # Interaction records: one flag per id, the last
+        else:
+            cell = per_group.setdefault(c.names[c.group[k]], [0, 0])
+            cell[0] += resolved
+            cell[1] += 1
     for iid, names in state.members.items():
         if iid in flags:
             for name in names:
