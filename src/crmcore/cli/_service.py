@@ -33,15 +33,6 @@ if TYPE_CHECKING:
     from crmcore.service import RatingScale
 
 
-def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
-    """Typed records from a CSV file; integer columns parsed here (CSV cells are text)."""
-    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
-
-    raw = read_csv(path)
-    _ints(raw, ints)
-    return list(from_rows(raw, cl))
-
-
 def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
     """Integer columns parsed in place (CSV cells are text)."""
     for row in rows:
@@ -140,20 +131,39 @@ def run_summary(args: argparse.Namespace) -> int:
     return _emit(args, [{"group": k, **_plain(r)} for k, r in tally.result().items()])
 
 
+def _surveyed(path: str, add: Any, progress: str) -> None:
+    """Feed the survey CSV at ``path`` to ``add`` a chunk of rows at a time."""
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import SurveyResponse  # noqa: PLC0415
+
+    done = 0
+    with CsvTable(path) as table:
+        for chunk in chunks(table, progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            _ints(rows, ("score",))
+            add(from_rows(rows, SurveyResponse, start=done + 2))
+            done += len(rows)
+
+
 def run_csi(args: argparse.Namespace) -> int:
     """``crmcore service csi``."""
-    from crmcore.service import RatingScale, SurveyResponse, csi  # noqa: PLC0415
+    from crmcore.errors import CrmError  # noqa: PLC0415
+    from crmcore.service import CsiTally, RatingScale  # noqa: PLC0415
 
-    responses = _rows(args.input, SurveyResponse, ints=("score",))
-    importance = (
-        _rows(args.importance, SurveyResponse, ints=("score",)) if args.importance else None
-    )
+    refused: Exception | None = None
+    try:
+        tally = CsiTally(scale=_scale(args) or RatingScale())
+    except (CliError, CrmError) as err:  # reported after the files are read, as it always was
+        tally, refused = CsiTally(), err
+    _surveyed(args.input, tally.add, args.progress)  # two integers per criterion are kept
+    if args.importance:
+        _surveyed(args.importance, tally.add_importance, args.progress)
     weights = read_json(args.weights) if args.weights else None
     if weights is not None and not isinstance(weights, Mapping):
         raise CliError(f"{args.weights}: expected a JSON object criterion -> weight")
-    result = csi(
-        responses, scale=_scale(args) or RatingScale(), weights=weights, importance=importance
-    )
+    if refused is not None:
+        raise refused
+    result = tally.result(weights)
     criteria = [_plain(c) for c in result.criteria]
     document = {"index": result.index, "weights_from": result.weights_from,
                 "criteria": criteria, "explain": list(result.explain())}  # fmt: skip
@@ -349,6 +359,7 @@ def register(subparsers: Subparsers) -> None:
     index.add_argument("--importance", help="CSV: criterion,score,at importance ratings")
     index.add_argument("--scale", help="LOW-HIGH (default 1-5)")
     index.add_argument("--satisfied-from", type=integer)
+    progress_option(index)
     _format(index, "csi")
     index.set_defaults(handler=run_csi)
     cc = commands.add_parser("contact-centre", help="service level, ASA, abandons, AHT, FCR")

@@ -5,7 +5,7 @@
   :func:`staffing_plan` per interval over a business calendar.
 - Satisfaction: :class:`SurveyResponse` on a :class:`RatingScale`;
   :func:`csat` (Wilson interval), :func:`nps` (standard error), :func:`ces`,
-  :func:`csi` (weighted criteria, 0–100); :func:`group_responses` by agent,
+  :func:`csi` (weighted criteria, 0–100; :class:`CsiTally` a batch at a time); :func:`group_responses` by agent,
   team, channel or Gregorian/Jalali period; :func:`compare_csat` and
   :func:`compare_nps` test a change between two periods; :func:`summarize`
   gives one metric per group; :class:`SurveyTally` counts answers a batch
@@ -53,6 +53,7 @@ from crmcore.service._contact import (
     interactions_from_events,
 )
 from crmcore.service._contact_tally import ContactCentreTally
+from crmcore.service._csi_tally import CsiTally
 from crmcore.service._erlang import (
     IntervalStaffing,
     Staffing,
@@ -110,6 +111,7 @@ __all__ = [
     "CsatResult",
     "CsiCriterion",
     "CsiResult",
+    "CsiTally",
     "CustomerValue",
     "Interaction",
     "InteractionEvent",
