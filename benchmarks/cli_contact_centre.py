@@ -12,7 +12,8 @@ interleaved by time), then runs ``crmcore service contact-centre --by queue
 this checkout's ``src``; give ``--src /path/to/other/src`` to compare with
 another checkout) in its own process, and prints each run's wall time, peak
 RSS (``/usr/bin/time``-like, from ``os.wait4``) and whether the outputs are
-byte-identical. Tests never assert times.
+byte-identical. ``--csi`` also times ``crmcore service csi`` on as many ratings
+(8 criteria, scores 1-5). Tests never assert times.
 """
 
 from __future__ import annotations
@@ -112,12 +113,45 @@ def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float,
     return wall, int(peak.read_text()) / 1024
 
 
+def _csi(folder: Path, n: int, sources: list[str]) -> None:
+    """``crmcore service csi`` on ``n`` ratings of 8 criteria (1-5)."""
+    rng = random.Random(3)
+    ratings = folder / "ratings.csv"
+    with ratings.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["criterion", "score", "at"])
+        for k in range(n):
+            at = (START + timedelta(seconds=k)).isoformat()
+            writer.writerow([f"criterion {k % 8}", rng.randint(1, 5), at])
+    outputs = []
+    for k, src in enumerate(sources):
+        out = folder / f"csi{k}.json"
+        env = {**os.environ, "PYTHONPATH": src}
+        argv = [
+            sys.executable,
+            "-m",
+            "crmcore",
+            "service",
+            "csi",
+            "--input",
+            str(ratings),
+            "-o",
+            str(out),
+        ]
+        wall, peak = measured(argv, env, folder)
+        print(f"csi {src}: {wall:.1f} s, peak RSS {peak:.0f} MiB, {n / wall:,.0f} ratings/s")
+        outputs.append(out.read_bytes())
+    if len(outputs) > 1:
+        print("csi outputs byte-identical:", all(o == outputs[0] for o in outputs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--dir", default=None, help="where the log is written (a temp folder)")
     parser.add_argument("--src", action="append", help="a src folder to run (repeatable)")
     parser.add_argument("--keep", action="store_true", help="keep the files")
+    parser.add_argument("--csi", action="store_true", help="time `service csi` on as many ratings")
     args = parser.parse_args()
     sources = args.src or [str(Path(__file__).resolve().parents[1] / "src")]
     folder = Path(tempfile.mkdtemp(prefix="crmcore-cc-", dir=args.dir))
@@ -137,6 +171,8 @@ def main() -> None:
         outputs.append(out.read_bytes())
     if len(outputs) > 1:
         print("outputs byte-identical:", all(o == outputs[0] for o in outputs))
+    if args.csi:
+        _csi(folder, args.events, sources)
     if not args.keep:
         for item in folder.iterdir():
             item.unlink()
