@@ -157,6 +157,7 @@ def run_csi(args: argparse.Namespace) -> int:
         tally, refused = CsiTally(), err
     _surveyed(args.input, tally.add, args.progress)  # two integers per criterion are kept
     if args.importance:
+        tally.add_importance(())  # given, even with no rows (csi then refuses it)
         _surveyed(args.importance, tally.add_importance, args.progress)
     weights = read_json(args.weights) if args.weights else None
     if weights is not None and not isinstance(weights, Mapping):
