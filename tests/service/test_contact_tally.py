@@ -411,6 +411,9 @@ def test_settings_mix_and_merge_are_checked() -> None:
     other.add([ev("x", "offered", 5)])
     with pytest.raises(ServiceError, match="offered in both merged parts"):
         tally.merge(other)
+    with pytest.raises(ValidationError) as info:
+        ContactCentreTally(timezone="America")  # a folder of zones, not a zone
+    assert info.value.field == "timezone"
     # a bad setting is named after a bad log, as before: the log's error comes first
     with pytest.raises(ServiceError):
         contact_centre_metrics([ev("x", "answered", 0)], by="week")

@@ -510,7 +510,7 @@ def _days(value: object) -> int:
 def _zone(name: object) -> ZoneInfo:
     try:
         return ZoneInfo(str(name))
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, OSError):  # OSError: "America" is a folder of zones
         raise ValidationError(
             obj="contact_centre_metrics",
             field="timezone",
