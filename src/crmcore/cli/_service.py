@@ -12,7 +12,7 @@ import argparse
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from crmcore.cli._common import CliError, Subparsers
 from crmcore.cli._io import (
@@ -32,17 +32,6 @@ from crmcore.cli._sla import calendar_from_json
 if TYPE_CHECKING:
     from crmcore.service import RatingScale
 
-T = TypeVar("T")
-
-
-def _rows(path: str, cl: type[Any], ints: Sequence[str] = ()) -> list[Any]:
-    """Typed records from a CSV file; integer columns parsed here (CSV cells are text)."""
-    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
-
-    raw = read_csv(path)
-    _ints(raw, ints)
-    return list(from_rows(raw, cl))
-
 
 def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
     """Integer columns parsed in place (CSV cells are text)."""
@@ -52,18 +41,6 @@ def _ints(rows: Iterable[dict[str, Any]], names: Sequence[str]) -> None:
             # at most 18 digits: a longer "integer" stays text and is refused as one
             if cell.lstrip("-").isdigit() and len(cell) <= 19:
                 row[name] = int(cell)
-
-
-def _chunked(args: argparse.Namespace, cl: type[T]) -> list[T]:
-    """Typed records from ``--input`` read a chunk of rows at a time (progress on stderr)."""
-    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
-
-    records: list[T] = []
-    with CsvTable(args.input) as table:
-        for chunk in chunks(table, args.progress):
-            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
-            records.extend(from_rows(rows, cl, start=len(records) + 2))
-    return records
 
 
 def _emit(args: argparse.Namespace, rows: list[dict[str, Any]]) -> int:
@@ -154,20 +131,40 @@ def run_summary(args: argparse.Namespace) -> int:
     return _emit(args, [{"group": k, **_plain(r)} for k, r in tally.result().items()])
 
 
+def _surveyed(path: str, add: Any, progress: str) -> None:
+    """Feed the survey CSV at ``path`` to ``add`` a chunk of rows at a time."""
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import SurveyResponse  # noqa: PLC0415
+
+    done = 0
+    with CsvTable(path) as table:
+        for chunk in chunks(table, progress):
+            rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
+            _ints(rows, ("score",))
+            add(from_rows(rows, SurveyResponse, start=done + 2))
+            done += len(rows)
+
+
 def run_csi(args: argparse.Namespace) -> int:
     """``crmcore service csi``."""
-    from crmcore.service import RatingScale, SurveyResponse, csi  # noqa: PLC0415
+    from crmcore.errors import CrmError  # noqa: PLC0415
+    from crmcore.service import CsiTally, RatingScale  # noqa: PLC0415
 
-    responses = _rows(args.input, SurveyResponse, ints=("score",))
-    importance = (
-        _rows(args.importance, SurveyResponse, ints=("score",)) if args.importance else None
-    )
+    refused: Exception | None = None
+    try:
+        tally = CsiTally(scale=_scale(args) or RatingScale())
+    except (CliError, CrmError) as err:  # reported after the files are read, as it always was
+        tally, refused = CsiTally(), err
+    _surveyed(args.input, tally.add, args.progress)  # two integers per criterion are kept
+    if args.importance:
+        tally.add_importance(())  # given, even with no rows (csi then refuses it)
+        _surveyed(args.importance, tally.add_importance, args.progress)
     weights = read_json(args.weights) if args.weights else None
     if weights is not None and not isinstance(weights, Mapping):
         raise CliError(f"{args.weights}: expected a JSON object criterion -> weight")
-    result = csi(
-        responses, scale=_scale(args) or RatingScale(), weights=weights, importance=importance
-    )
+    if refused is not None:
+        raise refused
+    result = tally.result(weights)
     criteria = [_plain(c) for c in result.criteria]
     document = {"index": result.index, "weights_from": result.weights_from,
                 "criteria": criteria, "explain": list(result.explain())}  # fmt: skip
@@ -176,19 +173,30 @@ def run_csi(args: argparse.Namespace) -> int:
 
 def run_contact_centre(args: argparse.Namespace) -> int:
     """``crmcore service contact-centre``."""
-    from crmcore.service import InteractionEvent, contact_centre_metrics  # noqa: PLC0415
+    from crmcore.errors import CrmError  # noqa: PLC0415
+    from crmcore.serialization import from_rows  # noqa: PLC0415  (engines load on demand)
+    from crmcore.service import ContactCentreTally, InteractionEvent  # noqa: PLC0415
 
-    # Every event is held: an interaction's events may lie in different chunks, and the
-    # ASA percentile and FCR need every contact of a group. Only the rows are read a
-    # chunk at a time (no second copy of the file as dicts).
-    events = _chunked(args, InteractionEvent)
-    result = contact_centre_metrics(
-        events, by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
-        abandon_treatment=args.abandon_treatment,
-        short_abandon=_seconds(args.short_abandon, "short_abandon"),
-        percentile=args.percentile, interval=timedelta(minutes=args.interval),
-        timezone=args.timezone, fcr_days=args.fcr_days,
-    )  # fmt: skip
+    refused: CrmError | None = None
+    try:
+        tally = ContactCentreTally(
+            by=args.by, answer_within=_seconds(args.answer_within, "answer_within"),
+            abandon_treatment=args.abandon_treatment,
+            short_abandon=_seconds(args.short_abandon, "short_abandon"),
+            percentile=args.percentile, interval=timedelta(minutes=args.interval),
+            timezone=args.timezone, fcr_days=args.fcr_days,
+        )  # fmt: skip
+    except CrmError as err:  # reported after the rows and the log are read, as it always was
+        tally, refused = ContactCentreTally(), err
+    done = 0
+    with CsvTable(args.input) as table:  # a chunk of rows at a time: only open calls are kept
+        for chunk in chunks(table, args.progress):
+            rows = (dict(zip(table.names, row, strict=True)) for row in chunk)
+            tally.add(from_rows(rows, InteractionEvent, start=done + 2))
+            done += len(chunk)
+    result = tally.result()
+    if refused is not None:
+        raise refused
     return _emit(args, [_plain(m) for m in result])
 
 
@@ -352,6 +360,7 @@ def register(subparsers: Subparsers) -> None:
     index.add_argument("--importance", help="CSV: criterion,score,at importance ratings")
     index.add_argument("--scale", help="LOW-HIGH (default 1-5)")
     index.add_argument("--satisfied-from", type=integer)
+    progress_option(index)
     _format(index, "csi")
     index.set_defaults(handler=run_csi)
     cc = commands.add_parser("contact-centre", help="service level, ASA, abandons, AHT, FCR")

@@ -5,7 +5,7 @@
   :func:`staffing_plan` per interval over a business calendar.
 - Satisfaction: :class:`SurveyResponse` on a :class:`RatingScale`;
   :func:`csat` (Wilson interval), :func:`nps` (standard error), :func:`ces`,
-  :func:`csi` (weighted criteria, 0–100); :func:`group_responses` by agent,
+  :func:`csi` (weighted criteria, 0–100; :class:`CsiTally` a batch at a time); :func:`group_responses` by agent,
   team, channel or Gregorian/Jalali period; :func:`compare_csat` and
   :func:`compare_nps` test a change between two periods; :func:`summarize`
   gives one metric per group; :class:`SurveyTally` counts answers a batch
@@ -16,7 +16,9 @@
   :func:`contact_centre_metrics` gives :class:`ContactCentreMetrics` (service
   level with an :class:`AbandonTreatment`, ASA and its percentile, abandon
   rate, AHT, transfer rate, FCR, occupancy) per queue, agent, channel, day or
-  interval; :func:`contact_centre_columns` is the columnar (numpy) path.
+  interval; :class:`ContactCentreTally` gives the same figures from a log
+  read a part at a time (bounded memory); :func:`contact_centre_columns` is
+  the columnar (numpy) path.
 - Queue: :func:`rank_cases` (or :func:`rank_open_cases` from cases) orders SLA evaluations by a declarative
   :class:`QueuePolicy` over breach risk, :class:`CustomerValue` and priority;
   each :class:`RankedCase` explains its score.
@@ -50,6 +52,8 @@ from crmcore.service._contact import (
     contact_centre_metrics,
     interactions_from_events,
 )
+from crmcore.service._contact_tally import ContactCentreTally
+from crmcore.service._csi_tally import CsiTally
 from crmcore.service._erlang import (
     IntervalStaffing,
     Staffing,
@@ -103,9 +107,11 @@ __all__ = [
     "CesResult",
     "ConsumeOn",
     "ContactCentreMetrics",
+    "ContactCentreTally",
     "CsatResult",
     "CsiCriterion",
     "CsiResult",
+    "CsiTally",
     "CustomerValue",
     "Interaction",
     "InteractionEvent",

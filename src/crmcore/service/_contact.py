@@ -217,37 +217,9 @@ def interactions_from_events(events: Iterable[InteractionEvent]) -> tuple[Intera
     items = check.require_items(
         events, InteractionEvent, obj="interactions_from_events", field="events"
     )
-    states: dict[str, _Build] = {}
-    for index, event in enumerate(items):
-        state = states.get(event.interaction_id)
-        if state is None:
-            if event.kind is not _K.OFFERED:
-                raise ServiceError(
-                    obj="interactions_from_events",
-                    field=f"events[{index}].interaction_id",
-                    value=event.interaction_id,
-                    expected="an interaction offered earlier in the log (its first event is 'offered')",
-                )
-            states[event.interaction_id] = _Build(event)
-            continue
-        if event.kind is _K.OFFERED:
-            raise ServiceError(
-                obj="interactions_from_events",
-                field=f"events[{index}].kind",
-                value=event.kind.value,
-                expected=f"'offered' once per interaction ({event.interaction_id!r} was offered already)",
-            )
-        if event.at < state.last:
-            raise ServiceError(
-                obj="interactions_from_events",
-                field=f"events[{index}].at",
-                value=event.at,
-                expected=f"a time at or after the previous event of {event.interaction_id!r} "
-                f"({state.last.isoformat()})",
-            )
-        state.last = event.at
-        _apply(state, event, index)
-    return tuple(sorted((s.freeze() for s in states.values()), key=lambda i: (i.offered_at, i.id)))
+    from crmcore.service._contact_tally import replay  # noqa: PLC0415  (it imports this module)
+
+    return replay(items)
 
 
 class AbandonTreatment(enum.StrEnum):
@@ -450,26 +422,6 @@ def _grouper(by: str, interval: timedelta, zone: ZoneInfo) -> Callable[[Interact
     return lambda i: getattr(i, by) or "(none)"
 
 
-def _fcr(
-    items: Sequence[Interaction], days: int, calendar: BusinessCalendar | None
-) -> dict[str, bool]:
-    """Interaction id → resolved at first contact (only answered ones with customer and subject)."""
-    by_topic: dict[tuple[str, str], list[Interaction]] = {}
-    for i in items:
-        if i.customer is not None and i.subject is not None:
-            by_topic.setdefault((i.customer, i.subject), []).append(i)
-    result: dict[str, bool] = {}
-    for contacts in by_topic.values():
-        contacts.sort(key=lambda i: i.offered_at)
-        for k, first in enumerate(contacts):
-            if first.answered_at is None:
-                continue
-            limit = _window_end(first.offered_at.date(), days, calendar)
-            later = contacts[k + 1] if k + 1 < len(contacts) else None
-            result[first.id] = later is None or later.offered_at.date() > limit
-    return result
-
-
 def _window_end(day: date, days: int, calendar: BusinessCalendar | None) -> date:
     if calendar is None:
         return day + timedelta(days=days)
@@ -510,32 +462,33 @@ def contact_centre_metrics(
     >>> m.service_level, m.asa, m.abandon_rate   # 1 of (2 + 1); (10 + 40) / 2; 1 / 3
     (0.3333333333333333, 25.0, 0.3333333333333333)
     """
+    from crmcore.service._contact_tally import ContactCentreTally  # noqa: PLC0415
+
     given: tuple[Any, ...] = check.require_items(
         interactions,
         (Interaction, InteractionEvent),
         obj="contact_centre_metrics",
         field="interactions",
     )
-    items = _as_interactions(given)
-    opt = _options(answer_within, abandon_treatment, short_abandon, percentile)
-    zone = timezone if isinstance(timezone, ZoneInfo) else _zone(timezone)
-    key = _grouper(by, interval, zone)
-    fcr = _fcr(items, _days(fcr_days), calendar) if fcr_days is not None else None
-    groups: dict[str, list[Interaction]] = {}
-    for i in items:
-        groups.setdefault(key(i), []).append(i)
-    result = []
-    for name in sorted(groups):
-        members = groups[name]
-        metrics = _aggregate(name, [_row(name, i) for i in members], opt)
-        result.append(_extras(metrics, members, fcr, logged_in if by == "agent" else None))
-    return tuple(result)
+    _check_kinds(given)
+    try:
+        tally = ContactCentreTally(
+            by=by, answer_within=answer_within, abandon_treatment=abandon_treatment,
+            short_abandon=short_abandon, percentile=percentile, interval=interval,
+            timezone=timezone, fcr_days=fcr_days, calendar=calendar, logged_in=logged_in,
+        )  # fmt: skip
+    except ValidationError:
+        if given and isinstance(given[0], InteractionEvent):
+            interactions_from_events(given)  # a bad event log is named before a bad setting
+        raise
+    tally.add(given)
+    return tally.result()
 
 
-def _as_interactions(given: tuple[Any, ...]) -> tuple[Interaction, ...]:
-    """Interactions as given, or replayed from an event log (not a mix of the two)."""
+def _check_kinds(given: tuple[Any, ...]) -> None:
+    """Interaction records or an event log, not a mix of the two."""
     if given and all(isinstance(item, InteractionEvent) for item in given):
-        return interactions_from_events(given)
+        return
     for index, item in enumerate(given):
         if not isinstance(item, Interaction):
             raise ValidationError(
@@ -544,7 +497,6 @@ def _as_interactions(given: tuple[Any, ...]) -> tuple[Interaction, ...]:
                 value=item,
                 expected="Interaction records or InteractionEvent records, not a mix",
             )
-    return given
 
 
 def _days(value: object) -> int:
@@ -558,50 +510,13 @@ def _days(value: object) -> int:
 def _zone(name: object) -> ZoneInfo:
     try:
         return ZoneInfo(str(name))
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, OSError):  # OSError: "America" is a folder of zones
         raise ValidationError(
             obj="contact_centre_metrics",
             field="timezone",
             value=name,
             expected="an IANA time zone name",
         ) from None
-
-
-def _row(group: str, i: Interaction) -> _Row:
-    wait = i.wait
-    handle = i.handle
-    return _Row(
-        group,
-        i.answered_at is not None,
-        i.abandoned_at is not None,
-        0.0 if wait is None else wait.total_seconds(),
-        None if handle is None else handle.total_seconds(),
-        i.transfers > 0,
-    )
-
-
-def _extras(
-    metrics: ContactCentreMetrics,
-    members: Sequence[Interaction],
-    fcr: Mapping[str, bool] | None,
-    logged_in: Mapping[str, timedelta] | None,
-) -> ContactCentreMetrics:
-    changes: dict[str, Any] = {}
-    if fcr is not None:
-        flags = [fcr[i.id] for i in members if i.id in fcr]
-        changes["fcr"] = _ratio(sum(flags), len(flags))
-    if logged_in is not None and metrics.group in logged_in:
-        time = logged_in[metrics.group]
-        if not isinstance(time, timedelta) or time <= timedelta(0):
-            raise ValidationError(
-                obj="contact_centre_metrics",
-                field=f"logged_in[{metrics.group!r}]",
-                value=time,
-                expected="a positive timedelta",
-            )
-        handled = math.fsum(h.total_seconds() for i in members if (h := i.handle) is not None)
-        changes["occupancy"] = handled / time.total_seconds()
-    return attrs.evolve(metrics, **changes) if changes else metrics
 
 
 _COLUMNS = ("group", "answered", "abandoned", "wait", "handle", "transferred")

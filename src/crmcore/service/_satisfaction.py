@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from statistics import NormalDist
 from typing import Any
@@ -412,27 +412,13 @@ class CsiResult:
         return tuple(lines)
 
 
-def _by_criterion(
-    items: tuple[SurveyResponse, ...], scale: RatingScale, obj: str, field: str
-) -> dict[str, list[int]]:
-    result: dict[str, list[int]] = {}
-    for i, r in enumerate(items):
-        if r.criterion is None:
-            raise ValidationError(
-                obj=obj, field=f"{field}[{i}].criterion", value=None, expected="a criterion name"
-            )
-        result.setdefault(r.criterion, []).append(
-            scale.check(r.score, obj=obj, field=f"{field}[{i}].score")
-        )
-    return result
-
-
 def _weights(
     names: Iterable[str],
     weights: Mapping[str, float] | None,
-    importance: Iterable[SurveyResponse] | None,
-    scale: RatingScale,
+    importance: Mapping[str, Sequence[int]] | None,
 ) -> tuple[dict[str, float], str]:
+    """Normalised weights: given, from ``importance`` (criterion → [sum, count] of the
+    importance ratings: their mean), or equal."""
     names = sorted(names)
     if weights is not None and importance is not None:
         raise ValidationError(
@@ -442,9 +428,7 @@ def _weights(
             expected="weights or importance ratings, not both",
         )
     if importance is not None:
-        items = check.require_items(importance, SurveyResponse, obj="csi", field="importance")
-        rated = _by_criterion(items, scale, "csi", "importance")
-        missing = [name for name in names if name not in rated]
+        missing = [name for name in names if name not in importance]
         if missing:
             raise ValidationError(
                 obj="csi",
@@ -452,7 +436,7 @@ def _weights(
                 value=missing[0],
                 expected="an importance rating for every rated criterion",
             )
-        raw = {name: sum(rated[name]) / len(rated[name]) for name in names}
+        raw = {name: importance[name][0] / importance[name][1] for name in names}
         source = "importance"
     elif weights is not None:
         raw = {}
@@ -494,22 +478,14 @@ def csi(
     >>> csi(answers, weights={"speed": 3, "courtesy": 1}).index   # 0.75 × 75 + 0.25 × 100
     81.25
     """
+    from crmcore.service._csi_tally import CsiTally  # noqa: PLC0415  (it imports this module)
+
     items = _responses(responses, "csi")
-    if not isinstance(scale, RatingScale):
-        raise ValidationError(obj="csi", field="scale", value=scale, expected="a RatingScale")
-    rated = _by_criterion(items, scale, "csi", "responses")
-    _nonempty(len(rated), "csi")
-    normal, source = _weights(rated, weights, importance, scale)
-    width = scale.high - scale.low
-    criteria = []
-    for name in sorted(rated):
-        scores = rated[name]
-        mean = sum(scores) / len(scores)
-        criteria.append(
-            CsiCriterion(name, normal[name], mean, 100 * (mean - scale.low) / width, len(scores))
-        )
-    index = sum(c.weight * c.score for c in criteria)
-    return CsiResult(index, tuple(criteria), source)
+    tally = CsiTally(scale=scale)
+    tally.add(items)
+    if importance is not None:
+        tally.add_importance(importance)
+    return tally.result(weights)
 
 
 _KEYS: dict[str, Callable[[SurveyResponse], str | None]] = {
