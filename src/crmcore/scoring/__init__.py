@@ -35,6 +35,7 @@ from crmcore.scoring._conditions import (
     Op,
     field_value,
 )
+from crmcore.scoring._encoded import EncodedHistory, HistoryTally, encode_history
 from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._logistic_matrix import train_logistic_matrix
 from crmcore.scoring._predictive import (
@@ -85,13 +86,13 @@ from crmcore.scoring._scorecard import (
     score_lead,
     score_leads,
 )
+from crmcore.scoring._train import train_model
 from crmcore.scoring._training import (
     HistoryBuilder,
     ModelKind,
     TrainedModel,
     TrainingSet,
     history_from_rows,
-    train_model,
 )
 
 __all__ = [
@@ -102,6 +103,7 @@ __all__ = [
     "Decay",
     "DecayKind",
     "DecayStep",
+    "EncodedHistory",
     "EngagementEvent",
     "EventColumns",
     "EventFilter",
@@ -111,6 +113,7 @@ __all__ = [
     "GradeCriterion",
     "Grading",
     "HistoryBuilder",
+    "HistoryTally",
     "LeadLike",
     "LeadPrediction",
     "LogisticModel",
@@ -136,6 +139,7 @@ __all__ = [
     "attribute_insights",
     "choose_model",
     "diff_scores",
+    "encode_history",
     "evaluate_model",
     "evaluation",
     "field_value",

@@ -1,0 +1,382 @@
+"""Closed leads held as codes: a few machine numbers per lead (private).
+
+See :class:`crmcore.scoring.EncodedHistory` and
+:class:`crmcore.scoring.HistoryTally`. A large training history is held as
+one integer code per categorical value (each field's values interned once in
+a vocabulary), one float per numeric value, a byte for the outcome and eight
+bytes for the close time, instead of one :class:`~crmcore.scoring.ClosedLead`
+object per row; :func:`~crmcore.scoring.train_model` trains from the codes and
+gives the model it gives on the closed leads.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import attrs
+
+from crmcore.errors import InsufficientDataError, ScoringError, ValidationError
+from crmcore.scoring._predictive import ClosedLead, _number
+from crmcore.scoring._training import HistoryBuilder, TrainingSet
+
+__all__ = ["EncodedHistory", "HistoryTally", "encode_history"]
+
+if TYPE_CHECKING:
+    _Codes = array[int]
+    _Floats = array[float]
+else:  # array is subscriptable at run time only from Python 3.12
+    _Codes = _Floats = array
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_MISSING = -1
+"""The code of an unknown value (and of no team, no stage)."""
+
+
+def _raw(arrays: tuple[_Codes | _Floats, ...]) -> tuple[tuple[str, bytes], ...]:
+    # compared by their bytes: a missing number is NaN, which == would call unequal to itself
+    return tuple((a.typecode, a.tobytes()) for a in arrays)
+
+
+def _raw_one(column: _Codes | None) -> tuple[str, bytes] | None:
+    return None if column is None else (column.typecode, column.tobytes())
+
+
+@attrs.frozen(kw_only=True, unsafe_hash=False)
+class EncodedHistory:
+    """Closed leads as columns of codes: what :func:`~crmcore.scoring.train_model` needs.
+
+    Built by :class:`HistoryTally` (table rows, a chunk at a time) or
+    :func:`encode_history` (a :class:`~crmcore.scoring.TrainingSet`); pass it
+    to :func:`~crmcore.scoring.train_model`, which gives the same model and
+    validation as on the closed leads it encodes. The columns are read-only by
+    contract. Lead ``i`` is row ``i`` of every column:
+
+    - ``codes[k][i]`` the index of its ``fields[k]`` value in ``values[k]``
+      (``-1`` unknown);
+    - ``numbers[k][i]`` its ``number_fields[k]`` value (NaN unknown);
+    - ``won[i]`` 1 won, 0 lost; ``team_codes[i]``/``stage_codes[i]`` indexes
+      of ``teams``/``stages`` (``-1`` none);
+    - ``closed_at[i]`` its close time in microseconds since 1970-01-01 UTC,
+      or ``closed_at`` is None when some lead has no close time.
+
+    Memory per lead: a byte per categorical field while the field has under
+    128 values (2 bytes under 32,768, else 4), 8 per numeric field, 11 more
+    (outcome, team, stage, close time); each distinct value is held once.
+    """
+
+    categorical: tuple[str, ...]
+    """The categorical features, as the training set names them."""
+    numeric: tuple[str, ...]
+    """The numeric features, as the training set names them."""
+    fields: tuple[str, ...]
+    """The distinct categorical fields, one column of codes each."""
+    values: tuple[tuple[str, ...], ...]
+    """Per field, its values in order of first appearance (code = index)."""
+    codes: tuple[_Codes, ...] = attrs.field(eq=_raw)
+    number_fields: tuple[str, ...]
+    """The distinct numeric fields, one column of floats each."""
+    numbers: tuple[_Floats, ...] = attrs.field(eq=_raw)
+    unreadable: tuple[str | None, ...]
+    """Per numeric field, the first value that is not a finite number (a logistic model
+    refuses it, naming it), or None."""
+    won: bytes
+    teams: tuple[str, ...]
+    team_codes: _Codes = attrs.field(eq=_raw_one)
+    stages: tuple[str, ...]
+    stage_codes: _Codes = attrs.field(eq=_raw_one)
+    closed_at: _Codes | None = attrs.field(eq=_raw_one)
+
+    def __len__(self) -> int:
+        """The number of closed leads."""
+        return len(self.won)
+
+
+class _Vocabulary:
+    """Texts interned once, each with its code (order of first appearance)."""
+
+    __slots__ = ("codes", "texts")
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self.texts: list[str] = list(texts)
+        self.codes: dict[str, int] = {t: i for i, t in enumerate(self.texts)}
+
+    def code(self, text: str | None) -> int:
+        if text is None:
+            return _MISSING
+        found = self.codes.get(text)
+        if found is None:
+            found = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return found
+
+    def remap(self, other: _Vocabulary) -> list[int]:
+        """``other``'s code → this vocabulary's code (new texts appended in ``other``'s order)."""
+        return [self.code(text) for text in other.texts]
+
+
+_WIDER = {"b": "h", "h": "i", "i": "q"}
+"""Code columns start at one byte a lead and widen as a vocabulary outgrows them."""
+
+
+def _width(largest: int) -> str:
+    return "b" if largest < 2**7 else "h" if largest < 2**15 else "i" if largest < 2**31 else "q"
+
+
+def _append(columns: list[array[int]], k: int, code: int) -> None:
+    try:
+        columns[k].append(code)
+    except OverflowError:  # the vocabulary outgrew the column's width
+        columns[k] = array(_WIDER[columns[k].typecode], columns[k])
+        columns[k].append(code)
+
+
+def _extend(column: array[int], codes: array[int], remap: Sequence[int]) -> array[int]:
+    """``column`` followed by ``codes`` mapped through ``remap`` (widened when needed)."""
+    mapped = [remap[c] if c >= 0 else _MISSING for c in codes]
+    width = _width(max(remap, default=0))
+    if array(width).itemsize > column.itemsize:
+        column = array(width, column)
+    column.extend(array(column.typecode, mapped))
+    return column
+
+
+class _Columns:
+    """The growing columns of an :class:`EncodedHistory`."""
+
+    __slots__ = (
+        "closed",
+        "codes",
+        "fields",
+        "number_fields",
+        "numbers",
+        "stages",
+        "team_stage",
+        "teams",
+        "unreadable",
+        "vocabularies",
+        "won",
+    )
+
+    def __init__(self, categorical: Sequence[str], numeric: Sequence[str]) -> None:
+        self.fields = tuple(dict.fromkeys(categorical))
+        self.number_fields = tuple(dict.fromkeys(numeric))
+        self.vocabularies = [_Vocabulary() for _ in self.fields]
+        self.codes: list[array[int]] = [array("b") for _ in self.fields]
+        self.numbers: list[array[float]] = [array("d") for _ in self.number_fields]
+        self.unreadable: list[str | None] = [None for _ in self.number_fields]
+        self.won = bytearray()
+        self.teams, self.stages = _Vocabulary(), _Vocabulary()
+        self.team_stage: list[array[int]] = [array("b"), array("b")]  # team, stage
+        self.closed: array[int] | None = array("q")
+
+    def append(self, lead: ClosedLead) -> None:
+        features, codes = lead.features, self.codes
+        for k, field in enumerate(self.fields):
+            _append(codes, k, self.vocabularies[k].code(features.get(field)))
+        for k, field in enumerate(self.number_fields):
+            self.numbers[k].append(self._number(k, field, features.get(field)))
+        self.won.append(1 if lead.won else 0)
+        _append(self.team_stage, 0, self.teams.code(lead.team))
+        _append(self.team_stage, 1, self.stages.code(lead.stage))
+        if self.closed is not None:
+            if lead.closed_at is None:
+                self.closed = None  # the split shuffles: no close time is needed
+            else:
+                self.closed.append((lead.closed_at - _EPOCH) // _MICROSECOND)
+
+    def _number(self, k: int, field: str, text: str | None) -> float:
+        if text is None:
+            return math.nan
+        try:
+            number = _number(text, field)
+        except ScoringError:
+            if self.unreadable[k] is None:
+                self.unreadable[k] = text
+            return math.nan
+        return math.nan if number is None else number
+
+    def copy(self) -> _Columns:
+        out = _Columns((), ())
+        out.extend(self)
+        return out
+
+    def extend(self, other: _Columns) -> None:
+        """Append ``other``'s leads (the same fields, or this one still empty)."""
+        if not self.won:
+            self.fields, self.number_fields = other.fields, other.number_fields
+            self.vocabularies = [_Vocabulary() for _ in self.fields]
+            self.codes = [array("b") for _ in self.fields]
+            self.numbers = [array("d") for _ in self.number_fields]
+            self.unreadable = [None for _ in self.number_fields]
+            self.closed = array("q")
+        for k, vocabulary in enumerate(self.vocabularies):
+            remap = vocabulary.remap(other.vocabularies[k])
+            self.codes[k] = _extend(self.codes[k], other.codes[k], remap)
+        for k, column in enumerate(self.numbers):
+            column.extend(other.numbers[k])
+            self.unreadable[k] = self.unreadable[k] or other.unreadable[k]
+        self.won.extend(other.won)
+        for k, (mine, theirs) in enumerate(
+            ((self.teams, other.teams), (self.stages, other.stages))
+        ):
+            self.team_stage[k] = _extend(
+                self.team_stage[k], other.team_stage[k], mine.remap(theirs)
+            )
+        if self.closed is not None and other.closed is not None:
+            self.closed.extend(other.closed)
+        elif other.won:
+            self.closed = None
+
+    def history(self, categorical: Sequence[str], numeric: Sequence[str]) -> EncodedHistory:
+        return EncodedHistory(
+            categorical=tuple(categorical),
+            numeric=tuple(numeric),
+            fields=self.fields,
+            values=tuple(tuple(v.texts) for v in self.vocabularies),
+            codes=tuple(self.codes),
+            number_fields=self.number_fields,
+            numbers=tuple(self.numbers),
+            unreadable=tuple(self.unreadable),
+            won=bytes(self.won),
+            teams=tuple(self.teams.texts),
+            team_codes=self.team_stage[0],
+            stages=tuple(self.stages.texts),
+            stage_codes=self.team_stage[1],
+            closed_at=self.closed,
+        )
+
+
+def encode_history(data: TrainingSet) -> EncodedHistory:
+    """The closed leads of ``data`` as codes (what :func:`~crmcore.scoring.train_model` uses).
+
+    >>> data = TrainingSet(history=[ClosedLead(features={"source": "web"}, won=True),
+    ...                             ClosedLead(features={}, won=False),
+    ...                             ClosedLead(features={"source": "web"}, won=False)],
+    ...                    categorical=["source"])
+    >>> encoded = encode_history(data)
+    >>> encoded.values, list(encoded.codes[0]), list(encoded.won), len(encoded)
+    ((('web',),), [0, -1, 0], [1, 0, 0], 3)
+    """
+    if not isinstance(data, TrainingSet):
+        raise ValidationError(
+            obj="encode_history", field="data", value=data, expected="a TrainingSet"
+        )
+    columns = _Columns(data.categorical, data.numeric)
+    for lead in data.history:
+        columns.append(lead)
+    return columns.history(data.categorical, data.numeric)
+
+
+class HistoryTally:
+    """:func:`~crmcore.scoring.history_from_rows` fed a chunk of rows at a time, held as codes.
+
+    The settings and the row rules are ``history_from_rows``'s (the features
+    are chosen from the first row; errors name the row's place in the whole
+    table). Each :meth:`add` checks its rows and keeps only their codes (see
+    :class:`EncodedHistory`), so memory grows by a few bytes per row, not a
+    :class:`~crmcore.scoring.ClosedLead` object; :meth:`result` equals
+    ``encode_history(history_from_rows(every row added))`` and
+    :func:`~crmcore.scoring.train_model` of it gives the same trained model.
+    :meth:`merge` gives a new tally holding this tally's rows, then ``other``'s.
+
+    >>> from crmcore.scoring import history_from_rows
+    >>> tally = HistoryTally(target="won")
+    >>> tally.add([{"id": "1", "source": "web", "won": "yes"}])
+    >>> tally.add([{"id": "2", "source": "", "won": "0"}])
+    >>> rows = [{"id": "1", "source": "web", "won": "yes"}, {"id": "2", "source": "", "won": "0"}]
+    >>> tally.result() == encode_history(history_from_rows(rows, target="won"))
+    True
+    >>> len(tally), tally.result().values
+    (2, (('web',),))
+
+    """
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        fields: Sequence[str] = (),
+        numeric: Sequence[str] = (),
+        team_field: str | None = None,
+        stage_field: str | None = None,
+        closed_field: str | None = None,
+        start: int = 2,
+    ) -> None:
+        self._reader = HistoryBuilder(
+            target=target,
+            fields=fields,
+            numeric=numeric,
+            team_field=team_field,
+            stage_field=stage_field,
+            closed_field=closed_field,
+            start=start,
+        )
+        self._columns: _Columns | None = None
+        self._shared = False  # result() handed the columns out: copy before adding more
+
+    def _settings(self) -> tuple[object, ...]:
+        r = self._reader
+        return (r.target, r.fields, r.numeric, r.team_field, r.stage_field, r.closed_field)
+
+    def __len__(self) -> int:
+        """The number of rows added."""
+        return 0 if self._columns is None else len(self._columns.won)
+
+    def add(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """Check the next ``rows`` of the table and keep their codes."""
+        if self._shared and self._columns is not None:
+            self._columns, self._shared = self._columns.copy(), False
+        reader = self._reader
+        for lead in reader.leads(rows):
+            if self._columns is None:
+                self._columns = _Columns(reader.categorical or (), reader.numbers)
+            self._columns.append(lead)
+
+    def merge(self, other: HistoryTally) -> HistoryTally:
+        """A new tally: this tally's rows, then ``other``'s (same settings and features)."""
+        if not isinstance(other, HistoryTally):
+            raise ValidationError(
+                obj="HistoryTally", field="other", value=other, expected="a HistoryTally"
+            )
+        mine, theirs = self._settings(), other._settings()
+        if mine != theirs:
+            raise ValidationError(
+                obj="HistoryTally", field="other", value=theirs, expected=f"the settings {mine}"
+            )
+        a, b = self._reader, other._reader
+        chosen = [(r.categorical, r.numbers) for r in (a, b) if r.categorical is not None]
+        if len(chosen) == 2 and chosen[0] != chosen[1]:
+            raise ValidationError(
+                obj="HistoryTally", field="other", value=chosen[1], expected=f"features {chosen[0]}"
+            )
+        out = HistoryTally(
+            target=a.target,
+            fields=a.fields,
+            numeric=a.numeric,
+            team_field=a.team_field,
+            stage_field=a.stage_field,
+            closed_field=a.closed_field,
+            start=a.next_row + len(other),
+        )
+        out._reader.categorical, out._reader.numbers = chosen[0] if chosen else (None, ())
+        for part in (self._columns, other._columns):
+            if part is not None:
+                if out._columns is None:
+                    out._columns = _Columns(*chosen[0])
+                out._columns.extend(part)
+        return out
+
+    def result(self) -> EncodedHistory:
+        """The encoded history of every row added (refuses none, as ``history_from_rows``)."""
+        reader = self._reader
+        if self._columns is None or reader.categorical is None:
+            raise InsufficientDataError(
+                obj="history_from_rows", field="rows", value=0, expected="one or more closed leads"
+            )
+        self._shared = True
+        return self._columns.history(reader.categorical, reader.numbers)
