@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,7 +115,7 @@ def same(a: object, b: object) -> bool:
 @st.composite
 def histories(draw: st.DrawFn) -> tuple[list[dict[str, str]], dict[str, Any]]:
     """Rows of a history table and the history_from_rows settings that read them."""
-    n = draw(st.integers(2, 70))
+    n = draw(st.integers(2, 160))
     closed = draw(st.sampled_from(("none", "all", "some")))
     bad_stage = draw(st.booleans()) and draw(st.booleans())
     rows = []
@@ -393,3 +394,44 @@ def test_code_columns_widen_as_the_vocabulary_grows(values: int) -> None:
     if values < 1000:
         data = history_from_rows(rows, target="won")
         assert train_model(whole, min_won=1, min_lost=1) == reference(data, min_won=1, min_lost=1)
+
+
+cells = st.one_of(
+    st.sampled_from(("web", " web ", "", "  ", "ads", "1", "0", "yes", "lost", "x" * 501)),
+    st.none(),
+    st.just(float("nan")),
+    st.integers(-3, 3),
+    st.sampled_from((1.5, -0.0, 2.0, True, False)),
+    st.sampled_from(MOMENTS),
+    st.sampled_from((np.int64(2), np.float64("nan"), np.str_(" web "), np.bool_(True))),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"a": cells, "n": cells, "team": cells, "stage": cells, "won": cells, "at": cells}
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.booleans(),
+    st.integers(1, 4),
+)
+def test_tally_reads_any_cell_as_closed_lead_does(
+    rows: list[dict[str, object]], closed: bool, size: int
+) -> None:
+    # property: hostile and non-text cells (None, NaN, numbers, bools, blanks, a 501-character
+    # team, bad outcomes and close times) give the encoding or the refusal of the lead path
+    found: dict[str, Any] = {"target": "won", "numeric": ["n"], "team_field": "team"}
+    found |= {"stage_field": "stage", "closed_field": "at" if closed else None}
+    expected = outcome(lambda: encode_history(history_from_rows(rows, **found)))
+
+    def fed() -> EncodedHistory:
+        tally = HistoryTally(**found)
+        for at in range(0, len(rows), size):
+            tally.add(rows[at : at + size])
+        return tally.result()
+
+    assert same(outcome(fed), expected)

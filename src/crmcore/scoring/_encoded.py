@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from crmcore import _checks as check
 from crmcore.errors import InsufficientDataError, ScoringError, ValidationError
 from crmcore.scoring._predictive import ClosedLead, _number
-from crmcore.scoring._training import HistoryBuilder, TrainingSet
+from crmcore.scoring._training import HistoryBuilder, TrainingSet, _closed_at, _text, _won
 
 __all__ = ["EncodedHistory", "HistoryTally", "encode_history"]
 
@@ -94,6 +95,60 @@ class EncodedHistory:
     def __len__(self) -> int:
         """The number of closed leads."""
         return len(self.won)
+
+
+class _Lead:
+    """A table row read as :class:`~crmcore.scoring.ClosedLead` reads it, without the object."""
+
+    __slots__ = ("closed_at", "features", "stage", "team", "won")
+
+    def __init__(
+        self,
+        features: dict[str, str],
+        won: bool,
+        team: str | None,
+        stage: str | None,
+        closed_at: datetime | None,
+    ) -> None:
+        self.features, self.won, self.team, self.stage = features, won, team, stage
+        self.closed_at = closed_at
+
+
+def _cell(value: object) -> str | None:
+    """A feature cell as ClosedLead keeps it: stripped text, or None (empty, None, NaN)."""
+    if type(value) is str:
+        return value.strip() or None
+    plain = check.plain_scalar(value)
+    if plain is None:
+        return None
+    text = plain if isinstance(plain, str) else str(plain)
+    return text.strip() or None
+
+
+_LONGEST = 500
+"""ClosedLead's longest team or stage text; a longer one is refused by ClosedLead itself."""
+
+
+def _read(reader: HistoryBuilder, row: Mapping[str, object], read: Sequence[str]) -> _Lead:
+    """``reader.lead(row, ...)`` without building the lead: the same values and errors."""
+    number, target = reader.next_row, reader.target
+    team_field, stage_field, closed_field = (
+        reader.team_field,
+        reader.stage_field,
+        reader.closed_field,
+    )
+    won = _won(row.get(target), number, target)
+    team = _text(row.get(team_field)) if team_field else None
+    stage = _text(row.get(stage_field)) if stage_field else None
+    closed = _closed_at(row.get(closed_field), number, closed_field) if closed_field else None
+    if (team is not None and len(team) > _LONGEST) or (stage is not None and len(stage) > _LONGEST):
+        reader.lead(row, number)  # ClosedLead refuses it, naming the field
+    features = {}
+    for field in read:
+        text = _cell(row.get(field))
+        if text is not None:
+            features[field] = text
+    return _Lead(features, won, team, stage, closed)
 
 
 class _Vocabulary:
@@ -174,7 +229,7 @@ class _Columns:
         self.team_stage: list[array[int]] = [array("b"), array("b")]  # team, stage
         self.closed: array[int] | None = array("q")
 
-    def append(self, lead: ClosedLead) -> None:
+    def append(self, lead: ClosedLead | _Lead) -> None:
         features, codes = lead.features, self.codes
         for k, field in enumerate(self.fields):
             _append(codes, k, self.vocabularies[k].code(features.get(field)))
@@ -331,11 +386,17 @@ class HistoryTally:
         """Check the next ``rows`` of the table and keep their codes."""
         if self._shared and self._columns is not None:
             self._columns, self._shared = self._columns.copy(), False
-        reader = self._reader
-        for lead in reader.leads(rows):
-            if self._columns is None:
-                self._columns = _Columns(reader.categorical or (), reader.numbers)
-            self._columns.append(lead)
+        reader, columns = self._reader, self._columns
+        read = (*(reader.categorical or ()), *reader.numbers)
+        for row in rows:
+            if columns is None:
+                if reader.categorical is None:
+                    reader.choose(row)
+                read = (*(reader.categorical or ()), *reader.numbers)
+                columns = self._columns = _Columns(reader.categorical or (), reader.numbers)
+            lead = _read(reader, row, read)
+            reader.next_row += 1
+            columns.append(lead)
 
     def merge(self, other: HistoryTally) -> HistoryTally:
         """A new tally: this tally's rows, then ``other``'s (same settings and features)."""

@@ -8,7 +8,7 @@ the command line from the same rows.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -234,21 +234,24 @@ class HistoryBuilder:
 
     def add(self, rows: Iterable[Mapping[str, object]]) -> None:
         """Turn ``rows`` (the next rows of the table) into closed leads."""
-        self.history.extend(self.leads(rows))
-
-    def leads(self, rows: Iterable[Mapping[str, object]]) -> Iterator[ClosedLead]:
-        """The closed leads of ``rows`` (the next rows of the table), one at a time, not kept."""
         for row in rows:
             if self.categorical is None:
-                self.categorical, self.numbers = _features(
-                    row,
-                    self.fields,
-                    self.numeric,
-                    (self.target, self.team_field, self.stage_field, self.closed_field),
-                )
-            lead = self._lead(row, self.next_row)
+                self.choose(row)
+            self.history.append(self._lead(row, self.next_row))
             self.next_row += 1
-            yield lead
+
+    def choose(self, first: Mapping[str, object]) -> None:
+        """Choose the features from the table's first row (every named column must exist)."""
+        self.categorical, self.numbers = _features(
+            first,
+            self.fields,
+            self.numeric,
+            (self.target, self.team_field, self.stage_field, self.closed_field),
+        )
+
+    def lead(self, row: Mapping[str, object], number: int) -> ClosedLead:
+        """The closed lead of ``row``, row ``number`` of the table (its errors name it)."""
+        return self._lead(row, number)
 
     def _lead(self, row: Mapping[str, object], number: int) -> ClosedLead:
         read = [*(self.categorical or ()), *self.numbers]
