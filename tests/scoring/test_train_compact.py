@@ -14,9 +14,11 @@ import io
 import json
 import os
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 import numpy as np
@@ -34,6 +36,7 @@ from crmcore.scoring import (
     NaiveBayesModel,
     TrainedModel,
     TrainingSet,
+    _compact_fit,
     encode_history,
     evaluate_model,
     history_from_rows,
@@ -172,21 +175,28 @@ def _tally(rows: list[dict[str, str]], found: dict[str, Any], cuts: list[int]) -
 
 
 @settings(max_examples=120, deadline=None)
-@given(histories(), options, st.lists(st.integers(1, 9), max_size=6))
+@given(histories(), options, st.lists(st.integers(1, 9), max_size=6), st.booleans())
 def test_encoded_training_equals_the_record_path(
-    table: tuple[list[dict[str, str]], dict[str, Any]], option: dict[str, Any], cuts: list[int]
+    table: tuple[list[dict[str, str]], dict[str, Any]],
+    option: dict[str, Any],
+    cuts: list[int],
+    numpy: bool,
 ) -> None:
-    # property: TrainedModel (model, validation, train size) or the refusal is the same
+    # property: TrainedModel (model, validation, train size) or the refusal is the same,
+    # with the numpy counting and sorting or without numpy installed
     rows, found = table
     try:
         data = history_from_rows(rows, **found)
     except CrmError:
         return  # a refused row: test_tally_refuses_rows_as_history_from_rows covers it
+    if not numpy:
+        option = {**option, "backend": "python"}
     expected = outcome(lambda: reference(data, **option))
-    assert same(outcome(lambda: train_model(data, **option)), expected)
-    encoded = _tally(rows, found, cuts).result()
-    assert encoded == encode_history(data)
-    assert same(outcome(lambda: train_model(encoded, **option)), expected)
+    with mock.patch.object(_compact_fit, "numpy_available", return_value=numpy):
+        assert same(outcome(lambda: train_model(data, **option)), expected)
+        encoded = _tally(rows, found, cuts).result()
+        assert encoded == encode_history(data)
+        assert same(outcome(lambda: train_model(encoded, **option)), expected)
 
 
 @settings(max_examples=60, deadline=None)
@@ -435,3 +445,20 @@ def test_tally_reads_any_cell_as_closed_lead_does(
         return tally.result()
 
     assert same(outcome(fed), expected)
+
+
+def test_hand_built_columns_that_do_not_line_up_are_refused() -> None:
+    rows = [{"a": "x", "won": "won"}, {"a": "y", "won": "lost"}, {"a": "", "won": "lost"}]
+    good = encode_history(history_from_rows(rows, target="won"))
+    assert attrs.evolve(good) == good
+    bad = {
+        "won": b"\x01\x00\x02",  # 2 is neither won nor lost
+        "codes": (array("b", [0, 1]),),  # two codes for three leads
+        "team_codes": array("b", [0, 0, 0]),  # no team 0: the team vocabulary is empty
+        "closed_at": array("d", [0.0, 1.0, 2.0]),  # not integer microseconds
+        "fields": ("a", "a"),
+    }
+    for field, value in bad.items():
+        with pytest.raises(ValidationError) as err:
+            attrs.evolve(good, **{field: value})
+        assert err.value.obj == "EncodedHistory"

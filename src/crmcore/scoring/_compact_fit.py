@@ -61,6 +61,41 @@ def _take(column: Sequence[Any], rows: Iterable[int]) -> Iterator[Any]:
 # -- naive Bayes ------------------------------------------------------------------------------
 
 
+def _index(rows: Sequence[int]) -> Any:
+    import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+
+    if isinstance(rows, range):
+        return np.arange(rows.start, rows.stop, rows.step, dtype=np.int64)
+    return np.asarray(rows, dtype=np.int64)
+
+
+def _tally(
+    data: EncodedHistory, column: Sequence[int], size: int, rows: Sequence[int]
+) -> dict[tuple[int, int, int], int]:
+    """How many of ``rows`` have each (team code, ``column`` code, won): integer counts."""
+    if not numpy_available():
+        return Counter(
+            zip(
+                _take(data.team_codes, rows),
+                _take(column, rows),
+                _take(data.won, rows),
+                strict=True,
+            )
+        )
+    import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
+
+    index = _index(rows)
+    teams = np.asarray(data.team_codes, dtype=np.int64)[index] + 1
+    codes = np.asarray(column, dtype=np.int64)[index] + 1
+    won = np.frombuffer(data.won, dtype=np.uint8)[index].astype(np.int64)
+    width = size + 1  # codes -1 .. size - 1, shifted to 0 .. size
+    keys, counts = np.unique((teams * width + codes) * 2 + won, return_counts=True)
+    return {
+        (key // 2 // width - 1, key // 2 % width - 1, key % 2): count
+        for key, count in zip(keys.tolist(), counts.tolist(), strict=True)
+    }
+
+
 class _Table:
     """Additions per (field, value) of one frequency table, before they become floats."""
 
@@ -136,14 +171,7 @@ def _add_stages(
     # Odoo: a won lead counts as won at every stage; a lost one as lost at
     # its stage and every earlier stage ("reached at least this stage").
     pooled = tables[-2]
-    seen = Counter(
-        zip(
-            _take(data.team_codes, rows),
-            _take(data.stage_codes, rows),
-            _take(data.won, rows),
-            strict=True,
-        )
-    )
+    seen = _tally(data, data.stage_codes, len(data.stages), rows)
     for (team, code, won), count in seen.items():
         if code < 0:
             continue
@@ -159,14 +187,7 @@ def _add_fields(data: EncodedHistory, rows: Sequence[int], tables: dict[int, _Ta
     for k, field in enumerate(data.fields):
         times = data.categorical.count(field)  # a field named twice is counted twice
         values = data.values[k]
-        seen = Counter(
-            zip(
-                _take(data.team_codes, rows),
-                _take(data.codes[k], rows),
-                _take(data.won, rows),
-                strict=True,
-            )
-        )
+        seen = _tally(data, data.codes[k], len(values), rows)
         for (team, code, won), count in seen.items():
             if code >= 0:
                 for table in {pooled, tables.get(team, pooled)}:
@@ -191,11 +212,13 @@ def fit_naive_bayes(
             value=data.categorical,
             expected="one or more fields",
         )
-    by_team = Counter(zip(_take(data.team_codes, rows), _take(data.won, rows), strict=True))
+    by_team = {
+        (t, w): n for (t, _, w), n in _tally(data, data.team_codes, len(data.teams), rows).items()
+    }
     order = [
         code
         for _, code in sorted((text, code) for code, text in enumerate(data.teams))
-        if by_team[(code, 1)] >= _TEAM_MIN and by_team[(code, 0)] >= _TEAM_MIN
+        if by_team.get((code, 1), 0) >= _TEAM_MIN and by_team.get((code, 0), 0) >= _TEAM_MIN
     ]
     if stages:
         _stage_problem(data, rows, stages, order)

@@ -92,9 +92,50 @@ class EncodedHistory:
     stage_codes: _Codes = attrs.field(eq=_raw_one)
     closed_at: _Codes | None = attrs.field(eq=_raw_one)
 
+    def __attrs_post_init__(self) -> None:
+        _check_shape(self)
+
     def __len__(self) -> int:
         """The number of closed leads."""
         return len(self.won)
+
+
+def _refuse(field: str, value: object, expected: str) -> ValidationError:
+    return ValidationError(obj="EncodedHistory", field=field, value=value, expected=expected)
+
+
+def _check_codes(field: str, column: object, size: int, vocabulary: int) -> None:
+    if not isinstance(column, array) or column.typecode not in "bhilq" or len(column) != size:
+        raise _refuse(field, column, f"an integer array of {size} codes")
+    if size and not (min(column) >= -1 and max(column) < vocabulary):
+        raise _refuse(field, (min(column), max(column)), f"codes from -1 to {vocabulary - 1}")
+
+
+def _check_shape(data: EncodedHistory) -> None:
+    """Refuse columns that do not line up (an EncodedHistory built by hand)."""
+    size = len(data.won)
+    if not isinstance(data.won, bytes) or (size and max(data.won) > 1):
+        raise _refuse("won", data.won, "bytes of 0 (lost) and 1 (won)")
+    if not set(data.categorical) <= set(data.fields) or len(set(data.fields)) != len(data.fields):
+        raise _refuse("fields", data.fields, f"the distinct categorical fields {data.categorical}")
+    if not set(data.numeric) <= set(data.number_fields):
+        raise _refuse("number_fields", data.number_fields, f"the numeric fields {data.numeric}")
+    if not len(data.fields) == len(data.values) == len(data.codes):
+        raise _refuse("codes", len(data.codes), "one vocabulary and code column per field")
+    for field, values, codes in zip(data.fields, data.values, data.codes, strict=True):
+        _check_codes(f"codes[{field}]", codes, size, len(values))
+    if not len(data.number_fields) == len(data.numbers) == len(data.unreadable):
+        raise _refuse("numbers", len(data.numbers), "one column per numeric field")
+    for field, numbers in zip(data.number_fields, data.numbers, strict=True):
+        if not isinstance(numbers, array) or numbers.typecode != "d" or len(numbers) != size:
+            raise _refuse(f"numbers[{field}]", numbers, f"a float array of {size} numbers")
+    _check_codes("team_codes", data.team_codes, size, len(data.teams))
+    _check_codes("stage_codes", data.stage_codes, size, len(data.stages))
+    closed = data.closed_at
+    if closed is not None and (
+        not isinstance(closed, array) or closed.typecode != "q" or len(closed) != size
+    ):
+        raise _refuse("closed_at", closed, f"None or an array('q') of {size} microseconds")
 
 
 class _Lead:
