@@ -84,15 +84,24 @@ def _tally(
         )
     import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
-    index = _index(rows)
-    teams = np.asarray(data.team_codes, dtype=np.int64)[index] + 1
-    codes = np.asarray(column, dtype=np.int64)[index] + 1
-    won = np.frombuffer(data.won, dtype=np.uint8)[index].astype(np.int64)
+    whole = isinstance(rows, range) and rows == range(len(data.won))
+    index = None if whole else _index(rows)
+
+    def part(values: Any) -> Any:
+        return values if index is None else values[index]
+
     width = size + 1  # codes -1 .. size - 1, shifted to 0 .. size
-    keys, counts = np.unique((teams * width + codes) * 2 + won, return_counts=True)
+    key = part(np.asarray(data.team_codes)).astype(np.int64)  # one 8-byte key per row, in place
+    key += 1
+    key *= width
+    key += part(np.asarray(column))
+    key += 1
+    key *= 2
+    key += part(np.frombuffer(data.won, dtype=np.uint8))
+    keys, counts = np.unique(key, return_counts=True)
     return {
-        (key // 2 // width - 1, key // 2 % width - 1, key % 2): count
-        for key, count in zip(keys.tolist(), counts.tolist(), strict=True)
+        (k // 2 // width - 1, k // 2 % width - 1, k % 2): n
+        for k, n in zip(keys.tolist(), counts.tolist(), strict=True)
     }
 
 
@@ -309,7 +318,7 @@ class _Design:
     def matrix(self, rows: Sequence[int]) -> Any:
         import numpy as np  # noqa: PLC0415 - optional accelerator, imported only on this path
 
-        index = np.asarray(rows, dtype=np.int64)
+        index = _index(rows)
         x = np.zeros((len(index), self.width))
         x[:, 0] = 1.0
         lines = np.arange(len(index))
