@@ -450,7 +450,9 @@ def test_tally_reads_any_cell_as_closed_lead_does(
 def test_hand_built_columns_that_do_not_line_up_are_refused() -> None:
     rows = [{"a": "x", "won": "won"}, {"a": "y", "won": "lost"}, {"a": "", "won": "lost"}]
     good = encode_history(history_from_rows(rows, target="won"))
-    assert attrs.evolve(good) == good
+    parts = {name: getattr(good, name) for name in EncodedHistory.__slots__}
+    assert EncodedHistory(**parts) == good
+    assert repr(good) == "EncodedHistory(3 leads, categorical=('a',), numeric=())"
     bad = {
         "won": b"\x01\x00\x02",  # 2 is neither won nor lost
         "codes": (array("b", [0, 1]),),  # two codes for three leads
@@ -460,5 +462,5 @@ def test_hand_built_columns_that_do_not_line_up_are_refused() -> None:
     }
     for field, value in bad.items():
         with pytest.raises(ValidationError) as err:
-            attrs.evolve(good, **{field: value})
+            EncodedHistory(**{**parts, field: value})
         assert err.value.obj == "EncodedHistory"

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Sized
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
-
-import attrs
 
 from crmcore import _checks as check
 from crmcore.errors import InsufficientDataError, ScoringError, ValidationError
@@ -47,7 +45,6 @@ def _raw_one(column: _Codes | None) -> tuple[str, bytes] | None:
     return None if column is None else (column.typecode, column.tobytes())
 
 
-@attrs.frozen(kw_only=True, unsafe_hash=False)
 class EncodedHistory:
     """Closed leads as columns of codes: what :func:`~crmcore.scoring.train_model` needs.
 
@@ -65,35 +62,92 @@ class EncodedHistory:
     - ``closed_at[i]`` its close time in microseconds since 1970-01-01 UTC,
       or ``closed_at`` is None when some lead has no close time.
 
+    Compared with ``==`` column by column; ``repr`` shows the size, not the
+    columns. Columns that do not line up are refused
+    (:class:`~crmcore.errors.ValidationError`).
+
     Memory per lead: a byte per categorical field while the field has under
     128 values (2 bytes under 32,768, else 4), 8 per numeric field, 11 more
     (outcome, team, stage, close time); each distinct value is held once.
     """
 
-    categorical: tuple[str, ...]
-    """The categorical features, as the training set names them."""
-    numeric: tuple[str, ...]
-    """The numeric features, as the training set names them."""
-    fields: tuple[str, ...]
-    """The distinct categorical fields, one column of codes each."""
-    values: tuple[tuple[str, ...], ...]
-    """Per field, its values in order of first appearance (code = index)."""
-    codes: tuple[_Codes, ...] = attrs.field(eq=_raw)
-    number_fields: tuple[str, ...]
-    """The distinct numeric fields, one column of floats each."""
-    numbers: tuple[_Floats, ...] = attrs.field(eq=_raw)
-    unreadable: tuple[str | None, ...]
-    """Per numeric field, the first value that is not a finite number (a logistic model
-    refuses it, naming it), or None."""
-    won: bytes
-    teams: tuple[str, ...]
-    team_codes: _Codes = attrs.field(eq=_raw_one)
-    stages: tuple[str, ...]
-    stage_codes: _Codes = attrs.field(eq=_raw_one)
-    closed_at: _Codes | None = attrs.field(eq=_raw_one)
+    __slots__ = (
+        "categorical",
+        "closed_at",
+        "codes",
+        "fields",
+        "number_fields",
+        "numbers",
+        "numeric",
+        "stage_codes",
+        "stages",
+        "team_codes",
+        "teams",
+        "unreadable",
+        "values",
+        "won",
+    )
+    __hash__ = None  # type: ignore[assignment]  # compared by value, holds arrays
 
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        categorical: Sequence[str],
+        numeric: Sequence[str],
+        fields: Sequence[str],
+        values: Sequence[Sequence[str]],
+        codes: Sequence[_Codes],
+        number_fields: Sequence[str],
+        numbers: Sequence[_Floats],
+        unreadable: Sequence[str | None],
+        won: bytes,
+        teams: Sequence[str],
+        team_codes: _Codes,
+        stages: Sequence[str],
+        stage_codes: _Codes,
+        closed_at: _Codes | None,
+    ) -> None:
+        self.categorical, self.numeric = tuple(categorical), tuple(numeric)
+        self.fields, self.values = tuple(fields), tuple(tuple(v) for v in values)
+        self.codes = tuple(codes)
+        self.number_fields, self.numbers = tuple(number_fields), tuple(numbers)
+        self.unreadable = tuple(unreadable)
+        self.won = won
+        self.teams, self.team_codes = tuple(teams), team_codes
+        self.stages, self.stage_codes = tuple(stages), stage_codes
+        self.closed_at = closed_at
         _check_shape(self)
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.categorical,
+            self.numeric,
+            self.fields,
+            self.values,
+            _raw(self.codes),
+            self.number_fields,
+            _raw(self.numbers),
+            self.unreadable,
+            self.won,
+            self.teams,
+            _raw_one(self.team_codes),
+            self.stages,
+            _raw_one(self.stage_codes),
+            _raw_one(self.closed_at),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every column and vocabulary is equal."""
+        if not isinstance(other, EncodedHistory):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __repr__(self) -> str:
+        """The size and the features, not the columns."""
+        return (
+            f"EncodedHistory({len(self)} leads, categorical={self.categorical!r}, "
+            f"numeric={self.numeric!r})"
+        )
 
     def __len__(self) -> int:
         """The number of closed leads."""
@@ -104,9 +158,16 @@ def _refuse(field: str, value: object, expected: str) -> ValidationError:
     return ValidationError(obj="EncodedHistory", field=field, value=value, expected=expected)
 
 
+def _shape(column: object) -> str:
+    """A column named by its type and length (never its million values)."""
+    kind = getattr(column, "typecode", type(column).__name__)
+    size = len(column) if isinstance(column, Sized) else "?"
+    return f"{kind} x {size}"
+
+
 def _check_codes(field: str, column: object, size: int, vocabulary: int) -> None:
     if not isinstance(column, array) or column.typecode not in "bhilq" or len(column) != size:
-        raise _refuse(field, column, f"an integer array of {size} codes")
+        raise _refuse(field, _shape(column), f"an integer array of {size} codes")
     if size and not (min(column) >= -1 and max(column) < vocabulary):
         raise _refuse(field, (min(column), max(column)), f"codes from -1 to {vocabulary - 1}")
 
@@ -115,7 +176,7 @@ def _check_shape(data: EncodedHistory) -> None:
     """Refuse columns that do not line up (an EncodedHistory built by hand)."""
     size = len(data.won)
     if not isinstance(data.won, bytes) or (size and max(data.won) > 1):
-        raise _refuse("won", data.won, "bytes of 0 (lost) and 1 (won)")
+        raise _refuse("won", _shape(data.won), "bytes of 0 (lost) and 1 (won)")
     if not set(data.categorical) <= set(data.fields) or len(set(data.fields)) != len(data.fields):
         raise _refuse("fields", data.fields, f"the distinct categorical fields {data.categorical}")
     if not set(data.numeric) <= set(data.number_fields):
@@ -128,14 +189,14 @@ def _check_shape(data: EncodedHistory) -> None:
         raise _refuse("numbers", len(data.numbers), "one column per numeric field")
     for field, numbers in zip(data.number_fields, data.numbers, strict=True):
         if not isinstance(numbers, array) or numbers.typecode != "d" or len(numbers) != size:
-            raise _refuse(f"numbers[{field}]", numbers, f"a float array of {size} numbers")
+            raise _refuse(f"numbers[{field}]", _shape(numbers), f"a float array of {size} numbers")
     _check_codes("team_codes", data.team_codes, size, len(data.teams))
     _check_codes("stage_codes", data.stage_codes, size, len(data.stages))
     closed = data.closed_at
     if closed is not None and (
         not isinstance(closed, array) or closed.typecode != "q" or len(closed) != size
     ):
-        raise _refuse("closed_at", closed, f"None or an array('q') of {size} microseconds")
+        raise _refuse("closed_at", _shape(closed), f"None or an array('q') of {size} microseconds")
 
 
 class _Lead:
