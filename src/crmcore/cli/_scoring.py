@@ -57,9 +57,6 @@ def register(subparsers: Subparsers) -> None:
             "for theirs."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        # no prefix matching here: 'score train --c 0.3' would be an ambiguous --column/--calendar;
-        # the parsers of 'train', 'predict' and the scorecard run still accept abbreviations
-        allow_abbrev=False,
     )
     _apply_options(score, default=None)
     add_io(
