@@ -7,7 +7,8 @@
 - Predictive models trained on closed leads: :func:`train_naive_bayes`
   (Odoo's frequency model) and :func:`train_logistic`; :func:`train_model`
   trains either with an honest validation, :func:`history_from_rows` builds
-  the history from table rows, :func:`predict` applies any model.
+  the history from table rows (:class:`HistoryTally` a chunk at a time, held
+  as an :class:`EncodedHistory` of codes), :func:`predict` applies any model.
 - :mod:`crmcore.scoring.evaluation`: AUC, average precision, log loss,
   Brier, KS, deciles, gains, calibration, time-based splits.
 
