@@ -294,7 +294,7 @@ def _split(text: str | None) -> list[str]:
 def run_train(args: argparse.Namespace) -> int:
     """``crmcore score train --history history.csv --target won``."""
     from crmcore.scoring import (  # noqa: PLC0415  (engines load on demand)
-        HistoryBuilder,
+        HistoryTally,
         LogisticModel,
         NaiveBayesModel,
         train_model,
@@ -302,7 +302,7 @@ def run_train(args: argparse.Namespace) -> int:
     from crmcore.serialization import make_converter  # noqa: PLC0415
 
     check_output(args.output, "-o", {"--history": args.history})
-    builder = HistoryBuilder(
+    tally = HistoryTally(
         target=args.target,
         fields=_split(args.fields),
         numeric=_split(args.numeric),
@@ -310,10 +310,10 @@ def run_train(args: argparse.Namespace) -> int:
         stage_field=args.stage_column,
         closed_field=args.closed_column,
     )
-    with CsvTable(args.history) as table:  # the rows of a chunk at a time, the leads kept
+    with CsvTable(args.history) as table:  # a chunk of rows at a time, the leads kept as codes
         for chunk in chunks(table, args.progress):
-            builder.add(dict(zip(table.names, row, strict=True)) for row in chunk)
-    data = builder.result()
+            tally.add(dict(zip(table.names, row, strict=True)) for row in chunk)
+    data = tally.result()
     trained = train_model(
         data,
         kind=args.model,

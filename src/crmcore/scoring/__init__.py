@@ -7,7 +7,8 @@
 - Predictive models trained on closed leads: :func:`train_naive_bayes`
   (Odoo's frequency model) and :func:`train_logistic`; :func:`train_model`
   trains either with an honest validation, :func:`history_from_rows` builds
-  the history from table rows, :func:`predict` applies any model.
+  the history from table rows (:class:`HistoryTally` a chunk at a time, held
+  as an :class:`EncodedHistory` of codes), :func:`predict` applies any model.
 - :mod:`crmcore.scoring.evaluation`: AUC, average precision, log loss,
   Brier, KS, deciles, gains, calibration, time-based splits.
 
@@ -35,6 +36,7 @@ from crmcore.scoring._conditions import (
     Op,
     field_value,
 )
+from crmcore.scoring._encoded import EncodedHistory, HistoryTally, encode_history
 from crmcore.scoring._event_columns import EventColumns
 from crmcore.scoring._logistic_matrix import train_logistic_matrix
 from crmcore.scoring._predictive import (
@@ -85,13 +87,13 @@ from crmcore.scoring._scorecard import (
     score_lead,
     score_leads,
 )
+from crmcore.scoring._train import train_model
 from crmcore.scoring._training import (
     HistoryBuilder,
     ModelKind,
     TrainedModel,
     TrainingSet,
     history_from_rows,
-    train_model,
 )
 
 __all__ = [
@@ -102,6 +104,7 @@ __all__ = [
     "Decay",
     "DecayKind",
     "DecayStep",
+    "EncodedHistory",
     "EngagementEvent",
     "EventColumns",
     "EventFilter",
@@ -111,6 +114,7 @@ __all__ = [
     "GradeCriterion",
     "Grading",
     "HistoryBuilder",
+    "HistoryTally",
     "LeadLike",
     "LeadPrediction",
     "LogisticModel",
@@ -136,6 +140,7 @@ __all__ = [
     "attribute_insights",
     "choose_model",
     "diff_scores",
+    "encode_history",
     "evaluate_model",
     "evaluation",
     "field_value",

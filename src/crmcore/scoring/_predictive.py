@@ -774,14 +774,8 @@ def choose_model(active: Any, candidate: Any, *, ratio: float = 0.95) -> Any:
     )
 
 
-def split_history(
-    history: Sequence[ClosedLead], *, test_fraction: float = 0.2, seed: int = 0
-) -> tuple[list[ClosedLead], list[ClosedLead]]:
-    """Train/validation split: by ``closed_at`` when every lead has one, else seeded shuffle.
-
-    ``test_fraction`` must lie strictly between 0 and 1 (2.0 would leave no
-    training set, so it is refused rather than silently giving one).
-    """
+def _check_fraction(test_fraction: object) -> None:
+    """Refuse a ``test_fraction`` that is not a number strictly between 0 and 1 (private)."""
     if (
         isinstance(test_fraction, bool)
         or not isinstance(test_fraction, int | float)
@@ -793,6 +787,17 @@ def split_history(
             value=test_fraction,
             expected="a number strictly between 0 and 1",
         )
+
+
+def split_history(
+    history: Sequence[ClosedLead], *, test_fraction: float = 0.2, seed: int = 0
+) -> tuple[list[ClosedLead], list[ClosedLead]]:
+    """Train/validation split: by ``closed_at`` when every lead has one, else seeded shuffle.
+
+    ``test_fraction`` must lie strictly between 0 and 1 (2.0 would leave no
+    training set, so it is refused rather than silently giving one).
+    """
+    _check_fraction(test_fraction)
     if all(h.closed_at is not None for h in history):
         return evaluation.time_split(
             history, key=lambda h: h.closed_at, test_fraction=test_fraction

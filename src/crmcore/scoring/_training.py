@@ -1,4 +1,4 @@
-"""Training pipeline: closed leads from table rows, train-validate-refit (private).
+"""Training pipeline: closed leads from table rows (private).
 
 See ``crmcore.scoring``. These functions hold the rules the ``crmcore score
 train`` command follows, so a notebook or a service gets the same model as
@@ -14,18 +14,9 @@ from datetime import datetime
 import attrs
 
 from crmcore import _checks as check
-from crmcore._backend import Backend
 from crmcore.errors import InsufficientDataError, ValidationError
 from crmcore.scoring import evaluation
-from crmcore.scoring._predictive import (
-    ClosedLead,
-    LogisticModel,
-    NaiveBayesModel,
-    evaluate_model,
-    split_history,
-    train_logistic,
-    train_naive_bayes,
-)
+from crmcore.scoring._predictive import ClosedLead, LogisticModel, NaiveBayesModel
 
 __all__ = [
     "WON_WORDS",
@@ -34,7 +25,6 @@ __all__ = [
     "TrainedModel",
     "TrainingSet",
     "history_from_rows",
-    "train_model",
 ]
 
 WON_WORDS: Mapping[str, bool] = {
@@ -246,14 +236,22 @@ class HistoryBuilder:
         """Turn ``rows`` (the next rows of the table) into closed leads."""
         for row in rows:
             if self.categorical is None:
-                self.categorical, self.numbers = _features(
-                    row,
-                    self.fields,
-                    self.numeric,
-                    (self.target, self.team_field, self.stage_field, self.closed_field),
-                )
+                self.choose(row)
             self.history.append(self._lead(row, self.next_row))
             self.next_row += 1
+
+    def choose(self, first: Mapping[str, object]) -> None:
+        """Choose the features from the table's first row (every named column must exist)."""
+        self.categorical, self.numbers = _features(
+            first,
+            self.fields,
+            self.numeric,
+            (self.target, self.team_field, self.stage_field, self.closed_field),
+        )
+
+    def lead(self, row: Mapping[str, object], number: int) -> ClosedLead:
+        """The closed lead of ``row``, row ``number`` of the table (its errors name it)."""
+        return self._lead(row, number)
 
     def _lead(self, row: Mapping[str, object], number: int) -> ClosedLead:
         read = [*(self.categorical or ()), *self.numbers]
@@ -273,85 +271,3 @@ class HistoryBuilder:
                 obj="history_from_rows", field="rows", value=0, expected="one or more closed leads"
             )
         return TrainingSet(history=self.history, categorical=self.categorical, numeric=self.numbers)
-
-
-def _fit(
-    data: TrainingSet,
-    history: Sequence[ClosedLead],
-    kind: ModelKind,
-    *,
-    stages: Sequence[str],
-    c: float,
-    min_won: int,
-    min_lost: int,
-    backend: Backend,
-) -> NaiveBayesModel | LogisticModel:
-    if kind is ModelKind.LOGISTIC:
-        return train_logistic(
-            history,
-            categorical=data.categorical,
-            numeric=data.numeric,
-            c=c,
-            min_won=min_won,
-            min_lost=min_lost,
-            backend=backend,
-        )
-    return train_naive_bayes(
-        history, data.categorical, stages=stages, min_won=min_won, min_lost=min_lost
-    )
-
-
-def _kind(value: ModelKind | str) -> ModelKind:
-    try:
-        return ModelKind(value)
-    except ValueError:
-        raise ValidationError(
-            obj="train_model",
-            field="kind",
-            value=value,
-            expected="one of " + ", ".join(repr(k.value) for k in ModelKind),
-        ) from None
-
-
-def train_model(
-    data: TrainingSet,
-    *,
-    kind: ModelKind | str = ModelKind.NAIVE_BAYES,
-    stages: Sequence[str] = (),
-    c: float = 1.0,
-    min_won: int = 40,
-    min_lost: int = 40,
-    test_fraction: float = 0.2,
-    seed: int = 0,
-    backend: Backend = "auto",
-) -> TrainedModel:
-    """Train a model of ``kind`` on every closed lead and validate it honestly.
-
-    The model returned is fitted on the whole history, and the minimum-data
-    checks (``min_won``, ``min_lost``; Dynamics 365's 40 and 40) apply to it.
-    Its ``validation_auc`` comes from a refit on the training part of
-    :func:`~crmcore.scoring.split_history` (the older leads when every lead
-    has ``closed_at``, else a shuffle seeded with ``seed``) scored on the
-    held-out ``test_fraction``; the refit needs only one won and one lost
-    lead. ``stages`` (naive Bayes) and ``c``/``backend`` (logistic) are passed
-    to the trainer.
-    """
-    which = _kind(kind)
-    model = _fit(
-        data,
-        data.history,
-        which,
-        stages=stages,
-        c=c,
-        min_won=min_won,
-        min_lost=min_lost,
-        backend=backend,
-    )
-    train, test = split_history(list(data.history), test_fraction=test_fraction, seed=seed)
-    refit = _fit(data, train, which, stages=stages, c=c, min_won=1, min_lost=1, backend=backend)
-    validation = evaluate_model(refit, test)
-    return TrainedModel(
-        model=attrs.evolve(model, validation_auc=validation.roc_auc),
-        validation=validation,
-        train_size=len(train),
-    )
