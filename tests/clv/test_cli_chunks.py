@@ -3,13 +3,10 @@ the output equals the engine's on every purchase at once, whatever the chunk siz
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,32 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import main
 from crmcore.cli._progress import Progress
 from crmcore.clv import Purchase, rfm_segments
 from crmcore.money import Money
+from tests.chunked_cli import chunk_rows as _chunk_rows
+from tests.chunked_cli import run_cli as _run
 
 START = date(2025, 1, 1)
-
-
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def _write(path: Path, rows: list[tuple[str, int, str]]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import os
 from collections.abc import Iterator
@@ -16,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import _progress, main
+from crmcore.cli import _progress
+from tests.chunked_cli import run_cli as _run
 
 HEADER = [
     "id",
@@ -85,13 +85,6 @@ def _chunk_rows(size: int | None) -> Iterator[None]:
         os.environ.pop("CRMCORE_CSV_CHUNK_ROWS", None)
         if before is not None:
             os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 @settings(max_examples=40, deadline=None)

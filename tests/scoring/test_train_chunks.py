@@ -6,9 +6,7 @@ import contextlib
 import csv
 import io
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from crmcore.scoring import (
     train_model,
 )
 from crmcore.serialization import make_converter
+from tests.chunked_cli import chunk_rows as _chunk_rows
 
 HEADER = ("id", "source", "size", "team", "won")
 SOURCES = ("web", "fair", "ads", "")
@@ -80,19 +79,6 @@ def test_empty_builder_is_refused_like_empty_rows() -> None:
         history_from_rows([], target="won")
     with pytest.raises(InsufficientDataError):
         HistoryBuilder(target="won").result()
-
-
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
 
 
 def _write(path: Path, rows: list[dict[str, str]]) -> None:

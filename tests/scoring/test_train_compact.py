@@ -8,14 +8,11 @@ train size) with ``==``, or the same refusal (type and message).
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
-import os
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -26,7 +23,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import main
 from crmcore.errors import CrmError, InsufficientDataError, ValidationError
 from crmcore.scoring import (
     ClosedLead,
@@ -46,6 +42,8 @@ from crmcore.scoring import (
     train_naive_bayes,
 )
 from crmcore.serialization import make_converter
+from tests.chunked_cli import chunk_rows as _chunk_rows
+from tests.chunked_cli import run_cli as _run
 
 STAGES = ("new", "qualified", "proposal")
 TEAMS = ("north", "south", "")
@@ -288,31 +286,11 @@ def test_encoded_history_is_a_few_bytes_per_lead() -> None:
 # -- the command line -------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
 def _write(path: Path, rows: list[dict[str, str]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def _argv(history: Path, found: dict[str, Any], option: dict[str, Any]) -> list[str]:

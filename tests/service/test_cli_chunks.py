@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import json
-import os
 import tempfile
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcore.cli import main
 from crmcore.service import RatingScale, SurveyResponse, summarize
+from tests.chunked_cli import chunk_rows as _chunk_rows
+from tests.chunked_cli import run_cli as _run
 
 T0 = datetime(2025, 12, 30, 22, 0, tzinfo=UTC)
 HEADER = ["score", "at", "agent", "channel"]
@@ -32,26 +29,6 @@ survey_rows = st.lists(
     ),
     max_size=30,
 )
-
-
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def _write(path: Path, rows: list[list[str]]) -> None:

@@ -8,15 +8,12 @@ the tally) must equal it, result for result (``==``) and error for error.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import itertools
 import json
 import math
-import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore.calendars import BusinessCalendar, WeeklySchedule
-from crmcore.cli import main
 from crmcore.errors import ServiceError, ValidationError
 from crmcore.service import (
     ContactCentreMetrics,
@@ -50,6 +46,8 @@ from crmcore.service._contact import (
     _window_end,
     _zone,
 )
+from tests.chunked_cli import chunk_rows as _chunk_rows
+from tests.chunked_cli import run_cli as _run
 
 T0 = datetime(2026, 1, 5, 20, 30, tzinfo=UTC)  # a Monday evening: local days differ by zone
 S = timedelta(seconds=1)
@@ -459,26 +457,6 @@ def test_the_earliest_bad_event_is_named_whatever_the_chunks() -> None:
 # -- the CLI reads the log in chunks ----------------------------------------------------------
 
 HEADER = ["interaction_id", "kind", "at", "queue", "agent", "customer", "channel", "subject"]
-
-
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def _write(path: Path, log: Sequence[InteractionEvent]) -> None:

@@ -6,14 +6,11 @@ in a list per criterion), kept here in its logic.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import io
 import itertools
 import json
-import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,9 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcore import _checks as check
-from crmcore.cli import main
 from crmcore.errors import ValidationError
 from crmcore.service import CsiCriterion, CsiResult, CsiTally, RatingScale, SurveyResponse, csi
+from tests.chunked_cli import chunk_rows as _chunk_rows
+from tests.chunked_cli import run_cli as _run
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 
@@ -211,26 +209,6 @@ def test_hand_checked_and_refusals() -> None:
 
 
 # -- the CLI ----------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _chunk_rows(size: int) -> Iterator[None]:
-    before = os.environ.get("CRMCORE_CSV_CHUNK_ROWS")
-    os.environ["CRMCORE_CSV_CHUNK_ROWS"] = str(size)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["CRMCORE_CSV_CHUNK_ROWS"]
-        else:
-            os.environ["CRMCORE_CSV_CHUNK_ROWS"] = before
-
-
-def _run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
 
 
 def _write(path: Path, rows: Sequence[tuple[str, int]]) -> None:
