@@ -357,3 +357,31 @@ def test_predict_refuses_a_table_without_the_model_fields(capsys: Any, tmp_path:
     # every field unknown: the pooled prior W / (W + L) of the training history
     prior = 100 * model.pooled.won / (model.pooled.won + model.pooled.lost)
     assert float(rows(out)[0]["probability"]) == pytest.approx(prior, abs=0.005)
+
+
+def test_train_takes_c_in_full_and_equals_train_model(capsys: Any, tmp_path: Any) -> None:
+    # `--c` once failed as an ambiguous abbreviation of `score`'s --column/--calendar;
+    # options are now taken only in full, so it reaches `score train` (peer: the library's
+    # own train_model on the same rows with c = 0.3).
+    from crmcore.scoring import history_from_rows, train_model
+
+    history = tmp_path / "history.csv"
+    _history(history)
+    model_path = tmp_path / "model.json"
+    argv = ["--history", str(history), "--target", "won", "--model", "logistic"]
+    argv += ["--fields", "source,industry", "--c", "0.3", "--output", str(model_path)]
+    code, _, err = run(capsys, "score", "train", *argv)
+    assert code == 0, err
+    with history.open(encoding="utf-8", newline="") as handle:
+        data = history_from_rows(
+            list(csv.DictReader(handle)), target="won", fields=["source", "industry"]
+        )
+    expected = train_model(data, kind="logistic", c=0.3).model
+    assert load_model(str(model_path)) == expected
+
+
+def test_abbreviated_options_are_refused_as_usage(capsys: Any, files: Any) -> None:
+    with pytest.raises(SystemExit) as stop:  # argparse's usage error: exit code 2
+        main(["score", "--scorec", files["card"], files["leads"]])
+    assert stop.value.code == 2
+    assert "unrecognized arguments: --scorec" in capsys.readouterr().err

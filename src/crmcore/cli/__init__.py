@@ -13,6 +13,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from crmcore.cli._common import CliError, fail
 from crmcore.errors import CrmError
@@ -62,13 +63,26 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return next((word for word in argv if not word.startswith("-")), None)
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser that takes options only in full (its subcommands' parsers too).
+
+    An abbreviation that is unique today becomes ambiguous when an option is
+    added (``score train --c`` once matched ``--column`` and ``--calendar``
+    of ``score``): scripts must not depend on it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: ``command`` (every command when ``None``) fully registered.
 
     The other commands are listed with their help line only, so ``crmcore
     --help`` and ``crmcore COMMAND ...`` import nothing else.
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crmcore",
         description=_DESCRIPTION,
         epilog="Every command takes --format json|csv|table|jsonl, -o FILE, '-' for standard "

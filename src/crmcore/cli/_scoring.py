@@ -175,7 +175,9 @@ def _is_option(name: str, value: object) -> bool:
 
 
 def _apply_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crmcore score", description="score leads")
+    parser = argparse.ArgumentParser(
+        prog="crmcore score", description="score leads", allow_abbrev=False
+    )
     parser.add_argument("leads", help="leads CSV (one column per field, 'id' recommended)")
     _apply_options(parser, default=argparse.SUPPRESS)
     add_io(parser, example="crmcore score --scorecard card.json leads.csv", suppress=True)
@@ -262,7 +264,9 @@ def _apply_chunk(
 
 def _train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crmcore score train", description="train a predictive lead-scoring model"
+        allow_abbrev=False,
+        prog="crmcore score train",
+        description="train a predictive lead-scoring model",
     )
     parser.add_argument("--history", required=True, help="CSV of closed leads")
     parser.add_argument("--target", required=True, help="column saying won (1/true/won) or lost")
@@ -350,7 +354,9 @@ def _evaluation_text(result: Evaluation, *, train: int) -> str:
 
 def _predict_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="crmcore score predict", description="predict won probability with a model"
+        allow_abbrev=False,
+        prog="crmcore score predict",
+        description="predict won probability with a model",
     )
     parser.add_argument("leads", help="leads CSV")
     parser.add_argument("--model", required=True, help="model JSON from 'score train'")
