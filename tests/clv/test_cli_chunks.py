@@ -137,3 +137,50 @@ def test_progress_goes_to_stderr_only(tmp_path: Path, monkeypatch: pytest.Monkey
 def _draw_now(self: object, done: int) -> None:
     self.stream.write(f"\r{done} bytes 50%")  # type: ignore[attr-defined]
     self.shown = True  # type: ignore[attr-defined]
+
+
+def test_clv_fit_summary_counts_equal_fit_clv_on_the_summaries(tmp_path: Path) -> None:
+    # The command fits from counts (FitTally); the peer is fit_clv on every summary.
+    from crmcore.clv import CustomerSummary, fit_clv
+
+    path = tmp_path / "summary.csv"
+    rows = [
+        (f"c{k}", k % 5, (k % 5) * 2.5, 30 + k % 3, 0 if k % 5 == 0 else 10 + k) for k in range(40)
+    ]
+    lines = ["customer_id,frequency,recency,T,monetary_value"]
+    lines += [",".join(str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with _chunk_rows(3):
+        code, out, err = _run(
+            "clv", "fit", "--summary", str(path), "--pareto", "--backend", "python"
+        )
+    assert code == 0, err
+    got = json.loads(out)
+    summaries = [
+        CustomerSummary(c, frequency=x, recency=float(r), age=float(t), monetary_value=str(m))
+        for c, x, r, t, m in rows
+    ]
+    fit = fit_clv(summaries, compare=True, backend="python")
+    assert fit.bg_nbd is not None
+    assert fit.pareto_nbd is not None
+    assert fit.spend is not None
+    bg, pareto, spend = fit.bg_nbd, fit.pareto_nbd, fit.spend
+    assert [got["bg_nbd"][k] for k in ("r", "alpha", "a", "b")] == [
+        bg.model.r,
+        bg.model.alpha,
+        bg.model.a,
+        bg.model.b,
+    ]
+    assert [got["pareto_nbd"][k] for k in ("r", "alpha", "s", "beta")] == [
+        pareto.model.r,
+        pareto.model.alpha,
+        pareto.model.s,
+        pareto.model.beta,
+    ]
+    assert [got["gamma_gamma"][k] for k in ("p", "q", "gamma", "customers")] == [
+        spend.model.p,
+        spend.model.q,
+        spend.model.gamma,
+        spend.n_customers,
+    ]
+    assert got["bg_nbd"]["customers"] == 40

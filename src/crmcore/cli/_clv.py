@@ -138,23 +138,26 @@ def _summary_rows(
         }
 
 
-def read_summaries(path: str, progress: str = "never") -> list[CustomerSummary]:
-    """Customer summaries from a summary CSV, a chunk of rows at a time (the summaries are
-    held, not the rows)."""
+def summary_chunks(path: str, progress: str = "never") -> Iterator[list[CustomerSummary]]:
+    """Customer summaries from a summary CSV, a chunk of rows at a time."""
     from crmcore.clv import CustomerSummary  # noqa: PLC0415  (engines load on demand)
     from crmcore.serialization import from_rows  # noqa: PLC0415
 
-    found: list[CustomerSummary] = []
+    done = 0
     with CsvTable(path) as table:
         for chunk in chunks(table, progress):
             names = _summary_names(path, table.names)
             rows = [dict(zip(table.names, row, strict=True)) for row in chunk]
-            found.extend(
-                from_rows(_summary_rows(names, rows), CustomerSummary, start=len(found) + 2)
-            )
-    if not found:
+            yield list(from_rows(_summary_rows(names, rows), CustomerSummary, start=done + 2))
+            done += len(chunk)
+    if not done:
         raise CliError(f"{path}: no rows")
-    return found
+
+
+def read_summaries(path: str, progress: str = "never") -> list[CustomerSummary]:
+    """Customer summaries from a summary CSV, a chunk of rows at a time (the summaries are
+    held, not the rows)."""
+    return [summary for chunk in summary_chunks(path, progress) for summary in chunk]
 
 
 def _purchase_rows(
@@ -242,9 +245,15 @@ def _fit_json(fit: ClvFit) -> dict[str, Any]:
 
 
 def _clv_fit(args: argparse.Namespace) -> int:
-    from crmcore.clv import fit_clv  # noqa: PLC0415  (engines load on demand)
+    from crmcore.clv import FitTally, fit_clv  # noqa: PLC0415  (engines load on demand)
 
-    fit = fit_clv(_customers(args), compare=args.pareto, backend=args.backend)
+    if args.summary is not None:  # counted a chunk at a time: no summary is held
+        tally = FitTally(compare=args.pareto, backend=args.backend)
+        for chunk in summary_chunks(args.summary, args.progress):
+            tally.add(chunk)
+        fit = tally.result()
+    else:
+        fit = fit_clv(_customers(args), compare=args.pareto, backend=args.backend)
     data = _fit_json(fit)
     return emit(args, data, [{"model": name, **values} for name, values in data.items()])
 

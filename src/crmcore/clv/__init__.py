@@ -39,6 +39,7 @@ from crmcore.clv._clv import (
     rounded_amounts,
     simple_clv,
 )
+from crmcore.clv._fit_tally import FitTally
 from crmcore.clv._gammagamma import GammaGammaFit, GammaGammaModel
 from crmcore.clv._pareto import ParetoNbdFit, ParetoNbdModel
 from crmcore.clv._pipeline import (
@@ -69,6 +70,7 @@ __all__ = [
     "ClvPrediction",
     "CustomerLifetimeValue",
     "CustomerSummary",
+    "FitTally",
     "GammaGammaFit",
     "GammaGammaModel",
     "MarginTiming",
