@@ -22,25 +22,18 @@ import argparse
 import csv
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from cli_memory import measured
+
 START = datetime(2026, 1, 3, 8, 0, tzinfo=UTC)
 BLOCK = 5_000
 HEADER = ["interaction_id", "kind", "at", "queue", "agent", "customer", "channel", "subject"]
-
-LAUNCHER = """
-import os, subprocess, sys
-child = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(child.pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 def _call(rng: random.Random, n: int, offered: datetime) -> list[tuple[datetime, list[str]]]:
@@ -98,19 +91,6 @@ def write_log(path: Path, events: int, seed: int = 7) -> int:
                 writer.writerow(cells)
             written += len(block)
     return written
-
-
-def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a command run in a child process."""
-    peak = folder / "peak.txt"
-    start = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", LAUNCHER, str(peak), *argv], env=env, check=False
-    )
-    wall = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv)}")
-    return wall, int(peak.read_text()) / 1024
 
 
 def _csi(folder: Path, n: int, sources: list[str]) -> None:

@@ -25,13 +25,15 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from crmcore.matching import synthetic_customers
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cli_memory import measured_cpu
 
 PART = 100_000
 """Rows generated at a time."""
@@ -127,14 +129,6 @@ def write_contacts(path: Path, n: int, rate: float = 0.05) -> None:
 
 # A small launcher runs each measured command: a child forked from this (large) process
 # would count this process's pages into its own peak RSS.
-LAUNCHER = """
-import os, subprocess, sys
-child = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(child.pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 IMPORTS = "import crmcore.cli._matching, crmcore.matching, crmcore.models, crmcore.serialization"
@@ -142,19 +136,8 @@ IMPORTS = "import crmcore.cli._matching, crmcore.matching, crmcore.models, crmco
 
 
 def measured(argv: list[str], src: str, folder: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MiB) of a command run in a child process
-    (CPU time: the machine is shared, so wall time varies with the load)."""
-    peak = folder / "peak.txt"
-    env = {**os.environ, "PYTHONPATH": src}
-    start = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", LAUNCHER, str(peak), *argv], env=env, check=False
-    )
-    wall = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"{argv[:4]} failed with exit code {done.returncode}")
-    rss, cpu = peak.read_text().split()
-    return wall, float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
+    """(wall seconds, CPU seconds, peak RSS in MiB) of ``argv`` run with ``src`` first."""
+    return measured_cpu(argv, {**os.environ, "PYTHONPATH": src}, folder)
 
 
 def main() -> None:

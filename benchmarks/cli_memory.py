@@ -149,13 +149,14 @@ import os, subprocess, sys
 child = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(child.pid, 0)
 with open(sys.argv[1], "w") as out:
-    out.write(str(usage.ru_maxrss))
+    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB) of a command run in a child process."""
+def measured_cpu(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of a command run in a child process
+    (CPU time: on a shared machine wall time varies with the load)."""
     peak = folder / "peak.txt"
     start = time.perf_counter()
     done = subprocess.run(  # noqa: S603 - our own interpreter and script
@@ -163,8 +164,15 @@ def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float,
     )
     wall = time.perf_counter() - start
     if done.returncode:
-        raise SystemExit(f"{argv[:4]} failed with exit code {done.returncode}")
-    return wall, int(peak.read_text()) / 1024  # ru_maxrss is in KiB on Linux
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(argv[:6])}")
+    rss, cpu = peak.read_text().split()
+    return wall, float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of a command run in a child process."""
+    wall, _cpu, peak = measured_cpu(argv, env, folder)
+    return wall, peak
 
 
 def main() -> None:

@@ -20,13 +20,15 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from cli_memory import measured_cpu as measured
 
 PART = 250_000
 """Rows generated at a time (the generator's memory stays bounded too)."""
@@ -72,30 +74,6 @@ def write_scored(path: Path, n: int, seed: int = 2) -> None:
             p = np.round(rng.beta(1.2, 4.0, size), 4)
             won = (rng.random(size) < p).astype(int)
             out.writelines(f"{y},{q}\n" for y, q in zip(won.tolist(), p.tolist(), strict=True))
-
-
-LAUNCHER = """
-import os, subprocess, sys
-child = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(child.pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
-
-
-def measured(argv: list[str], env: dict[str, str], folder: Path) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MiB) of a command run in a child process."""
-    peak = folder / "peak.txt"
-    start = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", LAUNCHER, str(peak), *argv], env=env, check=False
-    )
-    wall = time.perf_counter() - start
-    if done.returncode:
-        raise SystemExit(f"{argv[:5]} failed with exit code {done.returncode}")
-    rss, cpu = peak.read_text().split()
-    return wall, float(cpu), int(rss) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
