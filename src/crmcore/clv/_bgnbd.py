@@ -238,10 +238,7 @@ class BetaGeoModel:
         def scaled(theta: Sequence[float]) -> tuple[float, list[float]]:
             if max(abs(v) for v in theta) > _FAR:
                 return math.inf, [0.0] * len(theta)  # a trial step too far: no decrease
-            try:
-                value, gradient = objective(theta)
-            except (OverflowError, ValueError):  # e.g. b + x − 1 rounds to 0 at b ≈ e^−50
-                return math.inf, [0.0] * len(theta)  # outside floating point: no decrease
+            value, gradient = objective(theta)
             return -value / total, [-g / total for g in gradient]
 
         # Beyond e^18 a parameter only drifts along a flat ridge (a degenerate fit).

@@ -174,10 +174,7 @@ class GammaGammaModel:
         start = [0.0, 0.0, math.log(mean)]
 
         def scaled(theta: Sequence[float]) -> tuple[float, list[float]]:
-            try:
-                value, gradient = objective(theta)
-            except (OverflowError, ValueError):  # e^θ beyond floating point: no decrease
-                return math.inf, [0.0] * len(theta)
+            value, gradient = objective(theta)
             return -value / total, [-g / total for g in gradient]
 
         try:

@@ -63,7 +63,10 @@ class _LineSearch:
     def at(self, step: float) -> tuple[float, list[float], float]:
         self.counter[0] += 1
         point = [xi + step * di for xi, di in zip(self.x, self.direction, strict=True)]
-        f, g = self.fun(point)
+        try:
+            f, g = self.fun(point)
+        except (OverflowError, ValueError):  # a trial point outside floating point
+            return math.inf, [0.0] * len(point), math.inf
         if not _finite(f, g):
             return math.inf, g, math.inf
         return f, g, _dot(g, self.direction)

@@ -192,14 +192,8 @@ class ParetoNbdModel:
         value = _numpy_value(data) if engine == "numpy" else _python_value(data)
 
         def bounded(theta: Sequence[float]) -> float:
-            # A trial step beyond e^±50, or outside floating point, is refused as
-            # "no decrease" rather than overflowing.
-            if max(abs(v) for v in theta) > 50.0:
-                return math.inf
-            try:
-                return -value(theta) / total
-            except (OverflowError, ValueError):
-                return math.inf
+            # A trial step beyond e^±50 is refused as "no decrease" rather than overflowing.
+            return math.inf if max(abs(v) for v in theta) > 50.0 else -value(theta) / total
 
         objective = _with_gradient(bounded)
         mean_age = sum(t * w for t, w in zip(data.age, data.weight, strict=True)) / total
